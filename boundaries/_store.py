@@ -1,0 +1,154 @@
+"""Where the store lives and how it is written: atomically, never half-read.
+
+Layout under the cache directory (``$OPPMAP_CACHE``, default ``data/cache`` in the repository)::
+
+    builds/<build-id>/        one complete build (manifest.json written last)
+    current -> builds/<id>    symbolic link, swapped atomically with os.replace
+
+A build is written into a temporary folder; only when every file is in place is ``current``
+re-pointed at it. A reader that finds no ``current``, no manifest, or a manifest of another
+``STORE_FORMAT`` gets a :class:`StoreError` telling it to rebuild, never a half-written store.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from boundaries._errors import StoreError
+
+__all__ = [
+    "STORE_FORMAT",
+    "cache_dir",
+    "store_dir",
+    "read_manifest",
+    "new_build_dir",
+    "publish_build",
+    "discard_build",
+    "write_json",
+]
+
+#: Bump when the layout or the meaning of stored tables changes: older stores are then rebuilt.
+STORE_FORMAT = 3
+
+REPO = Path(__file__).resolve().parents[1]
+BUILD_HINT = "run `python -m geo data build` (or `make run`, which builds it when missing)"
+
+
+def cache_dir() -> Path:
+    """The cache directory: ``$OPPMAP_CACHE`` or ``data/cache`` in the repository."""
+    env = os.environ.get("OPPMAP_CACHE")
+    path = Path(env).expanduser() if env else REPO / "data" / "cache"
+    if not path.is_absolute():
+        path = (REPO / path) if not env else Path.cwd() / path
+    return path.resolve()
+
+
+def store_dir(*, check: bool = True) -> Path:
+    """The current store folder.
+
+    Parameters
+    ----------
+    check
+        Verify that the store exists and has a manifest of the current ``STORE_FORMAT``.
+
+    Raises
+    ------
+    StoreError
+        If the store is missing, incomplete or from an older code version.
+    """
+    current = cache_dir() / "current"
+    if not check:
+        return current
+    if not current.exists():
+        msg = f"no store at {current}: {BUILD_HINT}"
+        raise StoreError(msg)
+    read_manifest(current)
+    return current.resolve()
+
+
+def read_manifest(store: Path) -> dict[str, Any]:
+    """Read and check a store's manifest.
+
+    Raises
+    ------
+    StoreError
+        If the manifest is missing or unreadable, or the store format is not ``STORE_FORMAT``.
+    """
+    path = Path(store) / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text())
+    except FileNotFoundError:
+        msg = f"the store at {store} is incomplete (no manifest.json): {BUILD_HINT}"
+        raise StoreError(msg) from None
+    except (OSError, json.JSONDecodeError) as exc:
+        msg = f"the store manifest {path} cannot be read ({exc}): {BUILD_HINT}"
+        raise StoreError(msg) from exc
+    fmt = manifest.get("store_format")
+    if fmt != STORE_FORMAT:
+        msg = (
+            f"the store at {store} has format {fmt!r} but this code reads format {STORE_FORMAT}: "
+            f"{BUILD_HINT}"
+        )
+        raise StoreError(msg)
+    return manifest
+
+
+def new_build_dir() -> Path:
+    """Create an empty temporary build folder inside the cache directory."""
+    root = cache_dir()
+    (root / "builds").mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=".tmp-", dir=root / "builds"))
+
+
+def publish_build(tmp: Path, build_id: str) -> Path:
+    """Move a finished build into place and point ``current`` at it atomically.
+
+    Parameters
+    ----------
+    tmp
+        The temporary folder from :func:`new_build_dir`, with ``manifest.json`` written.
+    build_id
+        A name for the build (the fingerprint of sources and code).
+
+    Returns
+    -------
+    Path
+        The published build folder.
+    """
+    tmp = Path(tmp)
+    if not (tmp / "manifest.json").exists():
+        msg = f"refusing to publish {tmp}: it has no manifest.json, so the build did not finish"
+        raise StoreError(msg)
+    root = cache_dir()
+    final = root / "builds" / build_id
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(tmp, final)
+    link_tmp = root / f".current-{os.getpid()}"
+    if link_tmp.is_symlink() or link_tmp.exists():
+        link_tmp.unlink()
+    os.symlink(Path("builds") / build_id, link_tmp)
+    os.replace(link_tmp, root / "current")
+    # Older builds are no longer reachable: remove them (a reader holding one open keeps it).
+    for old in (root / "builds").iterdir():
+        if old.name != build_id:
+            shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def discard_build(tmp: Path) -> None:
+    """Remove a failed temporary build folder; the current store is untouched."""
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_json(obj: Any, path: Path) -> None:
+    """Write JSON deterministically (sorted keys, 2-space indent, UTF-8)."""
+    Path(path).write_text(
+        json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n",
+        encoding="utf-8",
+    )

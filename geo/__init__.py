@@ -1,0 +1,38 @@
+"""oppmap's analysis library: indicators, statistics, maps and exports.
+
+The public names below are the API shared by the app (``app.py``) and the command line
+(``python -m geo``).
+"""
+
+from geo._errors import (
+    DuplicateCodeError,
+    InputError,
+    OfflineError,
+    OppmapError,
+    SchemaError,
+    SourceMissingError,
+    StoreError,
+    UnmatchedCodesWarning,
+    VintageError,
+)
+from geo.indicators import catalogue, indicator_meta, load_indicators
+from geo.sources import attribution, attribution_lines, dataset, registry
+
+__all__ = [
+    "OppmapError",
+    "SourceMissingError",
+    "SchemaError",
+    "DuplicateCodeError",
+    "VintageError",
+    "StoreError",
+    "InputError",
+    "OfflineError",
+    "UnmatchedCodesWarning",
+    "catalogue",
+    "indicator_meta",
+    "load_indicators",
+    "attribution",
+    "attribution_lines",
+    "dataset",
+    "registry",
+]
