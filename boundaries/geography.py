@@ -283,8 +283,14 @@ def display_copy(gdf: gpd.GeoDataFrame, *, tolerance: float,
     geoms = shapely.coverage_simplify(gdf.geometry.values, tolerance, simplify_boundary=True)
     geoms = shapely.make_valid(geoms)
     out = gpd.GeoDataFrame(gdf[keep].copy(), geometry=list(geoms), crs=gdf.crs)
-    out.geometry = [_polygonal(g) for g in out.geometry]
-    return out.to_crs(WGS84)
+    out = out.to_crs(WGS84)
+    # Reprojection can leave a few self-touching rings invalid: repair after it, not before.
+    bad = ~out.geometry.is_valid
+    if bad.any():
+        out.loc[bad, out.geometry.name] = gpd.GeoSeries(
+            [_polygonal(g) for g in shapely.make_valid(out.geometry[bad].values)],
+            index=out.index[bad], crs=out.crs)
+    return out
 
 
 # ----------------------------------------------------------------------------- loading

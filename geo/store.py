@@ -45,10 +45,16 @@ REPO = Path(__file__).resolve().parents[1]
 HOTSPOT_PARAMS = {"permutations": 999, "seed": 42, "alpha": 0.05, "correction": "fdr_bh"}
 
 
+#: Modules of ``geo`` whose code shapes what the store holds (with all of ``boundaries``).
+BUILD_MODULES = ("sources", "indicators", "store", "derived", "compound", "summaries", "weights",
+                 "hotspots", "_errors")
+
+
 def code_fingerprint() -> str:
-    """SHA-256 over the code that shapes the store (geo/, boundaries/, the registry)."""
+    """SHA-256 over the code that shapes the store (build modules, boundaries/, the registry)."""
     h = hashlib.sha256()
-    files = sorted([*REPO.joinpath("geo").glob("*.py"), *REPO.joinpath("boundaries").glob("*.py")])
+    files = sorted([*(REPO / "geo" / f"{m}.py" for m in BUILD_MODULES),
+                    *REPO.joinpath("boundaries").glob("*.py")])
     for f in [*files, REGISTRY_PATH]:
         h.update(f.name.encode())
         h.update(f.read_bytes())

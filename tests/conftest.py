@@ -26,3 +26,14 @@ def mirror() -> Path:
     if not (path / "README.md").exists():
         pytest.skip(f"no data mirror at {path}; set OPPMAP_DATA to run real-data tests")
     return path
+
+
+@pytest.fixture(scope="session")
+def store(mirror: Path) -> Path:
+    """The store built from the real mirror (built here if `make test` did not build it)."""
+    os.environ.setdefault("OPPMAP_DATA", str(mirror))
+    import boundaries
+    from geo.store import build_store
+
+    build_store(source=mirror, progress=None)
+    return boundaries.store_dir()
