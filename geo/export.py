@@ -1,0 +1,975 @@
+"""Exports that GIS clients and spreadsheets can trust.
+
+* :func:`to_geojson` / :func:`write_geojson`: RFC 7946 GeoJSON (lon/lat, no ``crs`` member,
+  counter-clockwise exteriors, 6 decimals, valid polygons), byte-identical for the same inputs,
+  with the sources, vintages, licence and method recorded in a top-level ``"oppmap"`` member.
+* :func:`to_csv_safe`: CSV whose text cells cannot run as spreadsheet formulas.
+* :func:`council_pack`: a deterministic zip for one council (GeoJSON, CSV, map, README).
+* :func:`safe_filename` / :func:`resolve_inside`: names from user input never leave the folder.
+* :func:`rfc7946_problems`: a validator the tests (and the browser tests) use.
+
+Every file is written atomically: a temporary file in the same folder, then :func:`os.replace`,
+so a failure never leaves half a file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import io
+import json
+import math
+import os
+import re
+import tempfile
+import unicodedata
+import warnings
+import zipfile
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo._errors import InputError, RepairedGeometryWarning, format_codes
+
+__all__ = [
+    "to_geojson",
+    "write_geojson",
+    "to_csv_safe",
+    "attribution_text",
+    "safe_filename",
+    "resolve_inside",
+    "council_pack",
+    "rfc7946_problems",
+]
+
+#: First characters that make a spreadsheet treat a text cell as a formula (OWASP CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: Fixed timestamp of every zip entry, so that the same inputs give the same bytes.
+ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
+GEOJSON_CRS = "EPSG:4326"
+_MAX_PRECISION = 15
+_WINDOWS_RESERVED = {
+    "CON", "PRN", "AUX", "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- atomic writes
+@contextlib.contextmanager
+def _atomic_target(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it onto ``path`` only if the block succeeds.
+
+    The temporary file lives in the same folder (so :func:`os.replace` is atomic) and keeps the
+    suffix of ``path`` (so drivers that look at the extension pick the right format).
+    """
+    target = Path(path)
+    folder = target.parent
+    if not folder.is_dir():
+        msg = (
+            f"`path` {str(target)!r}: the folder {str(folder)!r} does not exist; "
+            "create it first or choose another output path"
+        )
+        raise InputError(msg)
+    if target.is_dir():
+        msg = f"`path` {str(target)!r} is a folder; give a file name inside it"
+        raise InputError(msg)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=f".tmp{target.suffix}", dir=folder
+    )
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        # mkstemp creates the file readable by its owner only; give it the usual permissions
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _umask() -> int:
+    """The process umask, read without changing it (``os.umask`` is racy across threads)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
+def _write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
+    with _atomic_target(path) as tmp:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    return Path(path)
+
+
+# ----------------------------------------------------------------------------- metadata
+def _check_metadata(metadata: Any, *, required: bool = True) -> dict:
+    """Validate the metadata mapping and return a JSON-ready copy with sorted keys."""
+    if metadata is None and not required:
+        return {}
+    if not isinstance(metadata, Mapping):
+        msg = (
+            f"`metadata` must be a mapping (sources, vintages, licence, attribution, method, "
+            f"seed); got {type(metadata).__name__}. Build it with geo.attribution() or pass a dict"
+        )
+        raise InputError(msg)
+    attribution = metadata.get("attribution")
+    lines = [attribution] if isinstance(attribution, str) else attribution
+    if (
+        not lines
+        or not isinstance(lines, list | tuple)
+        or not all(isinstance(s, str) and s.strip() for s in lines)
+    ):
+        msg = (
+            "`metadata` must carry 'attribution': a non-empty string or list of strings (the "
+            "licence statements every export has to show); got "
+            f"{attribution!r}. Add e.g. metadata['attribution'] = ['Source: Office for National "
+            "Statistics licensed under the Open Government Licence v.3.0. ...']"
+        )
+        raise InputError(msg)
+    try:
+        clean = _json_ready(metadata, where="metadata")
+        json.dumps(clean, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        msg = f"`metadata` must be JSON-serialisable (str, numbers, lists, dicts); {exc}"
+        raise InputError(msg) from exc
+    return clean
+
+
+def _json_ready(obj: Any, *, where: str) -> Any:
+    """Recursively turn numpy/pandas scalars into JSON types; sort mapping keys."""
+    if isinstance(obj, Mapping):
+        return {str(k): _json_ready(obj[k], where=f"{where}[{k!r}]") for k in sorted(obj, key=str)}
+    if isinstance(obj, list | tuple):
+        return [_json_ready(v, where=where) for v in obj]
+    value = _json_scalar(obj)
+    if value is _UNSUPPORTED:
+        msg = f"{where} holds a {type(obj).__name__} ({obj!r}), which JSON cannot represent"
+        raise TypeError(msg)
+    return value
+
+
+_UNSUPPORTED = object()
+
+
+def _json_scalar(value: Any) -> Any:
+    """A JSON-compatible scalar for ``value``; ``None`` for missing; ``_UNSUPPORTED`` otherwise.
+
+    Infinite floats raise :class:`ValueError` (JSON has no infinity).
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        v = float(value)
+        if math.isnan(v):
+            return None
+        if math.isinf(v):
+            msg = f"an infinite value ({v}) cannot be written to JSON"
+            raise ValueError(msg)
+        return v
+    if isinstance(value, str):
+        return value
+    if isinstance(value, pd.Timestamp | _dt.datetime | _dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return _UNSUPPORTED
+
+
+def attribution_text(metadata: Mapping) -> str:
+    """Plain-text attribution and provenance for a README beside an export.
+
+    Parameters
+    ----------
+    metadata
+        The export metadata: ``attribution`` (str or list of str, required) and optionally
+        ``title``, ``sources`` (list of mappings with ``title``/``name``, ``publisher``,
+        ``vintage``, ``licence``, ``url``), ``licence``, ``method`` (mapping) and ``seed``.
+
+    Returns
+    -------
+    str
+        Lines of text ending in a newline; the attribution statements come first.
+
+    Raises
+    ------
+    InputError
+        If ``metadata`` is not a mapping or carries no attribution.
+
+    Examples
+    --------
+    >>> print(attribution_text({"attribution": "Contains OS data"}), end="")
+    Attribution:
+      Contains OS data
+    """
+    meta = _check_metadata(metadata)
+    attribution = meta["attribution"]
+    lines = ["Attribution:"]
+    seen: set[str] = set()
+    for line in [attribution] if isinstance(attribution, str) else attribution:
+        if line not in seen:
+            seen.add(line)
+            lines.append(f"  {line}")
+    if meta.get("licence"):
+        lines += ["", f"Licence: {meta['licence']}"]
+    sources = meta.get("sources") or []
+    if sources:
+        lines += ["", "Sources:"]
+        for src in sources:
+            if isinstance(src, Mapping):
+                name = src.get("title") or src.get("name") or src.get("id") or "source"
+                parts = [str(src[k]) for k in ("publisher", "vintage", "licence") if src.get(k)]
+                text = f"  - {name}" + (f" ({', '.join(parts)})" if parts else "")
+                if src.get("url") or src.get("landing"):
+                    text += f"\n    {src.get('landing') or src.get('url')}"
+                lines.append(text)
+            else:
+                lines.append(f"  - {src}")
+    method = meta.get("method")
+    if method:
+        lines += ["", "Method parameters:"]
+        if isinstance(method, Mapping):
+            lines += [f"  {k}: {json.dumps(v, ensure_ascii=False)}" for k, v in method.items()]
+        else:
+            lines.append(f"  {method}")
+    if meta.get("seed") is not None:
+        lines.append(f"  seed: {meta['seed']}")
+    return "\n".join(lines) + "\n"
+
+
+# ----------------------------------------------------------------------------- GeoJSON
+def _check_frame(gdf: Any, *, name: str = "gdf") -> None:
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        msg = f"`{name}` must be a GeoDataFrame; got {type(gdf).__name__}"
+        raise InputError(msg)
+    problems = []
+    if gdf.crs is None:
+        problems.append(
+            "it has no CRS; set the one its coordinates are in, e.g. gdf.set_crs('EPSG:27700')"
+        )
+    if gdf.index.has_duplicates:
+        dup = gdf.index[gdf.index.duplicated()].unique()
+        problems.append(f"its index (the area codes) has duplicates: {format_codes(dup)}")
+    if gdf.index.hasnans:
+        problems.append("its index (the area codes) has missing values")
+    if problems:
+        msg = f"`{name}` cannot be exported: " + "; ".join(problems)
+        raise InputError(msg)
+
+
+def _index_property(gdf: gpd.GeoDataFrame) -> str | None:
+    """The property repeating the code under the index's name (None if unnamed or "code").
+
+    Raises if a column would clash with ``code``, with that property, or with another column.
+    """
+    index_name = gdf.index.name
+    key = None if index_name is None or str(index_name) == "code" else str(index_name)
+    columns = [str(c) for c in gdf.columns if c != gdf.geometry.name]
+    reserved = {"code", key} - {None}
+    clashes = sorted({c for c in columns if c in reserved or columns.count(c) > 1})
+    if clashes:
+        msg = (
+            f"`gdf` has columns {clashes} that clash with the properties carrying the index "
+            f"('code' and the index name {index_name!r}) or with each other; "
+            "rename or drop them (the index already supplies the code)"
+        )
+        raise InputError(msg)
+    return key
+
+
+def _prepare_geometries(geoms: gpd.GeoSeries, codes: pd.Index, precision: int) -> np.ndarray:
+    """Reproject to lon/lat, snap to the decimal grid keeping polygons valid, orient rings."""
+    geoms = geoms.to_crs(GEOJSON_CRS)
+    arr = shapely.force_2d(np.asarray(geoms.values, dtype=object))
+    present = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
+    invalid = present & ~shapely.is_valid(arr)
+    if invalid.any():
+        warnings.warn(
+            f"{int(invalid.sum())} invalid geometries were repaired with make_valid before "
+            f"export: {format_codes(codes[invalid])}",
+            RepairedGeometryWarning,
+            stacklevel=3,
+        )
+        arr[invalid] = shapely.make_valid(arr[invalid])
+    snapped = arr.copy()
+    snapped[present] = shapely.set_precision(arr[present], 10.0**-precision)
+    collapsed = present & shapely.is_empty(snapped)
+    if collapsed.any():
+        msg = (
+            f"`precision` {precision}: {int(collapsed.sum())} geometries collapse to nothing "
+            f"when rounded ({format_codes(codes[collapsed])}); use a higher precision"
+        )
+        raise InputError(msg)
+    snapped[present] = shapely.orient_polygons(snapped[present], exterior_cw=False)
+    return snapped
+
+
+def _ring(coords: np.ndarray, precision: int) -> list:
+    return np.round(coords[:, :2], precision).tolist()
+
+
+def _geometry_json(geom: Any, precision: int) -> dict | None:
+    """RFC 7946 geometry object with coordinates rounded to ``precision`` decimals."""
+    if geom is None or geom.is_empty:
+        return None
+    kind = geom.geom_type
+    if kind == "Point":
+        return {"type": kind, "coordinates": _ring(shapely.get_coordinates(geom), precision)[0]}
+    if kind == "LineString":
+        return {"type": kind, "coordinates": _ring(shapely.get_coordinates(geom), precision)}
+    if kind == "Polygon":
+        rings = [geom.exterior, *geom.interiors]
+        return {
+            "type": kind,
+            "coordinates": [_ring(shapely.get_coordinates(r), precision) for r in rings],
+        }
+    if kind in ("MultiPoint", "MultiLineString", "MultiPolygon"):
+        parts = [_geometry_json(g, precision) for g in geom.geoms]
+        return {"type": kind, "coordinates": [p["coordinates"] for p in parts if p]}
+    if kind == "GeometryCollection":
+        parts = [_geometry_json(g, precision) for g in geom.geoms]
+        return {"type": kind, "geometries": [p for p in parts if p]}
+    msg = f"geometry type {kind!r} cannot be written to GeoJSON"  # pragma: no cover
+    raise InputError(msg)  # pragma: no cover
+
+
+def _feature_collection(gdf: gpd.GeoDataFrame, *, metadata: Mapping, precision: int) -> dict:
+    _check_frame(gdf)
+    if isinstance(precision, bool) or not isinstance(precision, int | np.integer):
+        msg = f"`precision` must be an integer number of decimals (6 is ~10 cm); got {precision!r}"
+        raise InputError(msg)
+    if not 0 <= precision <= _MAX_PRECISION:
+        msg = f"`precision` must be between 0 and {_MAX_PRECISION} decimals; got {precision}"
+        raise InputError(msg)
+    meta = _check_metadata(metadata)
+    index_key = _index_property(gdf)
+
+    order = np.argsort(np.asarray(gdf.index.astype(str)), kind="stable")
+    ordered = gdf.iloc[order]
+    codes = ordered.index
+    geoms = _prepare_geometries(ordered.geometry, codes, int(precision))
+    columns = [c for c in ordered.columns if c != ordered.geometry.name]
+
+    col_values = [(col, ordered[col].astype(object).to_numpy()) for col in columns]
+
+    features = []
+    for i, code in enumerate(codes):
+        code_value = _json_scalar(code)
+        if code_value is _UNSUPPORTED:
+            code_value = str(code)
+        props: dict[str, Any] = {"code": code_value}
+        if index_key is not None:
+            props[index_key] = code_value
+        for col, values in col_values:
+            try:
+                value = _json_scalar(values[i])
+            except ValueError as exc:
+                msg = f"`gdf` column {col!r} at {code!r}: {exc}; replace it with NaN or a number"
+                raise InputError(msg) from exc
+            if value is _UNSUPPORTED:
+                msg = (
+                    f"`gdf` column {col!r} at {code!r} holds a {type(values[i]).__name__}, "
+                    "which GeoJSON properties cannot carry; convert it to text or a number"
+                )
+                raise InputError(msg)
+            props[str(col)] = value
+        features.append(
+            {
+                "type": "Feature",
+                "id": code_value,
+                "properties": props,
+                "geometry": _geometry_json(geoms[i], int(precision)),
+            }
+        )
+    return {"type": "FeatureCollection", "oppmap": meta, "features": features}
+
+
+def to_geojson(gdf: gpd.GeoDataFrame, *, metadata: Mapping, precision: int = 6) -> bytes:
+    """Serialise a GeoDataFrame as RFC 7946 GeoJSON, byte-identical for the same inputs.
+
+    Geometries are reprojected to EPSG:4326 (longitude, latitude), snapped to ``precision``
+    decimals with :func:`shapely.set_precision` (which keeps polygons valid), and oriented with
+    counter-clockwise exteriors and clockwise holes. There is no ``crs`` member. Features are
+    sorted by code; each carries the code as ``id``, as property ``code`` and under the index's
+    name (e.g. ``lsoa21_code``), then every column in the frame's order. NaN becomes ``null``,
+    numpy numbers become JSON numbers. A top-level foreign member ``"oppmap"`` records
+    ``metadata`` (sources, vintages, licence, attribution, method parameters, seed).
+
+    Parameters
+    ----------
+    gdf
+        Areas indexed by code, in any CRS (it must be set).
+    metadata
+        JSON-serialisable mapping; must include ``attribution`` (str or list of str).
+    precision
+        Decimals of the coordinates; 6 (about 10 cm) is the RFC's recommendation.
+
+    Returns
+    -------
+    bytes
+        UTF-8 JSON, compact, ending in a newline.
+
+    Raises
+    ------
+    InputError
+        No CRS, duplicate or missing codes, a column clashing with ``code``, infinite or
+        unsupported values, metadata without attribution, or geometries that collapse.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> g = gpd.GeoDataFrame({"v": [1.5]}, geometry=[shapely.Point(0.1, 51.5)], crs=4326,
+    ...                      index=pd.Index(["E1"], name="lsoa21_code"))
+    >>> to_geojson(g, metadata={"attribution": "x"})[:30]
+    b'{"type":"FeatureCollection","o'
+    """
+    obj = _feature_collection(gdf, metadata=metadata, precision=precision)
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (text + "\n").encode("utf-8")
+
+
+def write_geojson(
+    gdf: gpd.GeoDataFrame,
+    path: str | os.PathLike,
+    *,
+    metadata: Mapping,
+    precision: int = 6,
+) -> Path:
+    """Write :func:`to_geojson` output to ``path`` atomically.
+
+    Parameters
+    ----------
+    gdf, metadata, precision
+        As for :func:`to_geojson`.
+    path
+        Output file (its folder must exist); replaced only once the whole file is written.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    InputError
+        As for :func:`to_geojson`, or if the folder does not exist.
+
+    Examples
+    --------
+    >>> write_geojson(g, "out.geojson", metadata={"attribution": "x"})  # doctest: +SKIP
+    """
+    data = to_geojson(gdf, metadata=metadata, precision=precision)
+    return _write_bytes_atomic(path, data)
+
+
+# ----------------------------------------------------------------------------- CSV
+def _escape_cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _escape_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Copy of ``df`` with formula-like text cells, column names and index labels escaped."""
+    out = df.copy()
+    for col in out.columns:
+        series = out[col]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            series = series.astype(object)
+        if pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(series.dtype):
+            out[col] = series.map(_escape_cell).astype(object)
+    out.columns = [_escape_cell(str(c)) for c in out.columns]
+    if isinstance(out.index, pd.MultiIndex):
+        out.index = pd.MultiIndex.from_tuples(
+            [tuple(_escape_cell(v) for v in t) for t in out.index],
+            names=[_escape_cell(str(n)) if n is not None else None for n in out.index.names],
+        )
+    else:
+        out.index = pd.Index(
+            [_escape_cell(v) for v in out.index], name=out.index.name, dtype=object
+        )
+        if out.index.name is not None:
+            out.index.name = _escape_cell(str(out.index.name))
+    return out
+
+
+def to_csv_safe(
+    df: pd.DataFrame,
+    path_or_buffer: str | os.PathLike | io.TextIOBase | None,
+    *,
+    metadata: Mapping | None = None,
+) -> str | None:
+    """Write a table as CSV that spreadsheets will not execute.
+
+    Text cells (and column names and index labels) starting with ``=``, ``+``, ``-``, ``@``, a
+    tab or a carriage return get a leading single quote, so Excel, LibreOffice and Google Sheets
+    show them as text instead of running them as formulas. Numbers stay numbers, negative ones
+    included: only strings are escaped. The index (the area code) is the first column; a
+    GeoDataFrame's geometry column is dropped. No comment lines are added, so the file stays
+    machine-readable; attribution goes in a README beside it (see :func:`attribution_text`).
+    Lines end in CRLF (RFC 4180), so fields holding line breaks are quoted.
+
+    Parameters
+    ----------
+    df
+        Table to write, normally indexed by area code.
+    path_or_buffer
+        File path (written atomically), an open text buffer, or ``None`` to return the text.
+    metadata
+        Optional export metadata. When given and ``path_or_buffer`` is a path, a plain-text
+        ``<name>.README.txt`` with :func:`attribution_text` is written beside the CSV.
+
+    Returns
+    -------
+    str or None
+        The CSV text when ``path_or_buffer`` is ``None``.
+
+    Raises
+    ------
+    InputError
+        If ``df`` is not a DataFrame or ``metadata`` lacks attribution.
+
+    Examples
+    --------
+    >>> to_csv_safe(pd.DataFrame({"n": ["=1+1"], "x": [-2]}), None)
+    ",n,x\\r\\n0,'=1+1,-2\\r\\n"
+    """
+    if not isinstance(df, pd.DataFrame):
+        msg = f"`df` must be a DataFrame; got {type(df).__name__}"
+        raise InputError(msg)
+    readme = attribution_text(metadata) if metadata is not None else None
+    table = df
+    if isinstance(df, gpd.GeoDataFrame):
+        table = pd.DataFrame(df.drop(columns=df.geometry.name))
+    # CRLF line ends (RFC 4180): a field holding a bare CR or LF is then always quoted.
+    text = _escape_frame(table).to_csv(lineterminator="\r\n")
+    if path_or_buffer is None:
+        return text
+    if isinstance(path_or_buffer, str | os.PathLike):
+        path = Path(path_or_buffer)
+        if readme is not None:
+            _write_bytes_atomic(path.with_name(path.name + ".README.txt"), readme.encode("utf-8"))
+        _write_bytes_atomic(path, text.encode("utf-8"))
+        return None
+    path_or_buffer.write(text)
+    return None
+
+
+# ----------------------------------------------------------------------------- file names
+def safe_filename(name: Any, *, default: str = "export", max_length: int = 100) -> str:
+    """A file name derived from user input that cannot leave its folder.
+
+    Path separators, control characters, and anything outside letters, digits, ``.``, ``_`` and
+    ``-`` become ``_``; runs of dots collapse (so ``..`` cannot appear), leading dots and
+    trailing dots/spaces go, Windows device names get a leading ``_``, and the name is cut to
+    ``max_length`` characters keeping its extension.
+
+    Parameters
+    ----------
+    name
+        Proposed name (converted to text).
+    default
+        Returned when nothing usable is left.
+    max_length
+        Longest name returned.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> safe_filename("../../etc/passwd")
+    'etc_passwd'
+    >>> safe_filename("Kingston upon Hull, City of.geojson")
+    'Kingston_upon_Hull_City_of.geojson'
+    """
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"[^A-Za-z0-9._-]+", "_", text)
+    text = re.sub(r"\.{2,}", ".", text)
+    text = re.sub(r"_*\._*", ".", text)
+    text = re.sub(r"_{2,}", "_", text)
+    text = text.strip("._- ")
+    if text.split(".")[0].upper() in _WINDOWS_RESERVED:
+        text = "_" + text
+    if len(text) > max_length:
+        stem, dot, ext = text.rpartition(".")
+        if dot and 0 < len(ext) <= 10 and len(stem) > 0:
+            text = stem[: max_length - len(ext) - 1].rstrip("._-") + "." + ext
+        else:
+            text = text[:max_length].rstrip("._-")
+    if not text or text.startswith("."):
+        fallback = safe_filename(default, default="export") if default != "export" else "export"
+        return fallback
+    return text
+
+
+def resolve_inside(folder: str | os.PathLike, name: str | os.PathLike) -> Path:
+    """Resolve ``folder / name`` and refuse it if it lands outside ``folder``.
+
+    Parameters
+    ----------
+    folder
+        The output folder.
+    name
+        A file name or relative path (symlinks are followed).
+
+    Returns
+    -------
+    Path
+        The resolved path, inside ``folder``.
+
+    Raises
+    ------
+    InputError
+        If the path escapes ``folder`` (``..``, an absolute path, a symlink pointing out) or is
+        ``folder`` itself.
+
+    Examples
+    --------
+    >>> resolve_inside("/tmp/out", "a.csv")
+    PosixPath('/tmp/out/a.csv')
+    """
+    base = Path(folder).resolve()
+    candidate = (base / Path(name)).resolve()
+    if candidate == base or not candidate.is_relative_to(base):
+        msg = (
+            f"`name` {str(name)!r} resolves to {str(candidate)!r}, outside the output folder "
+            f"{str(base)!r}; pass a plain file name (see safe_filename)"
+        )
+        raise InputError(msg)
+    return candidate
+
+
+# ----------------------------------------------------------------------------- council pack
+_COUNCIL_CODE = re.compile(r"^[EWSN]\d{8}$")
+
+
+def council_pack(
+    lsoa_gdf: gpd.GeoDataFrame,
+    *,
+    council_code: str,
+    council_name: str,
+    metadata: Mapping,
+    map_html: str | None = None,
+    methodology: str,
+) -> bytes:
+    """A zip of one council's LSOAs: GeoJSON, CSV, optional map and a README.
+
+    Entries, in this order: ``<code>_lsoas.csv``, ``<code>_lsoas.geojson``, ``<code>_map.html``
+    (only when ``map_html`` is given) and ``README.txt`` (methodology, attribution, sources,
+    method parameters). Timestamps are fixed, so the same inputs give the same bytes.
+
+    Parameters
+    ----------
+    lsoa_gdf
+        LSOAs indexed by code. When it has a ``lad24_code`` column, only the rows of
+        ``council_code`` are packed; otherwise every row is.
+    council_code
+        The council's GSS code, e.g. ``"E08000003"``.
+    council_name
+        Its name, for the README.
+    metadata
+        As for :func:`to_geojson` (must include ``attribution``).
+    map_html
+        A standalone HTML map (e.g. ``folium.Map.get_root().render()``).
+    methodology
+        Plain text describing how the indicators and labels were made.
+
+    Returns
+    -------
+    bytes
+        The zip file.
+
+    Raises
+    ------
+    InputError
+        Bad council code, no LSOAs for the council, or anything :func:`to_geojson` refuses.
+
+    Examples
+    --------
+    >>> data = council_pack(g, council_code="E08000003", council_name="Manchester",
+    ...                     metadata=meta, methodology="...")  # doctest: +SKIP
+    """
+    if not isinstance(council_code, str) or not _COUNCIL_CODE.match(council_code):
+        msg = (
+            f"`council_code` must be a 9-character GSS code like 'E08000003'; got {council_code!r}"
+        )
+        raise InputError(msg)
+    if not isinstance(methodology, str) or not methodology.strip():
+        msg = "`methodology` must be non-empty text describing how the figures were made"
+        raise InputError(msg)
+    if map_html is not None and not isinstance(map_html, str):
+        msg = f"`map_html` must be HTML text or None; got {type(map_html).__name__}"
+        raise InputError(msg)
+    _check_frame(lsoa_gdf, name="lsoa_gdf")
+    gdf = lsoa_gdf
+    if "lad24_code" in gdf.columns:
+        gdf = gdf[gdf["lad24_code"] == council_code]
+        if gdf.empty:
+            msg = (
+                f"`lsoa_gdf` has no rows with lad24_code == {council_code!r}; check the code "
+                "(LAD 2024 codes) or pass the council's LSOAs"
+            )
+            raise InputError(msg)
+    if gdf.empty:
+        msg = "`lsoa_gdf` is empty; pass the council's LSOAs"
+        raise InputError(msg)
+
+    code = safe_filename(council_code)
+    geojson = to_geojson(gdf, metadata=metadata, precision=6)
+    order = np.argsort(np.asarray(gdf.index.astype(str)), kind="stable")
+    csv_text = to_csv_safe(gdf.iloc[order], None) or ""
+    entries = {
+        f"{code}_lsoas.geojson": geojson,
+        f"{code}_lsoas.csv": csv_text.encode("utf-8"),
+        "README.txt": _readme(
+            gdf,
+            council_code=council_code,
+            council_name=str(council_name),
+            metadata=metadata,
+            methodology=methodology,
+            files=sorted(
+                [f"{code}_lsoas.geojson", f"{code}_lsoas.csv"]
+                + ([f"{code}_map.html"] if map_html is not None else [])
+            ),
+        ).encode("utf-8"),
+    }
+    if map_html is not None:
+        entries[f"{code}_map.html"] = map_html.encode("utf-8")
+    return _deterministic_zip(entries)
+
+
+def _readme(
+    gdf: gpd.GeoDataFrame,
+    *,
+    council_code: str,
+    council_name: str,
+    metadata: Mapping,
+    methodology: str,
+    files: list[str],
+) -> str:
+    meta = _check_metadata(metadata)
+    title = meta.get("title") or "oppmap export"
+    lines = [
+        f"{title}: {council_name} ({council_code})",
+        "",
+        f"{len(gdf)} areas ({gdf.index.name or 'code'}), one row / feature each.",
+        "",
+        "Files:",
+        *(f"  {f}" for f in files),
+        "",
+        "GeoJSON follows RFC 7946: longitude/latitude (WGS 84), 6 decimals, no crs member;",
+        "its top-level 'oppmap' member repeats the provenance below. The CSV is UTF-8; text",
+        "cells that would start with = + - @ are prefixed with ' so spreadsheets do not run them.",
+        "",
+        "Methodology:",
+        methodology.strip(),
+        "",
+        attribution_text(metadata).rstrip("\n"),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _deterministic_zip(entries: Mapping[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name in sorted(entries):
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, entries[name], compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    return buffer.getvalue()
+
+
+# ----------------------------------------------------------------------------- validator
+_GEOMETRY_TYPES = {
+    "Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
+    "GeometryCollection",
+}  # fmt: skip
+
+
+def _decimals(x: float) -> int:
+    exponent = Decimal(repr(float(x))).as_tuple().exponent
+    return max(0, -int(exponent)) if isinstance(exponent, int) else 0
+
+
+def _signed_area(ring: list) -> float:
+    xs = np.asarray([p[0] for p in ring], dtype=float)
+    ys = np.asarray([p[1] for p in ring], dtype=float)
+    return 0.5 * float(np.sum(xs[:-1] * ys[1:] - xs[1:] * ys[:-1]))
+
+
+def rfc7946_problems(obj: Any, *, max_decimals: int = 6, limit: int = 50) -> list[str]:
+    """List the ways a GeoJSON document breaks RFC 7946 (and this project's precision rule).
+
+    Checks: no ``crs`` member anywhere; valid ``type`` members; positions of 2 or 3 numbers with
+    longitude in [-180, 180] and latitude in [-90, 90]; at most ``max_decimals`` decimals;
+    linear rings closed with at least 4 positions; exterior rings counter-clockwise and holes
+    clockwise.
+
+    Parameters
+    ----------
+    obj
+        GeoJSON as bytes, text, or a parsed dict.
+    max_decimals
+        Most decimals a coordinate may have.
+    limit
+        Stop after this many problems.
+
+    Returns
+    -------
+    list of str
+        Empty when the document passes.
+
+    Examples
+    --------
+    >>> rfc7946_problems({"type": "Point", "coordinates": [200.0, 0.0]})
+    ['geometry: longitude 200.0 outside [-180, 180]']
+    """
+    if isinstance(obj, bytes | bytearray):
+        obj = obj.decode("utf-8")
+    if isinstance(obj, str):
+        try:
+            obj = json.loads(obj)
+        except json.JSONDecodeError as exc:
+            return [f"not JSON: {exc}"]
+    problems: list[str] = []
+
+    def add(msg: str) -> None:
+        if len(problems) < limit:
+            problems.append(msg)
+
+    def check_position(pos: Any, where: str) -> None:
+        if not isinstance(pos, list) or len(pos) not in (2, 3):
+            add(f"{where}: position {pos!r} is not 2 or 3 numbers")
+            return
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in pos):
+            add(f"{where}: position {pos!r} holds non-numbers")
+            return
+        lon, lat = pos[0], pos[1]
+        if not -180 <= lon <= 180:
+            add(f"{where}: longitude {lon} outside [-180, 180]")
+        if not -90 <= lat <= 90:
+            add(f"{where}: latitude {lat} outside [-90, 90]")
+        for v in pos[:2]:
+            if isinstance(v, float) and _decimals(v) > max_decimals:
+                add(f"{where}: coordinate {v!r} has more than {max_decimals} decimals")
+                break
+
+    def check_ring(ring: Any, where: str, *, hole: bool) -> None:
+        if not isinstance(ring, list) or len(ring) < 4:
+            add(f"{where}: a linear ring needs at least 4 positions")
+            return
+        for pos in ring:
+            check_position(pos, where)
+        if ring[0] != ring[-1]:
+            add(f"{where}: ring is not closed (first {ring[0]} != last {ring[-1]})")
+            return
+        try:
+            area = _signed_area(ring)
+        except (TypeError, IndexError, ValueError):
+            return
+        if hole and area > 0:
+            add(f"{where}: hole is counter-clockwise (RFC 7946 wants clockwise)")
+        if not hole and area < 0:
+            add(f"{where}: exterior ring is clockwise (RFC 7946 wants counter-clockwise)")
+
+    def check_polygon(rings: Any, where: str) -> None:
+        if not isinstance(rings, list) or not rings:
+            add(f"{where}: polygon needs at least one ring")
+            return
+        for k, ring in enumerate(rings):
+            check_ring(ring, f"{where} ring {k}", hole=k > 0)
+
+    def check_geometry(geom: Any, where: str) -> None:
+        if geom is None:
+            return
+        if not isinstance(geom, dict):
+            add(f"{where}: geometry must be an object or null")
+            return
+        if "crs" in geom:
+            add(f"{where}: has a 'crs' member (removed in RFC 7946)")
+        kind = geom.get("type")
+        if kind not in _GEOMETRY_TYPES:
+            add(f"{where}: unknown geometry type {kind!r}")
+            return
+        if kind == "GeometryCollection":
+            for k, g in enumerate(geom.get("geometries") or []):
+                check_geometry(g, f"{where} part {k}")
+            return
+        coords = geom.get("coordinates")
+        if not isinstance(coords, list):
+            add(f"{where}: 'coordinates' missing")
+            return
+        if kind == "Point":
+            check_position(coords, where)
+        elif kind in ("MultiPoint", "LineString"):
+            for pos in coords:
+                check_position(pos, where)
+            if kind == "LineString" and len(coords) < 2:
+                add(f"{where}: a LineString needs at least 2 positions")
+        elif kind == "MultiLineString":
+            for line in coords:
+                for pos in line:
+                    check_position(pos, where)
+        elif kind == "Polygon":
+            check_polygon(coords, where)
+        else:  # MultiPolygon
+            for k, poly in enumerate(coords):
+                check_polygon(poly, f"{where} polygon {k}")
+
+    def check_feature(feat: Any, where: str) -> None:
+        if not isinstance(feat, dict) or feat.get("type") != "Feature":
+            add(f"{where}: not a Feature object")
+            return
+        if "crs" in feat:
+            add(f"{where}: has a 'crs' member (removed in RFC 7946)")
+        if "geometry" not in feat:
+            add(f"{where}: 'geometry' member missing")
+        if "properties" not in feat:
+            add(f"{where}: 'properties' member missing")
+        elif feat["properties"] is not None and not isinstance(feat["properties"], dict):
+            add(f"{where}: 'properties' must be an object or null")
+        fid = feat.get("id")
+        if "id" in feat and not (isinstance(fid, str | int | float) and not isinstance(fid, bool)):
+            add(f"{where}: 'id' must be a string or a number")
+        check_geometry(feat.get("geometry"), where)
+
+    if not isinstance(obj, dict):
+        return ["top level is not a JSON object"]
+    if "crs" in obj:
+        add("top level: has a 'crs' member (removed in RFC 7946)")
+    kind = obj.get("type")
+    if kind == "FeatureCollection":
+        features = obj.get("features")
+        if not isinstance(features, list):
+            add("top level: 'features' must be an array")
+        else:
+            for i, feat in enumerate(features):
+                label = (feat.get("id") if isinstance(feat, dict) else None) or i
+                check_feature(feat, f"feature {label}")
+    elif kind == "Feature":
+        check_feature(obj, "feature")
+    else:
+        check_geometry(obj, "geometry")
+    return problems
