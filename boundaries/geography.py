@@ -355,9 +355,16 @@ def load(level: str, *, display: str | None = None) -> gpd.GeoDataFrame:
 
 @lru_cache(maxsize=8)
 def _read_graph(path: str, mtime: float):  # noqa: ANN202 - libpysal Graph
-    from libpysal.graph import read_parquet
+    from libpysal.graph import Graph, read_parquet
 
-    return read_parquet(path)
+    graph = read_parquet(path)
+    # libpysal trap: a graph read back from Parquet orders its sparse matrix by sorted code, not
+    # by its ids; rebuild it so that positional consumers (esda) pair values with the right areas.
+    index = graph._adjacency.index
+    ids = graph.unique_ids
+    if not (index.levels[0].equals(ids) and index.levels[1].equals(ids)):
+        graph = Graph(graph.adjacency, transformation=graph.transformation)
+    return graph
 
 
 #: Graphs kept in the store: fuzzy contiguity, islands joined to their nearest neighbours.

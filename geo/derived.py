@@ -29,6 +29,18 @@ from geo.summaries import N_RANKED, summarise_areas
 
 __all__ = ["build_derived_tables", "SUMMARY_LEVELS"]
 
+
+def _context(pop: pd.DataFrame, parent: pd.Series, areas: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Population, density and age shares per area (Census 2021), for statistical neighbours."""
+    sums = pop[["population_total", "age_0_15", "age_65_plus"]].groupby(parent).sum()
+    out = pd.DataFrame(index=sums.index)
+    out["population_2021"] = sums["population_total"]
+    km2 = areas.geometry.area.reindex(sums.index) / 1e6
+    out["population_density"] = sums["population_total"] / km2
+    out["share_age_0_15"] = sums["age_0_15"] / sums["population_total"]
+    out["share_age_65_plus"] = sums["age_65_plus"] / sums["population_total"]
+    return out
+
 #: Parent geographies with precomputed IoD-style summaries.
 SUMMARY_LEVELS = ("lad24", "utla24", "region")
 
@@ -89,6 +101,7 @@ def build_derived_tables(tables: dict[str, pd.DataFrame], geo_levels: dict[str, 
                                   n_ranked=N_RANKED["iod2025"])
         shares = area_shares(flags, parent=parent, population=pop["population_total"])
         table = summary.join(shares, validate="one_to_one")
+        table = table.join(_context(pop, parent, geo_levels[level]), validate="one_to_one")
         table.insert(0, "name", geo_levels[level]["name"].reindex(table.index))
         table.index.name = f"{level}_code"
         out[f"summary_{level}"] = table
@@ -110,10 +123,22 @@ def build_derived_tables(tables: dict[str, pd.DataFrame], geo_levels: dict[str, 
         t = time.perf_counter()
         progress(f"national hotspots: Gi* and local Moran, {hotspot_params['permutations']} "
                  f"permutations, seed {hotspot_params['seed']} ...")
-        hs = national_hotspots(frame, graph, columns=list(frame.columns),
-                               permutations=hotspot_params["permutations"],
-                               seed=hotspot_params["seed"], alpha=hotspot_params["alpha"])
-        out["hotspots_lsoa21"] = hs
+        from geo.weights import knn_graph
+
+        knn = knn_graph(eng, k=8)
+        parts = []
+        for method in ("gi_star", "local_moran"):
+            part = national_hotspots(frame, graph, columns=list(frame.columns), method=method,
+                                     permutations=hotspot_params["permutations"],
+                                     seed=hotspot_params["seed"], alpha=hotspot_params["alpha"],
+                                     knn=knn if method == "gi_star" else None)
+            part = part.reset_index()
+            part.insert(0, "method", method)
+            parts.append(part)
+        hs_long = pd.concat(parts, ignore_index=True)
+        # Stored with plain columns (method, indicator, lsoa21_code): Parquet keeps it simple.
+        out["hotspots_lsoa21"] = hs_long.set_index("lsoa21_code")
+        hs = parts[0].set_index(["indicator", "lsoa21_code"])
         report["hotspots"] = {"rows": int(len(hs)), "seconds": round(time.perf_counter() - t, 1),
                               **hotspot_params}
         info = pd.DataFrame({

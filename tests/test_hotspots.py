@@ -1,0 +1,652 @@
+"""Tests of geo.hotspots: Gi*, local Moran, FDR, the esda guards, clusters, robustness."""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import esda
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from libpysal.graph import Graph
+from numpy.testing import assert_allclose
+from scipy import stats
+
+from geo._errors import DuplicateCodeError, InputError, SchemaError
+from geo.hotspots import (
+    ISLAND_LABEL,
+    MISSING_LABEL,
+    fdr_bh,
+    gi_star_analytic,
+    hotspot_clusters,
+    local_gi_star,
+    local_moran,
+    national_hotspots,
+    robustness,
+    warm_up,
+)
+from geo.weights import build_contiguity, knn_graph
+
+# --------------------------------------------------------------------------- synthetic fixtures
+
+
+def _code(r: int, c: int) -> str:
+    return f"r{r}c{c}"
+
+
+def _lattice(side: int) -> gpd.GeoDataFrame:
+    codes, geoms = [], []
+    for r in range(side):
+        for c in range(side):
+            codes.append(_code(r, c))
+            geoms.append(shapely.box(c * 100, r * 100, (c + 1) * 100, (r + 1) * 100))
+    return gpd.GeoDataFrame(geometry=geoms, index=pd.Index(codes, name="lsoa21_code"), crs=27700)
+
+
+def _rook(side: int) -> Graph:
+    heads, tails = [], []
+    for r in range(side):
+        for c in range(side):
+            for dr, dc in ((-1, 0), (0, -1), (0, 1), (1, 0)):
+                rr, cc = r + dr, c + dc
+                if 0 <= rr < side and 0 <= cc < side:
+                    heads.append(_code(r, c))
+                    tails.append(_code(rr, cc))
+    return Graph.from_arrays(heads, tails, np.ones(len(heads)), transformation="B")
+
+
+def _hot_corner(side: int = 8, *, block: int = 3, seed: int = 0) -> pd.Series:
+    """Values 0..1 (seeded) with a block of 10s in the top-left corner."""
+    rng = np.random.default_rng(seed)
+    vals = {}
+    for r in range(side):
+        for c in range(side):
+            vals[_code(r, c)] = 10.0 if (r < block and c < block) else float(rng.uniform(0, 1))
+    return pd.Series(vals, name="score").rename_axis("lsoa21_code")
+
+
+def _path(codes: list[str], *, isolate: str | None = None) -> Graph:
+    heads, tails, weights = [], [], []
+    for i, code in enumerate(codes):
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(codes):
+                heads.append(code)
+                tails.append(codes[j])
+                weights.append(1.0)
+    if isolate is not None:
+        heads.append(isolate)
+        tails.append(isolate)
+        weights.append(0.0)
+    return Graph.from_arrays(heads, tails, weights, transformation="B")
+
+
+@pytest.fixture(scope="module")
+def compiled() -> float:
+    """Compile esda's numba kernels once for this module (tens of seconds in a fresh process)."""
+    return warm_up()
+
+
+# --------------------------------------------------------------------------- fdr_bh
+
+# Benjamini & Hochberg (1995), section 4: the 15 p-values of the example; adjusted values as R's
+# p.adjust(p, "BH") gives them (q_(i) = min_{j>=i} m p_(j) / j), computed by hand here.
+BH_P = [0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344, 0.0459, 0.3240,
+        0.4262, 0.5719, 0.6528, 0.7590, 1.0000]
+BH_Q = [0.0015, 0.003, 0.0095, 0.035625, 0.0603, 0.0638571428571, 0.0638571428571, 0.0645,
+        0.0765, 0.486, 0.581181818182, 0.714875, 0.753230769231, 0.813214285714, 1.0]
+
+
+def test_fdr_bh_textbook_example():
+    q = fdr_bh(BH_P)
+    assert_allclose(q, BH_Q, rtol=1e-9)
+    # at FDR 0.05 BH rejects the first four hypotheses, as in the paper
+    assert (q <= 0.05).sum() == 4
+
+
+def test_fdr_bh_order_nan_series_and_cap():
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0, 1, 50)
+    perm = rng.permutation(50)
+    assert_allclose(fdr_bh(p)[perm], fdr_bh(p[perm]))
+    q = fdr_bh(p)
+    order = np.argsort(p)
+    assert (np.diff(q[order]) >= -1e-15).all()
+    assert (q >= p).all() and (q <= 1).all()
+    s = pd.Series([0.5, np.nan, 0.01, 0.9], index=list("abcd"))
+    out = fdr_bh(s)
+    assert list(out.index) == list("abcd") and np.isnan(out["b"])
+    assert_allclose(out.drop("b").to_numpy(), [0.75, 0.03, 0.9])
+    assert_allclose(fdr_bh([0.9, 0.95]), [0.95, 0.95])
+    with pytest.raises(InputError, match=r"probabilities in \[0, 1\]"):
+        fdr_bh([0.1, 1.5])
+
+
+# --------------------------------------------------------------------------- gi_star_analytic
+
+
+def test_gi_star_analytic_by_hand_on_a_path():
+    # path a-b-c-d, y = 1..4: n=4, mean 2.5, population sd sqrt(1.25)
+    g = _path(list("abcd"))
+    z = gi_star_analytic(pd.Series([1.0, 2.0, 3.0, 4.0], index=list("abcd")), g)
+    s = np.sqrt(1.25)
+    # a: sum 1+2=3, k=2: (3 - 5) / (s sqrt(2*2/3)); b: sum 6, k=3: (6 - 7.5) / (s sqrt(3*1/3))
+    za = (3 - 2 * 2.5) / (s * np.sqrt(2 * 2 / 3))
+    zb = (6 - 3 * 2.5) / (s * np.sqrt(3 * 1 / 3))
+    assert_allclose(z.iloc[:, 0].to_numpy(), [za, zb, -zb, -za], rtol=1e-12)
+
+
+def test_gi_star_analytic_matches_esda_binary_star_and_not_the_default():
+    side = 7
+    g = _rook(side)
+    rng = np.random.default_rng(11)
+    frame = pd.DataFrame(rng.gamma(2.0, 3.0, size=(side * side, 3)),
+                         index=g.unique_ids, columns=["x", "y", "w"])
+    frame = frame.iloc[rng.permutation(len(frame))]  # any row order
+    z = gi_star_analytic(frame, g)
+    assert list(z.index) == list(frame.index) and list(z.columns) == ["x", "y", "w"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for col in frame.columns:
+            y = frame[col].reindex(g.unique_ids).to_numpy()
+            ref = esda.G_Local(y, g, transform="B", star=True, permutations=0)
+            assert_allclose(z[col].reindex(g.unique_ids).to_numpy(), ref.Zs, atol=1e-8)
+            default = esda.G_Local(y, g, star=True, permutations=0)  # esda re-transforms to "R"
+            assert np.abs(default.Zs - ref.Zs).max() > 0.1
+
+
+def test_gi_star_analytic_is_location_invariant_unlike_esda():
+    g = _path(list("abcdef"))
+    y = pd.Series([3.0, 5.0, 4.0, 9.0, 8.0, 7.0], index=list("abcdef"))
+    z = gi_star_analytic(y, g).iloc[:, 0]
+    z_shift = gi_star_analytic(y - 100, g).iloc[:, 0]
+    assert_allclose(z_shift, z, atol=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        flipped = esda.G_Local((y - 100).to_numpy(), g, transform="B", star=True,
+                               permutations=0).Zs
+    assert_allclose(flipped, -z.to_numpy(), atol=1e-9)  # esda divides by the (negative) mean
+
+
+def test_gi_star_analytic_validation():
+    g = _path(list("abc"))
+    with pytest.raises(InputError, match=r"only in frame \(x\)"):
+        gi_star_analytic(pd.Series([1.0, 2.0, 3.0], index=list("abx")), g)
+    with pytest.raises(InputError, match=r"NaN or infinite values in 1 areas \(b\)"):
+        gi_star_analytic(pd.Series([1.0, np.nan, 3.0], index=list("abc")), g)
+    with pytest.raises(InputError, match="constant"):
+        gi_star_analytic(pd.DataFrame({"k": [2.0, 2.0, 2.0]}, index=list("abc")), g)
+
+
+@pytest.mark.real
+def test_gi_star_analytic_eight_columns_is_fast(england):
+    graph, iod = england
+    frame = iod[[c for c in iod.columns if c.endswith("_score")]]
+    assert frame.shape == (33755, 8)
+    gi_star_analytic(frame, graph)  # first call builds libpysal's cached structures
+    best = min(_timed(lambda: gi_star_analytic(frame, graph)) for _ in range(3))
+    assert best < 0.1, f"8 columns took {best:.3f} s"
+
+
+def _timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+# --------------------------------------------------------------------------- local_gi_star
+
+
+def test_local_gi_star_analytic_p_q_and_labels():
+    values = _hot_corner()
+    g = _rook(8)
+    res = local_gi_star(values, g, permutations=0)
+    assert list(res.columns) == ["value", "statistic", "p", "q", "label"]
+    assert res.index.equals(values.index) and res.index.name == "lsoa21_code"
+    z = gi_star_analytic(values, g).iloc[:, 0]
+    assert_allclose(res["statistic"], z, atol=1e-12)
+    assert_allclose(res["p"], 2 * stats.norm.sf(np.abs(z)), rtol=1e-12)
+    assert_allclose(res["q"], fdr_bh(res["p"].to_numpy()), rtol=1e-12)
+    # labels follow q: 99% when q <= 0.01, 95% when q <= 0.05 (alpha 0.05: no 90% labels)
+    for code, row in res.iterrows():
+        if row.q <= 0.01:
+            expected = ("hot" if row.statistic > 0 else "cold") + " spot 99%"
+        elif row.q <= 0.05:
+            expected = ("hot" if row.statistic > 0 else "cold") + " spot 95%"
+        else:
+            expected = "not significant"
+        assert row.label == expected, code
+    assert res.loc["r1c1", "label"] == "hot spot 99%"  # the centre of the block of 10s
+    assert res.loc["r7c7", "label"] == "not significant"
+    assert res.attrs["method"] == "gi_star"
+    assert res.attrs["correction"] == "fdr_bh" and res.attrs["permutations"] == 0
+    assert res.attrs["seed"] == 42 and res.attrs["alpha"] == 0.05
+    assert "transform='B'" in res.attrs["weights"]
+    assert res.attrs["n_tested"] == 64 and res.attrs["islands"] == []
+
+
+def test_local_gi_star_alpha_and_fdr_switches():
+    values = _hot_corner()
+    g = _rook(8)
+    raw = local_gi_star(values, g, permutations=0, fdr=False, alpha=0.1)
+    assert raw.attrs["correction"] == "none"
+    sig = raw["p"] <= 0.1
+    assert (raw.loc[sig, "label"] != "not significant").all()
+    assert (raw.loc[~sig, "label"] == "not significant").all()
+    assert (raw.loc[(raw.p > 0.05) & sig, "label"].str.endswith("90%")).all()
+    strict = local_gi_star(values, g, permutations=0, alpha=0.01)
+    assert set(strict["label"]) <= {"hot spot 99%", "cold spot 99%", "not significant"}
+    # FDR never labels more areas than raw p at the same alpha
+    fdr = local_gi_star(values, g, permutations=0, alpha=0.1)
+    assert (fdr.label != "not significant").sum() <= sig.sum()
+
+
+def test_local_gi_star_permutations_seeded_and_two_sided(compiled):
+    values = _hot_corner()
+    g = _rook(8)
+    a = local_gi_star(values, g, permutations=99, seed=7)
+    b = local_gi_star(values, g, permutations=99, seed=7)
+    pd.testing.assert_frame_equal(a, b)
+    c = local_gi_star(values, g, permutations=99, seed=8)
+    assert not np.array_equal(a["p"].to_numpy(), c["p"].to_numpy())
+    # two-sided pseudo p: 2 (M + 1) / (R + 1), so multiples of 0.02 from 0.02 up, capped at 1
+    assert_allclose(a["p"] * 50, np.rint(a["p"] * 50), atol=1e-9)
+    assert a["p"].min() == pytest.approx(0.02) and a["p"].max() <= 1
+    assert a.loc["r1c1", "p"] == pytest.approx(0.02)
+    assert a.attrs["permutations"] == 99 and "permutation" in a.attrs["p_value"]
+    # the statistic is the analytic z whatever the permutations
+    assert_allclose(a["statistic"], local_gi_star(values, g, permutations=0)["statistic"])
+
+
+def test_local_gi_star_negative_values_same_inference_as_shifted(compiled):
+    values = _hot_corner()
+    values += np.linspace(0, 0.5, len(values))  # no ties: pseudo p then cannot hinge on rounding
+    g = _rook(8)
+    neg = local_gi_star(values - 50, g, permutations=99, seed=3)
+    pos = local_gi_star(values, g, permutations=99, seed=3)
+    assert_allclose(neg["statistic"], pos["statistic"], atol=1e-9)
+    assert_allclose(neg["p"], pos["p"])
+    assert (neg["label"] == pos["label"]).all()
+    assert neg.attrs["shift"] > 0 and pos.attrs["shift"] == 0
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.permutations(list(range(36))))
+def test_row_order_does_not_change_the_result(order):
+    values = _hot_corner(6, block=2, seed=5)
+    g = _rook(6)
+    ref = local_gi_star(values, g, permutations=0)
+    shuffled = values.iloc[list(order)]
+    res = local_gi_star(shuffled, g, permutations=0)
+    assert list(res.index) == list(shuffled.index)
+    pd.testing.assert_frame_equal(res.loc[values.index], ref, check_exact=False, rtol=1e-12)
+    mor = local_moran(shuffled, g, permutations=0)
+    pd.testing.assert_frame_equal(mor.loc[values.index], local_moran(values, g, permutations=0),
+                                  check_exact=False, rtol=1e-12)
+
+
+def test_shuffled_values_give_identical_permutation_results(compiled):
+    values = _hot_corner()
+    g = _rook(8)
+    ref = local_gi_star(values, g, permutations=99, seed=1)
+    shuffled = values.iloc[np.random.default_rng(0).permutation(64)]
+    res = local_gi_star(shuffled, g, permutations=99, seed=1)
+    pd.testing.assert_frame_equal(res.loc[values.index], ref)
+
+
+def test_codes_must_match_the_graph():
+    g = _path(list("abcd"))
+    with pytest.raises(InputError, match=r"1 codes of `values` are not in the graph: x.*"
+                                         r"1 graph codes have no value in `values`: d"):
+        local_gi_star(pd.Series([1.0, 2.0, 3.0, 4.0], index=list("abcx")), g, permutations=0)
+    with pytest.raises(InputError, match=r"graph codes have no value in `values`: c, d"):
+        local_moran(pd.Series([1.0, 2.0], index=list("ab")), g, permutations=0)
+    with pytest.raises(DuplicateCodeError, match="repeated: a"):
+        local_gi_star(pd.Series([1.0, 2.0, 3.0], index=list("aab")), g, permutations=0)
+
+
+def test_nan_raise_lists_codes_and_drop_reports_them():
+    values = _hot_corner()
+    values[["r5c5", "r0c7"]] = np.nan
+    g = _rook(8)
+    with pytest.raises(InputError, match=r"2 missing values \(r0c7, r5c5\).*nan='drop'"):
+        local_gi_star(values, g, permutations=0)
+    res = local_gi_star(values, g, permutations=0, nan="drop")
+    assert res.index.equals(values.index)
+    assert res.attrs["dropped"] == ["r0c7", "r5c5"]
+    assert (res.loc[["r0c7", "r5c5"], "label"] == MISSING_LABEL).all()
+    assert res.loc[["r0c7", "r5c5"], ["statistic", "p", "q"]].isna().all().all()
+    assert res.attrs["n_tested"] == 62
+    # same as analysing the 62 areas on the graph without the dropped nodes
+    keep = values.dropna()
+    manual = gi_star_analytic(keep, g.subgraph(keep.index)).iloc[:, 0]
+    assert_allclose(res.loc[keep.index, "statistic"], manual, atol=1e-12)
+    lm = local_moran(values, g, permutations=0, nan="drop")
+    assert lm.attrs["dropped"] == ["r0c7", "r5c5"]
+
+
+def test_islands_are_never_significant():
+    # path a-b-c-d-e-f plus an isolate "z" with an extreme value
+    g = _path(list("abcdef"), isolate="z")
+    values = pd.Series([1.0, 1.2, 0.9, 1.1, 1.0, 0.8, 50.0], index=list("abcdefz"))
+    for res in (local_gi_star(values, g, permutations=0, fdr=False, alpha=0.1),
+                local_moran(values, g, permutations=0, fdr=False, alpha=0.1)):
+        assert res.loc["z", "label"] == ISLAND_LABEL
+        assert np.isnan(res.loc["z", "p"]) and np.isnan(res.loc["z", "q"])
+        assert np.isnan(res.loc["z", "statistic"])
+        assert res.attrs["islands"] == ["z"] and res.attrs["n_tested"] == 6
+
+
+def test_focus_reports_and_corrects_only_the_focus():
+    values = _hot_corner()
+    g = _rook(8)
+    focus = [_code(r, c) for r in range(4) for c in range(4)]
+    res = local_gi_star(values, g, permutations=0, focus=focus)
+    full = local_gi_star(values, g, permutations=0)
+    assert list(res.index) == focus
+    assert_allclose(res["p"], full.loc[focus, "p"])
+    assert_allclose(res["q"], fdr_bh(full.loc[focus, "p"].to_numpy()))
+    assert res.attrs["n_tested"] == 16
+    with pytest.raises(InputError, match="focus"):
+        local_gi_star(values, g, permutations=0, focus=["nope"])
+
+
+def test_option_validation_messages():
+    values = _hot_corner()
+    g = _rook(8)
+    with pytest.raises(InputError, match=r"`alpha` must be one of 0.01, 0.05, 0.10"):
+        local_gi_star(values, g, alpha=0.2)
+    with pytest.raises(InputError, match=r"`permutations` must be an integer >= 0"):
+        local_gi_star(values, g, permutations=-1)
+    with pytest.raises(InputError, match=r"`nan` must be one of"):
+        local_gi_star(values, g, nan="ignore")
+    with pytest.raises(InputError, match=r"`values` must be a pandas Series"):
+        local_gi_star(values.to_frame(), g)
+    with pytest.raises(InputError, match=r"`graph` must be a libpysal.graph.Graph"):
+        local_gi_star(values, {"a": ["b"]})
+    with pytest.raises(InputError, match="constant"):
+        local_gi_star(values * 0 + 1, g, permutations=0)
+    inf = values.copy()
+    inf["r2c2"] = np.inf
+    with pytest.raises(InputError, match=r"infinite values \(r2c2\)"):
+        local_gi_star(inf, g, permutations=0)
+    with pytest.raises(InputError, match="must be numeric"):
+        local_gi_star(values.astype(str), g)
+
+
+# --------------------------------------------------------------------------- local_moran
+
+
+def test_local_moran_statistic_by_hand_and_quadrants():
+    values = _hot_corner()
+    values["r6c6"] = 10.0  # a high outlier among low values
+    g = _rook(8)
+    res = local_moran(values, g, permutations=0)
+    # I_i = (n - 1) z_i sum_j w_ij z_j / sum z^2, z standardised, w row-standardised (esda)
+    y = values.reindex(g.unique_ids).to_numpy()
+    z = (y - y.mean()) / y.std()
+    w = g.transform("R").sparse.toarray()
+    expected = (len(y) - 1) * z * (w @ z) / (z @ z)
+    assert_allclose(res["statistic"].reindex(g.unique_ids), expected, rtol=1e-10)
+    assert res.loc["r1c1", "label"] == "High-High"
+    # the lone outlier is significant on its own (p < 0.05) but not after FDR over 64 tests
+    assert res.loc["r6c6", "p"] < 0.05 < res.loc["r6c6", "q"]
+    assert res.loc["r6c6", "label"] == "not significant"
+    raw = local_moran(values, g, permutations=0, fdr=False)
+    assert raw.loc["r6c6", "label"] == "High-Low"
+    assert res.attrs["method"] == "local_moran"
+    assert "row-standardised" in res.attrs["weights"]
+    assert set(res["label"]) <= {"High-High", "Low-Low", "High-Low", "Low-High",
+                                 "not significant"}
+
+
+def test_local_moran_permutations_seeded(compiled):
+    values = _hot_corner()
+    g = _rook(8)
+    a = local_moran(values, g, permutations=99, seed=5)
+    pd.testing.assert_frame_equal(a, local_moran(values, g, permutations=99, seed=5))
+    assert a["p"].min() == pytest.approx(0.02)
+
+
+def test_warm_up_compiles_once(compiled):
+    assert compiled > 0
+    assert warm_up() < 5.0  # kernels already compiled in this process
+
+
+# --------------------------------------------------------------------------- clusters
+
+
+def _cluster_inputs():
+    g = _rook(5)
+    labels = pd.Series("not significant", index=g.unique_ids, name="label")
+    labels[["r0c0", "r1c0"]] = "hot spot 95%"
+    labels["r0c1"] = "hot spot 99%"
+    labels[["r3c3", "r4c4"]] = "hot spot 95%"
+    labels["r3c4"] = "hot spot 90%"
+    labels["r2c2"] = "cold spot 99%"
+    result = pd.DataFrame({"value": 1.0, "statistic": 2.0, "p": 0.01, "q": 0.02,
+                           "label": labels})
+    result.loc["r0c1", "value"] = 4.0
+    result.loc["r0c1", "statistic"] = 5.0
+    result.index.name = "lsoa21_code"
+    info = pd.DataFrame({"population_total": 1000.0, "ward24_name": "Other",
+                         "lad24_name": "Calderdale", "income": False, "health": False,
+                         "crime": False}, index=g.unique_ids)
+    info.loc[["r0c0", "r0c1", "r1c0"], "population_total"] = [1100.0, 1400.0, 500.0]
+    info.loc[["r0c0", "r0c1", "r1c0"], "ward24_name"] = ["Manningham", "Toller", "Heaton"]
+    info.loc[["r0c0", "r0c1", "r1c0"], "lad24_name"] = "Bradford"
+    info.loc["r3c3", ["population_total", "ward24_name", "lad24_name"]] = [2000.0, "City", "Leeds"]
+    info.loc[["r3c4", "r4c4"], ["ward24_name", "lad24_name"]] = ["Moor", "Kirklees"]
+    info.loc["r4c4", "population_total"] = 100.0
+    info.loc[["r0c0", "r0c1"], "income"] = True
+    info.loc["r0c0", "health"] = True
+    return result, g, info
+
+
+def test_hotspot_clusters_by_hand():
+    result, g, info = _cluster_inputs()
+    clusters = hotspot_clusters(result, g, lsoa_info=info)
+    assert clusters.index.name == "cluster_id" and list(clusters.index) == [1, 2, 3]
+    first = clusters.loc[1]
+    assert first["lsoa_codes"] == "r0c0;r0c1;r1c0"
+    assert first["n_lsoas"] == 3 and first["population"] == 3000
+    # Toller (1400) + Manningham (1100) hold >= half of 3000 people
+    assert first["name"] == "Toller & Manningham, Bradford"
+    assert first["wards"] == "Toller; Manningham; Heaton"
+    assert first["councils"] == "Bradford"
+    assert first["domains"] == "income 67%; health 33%"
+    assert first["mean_value"] == pytest.approx(2.0) and first["max_statistic"] == 5.0
+    assert clusters.loc[2, "name"] == "City, Leeds" and clusters.loc[2, "population"] == 2000
+    assert clusters.loc[3, "lsoa_codes"] == "r4c4" and clusters.loc[3, "domains"] == ""
+    # at 90% the 90% spot r3c4 bridges r3c3 and r4c4 into one cluster across two councils
+    loose = hotspot_clusters(result, g, lsoa_info=info, confidence=90)
+    assert list(loose["lsoa_codes"]) == ["r3c3;r3c4;r4c4", "r0c0;r0c1;r1c0"]
+    assert loose.loc[1, "name"] == "City, Leeds"
+    assert loose.loc[1, "councils"] == "Leeds; Kirklees"
+    strict = hotspot_clusters(result, g, lsoa_info=info, confidence=99)
+    assert list(strict["lsoa_codes"]) == ["r0c1"]
+    cold = hotspot_clusters(result, g, lsoa_info=info, kind="cold")
+    assert list(cold["lsoa_codes"]) == ["r2c2"]
+
+
+def test_hotspot_clusters_from_a_national_table_and_text_domains():
+    result, g, info = _cluster_inputs()
+    other = result.assign(label="not significant")
+    table = pd.concat({"imd_score": other, "n_domains": result}, names=["indicator"])
+    text = info.drop(columns=["income", "health", "crime"]).assign(
+        domains_worst_decile=["income;health" if c == "r0c0" else ("income" if c == "r0c1" else "")
+                              for c in info.index])
+    clusters = hotspot_clusters(table, g, lsoa_info=text, indicator="n_domains")
+    assert clusters.loc[1, "domains"] == "income 67%; health 33%"
+    assert clusters.attrs["indicator"] == "n_domains"
+    assert hotspot_clusters(table, g, lsoa_info=text).empty  # first indicator: no spots
+    with pytest.raises(InputError, match="available"):
+        hotspot_clusters(table, g, lsoa_info=text, indicator="nope")
+
+
+def test_hotspot_clusters_validation():
+    result, g, info = _cluster_inputs()
+    with pytest.raises(SchemaError, match=r"lacks columns \['ward24_name'\]"):
+        hotspot_clusters(result, g, lsoa_info=info.drop(columns="ward24_name"))
+    with pytest.raises(InputError, match="lacks 1 spot codes: r0c0"):
+        hotspot_clusters(result, g, lsoa_info=info.drop(index="r0c0"))
+    with pytest.raises(InputError, match="confidence"):
+        hotspot_clusters(result, g, lsoa_info=info, confidence=80)
+
+
+# --------------------------------------------------------------------------- robustness, national
+
+
+def test_robustness_against_knn_weights():
+    values = _hot_corner()
+    g = _rook(8)
+    knn = knn_graph(_lattice(8), k=8)
+    res = local_gi_star(values, g, permutations=0)
+    robust = robustness(values, res, knn_graph=knn)
+    assert robust.dtype == "boolean" and robust.name == "robust"
+    assert robust.index.equals(res.index)
+    spots = res["label"] != "not significant"
+    assert robust[~spots].isna().all()
+    assert robust[spots].notna().all()
+    assert bool(robust["r1c1"]) is True  # the centre of the block stays hot with k=8
+    other = local_gi_star(values, knn, permutations=0)
+    same = (other.loc[spots, "label"].str[:3] == res.loc[spots, "label"].str[:3])
+    assert (robust[spots].astype(bool) == same).all()
+    with pytest.raises(InputError, match="local_gi_star or local_moran"):
+        robustness(values, res.drop(columns="label"), knn_graph=knn)
+
+
+def test_national_hotspots_long_table():
+    values = _hot_corner()
+    frame = pd.DataFrame({"a": values, "b": values[::-1].to_numpy()}, index=values.index)
+    g = _rook(8)
+    table = national_hotspots(frame, g, permutations=0)
+    assert table.index.names == ["indicator", "lsoa21_code"]
+    assert len(table) == 128
+    pd.testing.assert_frame_equal(table.xs("a", level="indicator"),
+                                  local_gi_star(frame["a"], g, permutations=0))
+    assert table.attrs["method"] == "gi_star" and table.attrs["seed"] == 42
+    assert set(table.attrs["indicators"]) == {"a", "b"}
+    with_knn = national_hotspots(frame, g, columns=["a"], permutations=0,
+                                 knn=knn_graph(_lattice(8), k=8), method="gi_star")
+    assert "robust" in with_knn.columns and len(with_knn) == 64
+    with pytest.raises(InputError, match="method"):
+        national_hotspots(frame, g, method="lisa")
+
+
+# --------------------------------------------------------------------------- real data
+
+
+@pytest.fixture(scope="module")
+def england(mirror):
+    lsoa = gpd.read_file(mirror / "boundaries" / "lsoa21_ew_bsc.gpkg").set_index("LSOA21CD")
+    eng = lsoa[lsoa.index.str.startswith("E")].to_crs(27700)
+    graph, _ = build_contiguity(eng)
+    iod = pd.read_csv(mirror / "deprivation" / "imd2025_england_lsoa21.csv",
+                      index_col="lsoa21_code")
+    return graph, iod
+
+
+@pytest.mark.real
+def test_gi_star_on_imd2025_matches_the_style_guide_range(england):
+    graph, iod = england
+    res = local_gi_star(iod["IMD_score"], graph, permutations=0)
+    # binary weights including self: z from -4.7 to 10.9 (STYLE.md)
+    assert res["statistic"].min() == pytest.approx(-4.70, abs=0.01)
+    assert res["statistic"].max() == pytest.approx(10.86, abs=0.01)
+    y = iod["IMD_score"].reindex(graph.unique_ids).to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        default = esda.G_Local(y, graph, star=True, permutations=0)  # esda's "R" default
+    assert default.Zs.min() == pytest.approx(-1.26, abs=0.01)
+    assert default.Zs.max() == pytest.approx(4.11, abs=0.01)
+    assert res.attrs["islands"] == []
+    counts = res["label"].value_counts()
+    assert counts["hot spot 99%"] > 1000 and counts["cold spot 99%"] > 10
+
+
+@pytest.mark.real
+def test_fixed_seed_gives_identical_output_on_a_council(england, mirror, compiled):
+    from geo.weights import subgraph_with_ring
+
+    graph, iod = england
+    lookup = pd.read_csv(mirror / "lookups" / "lookup_lsoa21_ward24_ltla24.csv")
+    bradford = lookup.loc[lookup["ltla24_code"] == "E08000032", "lsoa21_code"]
+    sub, focus = subgraph_with_ring(graph, bradford, rings=1)
+    values = iod["IMD_score"].reindex(sub.unique_ids)
+    a = local_gi_star(values, sub, permutations=999, seed=42, focus=focus)
+    b = local_gi_star(values, sub, permutations=999, seed=42, focus=focus)
+    pd.testing.assert_frame_equal(a, b)
+    assert len(a) == len(bradford) == a.attrs["n_tested"]
+    # Bradford's inner city is a hot spot even against its own surroundings
+    assert (a["label"] == "hot spot 95%").sum() > 20
+    assert a.loc[a["label"].str.startswith("hot"), "value"].min() > iod["IMD_score"].median()
+
+
+# --------------------------------------------------------------------------- CLI (needs the store)
+
+
+@pytest.fixture(scope="module")
+def built_store():
+    import boundaries
+    import geo
+
+    needed = [getattr(geo, "catalogue", None), getattr(geo, "load_indicators", None),
+              getattr(boundaries, "load", None), getattr(boundaries, "load_graph", None)]
+    if not all(needed):
+        pytest.skip("the store API (geo.catalogue, boundaries.load_graph, ...) is not there yet")
+    try:
+        return boundaries.store_dir()
+    except Exception as exc:  # noqa: BLE001 - any store problem means: not built here
+        pytest.skip(f"no built store ({exc}); run `python -m geo data build`")
+
+
+@pytest.mark.real
+def test_cli_hotspots_within_a_council(built_store, tmp_path, compiled):
+    from geo.cli import main
+
+    out = tmp_path / "bradford.csv"
+    assert main(["hotspots", "--indicator", "iod2025.imd_score", "--within", "E08000032",
+                 "--permutations", "999", "--out", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["code", "value", "statistic", "p", "q", "label", "robust"]
+    assert len(table) == 312 and table["code"].str.startswith("E01").all()
+    assert (table["label"] == "hot spot 95%").sum() > 20
+    hot = table["label"].str.startswith("hot")
+    assert table.loc[hot, "robust"].notna().all()
+    assert table.loc[table["label"] == "not significant", "robust"].isna().all()
+    assert table.loc[hot, "robust"].astype(bool).mean() > 0.5  # most survive k=8 weights
+
+
+@pytest.mark.real
+def test_cli_unknown_indicator_exits_2_and_lists_names(built_store, tmp_path, capsys):
+    from geo.cli import main
+
+    out = tmp_path / "x.csv"
+    assert main(["hotspots", "--indicator", "iod2025.imd_scor", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "not in the catalogue" in err and "iod2025.imd_score" in err
+    assert not out.exists()
+    assert main(["hotspots", "--indicator", "iod2025.imd_score", "--out",
+                 str(tmp_path / "x.txt")]) == 2
+    assert main(["hotspots", "--indicator", "iod2025.imd_score", "--level", "lad24",
+                 "--out", str(out)]) == 2
+    assert not out.exists()
+
+
+@pytest.mark.real
+def test_cli_clusters_within_a_council(built_store, tmp_path, compiled):
+    from geo.cli import main
+
+    out = tmp_path / "clusters.csv"
+    assert main(["clusters", "--within", "E08000032", "--permutations", "999",
+                 "--out", str(out)]) == 0
+    clusters = pd.read_csv(out, index_col="cluster_id")
+    assert len(clusters) >= 1
+    assert clusters["name"].str.endswith("Bradford").all()
+    assert (clusters["population"].diff().dropna() <= 0).all()
+    assert clusters["lsoa_codes"].str.split(";").map(len).sum() == clusters["n_lsoas"].sum()

@@ -1,0 +1,269 @@
+"""Tests of geo.weights: contiguity with islands joined, knn, council subgraphs, Parquet I/O."""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from libpysal.graph import Graph, read_parquet
+from numpy.testing import assert_allclose
+
+from geo._errors import DuplicateCodeError, InputError
+from geo.weights import (
+    build_contiguity,
+    ensure_canonical,
+    graph_matrix,
+    knn_graph,
+    load_graph,
+    save_graph,
+    subgraph_with_ring,
+)
+
+# --------------------------------------------------------------------------- synthetic fixtures
+
+
+def _lattice_with_islands() -> gpd.GeoDataFrame:
+    """A 3x3 lattice of 100 m squares, a far island I1 and a two-square component P1-P2.
+
+    Distances (hand-computed): I1 = box(500, 0, 550, 50) is 200 m from L02, sqrt(200^2+50^2)
+    = 206.2 m from L12, 250 m from L22 and 300 m from L01. P1 = box(20, 600, 80, 700) is 300 m
+    from L20, sqrt(20^2+300^2) = 300.7 m from L21, sqrt(120^2+300^2) = 323.1 m from L22;
+    P2 = box(80, 650, 180, 750) touches P1 and is >= 350 m from the lattice.
+    """
+    codes, geoms = [], []
+    for r in range(3):
+        for c in range(3):
+            codes.append(f"L{r}{c}")
+            geoms.append(shapely.box(c * 100, r * 100, (c + 1) * 100, (r + 1) * 100))
+    codes += ["I1", "P1", "P2"]
+    geoms += [shapely.box(500, 0, 550, 50), shapely.box(20, 600, 80, 700),
+              shapely.box(80, 650, 180, 750)]
+    return gpd.GeoDataFrame(
+        {"name": codes}, geometry=geoms, index=pd.Index(codes, name="code"), crs=27700
+    )
+
+
+def _path_graph(codes: list[str]) -> Graph:
+    heads, tails = [], []
+    for a, b in zip(codes[:-1], codes[1:], strict=True):
+        heads += [a, b]
+        tails += [b, a]
+    order = np.lexsort(([codes.index(t) for t in tails], [codes.index(h) for h in heads]))
+    return Graph.from_arrays(np.array(heads)[order], np.array(tails)[order],
+                             np.ones(len(heads)), transformation="B")
+
+
+def _neigh(graph: Graph, code: str) -> set[str]:
+    row = graph[code]  # Graph.neighbors builds the whole dict (seconds on 33,755 LSOAs)
+    return set(row.index[row.to_numpy() != 0])
+
+
+# --------------------------------------------------------------------------- build_contiguity
+
+
+def test_contiguity_lattice_links_islands_and_flags():
+    gdf = _lattice_with_islands()
+    graph, islands = build_contiguity(gdf)
+    assert list(graph.unique_ids) == list(gdf.index)
+    assert list(islands) == ["I1", "P1", "P2"]
+    assert islands.name == "code"
+    # queen-like contiguity on the lattice: corner 3, edge 5, centre 8 (+ added island links)
+    assert _neigh(graph, "L00") == {"L01", "L10", "L11"}
+    assert _neigh(graph, "L11") == {f"L{r}{c}" for r in range(3) for c in range(3)} - {"L11"}
+    assert _neigh(graph, "L01") == {"L00", "L02", "L10", "L11", "L12"}
+    # island joined to its 3 nearest (200, 206.2, 250 m; all within 2 x 200 m)
+    assert _neigh(graph, "I1") == {"L02", "L12", "L22"}
+    # the pair joins the lattice through P1's three shortest pairs
+    assert _neigh(graph, "P1") == {"P2", "L20", "L21", "L22"}
+    assert _neigh(graph, "P2") == {"P1"}
+    # symmetric, binary, connected, no isolates
+    assert graph.asymmetry().empty
+    assert graph.transformation == "B"
+    assert set(graph.adjacency.unique()) == {1.0}
+    assert graph.n_components == 1
+    assert len(graph.isolates) == 0
+
+
+def test_contiguity_link_cap_and_stretch():
+    gdf = _lattice_with_islands()
+    one, _ = build_contiguity(gdf, n_links=1)
+    assert _neigh(one, "I1") == {"L02"}
+    assert _neigh(one, "P1") == {"P2", "L20"}
+    # max_stretch 1.1: limit max(1.1 * 200, 201) = 220 m keeps 200 and 206.2 m, drops 250 m
+    tight, _ = build_contiguity(gdf, n_links=3, max_stretch=1.1)
+    assert _neigh(tight, "I1") == {"L02", "L12"}
+
+
+def test_contiguity_without_joining_keeps_isolates_and_components():
+    gdf = _lattice_with_islands()
+    graph, islands = build_contiguity(gdf, connect_islands=False)
+    assert list(graph.unique_ids) == list(gdf.index)
+    assert list(graph.isolates) == ["I1"]
+    assert graph.n_components == 3
+    assert list(islands) == ["I1", "P1", "P2"]
+
+
+def test_contiguity_row_order_follows_input():
+    gdf = _lattice_with_islands().iloc[::-1]
+    graph, islands = build_contiguity(gdf)
+    assert list(graph.unique_ids) == list(gdf.index)
+    assert list(islands) == ["P2", "P1", "I1"]
+    assert _neigh(graph, "I1") == {"L02", "L12", "L22"}
+
+
+def test_contiguity_refuses_geographic_crs():
+    gdf = _lattice_with_islands().set_crs(4326, allow_override=True)
+    with pytest.raises(InputError, match=r"geographic.*to_crs\(27700\)"):
+        build_contiguity(gdf)
+
+
+def test_contiguity_refuses_missing_crs_duplicates_and_empty_geometry():
+    gdf = _lattice_with_islands()
+    with pytest.raises(InputError, match="no CRS"):
+        build_contiguity(gdf.set_crs(None, allow_override=True))
+    dup = gdf.rename(index={"L01": "L00"})
+    with pytest.raises(DuplicateCodeError, match="L00"):
+        build_contiguity(dup)
+    empty = gdf.copy()
+    empty.loc["L22", "geometry"] = shapely.Polygon()
+    with pytest.raises(InputError, match=r"missing or empty geometry \(L22\)"):
+        build_contiguity(empty)
+    with pytest.raises(InputError, match="GeoDataFrame or GeoSeries"):
+        build_contiguity(pd.DataFrame(gdf.drop(columns="geometry")))
+    with pytest.raises(InputError, match="n_links"):
+        build_contiguity(gdf, n_links=0)
+
+
+# --------------------------------------------------------------------------- knn
+
+
+def test_knn_graph_hand_computed():
+    pts = gpd.GeoSeries.from_xy([0, 1, 3, 7, 15], [0] * 5, index=list("abcde"), crs=27700)
+    g1 = knn_graph(pts, k=1)
+    assert {c: _neigh(g1, c) for c in "abcde"} == {
+        "a": {"b"}, "b": {"a"}, "c": {"b"}, "d": {"c"}, "e": {"d"}}
+    g2 = knn_graph(pts, k=2)
+    assert {c: _neigh(g2, c) for c in "abcde"} == {
+        "a": {"b", "c"}, "b": {"a", "c"}, "c": {"a", "b"}, "d": {"b", "c"}, "e": {"c", "d"}}
+    assert list(g2.unique_ids) == list("abcde")
+    assert (g2.cardinalities == 2).all()
+    assert g2.transformation == "B"
+
+
+def test_knn_graph_validates_k_and_crs():
+    gdf = _lattice_with_islands()
+    with pytest.raises(InputError, match=r"`k` must be an integer from 1 to 11"):
+        knn_graph(gdf, k=12)
+    with pytest.raises(InputError, match="geographic"):
+        knn_graph(gdf.to_crs(4326), k=2)
+
+
+# --------------------------------------------------------------------------- subgraph_with_ring
+
+
+def test_subgraph_with_ring_on_a_path():
+    g = _path_graph(list("abcdefg"))
+    sub, focus = subgraph_with_ring(g, ["d"], rings=1)
+    assert list(sub.unique_ids) == ["c", "d", "e"]
+    assert focus.tolist() == [False, True, False]
+    sub2, focus2 = subgraph_with_ring(g, ["d", "e"], rings=2)
+    assert list(sub2.unique_ids) == list("bcdefg")
+    assert focus2[focus2].index.tolist() == ["d", "e"]
+    # the focus areas keep their full neighbourhood
+    assert _neigh(sub2, "d") == _neigh(g, "d")
+    sub0, _ = subgraph_with_ring(g, "d", rings=0)
+    assert list(sub0.unique_ids) == ["d"]
+
+
+def test_subgraph_with_ring_unknown_codes():
+    g = _path_graph(list("abc"))
+    with pytest.raises(InputError, match=r"2 codes that are not in the graph: x, y"):
+        subgraph_with_ring(g, ["a", "x", "y"])
+    with pytest.raises(InputError, match="rings"):
+        subgraph_with_ring(g, ["a"], rings=-1)
+
+
+# --------------------------------------------------------------------------- Parquet round trip
+
+
+def test_save_load_round_trip_keeps_ids_weights_and_matrix(tmp_path):
+    gdf = _lattice_with_islands().iloc[[5, 0, 11, 3, 9, 1, 10, 2, 8, 4, 7, 6]]  # unsorted ids
+    graph, _ = build_contiguity(gdf)
+    path = save_graph(graph, tmp_path / "g.parquet")
+    back = load_graph(path)
+    assert list(back.unique_ids) == list(graph.unique_ids)
+    assert back.transformation == "B"
+    pd.testing.assert_series_equal(back.adjacency, graph.adjacency)
+    # libpysal's read_parquet restores sorted MultiIndex levels, so its .sparse rows follow the
+    # sorted codes, not unique_ids; load_graph rebuilds the graph so that positional consumers
+    # (esda) see the right neighbours.
+    assert_allclose(back.sparse.toarray(), graph.sparse.toarray())
+    assert_allclose(graph_matrix(read_parquet(path)).toarray(), graph_matrix(graph).toarray())
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_ensure_canonical_fixes_a_bare_read_parquet(tmp_path):
+    g = _path_graph(["d", "b", "a", "c"])
+    g.to_parquet(tmp_path / "g.parquet")
+    bare = read_parquet(tmp_path / "g.parquet")
+    fixed = ensure_canonical(bare)
+    expected = np.array([[0, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 1], [0, 0, 1, 0]], dtype=float)
+    assert list(fixed.unique_ids) == ["d", "b", "a", "c"]
+    assert_allclose(fixed.sparse.toarray(), expected)
+    assert ensure_canonical(fixed) is fixed
+
+
+def test_load_graph_missing_file(tmp_path):
+    with pytest.raises(InputError, match="is not a file"):
+        load_graph(tmp_path / "nope.parquet")
+    with pytest.raises(InputError, match="does not exist"):
+        save_graph(_path_graph(list("ab")), tmp_path / "no" / "g.parquet")
+
+
+# --------------------------------------------------------------------------- real data
+
+
+@pytest.mark.real
+def test_lad24_islands_on_the_real_boundaries(mirror):
+    lad = gpd.read_file(mirror / "boundaries" / "lad24_uk_buc.gpkg").set_index("LAD24CD")
+    lad = lad.to_crs(27700)
+    graph, islands = build_contiguity(lad)
+    expected_isolated = {"E06000046", "E06000053", "S12000023", "S12000027", "S12000013",
+                         "W06000001"}
+    northern_ireland = {c for c in lad.index if c.startswith("N09")}
+    assert len(northern_ireland) == 11
+    assert set(islands) == expected_isolated | northern_ireland
+    assert graph.n_components == 1 and len(graph.isolates) == 0
+    assert graph.asymmetry().empty
+    # the joins go to the nearest mainland councils
+    assert _neigh(graph, "E06000053") == {"E06000052"}  # Isles of Scilly - Cornwall
+    assert "W06000002" in _neigh(graph, "W06000001")  # Anglesey - Gwynedd
+    assert "E07000091" in _neigh(graph, "E06000046")  # Isle of Wight - New Forest
+
+
+@pytest.mark.real
+def test_lsoa21_england_graph_has_no_isolates(mirror):
+    lsoa = gpd.read_file(mirror / "boundaries" / "lsoa21_ew_bsc.gpkg").set_index("LSOA21CD")
+    eng = lsoa[lsoa.index.str.startswith("E")].to_crs(27700)
+    assert len(eng) == 33755
+    start = time.perf_counter()
+    graph, islands = build_contiguity(eng)
+    seconds = time.perf_counter() - start
+    assert seconds < 30, f"LSOA graph took {seconds:.1f} s (about 1 s expected)"
+    assert graph.n == 33755 and list(graph.unique_ids) == list(eng.index)
+    assert len(graph.isolates) == 0 and graph.n_components == 1
+    # Isles of Scilly is a single LSOA in 2021, joined to the nearest Cornwall LSOAs
+    assert "E01019077" in islands
+    cornwall = set(eng.index[eng["LSOA21NM"].str.startswith("Cornwall")])
+    assert 1 <= len(_neigh(graph, "E01019077")) <= 3
+    assert _neigh(graph, "E01019077") <= cornwall
+    wight = eng.index[eng["LSOA21NM"].str.startswith("Isle of Wight")]
+    assert len(wight) == 89 and set(wight) <= set(islands)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert graph.asymmetry().empty
