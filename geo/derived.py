@@ -139,7 +139,7 @@ def build_derived_tables(tables: dict[str, pd.DataFrame], geo_levels: dict[str, 
         # Stored with plain columns (method, indicator, lsoa21_code): Parquet keeps it simple.
         out["hotspots_lsoa21"] = hs_long.set_index("lsoa21_code")
         hs = parts[0].set_index(["indicator", "lsoa21_code"])
-        report["hotspots"] = {"rows": int(len(hs)), "seconds": round(time.perf_counter() - t, 1),
+        report["hotspots"] = {"rows": int(len(hs_long)), "seconds": round(time.perf_counter() - t, 1),
                               **hotspot_params}
         info = pd.DataFrame({
             "population_total": pop["population_total"],

@@ -12,7 +12,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from boundaries import store_dir
@@ -315,7 +314,35 @@ def _catalogue() -> pd.DataFrame:
                 "interval": meta.get("interval"),
                 "description": meta.get("description", ""),
             })
+    meta = registry_meta()
+    domains = meta.get("iod_domains", {})
+    for entry in meta.get("derived", []):
+        base = {"dataset": entry["id"], "level": entry["level"], "vintage": entry["vintage"],
+                "source_id": ";".join(entry["sources"]), "interval": None, "description": entry["title"]}
+        if entry["id"].startswith("summary_"):
+            for dom, dmeta in domains.items():
+                for measure, mmeta in meta.get("derived_measures", {}).items():
+                    rows.append({**base, "id": f"{entry['id']}.{dom}_{measure}",
+                                 "column": f"{dom}_{measure}",
+                                 "label": mmeta["label"].format(domain=dmeta["label"]),
+                                 "unit": mmeta["unit"], "polarity": mmeta["polarity"],
+                                 "life_stage": dmeta["life_stage"], "principle": dmeta["principle"]})
+            singles = meta.get("derived_indicators", {})
+        else:
+            singles = entry.get("indicators", {})
+        for col, m in singles.items():
+            if m.get("catalogue", True) is False:
+                continue
+            rows.append({**base, "id": f"{entry['id']}.{col}", "column": col, "label": m["label"],
+                         "unit": m["unit"], "polarity": m["polarity"],
+                         "life_stage": m["life_stage"], "principle": m["principle"]})
     return pd.DataFrame(rows).set_index("id")
+
+
+def derived_meta(column: str) -> dict[str, Any]:
+    """Metadata of a derived single-column indicator (e.g. ``population_density``)."""
+    meta = registry_meta()
+    return dict(meta.get("derived_indicators", {}).get(column, {}))
 
 
 def catalogue() -> pd.DataFrame:
@@ -403,5 +430,3 @@ def load_indicators(what: str | Iterable[str]) -> pd.DataFrame:
     return out
 
 
-def _unused() -> None:  # pragma: no cover - keeps numpy imported for type checkers
-    np.asarray([])

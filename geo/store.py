@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 import boundaries
@@ -542,5 +541,3 @@ def format_report(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _unused() -> None:  # pragma: no cover
-    np.asarray([])
