@@ -12,10 +12,14 @@ re-pointed at it. A reader that finds no ``current``, no manifest, or a manifest
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +34,8 @@ __all__ = [
     "publish_build",
     "discard_build",
     "write_json",
+    "build_lock",
+    "list_files",
 ]
 
 #: Bump when the layout or the meaning of stored tables changes: older stores are then rebuilt.
@@ -124,6 +130,11 @@ def publish_build(tmp: Path, build_id: str) -> Path:
     if not (tmp / "manifest.json").exists():
         msg = f"refusing to publish {tmp}: it has no manifest.json, so the build did not finish"
         raise StoreError(msg)
+    manifest = json.loads((tmp / "manifest.json").read_text())
+    missing = [f for f in manifest.get("files", []) if not (tmp / f).is_file()]
+    if missing:
+        msg = f"refusing to publish {tmp}: files listed in its manifest are missing: {missing[:5]}"
+        raise StoreError(msg)
     root = cache_dir()
     final = root / "builds" / build_id
     if final.exists():
@@ -134,10 +145,15 @@ def publish_build(tmp: Path, build_id: str) -> Path:
         link_tmp.unlink()
     os.symlink(Path("builds") / build_id, link_tmp)
     os.replace(link_tmp, root / "current")
-    # Older builds are no longer reachable: remove them (a reader holding one open keeps it).
+    # Older finished builds are no longer reachable: remove them (a reader holding a file open
+    # keeps it). Temporary folders of other builds are left alone unless they are stale.
     for old in (root / "builds").iterdir():
-        if old.name != build_id:
-            shutil.rmtree(old, ignore_errors=True)
+        if old.name == build_id:
+            continue
+        if old.name.startswith(".tmp-"):
+            if time.time() - old.stat().st_mtime < 6 * 3600:
+                continue
+        shutil.rmtree(old, ignore_errors=True)
     return final
 
 
@@ -152,3 +168,35 @@ def write_json(obj: Any, path: Path) -> None:
         json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n",
         encoding="utf-8",
     )
+
+
+def list_files(folder: Path) -> list[str]:
+    """Every file under a build folder, relative and sorted (the manifest's ``files``)."""
+    folder = Path(folder)
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
+                  if p.is_file() and p.name != "manifest.json")
+
+
+@contextlib.contextmanager
+def build_lock(*, timeout: float = 3600.0) -> Iterator[None]:
+    """Hold the cache's build lock: one build at a time per cache directory.
+
+    A second build waits for the first, then finds the store up to date and skips.
+    """
+    root = cache_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".build.lock").open("w") as fh:
+        start = time.monotonic()
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() - start > timeout:
+                    msg = f"another build has held {root / '.build.lock'} for over {timeout:.0f} s"
+                    raise StoreError(msg) from None
+                time.sleep(0.5)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

@@ -25,8 +25,10 @@ import pandas as pd
 import boundaries
 from boundaries._store import (
     STORE_FORMAT,
+    build_lock,
     cache_dir,
     discard_build,
+    list_files,
     new_build_dir,
     publish_build,
     read_manifest,
@@ -118,6 +120,12 @@ def build_store(*, source: Path | str | None = None, force: bool = False,
     if not root.is_dir():
         msg = f"the data source {root} is not a directory; set OPPMAP_DATA to the mirror folder"
         raise OppmapError(msg)
+    with build_lock():
+        return _build_locked(root, force=force, progress=progress, hotspots=hotspots)
+
+
+def _build_locked(root: Path, *, force: bool, progress: Callable[[str], None] | None,
+                  hotspots: bool) -> dict[str, Any]:
     fingerprint, sums = store_fingerprint(root)
     current = cache_dir() / "current"
     if not force and current.exists():
@@ -144,6 +152,7 @@ def build_store(*, source: Path | str | None = None, force: bool = False,
             "sources": sums,
             "hotspots": hotspots,
             "hotspot_params": HOTSPOT_PARAMS,
+            "files": list_files(tmp),
         }
         write_json(manifest, tmp / "manifest.json")  # written last: marks a complete build
         final = publish_build(tmp, fingerprint)
@@ -341,6 +350,14 @@ def _build_into(tmp: Path, *, root: Path, sums: dict[str, str],
         _write_df(table, tmp / "indicators" / f"{name}.parquet")
     _write_df(lad11, tmp / "lookups" / "lsoa11_lad21.parquet")
     _write_df(lsoa11_lookup, tmp / "lookups" / "lsoa11_lsoa21.parquet")
+    expected = [f"boundaries/{lv}.parquet" for lv in geo_levels]
+    expected += [f"display/{lv}_{v}.parquet" for lv, v in boundaries.DISPLAY_TOLERANCES]
+    expected += [f"graphs/{g}.parquet" for g in graphs]
+    expected += [f"indicators/{t}.parquet" for t in [*tables, *derived]]
+    missing = [f for f in expected if not (tmp / f).is_file()]
+    if missing:  # e.g. the temporary folder was removed by another process mid-build
+        msg = f"the build folder {tmp} lost files while building: {missing[:5]}; build again"
+        raise StoreError(msg)
     return report
 
 

@@ -301,3 +301,38 @@ def test_suppressed_markers_are_counted(tmp_path, mirror):
     table, info = read_source_table("neet2025", path)
     assert info["suppressed"]["neet_percent"] == {"c": 1, "z": 1}
     assert table["neet_percent"].isna().sum() == 2
+
+
+def test_publish_refuses_a_build_whose_files_are_missing(tmp_path, monkeypatch):
+    from boundaries._store import new_build_dir, publish_build
+
+    monkeypatch.setenv("OPPMAP_CACHE", str(tmp_path))
+    tmp = new_build_dir()
+    (tmp / "manifest.json").write_text(json.dumps({"store_format": STORE_FORMAT,
+                                                   "files": ["indicators/iod2025.parquet"]}))
+    with pytest.raises(StoreError, match="missing: \\['indicators/iod2025.parquet'\\]"):
+        publish_build(tmp, "abc")
+    assert not (tmp_path / "current").exists()
+
+
+def test_concurrent_builds_take_turns(tmp_path, monkeypatch):
+    import threading
+
+    from boundaries._store import build_lock
+
+    monkeypatch.setenv("OPPMAP_CACHE", str(tmp_path))
+    events = []
+
+    def worker(name):
+        with build_lock():
+            events.append(f"{name} in")
+            threading.Event().wait(0.2)
+            events.append(f"{name} out")
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # Each holder leaves before the other enters.
+    assert events[0][0] == events[1][0] and events[2][0] == events[3][0]
