@@ -330,13 +330,23 @@ def test_arcgis_error_answer_fails_with_the_service_message(httpserver, tmp_path
 
 
 def test_arcgis_lookup_without_official_columns_reports_what_to_add(httpserver, tmp_path):
+    from geo.sources import REGISTRY_PATH
+
+    # A registry in which the lookup has no official header mapping.
+    text = REGISTRY_PATH.read_text()
+    start = text.index('id = "lookup_lad23_utla23"')
+    block = text.index("[dataset.official_columns]", start)
+    end = text.index("\n\n", block)
+    reg = tmp_path / "sources.toml"
+    reg.write_text(text[:block] + text[end:])
     body = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": None, "properties": {
             "LTLA23CD": "E06000001", "LTLA23NM": "Hartlepool",
             "UTLA23CD": "E06000001", "UTLA23NM": "Hartlepool", "ObjectId": 1}}]}
     httpserver.expect_request(_path("lookup_lad23_utla23")).respond_with_json(body)
     with pytest.raises(SchemaError, match=r"add \[dataset.official_columns\]") as info:
-        fetch_dataset("lookup_lad23_utla23", tmp_path, base_url=_base(httpserver), **QUIET)
+        fetch_dataset("lookup_lad23_utla23", tmp_path / "out", base_url=_base(httpserver),
+                      registry_path=reg, **QUIET)
     assert "found ['LTLA23CD', 'LTLA23NM', 'UTLA23CD', 'UTLA23NM', 'ObjectId']" in str(info.value)
 
 
