@@ -36,36 +36,33 @@ Examples
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
-import logging
 import os
-import re
 import sys
 import tempfile
-import time
-import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-import geopandas as gpd
 import pandas as pd
-import pooch
-import pyogrio
-import requests
-import shapely
 
-from geo._errors import (
-    DuplicateCodeError,
-    InputError,
-    OfflineError,
-    OppmapError,
-    SchemaError,
-    VintageError,
-    format_codes,
+from geo._atomic import _write_csv, _write_gpkg
+from geo._errors import InputError, OfflineError, OppmapError
+from geo._fetch_convert import (
+    _check_topojson,
+    _derive_dissolved,
+    _derived_inputs,
+    _features_to_frame,
+    _read_official_csv,
+    _to_mirror_columns,
+)
+from geo._fetch_http import (
+    OFFLINE_HINT,
+    _download,
+    _fetch_arcgis,
+    _refuse_pinned_pages,
+    _rewrite_url,
 )
 from geo.sources import dataset, file_sha256, registry
 
@@ -83,12 +80,6 @@ __all__ = [
 #: The ONS ArcGIS services answer at most this many records a page.
 ARCGIS_MAX_PAGE = 2000
 
-#: What to do without internet; part of every :class:`OfflineError` message.
-OFFLINE_HINT = (
-    "to use a local mirror instead, set OPPMAP_DATA=/path/to/mirror (for example ../shared/data) "
-    "and run `python -m geo data build`"
-)
-
 #: Official formats that fetch does not convert (the file is placed in the mirror by hand).
 NOT_CONVERTED = {
     "xlsx": "an Excel workbook",
@@ -97,9 +88,6 @@ NOT_CONVERTED = {
 }
 CONVERTED = ("csv", "arcgis_geojson", "topojson", "derived")
 ERRORS = ("report", "raise")
-
-_TIMEOUT = 60  # seconds to wait for a connection or a chunk of the answer
-_MAX_PAGES = 10_000  # 20 million records: a guard against a service that ignores resultOffset
 
 
 @dataclass(frozen=True)
@@ -537,429 +525,3 @@ def _fetch_entry(entry: dict[str, Any], dest: Path, *, reg: dict[str, dict[str, 
         note = f"{rows:,} rows written; the registry expects {int(expected):,} (expected_rows)"
     return FetchRecord(ident, "ok", url, file=target, rows=rows, sha256=sha,
                        file_sha256=file_sha256(target), message=note)
-
-
-def _rewrite_url(url: str, base_url: str | None) -> str:
-    """Replace scheme and host of ``url`` by those of ``base_url`` (plus its path prefix)."""
-    if not base_url:
-        return url
-    off, base = urlsplit(url), urlsplit(base_url)
-    path = base.path.rstrip("/") + off.path
-    return urlunsplit((base.scheme, base.netloc, path, off.query, ""))
-
-
-@contextlib.contextmanager
-def _quiet_pooch() -> Iterator[None]:
-    # pooch logs every download and, without a known hash, advice about its own API; the fetch
-    # report says the same in this project's terms.
-    logger = pooch.get_logger()
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
-def _download(url: str, path: Path, *, entry: dict[str, Any], known_hash: str | None,
-              retries: int, backoff: float, progress: bool) -> Path:
-    """Download ``url`` to ``path`` with pooch, retrying transient failures."""
-    ident = entry["id"]
-    if known_hash is not None and ":" not in str(known_hash):
-        known_hash = f"sha256:{known_hash}"
-    downloader = pooch.HTTPDownloader(progressbar=progress, chunk_size=1 << 16,
-                                      timeout=_TIMEOUT)
-    last: Exception | None = None
-    for attempt in range(retries + 1):
-        if attempt:
-            time.sleep(backoff * 2 ** (attempt - 1))
-        try:
-            with _quiet_pooch():
-                got = pooch.retrieve(url, known_hash=known_hash, fname=path.name,
-                                     path=path.parent, downloader=downloader)
-            return Path(got)
-        except requests.exceptions.HTTPError as exc:
-            code = exc.response.status_code if exc.response is not None else None
-            if code is not None and (code >= 500 or code == 429):
-                last = exc
-                continue
-            msg = (
-                f"dataset {ident!r}: {url} answered HTTP {code}; the publisher may have moved the "
-                f"file: look for it on {entry['landing']} and update `url` in data/sources.toml"
-            )
-            raise OppmapError(msg) from exc
-        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
-                requests.exceptions.ChunkedEncodingError) as exc:
-            last = exc
-            continue
-        except requests.exceptions.RequestException as exc:
-            msg = (
-                f"dataset {ident!r}: {url} cannot be downloaded ({exc}); check `url` in "
-                "data/sources.toml"
-            )
-            raise OppmapError(msg) from exc
-        except ValueError as exc:  # pooch: the file's hash is not the known one
-            if "hash" not in str(exc).lower():
-                raise
-            msg = (
-                f"dataset {ident!r}: the download from {url} does not match the registry's "
-                f"sha256 {entry.get('sha256')!r} ({exc}). The publisher may have revised the "
-                "file: check it on "
-                f"{entry['landing']}, then update or remove `sha256` in data/sources.toml. "
-                "Nothing was written."
-            )
-            raise OppmapError(msg) from exc
-    attempts = retries + 1
-    if isinstance(last, requests.exceptions.ConnectionError):  # includes ConnectTimeout
-        msg = (
-            f"dataset {ident!r}: could not reach {url} after {attempts} attempt(s) "
-            f"({type(last).__name__}): this machine seems to be offline or the host is blocked; "
-            f"{OFFLINE_HINT}"
-        )
-        raise OfflineError(msg) from last
-    msg = f"dataset {ident!r}: {url} failed {attempts} time(s); last error: {last}"
-    raise OppmapError(msg) from last
-
-
-# ----------------------------------------------------------------------------- csv
-
-def _read_official_csv(path: Path, *, entry: dict[str, Any]) -> pd.DataFrame:
-    head = path.read_bytes()[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith((b"<!doctype", b"<html", b"<?xml")):
-        msg = (
-            f"dataset {entry['id']!r}: {entry['url']} returned a web page, not a CSV; download the "
-            f"file from {entry['landing']} and update `url` in data/sources.toml"
-        )
-        raise SchemaError(msg)
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        msg = f"dataset {entry['id']!r}: the download from {entry['url']} is not a UTF-8 CSV ({exc})"
-        raise SchemaError(msg) from exc
-
-
-def _norm(name: str) -> str:
-    return re.sub(r"\s+", " ", str(name)).strip().casefold()
-
-
-def _to_mirror_columns(table: pd.DataFrame, *, entry: dict[str, Any], source: str
-                       ) -> pd.DataFrame:
-    """Rename official headers to mirror columns and keep only those.
-
-    The mapping is ``official_columns`` (official header -> mirror column); without it the official
-    file must carry the mirror columns (the keys of ``columns``) itself. Headers match exactly, or
-    else ignoring case and runs of white space.
-    """
-    ident = entry["id"]
-    mapping: dict[str, str] = dict(entry.get("official_columns") or
-                                   {c: c for c in entry.get("columns", {})})
-    found = [str(c) for c in table.columns]
-    by_norm = {_norm(c): c for c in found}
-    chosen: dict[str, str] = {}
-    missing = []
-    for official, mirror in mapping.items():
-        if official in found:
-            chosen[official] = mirror
-        elif _norm(official) in by_norm:
-            chosen[by_norm[_norm(official)]] = mirror
-        else:
-            missing.append(official)
-    if missing:
-        hint = ("update [dataset.official_columns] in data/sources.toml"
-                if entry.get("official_columns") else
-                "add [dataset.official_columns] (official header = mirror column) to the entry "
-                "in data/sources.toml")
-        msg = (
-            f"dataset {ident!r}: the official file {source} lacks {len(missing)} expected "
-            f"column(s) {missing}; expected {list(mapping)}, found {found}. The publisher may "
-            f"have renamed them: {hint}"
-        )
-        raise SchemaError(msg)
-    out = table[list(chosen)].rename(columns=chosen)
-    lacking = [c for c in entry.get("columns", {}) if c not in out.columns]
-    if lacking:
-        msg = (
-            f"dataset {ident!r}: after renaming, the mirror columns {lacking} (keys of "
-            f"[dataset.columns]) are missing; official_columns gives {list(out.columns)}. "
-            "Make the two tables of the entry in data/sources.toml agree"
-        )
-        raise SchemaError(msg)
-    return out
-
-
-def _temp_sibling(target: Path, suffix: str) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return target.parent / f".{target.stem}.{uuid.uuid4().hex[:10]}.tmp{suffix}"
-
-
-def _write_csv(table: pd.DataFrame, target: Path) -> int:
-    tmp = _temp_sibling(target, ".csv")
-    try:
-        table.to_csv(tmp, index=False)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return len(table)
-
-
-# ----------------------------------------------------------------------------- ArcGIS
-
-def _page_url(url: str, *, offset: int, count: int) -> str:
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if k not in ("resultOffset", "resultRecordCount")]
-    query += [("resultOffset", str(offset)), ("resultRecordCount", str(count))]
-    return urlunsplit(parts._replace(query=urlencode(query, safe="*")))
-
-
-def _refuse_pinned_pages(entry: dict[str, Any]) -> None:
-    if entry.get("sha256"):
-        msg = (
-            f"dataset {entry['id']!r}: a `sha256` cannot pin a paged ArcGIS service (it answers "
-            "in pages, not one file); remove `sha256` from the entry in data/sources.toml"
-        )
-        raise OppmapError(msg)
-
-
-def _fetch_arcgis(url: str, tmpdir: Path, *, entry: dict[str, Any], page_size: int,
-                  retries: int, backoff: float, progress: bool) -> list[dict[str, Any]]:
-    """Every feature of an ArcGIS GeoJSON query, following ``resultOffset`` pages.
-
-    A page is followed by another while the service says ``exceededTransferLimit: true`` (at the
-    top level or in ``properties``), or, when it says nothing, while pages come back full. An
-    empty page ends the loop.
-    """
-    ident = entry["id"]
-    features: list[dict[str, Any]] = []
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=entry.get("expected_rows"), unit=" features", desc=ident)
-    previous_first = None
-    try:
-        for page in range(_MAX_PAGES):
-            page_url = _page_url(url, offset=len(features), count=page_size)
-            path = _download(page_url, tmpdir / f"page_{page:05d}.geojson", entry=entry,
-                             known_hash=None, retries=retries, backoff=backoff, progress=False)
-            try:
-                answer = json.loads(path.read_text(encoding="utf-8"))
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                msg = f"dataset {ident!r}: {page_url} did not return JSON ({exc})"
-                raise SchemaError(msg) from exc
-            path.unlink()
-            if not isinstance(answer, dict):
-                msg = f"dataset {ident!r}: {page_url} returned JSON that is not an object"
-                raise SchemaError(msg)
-            if "error" in answer:
-                msg = (
-                    f"dataset {ident!r}: the ArcGIS service at {page_url} answered with an error: "
-                    f"{answer['error']}; check the service on {entry['landing']}"
-                )
-                raise OppmapError(msg)
-            got = answer.get("features")
-            if not isinstance(got, list):
-                msg = (
-                    f"dataset {ident!r}: {page_url} returned no `features` list (keys "
-                    f"{sorted(answer)}); expected a GeoJSON FeatureCollection (f=geojson)"
-                )
-                raise SchemaError(msg)
-            if not got:
-                break
-            first = got[0].get("properties")
-            if page and first == previous_first:
-                msg = (
-                    f"dataset {ident!r}: {url} returned the same page twice; the service ignores "
-                    "resultOffset, so its records cannot be paged"
-                )
-                raise OppmapError(msg)
-            previous_first = first
-            features.extend(got)
-            if bar is not None:
-                bar.update(len(got))
-            flag = answer.get("exceededTransferLimit")
-            if flag is None:
-                flag = (answer.get("properties") or {}).get("exceededTransferLimit")
-            if flag is True or (flag is None and len(got) >= page_size):
-                continue
-            break
-        else:
-            msg = f"dataset {ident!r}: {url} still had more pages after {_MAX_PAGES} pages"
-            raise OppmapError(msg)
-    finally:
-        if bar is not None:
-            bar.close()
-    return features
-
-
-def _features_to_frame(features: list[dict[str, Any]], *, entry: dict[str, Any], source: str
-                       ) -> gpd.GeoDataFrame:
-    ident = entry["id"]
-    if not features:
-        msg = f"dataset {ident!r}: {source} returned no features"
-        raise SchemaError(msg)
-    nulls = sum(1 for f in features if not f.get("geometry"))
-    if nulls:
-        msg = (
-            f"dataset {ident!r}: {nulls} of {len(features)} features from {source} have no "
-            "geometry; a boundary service must return polygons (f=geojson)"
-        )
-        raise SchemaError(msg)
-    gdf = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
-    table = _to_mirror_columns(pd.DataFrame(gdf.drop(columns="geometry")), entry=entry,
-                               source=source)
-    out = gpd.GeoDataFrame(table, geometry=_to_multi(gdf.geometry).values, crs="EPSG:4326")
-    return out
-
-
-def _to_multi(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
-    """Polygons as one-part MultiPolygons, so the layer has a single geometry type."""
-    multi = [shapely.MultiPolygon([g]) if isinstance(g, shapely.Polygon) else g for g in geoms]
-    return gpd.GeoSeries(multi, index=geoms.index, crs=geoms.crs)
-
-
-def _write_gpkg(gdf: gpd.GeoDataFrame, target: Path) -> int:
-    tmp = _temp_sibling(target, ".gpkg")
-    try:
-        pyogrio.write_dataframe(gdf, tmp, driver="GPKG", layer=target.stem)
-        os.replace(tmp, target)
-    finally:
-        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
-            leftover.unlink(missing_ok=True)
-    return len(gdf)
-
-
-# ----------------------------------------------------------------------------- topojson
-
-def _check_topojson(path: Path, *, entry: dict[str, Any]) -> int:
-    try:
-        topo = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        msg = f"dataset {entry['id']!r}: the download from {entry['url']} is not JSON ({exc})"
-        raise SchemaError(msg) from exc
-    objects = topo.get("objects") if isinstance(topo, dict) else None
-    if not isinstance(topo, dict) or topo.get("type") != "Topology" or not isinstance(objects,
-                                                                                      dict):
-        msg = (
-            f"dataset {entry['id']!r}: the download from {entry['url']} is not a TopoJSON "
-            "Topology (type 'Topology' with `objects`)"
-        )
-        raise SchemaError(msg)
-    lacking = [layer for layer in entry.get("layers", []) if layer not in objects]
-    if lacking:
-        msg = (
-            f"dataset {entry['id']!r}: the TopoJSON lacks layers {lacking}; found {sorted(objects)}"
-        )
-        raise SchemaError(msg)
-    return sum(len(o.get("geometries", [])) for o in objects.values() if isinstance(o, dict))
-
-
-# ----------------------------------------------------------------------------- derived
-
-def _key_for(columns: dict[str, str], canonical: str, *, entry: dict[str, Any]) -> str:
-    """The mirror column whose canonical name is ``canonical`` (in ``[dataset.columns]``)."""
-    for mirror, canon in columns.items():
-        if canon == canonical:
-            return mirror
-    msg = (
-        f"dataset {entry['id']!r}: no column of [dataset.columns] maps to {canonical!r} "
-        f"(columns {columns})"
-    )
-    raise SchemaError(msg)
-
-
-def _derived_inputs(entry: dict[str, Any], reg: dict[str, dict[str, Any]]
-                    ) -> list[dict[str, Any]]:
-    """The boundary a derived dataset dissolves and the lookup that groups it."""
-    ident = entry["id"]
-    src_id = entry.get("derived_from")
-    if src_id not in reg:
-        msg = f"dataset {ident!r}: `derived_from` {src_id!r} is not a registry id"
-        raise SchemaError(msg)
-    src = reg[src_id]
-    lookup_id = entry.get("derived_lookup")
-    if lookup_id is None:
-        # The lookup from the source's level to the derived level's code, e.g. lsoa21 -> lad24.
-        target = entry["code_column"]
-        candidates = [
-            e["id"] for e in reg.values()
-            if e["kind"] == "lookup" and e["level"] == src["level"]
-            and target in e.get("columns", {}).values()
-            and src["code_column"] in e.get("columns", {}).values()
-        ]
-        if len(candidates) != 1:
-            msg = (
-                f"dataset {ident!r}: found {len(candidates)} lookups from {src['level']} to "
-                f"{target} ({candidates}); name one with `derived_lookup` in data/sources.toml"
-            )
-            raise SchemaError(msg)
-        lookup_id = candidates[0]
-    if lookup_id not in reg:
-        msg = f"dataset {ident!r}: `derived_lookup` {lookup_id!r} is not a registry id"
-        raise SchemaError(msg)
-    return [src, reg[lookup_id]]
-
-
-def _derive_dissolved(entry: dict[str, Any], dest: Path, reg: dict[str, dict[str, Any]]
-                      ) -> gpd.GeoDataFrame:
-    """Dissolve the fetched child boundaries into the derived level through the lookup."""
-    ident = entry["id"]
-    src, lookup = _derived_inputs(entry, reg)
-    child = _key_for(src["columns"], src["code_column"], entry=src)
-    lk_child = _key_for(lookup["columns"], src["code_column"], entry=lookup)
-    lk_parent = _key_for(lookup["columns"], entry["code_column"], entry=lookup)
-    parent_name = entry["code_column"].replace("_code", "_name")
-    lk_name = _key_for(lookup["columns"], parent_name, entry=lookup)
-    out_code = _key_for(entry["columns"], entry["code_column"], entry=entry)
-    out_name = _key_for(entry["columns"], "name", entry=entry)
-
-    path = dest / src["file"]
-    fields = list(pyogrio.read_info(path)["fields"])
-    if child not in fields:
-        msg = f"{path.name}: column {child!r} is missing; found {fields}"
-        raise SchemaError(msg)
-    areas = pyogrio.read_dataframe(path, columns=[child])
-    if areas.crs is None:
-        msg = f"{path.name} has no CRS; fetched boundaries are written in EPSG:4326"
-        raise SchemaError(msg)
-    table = pd.read_csv(dest / lookup["file"], dtype=str, keep_default_na=False,
-                        encoding="utf-8-sig")
-    lacking = [c for c in (lk_child, lk_parent, lk_name) if c not in table.columns]
-    if lacking:
-        msg = (
-            f"{lookup['file']}: columns {lacking} are missing; found {list(table.columns)}"
-        )
-        raise SchemaError(msg)
-    table = table[[lk_child, lk_parent, lk_name]]
-    dup = table[lk_child][table[lk_child].duplicated()]
-    if len(dup):
-        msg = (
-            f"dataset {ident!r}: the lookup {lookup['id']!r} lists {dup.nunique()} "
-            f"{src['level']} codes more than once: {format_codes(dup.unique())}"
-        )
-        raise DuplicateCodeError(msg)
-    codes = set(areas[child])
-    no_parent = sorted(codes - set(table[lk_child]))
-    no_shape = sorted(set(table[lk_child]) - codes)
-    if no_parent or no_shape:
-        parts = []
-        if no_parent:
-            parts.append(f"{len(no_parent)} areas of {src['id']!r} are not in the lookup "
-                         f"({format_codes(no_parent)})")
-        if no_shape:
-            parts.append(f"{len(no_shape)} lookup codes have no boundary "
-                         f"({format_codes(no_shape)})")
-        msg = (
-            f"dataset {ident!r}: {'; '.join(parts)}. Both must be the same vintage "
-            f"({src['level']}); fetch them again together"
-        )
-        raise VintageError(msg)
-    joined = areas.merge(table, left_on=child, right_on=lk_child, how="left",
-                         validate="one_to_one").to_crs(27700)
-    dissolved = joined.dissolve(by=lk_parent, aggfunc={lk_name: "first"}).sort_index()
-    out = gpd.GeoDataFrame(
-        {out_code: dissolved.index.astype(str), out_name: dissolved[lk_name].to_numpy()},
-        geometry=_to_multi(dissolved.geometry.to_crs(4326)).values,
-        crs="EPSG:4326",
-    )
-    return out

@@ -48,7 +48,7 @@ HOTSPOT_PARAMS = {"permutations": 999, "seed": 42, "alpha": 0.05, "correction": 
 
 #: Modules of ``geo`` whose code shapes what the store holds (with all of ``boundaries``).
 BUILD_MODULES = ("sources", "indicators", "store", "derived", "compound", "summaries", "weights",
-                 "hotspots", "_errors")
+                 "hotspots", "clusters", "_errors")
 
 
 def code_fingerprint() -> str:

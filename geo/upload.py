@@ -6,18 +6,18 @@ never crashes on odd input, never drops rows or columns silently and never retur
 everything it changed or left out is listed in the report. :func:`read_geojson_upload` does the same
 for a user's own polygons. Every piece of user text that reaches a message or the report goes through
 :func:`safe_label` (control characters removed, formulas defused, HTML escaped).
+
+:func:`read_geojson_upload` and :func:`load_vintage_codes` are defined in
+:mod:`geo._upload_geojson`, :func:`safe_label` in :mod:`geo._upload_input`; all are importable here.
 """
 
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
-import os
 import re
 import warnings
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import islice
@@ -26,7 +26,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo._errors import InputError, RepairedGeometryWarning, UnmatchedCodesWarning, format_codes
+from geo._errors import InputError, UnmatchedCodesWarning, format_codes
+
+# The polygon reader and the vintage lookup live in geo._upload_geojson, the input checks and
+# safe_label in geo._upload_input; their names stay importable from here.
+from geo._upload_geojson import load_vintage_codes, read_geojson_upload
+from geo._upload_input import _CONTROL, _decode, _q, _read_input, safe_label
 
 __all__ = [
     "SUPPRESSED_MARKERS",
@@ -65,7 +70,6 @@ ONS_LOOKUPS_URL = "https://geoportal.statistics.gov.uk (search 'lookup')"
 _ONS_CODE = re.compile(r"^[EWSNK]\d{8}$")
 _NUMERIC_CODE = re.compile(r"^\d{1,9}(\.0)?$")
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff]")  # zero-width characters
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 _THOUSANDS = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"
 _DECIMAL_COMMA = r"^[+-]?\d*,\d+$"
 _COUNT_NAME = re.compile(
@@ -74,48 +78,6 @@ _COUNT_NAME = re.compile(
 _NOT_COUNT_NAME = re.compile(r"(change|diff|rate|percent|pct|share|score|ratio|%)", re.IGNORECASE)
 _DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _MAX_COLUMNS = 1_000
-_MAGIC = [
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
-    (b"%PDF", "a PDF document"), (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) or Office file"),
-    (b"\x1f\x8b", "a gzip archive"), (b"PAR1", "a Parquet file"),
-    (b"SQLite format 3\x00", "an SQLite database or GeoPackage"), (b"\x00\x00\x27\x0a", "a shapefile"),
-]
-
-
-def safe_label(name: object, *, max_length: int = 80) -> str:
-    """Make a column name or cell value safe to show in a page, a tooltip or a spreadsheet.
-
-    Removes control, zero-width and bidirectional characters, collapses whitespace, shortens to
-    ``max_length``, puts an apostrophe before a leading ``=``, ``+``, ``-`` or ``@`` (so a
-    spreadsheet does not run it as a formula) and escapes HTML.
-
-    Parameters
-    ----------
-    name
-        Any value; ``None`` and blanks become ``"(blank)"``.
-    max_length
-        Longest label kept, in characters, before escaping.
-
-    Returns
-    -------
-    str
-        HTML-escaped text.
-
-    Examples
-    --------
-    >>> safe_label("<img src=x onerror=alert(1)>")
-    '&lt;img src=x onerror=alert(1)&gt;'
-    >>> safe_label('=HYPERLINK("http://x")')
-    '&#x27;=HYPERLINK(&quot;http://x&quot;)'
-    """
-    text = " ".join(_CONTROL.sub(" ", "" if name is None else str(name)).split())
-    if not text:
-        return "(blank)"
-    if len(text) > max_length:
-        text = text[: max_length - 1] + "\u2026"
-    if text[0] in "=+-@":
-        text = "'" + text
-    return html.escape(text, quote=True)
 
 
 @dataclass(frozen=True)
@@ -166,103 +128,6 @@ class UploadResult:
     report: UploadReport
     messages: list[str]
     labels: dict[str, str]
-
-
-def _q(text: object) -> str:
-    return f"'{safe_label(text)}'"
-
-
-def _read_input(data, *, max_bytes: int, filename: str | None) -> tuple[bytes | str, str | None]:
-    if not isinstance(max_bytes, int) or max_bytes <= 0:
-        raise InputError(f"`max_bytes` must be a positive integer; got {max_bytes!r}")
-    limit = f"the limit is {max_bytes:,} bytes ({max_bytes / 1e6:g} MB)"
-    if isinstance(data, bytes | bytearray | memoryview):
-        raw: bytes | str = bytes(data)
-    elif isinstance(data, str):
-        raw = data
-    elif isinstance(data, os.PathLike):
-        path = Path(data)
-        if not path.is_file():
-            raise InputError(f"`data` {path} is not a file; check the path")
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(f"The file is {size:,} bytes; {limit}. Upload only the columns and "
-                             "rows you need, or split the file.")
-        raw, filename = path.read_bytes(), filename or path.name
-    elif hasattr(data, "read"):
-        raw, filename = data.read(max_bytes + 1), filename or getattr(data, "name", None)
-    else:
-        raise InputError(f"`data` must be bytes, the text of a CSV (str) or a pathlib.Path; got "
-                         f"{type(data).__name__}")
-    if len(raw) > max_bytes:
-        raise InputError(f"The file is larger than {max_bytes:,} bytes; {limit}. Upload only the "
-                         "columns and rows you need, or split the file.")
-    return raw, filename
-
-
-def _refuse_binary(raw: bytes, want: str) -> None:
-    for magic, what in _MAGIC:
-        if raw.startswith(magic):
-            raise InputError(f"This file is {what}, not {want}. Export the data as {want} and "
-                             "upload that.")
-    if raw.startswith(b"PK\x03\x04"):
-        try:
-            names = zipfile.ZipFile(io.BytesIO(raw)).namelist()
-        except zipfile.BadZipFile:
-            names = []
-        if any(n.startswith("xl/") for n in names):
-            what, fix = "an Excel workbook (.xlsx)", "In Excel use File > Save As > 'CSV UTF-8'"
-        elif "content.xml" in names:
-            what, fix = "an OpenDocument spreadsheet (.ods)", "Save it as CSV (UTF-8)"
-        elif any(n.lower().endswith(".shp") for n in names):
-            what, fix = "a zipped shapefile", f"Export it as {want}"
-        else:
-            what, fix = "a zip archive", "Unzip it"
-        raise InputError(f"This file is {what}, not {want}. {fix}, then upload the result.")
-    head = raw[:65536]
-    if b"\x00" in head or b"\x00" in raw:
-        at = raw.index(b"\x00")
-        raise InputError(f"The file contains NUL bytes (first at byte {at:,}), so it is binary data, "
-                         f"not {want}. Export the data as {want} (UTF-8) and upload that.")
-    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
-    if controls > max(2, len(head) // 100):
-        raise InputError(f"The file looks like binary data ({controls} control bytes in the first "
-                         f"{len(head):,}), not {want}. Export the data as {want} and upload that.")
-
-
-def _decode(raw: bytes | str, want: str) -> tuple[str, str, list[str]]:
-    if isinstance(raw, str):
-        if "\x00" in raw:
-            raise InputError(f"The text contains NUL characters, so it is not {want}; export the "
-                             f"data as {want} (UTF-8).")
-        return raw.removeprefix("\ufeff"), "text", []
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            text = raw.decode("utf-16")
-        except UnicodeDecodeError as err:
-            raise InputError(f"The file starts like UTF-16 text but cannot be read as it ({err}); "
-                             "save it as 'CSV UTF-8'.") from None
-        return text.removeprefix("\ufeff"), "UTF-16", [
-            "The file is UTF-16 text (Excel's 'Unicode text'); it was read, but 'CSV UTF-8' is "
-            "the safer format."]
-    _refuse_binary(raw, want)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        for encoding, label in (("cp1252", "Windows-1252"), ("latin-1", "Latin-1")):
-            try:
-                text = raw.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            return text, label, [
-                f"The file is not UTF-8 (byte {err.start:,} is {raw[err.start]:#04x}); it was read "
-                f"as {label}. Check characters such as \u00a3 and accents, or save it as "
-                "'CSV UTF-8'."]
-        raise InputError("The file is not UTF-8 text; save it as 'CSV UTF-8'.") from None
-    if text.startswith("\ufeff"):
-        return text[1:], "UTF-8 with BOM", ["The file starts with a UTF-8 byte-order mark (Excel's "
-                                            "'CSV UTF-8'); it was removed."]
-    return text, "UTF-8", []
 
 
 def _refuse_other_text(text: str) -> None:
@@ -717,227 +582,3 @@ def read_upload(data: bytes | str | Path, *, known_codes: Mapping[str, pd.Index]
     labels = {name: safe_label(name) for name in table.columns}
     return UploadResult(table=table, level=level, code_column=code_column, report=report,
                         messages=messages, labels=labels)
-
-
-def load_vintage_codes(mirror: str | Path, *, year: int = 2024) -> pd.DataFrame:
-    """Council and LSOA codes of other vintages, to explain uploaded codes that do not match.
-
-    Reads the ONS council TopoJSON of 2014-2025 (``start``/``end`` years per code), the LAD-to-LAD
-    lookup and the LSOA 2011 -> 2021 lookup from the mirror.
-
-    Parameters
-    ----------
-    mirror
-        The data mirror directory (``$OPPMAP_DATA``).
-    year
-        The boundary year in use; codes valid in that year are left out.
-
-    Returns
-    -------
-    DataFrame
-        Indexed by ``code``; columns ``name``, ``vintage`` (e.g. ``"council code used until 2019"``,
-        ``"LSOA 2011 code"``) and ``current`` (the code(s) of ``year``, ``""`` when unknown).
-
-    Examples
-    --------
-    >>> load_vintage_codes(mirror).loc["E07000004", "current"]  # doctest: +SKIP
-    'E06000060'
-    """
-    mirror = Path(mirror)
-    topo = json.loads((mirror / "boundaries/onsvisual_uk_topojson_2014_2025.topo.json").read_text())
-    rows = []
-    for layer, kind in (("ltla", "council"), ("utla", "upper-tier council"), ("cty", "county")):
-        for geom in topo["objects"][layer]["geometries"]:
-            p = geom["properties"]
-            rows.append((p["areacd"], p["areanm"], layer, kind, p.get("start"), p.get("end")))
-    areas = pd.DataFrame(rows, columns=["code", "name", "layer", "kind", "start", "end"])
-    valid = (areas["start"].fillna(0) <= year) & (areas["end"].fillna(9999) >= year)
-    current_names = areas[valid].groupby(["layer", "name"])["code"].first()
-    lookup = pd.read_csv(mirror / "lookups/lookup_ltla_ltla.csv", dtype=str)
-    now_col = f"ltla{year % 100}_code"
-    successors: dict[str, set[str]] = {}
-    if now_col in lookup:
-        for col in [c for c in lookup.columns if c.endswith("_code")]:
-            for old, new in zip(lookup[col], lookup[now_col], strict=True):
-                successors.setdefault(old, set()).add(new)
-    out = {}
-    valid_codes = set(areas.loc[valid, "code"])
-    for a in areas[~valid].drop_duplicates("code").itertuples():
-        if a.code in valid_codes:
-            continue
-        if pd.notna(a.end) and a.end < year:
-            vintage = f"{a.kind} code used until {int(a.end)}"
-        else:
-            vintage = f"{a.kind} code introduced in {int(a.start)}"
-        now = sorted(successors.get(a.code, set()) - {a.code})
-        if not now and (a.layer, a.name) in current_names.index:
-            now = [current_names[(a.layer, a.name)]]
-        out[a.code] = (a.name, vintage, "; ".join(now))
-    lsoa = pd.read_csv(mirror / "lookups/lookup_lsoa11_lsoa21_ltla22.csv", dtype=str)
-    gone = lsoa[~lsoa["lsoa11_code"].isin(set(lsoa["lsoa21_code"]))]
-    gone = gone.groupby("lsoa11_code", sort=False).agg(
-        name=("lsoa11_name", "first"), current=("lsoa21_code", lambda c: sorted(set(c))))
-    for code, name, now in zip(gone.index, gone["name"], gone["current"], strict=True):
-        out.setdefault(code, (name, "LSOA 2011 code", format_codes(now, limit=3)))
-    frame = pd.DataFrame.from_dict(out, orient="index", columns=["name", "vintage", "current"])
-    frame.index.name = "code"
-    return frame
-
-
-# --- GeoJSON polygons -------------------------------------------------------------------------
-
-_BNG_BOX = (-100_000.0, -100_000.0, 800_000.0, 1_400_000.0)
-
-
-def _geojson_crs(obj: dict) -> str | None:
-    crs = obj.get("crs")
-    if crs is None:
-        return None
-    name = (crs.get("properties") or {}).get("name") if isinstance(crs, dict) else None
-    if not isinstance(name, str):
-        raise InputError("The GeoJSON 'crs' member has no name; remove it and store WGS 84 "
-                         "longitude/latitude (RFC 7946).")
-    if name.upper().endswith(("CRS84", "EPSG::4326", "EPSG:4326")):
-        return "EPSG:4326"
-    return name
-
-
-def read_geojson_upload(data: bytes | str | Path, *, max_bytes: int = 20_000_000,
-                        max_features: int = 20_000, filename: str | None = None):
-    """Check a user's GeoJSON of polygons and return it as a GeoDataFrame in EPSG:27700.
-
-    Parameters
-    ----------
-    data
-        The file's bytes, its text (``str``), a :class:`pathlib.Path` or a binary file object.
-    max_bytes, max_features
-        Size limits.
-    filename
-        Name shown in messages.
-
-    Returns
-    -------
-    GeoDataFrame
-        One row per feature (index ``feature``, in file order), the properties as columns, in
-        EPSG:27700. ``attrs["report"]`` holds ``features``, ``repaired`` and ``crs_source``.
-
-    Raises
-    ------
-    InputError
-        Not JSON/GeoJSON, empty, non-polygon or missing geometries, coordinates that are not
-        longitude/latitude (e.g. British National Grid metres without a ``crs`` member), areas outside
-        Great Britain, geometries that ``make_valid`` cannot repair.
-
-    Warns
-    -----
-    RepairedGeometryWarning
-        When invalid polygons were repaired with ``make_valid`` (the count is in the message).
-    """
-    import geopandas as gpd
-    import shapely
-    from shapely.geometry import shape
-
-    raw, filename = _read_input(data, max_bytes=max_bytes, filename=filename)
-    text, _, _ = _decode(raw, "a GeoJSON file")
-    if not text.strip():
-        raise InputError("The file is empty. Upload a GeoJSON FeatureCollection of polygons.")
-    try:
-        obj = json.loads(text)
-    except ValueError as err:
-        raise InputError(f"The file is not valid JSON ({err}). Export the areas as GeoJSON "
-                         "(RFC 7946) and upload that.") from None
-    kind = obj.get("type") if isinstance(obj, dict) else None
-    if kind == "FeatureCollection":
-        features = obj.get("features")
-    elif kind == "Feature":
-        features = [obj]
-    elif kind in ("Polygon", "MultiPolygon"):
-        features = [{"type": "Feature", "geometry": obj, "properties": {}}]
-    else:
-        raise InputError(f"Expected a GeoJSON FeatureCollection; got {_q(kind or type(obj).__name__)}"
-                         ". Export the areas as GeoJSON and upload that.")
-    if not isinstance(features, list) or not features:
-        raise InputError("The GeoJSON has no features. Export at least one polygon.")
-    if len(features) > max_features:
-        raise InputError(f"The GeoJSON has {len(features):,} features; the limit is "
-                         f"{max_features:,}. Dissolve or select the areas you need.")
-    geoms, props, types, missing = [], [], {}, []
-    for i, feat in enumerate(features):
-        geom = feat.get("geometry") if isinstance(feat, dict) else None
-        if not isinstance(geom, dict) or not geom.get("type"):
-            missing.append(i)
-            continue
-        types[geom["type"]] = types.get(geom["type"], 0) + 1
-        if geom["type"] in ("Polygon", "MultiPolygon"):
-            try:
-                geoms.append(shape(geom))
-            except (ValueError, TypeError, AttributeError, IndexError) as err:
-                raise InputError(f"Feature {i} has a malformed {geom['type']} ({err}). Fix or "
-                                 "remove it and export again.") from None
-            props.append(feat.get("properties") or {})
-    if missing:
-        raise InputError(f"{len(missing)} features have no geometry (features "
-                         f"{format_codes(missing, limit=5)}). Remove them or draw their areas.")
-    other = {t: n for t, n in types.items() if t not in ("Polygon", "MultiPolygon")}
-    if other:
-        shown = ", ".join(f"{n} {_q(t)}" for t, n in other.items())
-        raise InputError(f"Only Polygon and MultiPolygon areas can be used; the file has {shown}. "
-                         "Buffer points and lines into areas, or upload only the polygons.")
-    xmin, ymin, xmax, ymax = shapely.total_bounds(np.array(geoms, dtype=object))
-    declared = _geojson_crs(obj)
-    lonlat = -180 <= xmin and xmax <= 180 and -90 <= ymin and ymax <= 90
-    bng = (_BNG_BOX[0] <= xmin and xmax <= _BNG_BOX[2] and _BNG_BOX[1] <= ymin and ymax <= _BNG_BOX[3])
-    bounds = f"x {xmin:,.6g} to {xmax:,.6g}, y {ymin:,.6g} to {ymax:,.6g}"
-    if declared is None or declared == "EPSG:4326":
-        if not lonlat:
-            if bng:
-                raise InputError(
-                    f"The coordinates ({bounds}) look like British National Grid metres "
-                    "(eastings/northings), but GeoJSON must be WGS 84 longitude/latitude "
-                    "(RFC 7946). Reproject to WGS 84 (EPSG:4326), e.g. in QGIS 'Export > Save "
-                    "Features As' with CRS EPSG:4326 or `ogr2ogr -t_srs EPSG:4326`, or declare "
-                    "\"crs\": {\"type\": \"name\", \"properties\": {\"name\": "
-                    "\"urn:ogc:def:crs:EPSG::27700\"}}.")
-            raise InputError(f"The coordinates ({bounds}) are not longitude/latitude. Reproject the "
-                             "areas to WGS 84 (EPSG:4326) and export again.")
-        if 49 <= xmin and xmax <= 61 and -9 <= ymin and ymax <= 3:
-            raise InputError(f"The coordinates ({bounds}) look like latitude/longitude in the wrong "
-                             "order; GeoJSON needs longitude first. Swap them and export again.")
-        crs = "EPSG:4326"
-    else:
-        if lonlat and "27700" in declared:
-            raise InputError(f"The file declares {_q(declared)} (British National Grid) but the "
-                             f"coordinates ({bounds}) look like longitude/latitude. Remove the "
-                             "'crs' member.")
-        crs = declared
-    attributes = pd.DataFrame(props).rename(columns={"geometry": "properties_geometry"})
-    try:
-        gdf = gpd.GeoDataFrame(attributes, geometry=geoms, crs=crs).to_crs(27700)
-    except Exception as err:  # pyproj.CRSError and friends: an unreadable crs name
-        raise InputError(f"Cannot use the declared CRS {_q(declared)} ({safe_label(err)}). Store "
-                         "WGS 84 longitude/latitude without a 'crs' member.") from None
-    gdf.index.name = "feature"
-    gb = shapely.box(*_BNG_BOX)
-    if not gdf.intersects(gb).any():
-        raise InputError(f"The areas lie outside Great Britain ({bounds}). Check the coordinates "
-                         "and their CRS.")
-    invalid = ~gdf.is_valid | gdf.is_empty
-    if invalid.any():
-        fixed = gdf.geometry[invalid].make_valid()
-        polys = [shapely.union_all([g for g in shapely.get_parts(f)
-                                    if g.geom_type in ("Polygon", "MultiPolygon")])
-                 if not f.is_empty else f for f in fixed]
-        fixed = gpd.GeoSeries(polys, index=fixed.index, crs=gdf.crs)
-        broken = fixed.index[fixed.is_empty | (fixed.area <= 0)]
-        if len(broken):
-            raise InputError(f"{len(broken)} polygons are empty or have no area even after "
-                             f"repair (features {format_codes(list(broken), limit=5)}). Redraw "
-                             "or remove them.")
-        gdf.loc[invalid, "geometry"] = fixed
-        warnings.warn(f"{int(invalid.sum())} invalid polygons were repaired with make_valid "
-                      f"(features {format_codes(list(fixed.index), limit=5)})",
-                      RepairedGeometryWarning, stacklevel=2)
-    gdf.attrs["report"] = {"features": len(gdf), "repaired": int(invalid.sum()),
-                           "crs_source": safe_label(declared or "RFC 7946 (WGS 84)"),
-                           "filename": safe_label(filename) if filename else None}
-    return gdf
