@@ -1,0 +1,26 @@
+"""oppmap: where opportunity is missing in Britain, by council and neighbourhood.
+
+Run with ``streamlit run app.py`` (or ``make run``). This file only sets up the page and the
+navigation; each page is in ``pages/``. The ``page`` query parameter chooses the page opened at
+the app's root URL, so a shared link such as ``/?page=compare&councils=E08000025,E08000026``
+reproduces the view.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages._shared import PAGES
+
+st.set_page_config(page_title="oppmap: where opportunity is missing",
+                   layout="wide")
+
+requested = st.query_params.get("page", "explore")
+if requested not in PAGES:
+    requested = "explore"
+
+navigation = st.navigation([
+    st.Page(path, title=title, url_path=key, default=(key == requested))
+    for key, (path, title) in PAGES.items()
+])
+navigation.run()
