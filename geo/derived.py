@@ -108,6 +108,20 @@ def build_derived_tables(tables: dict[str, pd.DataFrame], geo_levels: dict[str, 
         report[f"summary_{level}"] = {"areas": int(len(table)),
                                       "seconds": round(time.perf_counter() - t, 2)}
 
+    # England as one area: the comparator for every council (not a mean of councils).
+    parent = pd.Series("E92000001", index=eng.index, name="country_code")
+    england = summarise_areas(iod, parent=parent, population=pop, n_ranked=N_RANKED["iod2025"])
+    england = england.join(area_shares(flags, parent=parent, population=pop["population_total"]))
+    pop_sum = pop[["population_total", "age_0_15", "age_65_plus"]].sum()
+    england["population_2021"] = pop_sum["population_total"]
+    england["share_age_0_15"] = pop_sum["age_0_15"] / pop_sum["population_total"]
+    england["share_age_65_plus"] = pop_sum["age_65_plus"] / pop_sum["population_total"]
+    england["population_density"] = pop_sum["population_total"] / (eng.geometry.area.sum() / 1e6)
+    england.insert(0, "name", "England")
+    england.index.name = "country_code"
+    out["summary_england"] = england[[c for c in england.columns if not c.endswith("_rank")
+                                      or c.endswith("average_rank")]]
+
     if hotspots:
         from geo.hotspots import hotspot_clusters, national_hotspots, warm_up
 
