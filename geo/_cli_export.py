@@ -6,7 +6,7 @@
 * ``export --level lad24 --out councils.geojson``: every area of a level with the indicators
   stored at that level.
 * ``raster --indicator iod2025.imd_score --resolution 100 --out imd.tif``: an indicator as a
-  GeoTIFF in EPSG:27700; ``--indicator hotspot:imd_score`` writes hotspot labels as categories.
+  GeoTIFF in EPSG:27700; ``--indicator hotspot:gi_star_imd_score`` writes hotspot labels as categories.
 * ``zonal --raster imd.tif --level lad24 --stat mean --out lad_imd.csv``: coverage-weighted
   zonal statistics of any raster over a level's areas.
 
@@ -128,7 +128,9 @@ def _hotspot_method() -> dict[str, Any]:
         return {}
     params = manifest.get("hotspot_params") or {}
     return (
-        {"hotspots": "local Getis-Ord Gi*, binary contiguity weights", **params} if params else {}
+        {"hotspots": ("local Getis-Ord Gi* (binary contiguity weights including self) and local "
+                      "Moran's I (row-standardised), conditional permutations, two-sided p, "
+                      "Benjamini-Hochberg FDR"), **params} if params else {}
     )
 
 
@@ -170,18 +172,14 @@ def _indicators_at(level: str) -> tuple[pd.DataFrame, list[str]]:
 
 
 def _hotspot_labels() -> pd.DataFrame:
-    """Hotspot labels per LSOA, one column ``hotspot_<indicator>``; empty if not built."""
-    from geo.indicators import load_indicators
+    """Compounded/persistent flags and hotspot labels per LSOA (``hotspot_<method>_<indicator>``).
 
-    try:
-        long = load_indicators(HOTSPOT_TABLE)
-    except OppmapError:
-        return pd.DataFrame()
-    if not isinstance(long.index, pd.MultiIndex) or "label" not in long.columns:
-        return pd.DataFrame()
-    wide = long["label"].unstack(0)
-    wide.columns = [f"hotspot_{c}" for c in wide.columns]
-    return wide
+    A store built without hotspots has none: that raises a StoreError naming the fix rather
+    than exporting without them.
+    """
+    from geo.indicators import load_lsoa_flags
+
+    return load_lsoa_flags()
 
 
 def council_table(council_code: str) -> tuple[gpd.GeoDataFrame, str, dict[str, Any]]:
@@ -301,7 +299,8 @@ def _indicator_frame(indicator: str) -> tuple[gpd.GeoDataFrame, str, dict[str, A
         labels = _hotspot_labels()
         column = f"hotspot_{which}"
         if column not in labels.columns:
-            valid = [HOTSPOT_PREFIX + c.removeprefix("hotspot_") for c in labels.columns]
+            valid = [HOTSPOT_PREFIX + c.removeprefix("hotspot_") for c in labels.columns
+                     if c.startswith("hotspot_")]
             msg = (
                 f"`--indicator` {indicator!r}: no hotspot labels for {which!r} in the store; "
                 f"valid: {valid or 'none (build the store with hotspots)'}"

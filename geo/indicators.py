@@ -430,3 +430,45 @@ def load_indicators(what: str | Iterable[str]) -> pd.DataFrame:
     return out
 
 
+
+
+#: Columns of the stored ``compound`` table that exports carry as flags.
+COMPOUND_FLAGS = ("n_domains_worst_decile", "domains_worst_decile", "compounded", "persistent",
+                  "status", "lookup_rule")
+
+
+def load_lsoa_flags() -> pd.DataFrame:
+    """Per English LSOA: compounded/persistent flags and every national hotspot label.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``lsoa21_code``: the :data:`COMPOUND_FLAGS` columns, then one
+        ``hotspot_<method>_<indicator>`` label column per stored hotspot run (e.g.
+        ``hotspot_gi_star_n_domains_worst_decile``) and ``robust_gi_star_<indicator>``.
+
+    Raises
+    ------
+    StoreError
+        If the store lacks the compound or hotspot tables (a build without hotspots).
+    """
+    compound = load_indicators("compound")[list(COMPOUND_FLAGS)]
+    long = load_indicators("hotspots_lsoa21")
+    need = {"method", "indicator", "label"}
+    if not need <= set(long.columns):
+        msg = f"the stored hotspots table lacks columns {sorted(need - set(long.columns))}: {BUILD_HINT}"
+        raise StoreError(msg)
+    key = "hotspot_" + long["method"].astype(str) + "_" + long["indicator"].astype(str)
+    frame = long.assign(key=key.to_numpy()).reset_index()
+    code = frame.columns[0]
+    labels = frame.pivot(index=code, columns="key", values="label")
+    parts = [compound, labels]
+    if "robust" in frame.columns:
+        gi = frame[frame["method"] == "gi_star"]
+        robust = gi.pivot(index=code, columns="indicator", values="robust")
+        robust.columns = [f"robust_gi_star_{c}" for c in robust.columns]
+        parts.append(robust)
+    out = pd.concat(parts, axis=1)
+    out.columns.name = None
+    out.index.name = "lsoa21_code"
+    return out

@@ -67,3 +67,41 @@ def test_catalogue_writes_csv(store, tmp_path):
     assert run("catalogue", "--out", str(out)).returncode == 0
     text = out.read_text()
     assert "iod2025.imd_score" in text and "life_stage" in text
+
+
+@pytest.mark.real
+def test_council_export_carries_flags_hotspots_and_provenance(store, tmp_path):
+    import json
+
+    from geo.export import rfc7946_problems
+
+    out = tmp_path / "bradford.geojson"
+    result = run("export", "--council", "E08000032", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(out.read_text())
+    assert rfc7946_problems(doc) == []
+    assert "crs" not in doc
+    assert len(doc["features"]) == 312
+    props = doc["features"][0]["properties"]
+    for key in ("lsoa21_code", "name", "ward24_name", "iod2025.imd_score", "compounded",
+                "persistent", "hotspot_gi_star_n_domains_worst_decile",
+                "hotspot_local_moran_imd_score"):
+        assert key in props, key
+    labels = {f["properties"]["hotspot_gi_star_n_domains_worst_decile"] for f in doc["features"]}
+    assert any(str(lab).startswith("hot spot") for lab in labels)
+    meta = doc["oppmap"]
+    assert meta["method"]["seed"] == 42 and meta["method"]["permutations"] == 999
+    assert any("Open Government Licence" in line for line in meta["attribution"])
+    # Same inputs, byte-identical output.
+    again = tmp_path / "again.geojson"
+    assert run("export", "--council", "E08000032", "--out", str(again)).returncode == 0
+    assert again.read_bytes() == out.read_bytes()
+
+
+@pytest.mark.real
+def test_export_of_unknown_council_exits_2_and_writes_nothing(store, tmp_path):
+    out = tmp_path / "x.geojson"
+    result = run("export", "--council", "E99999999", "--out", str(out))
+    assert result.returncode == 2
+    assert "E99999999" in result.stderr
+    assert not out.exists()

@@ -402,10 +402,17 @@ def fake_store(monkeypatch, areas):
         index=pd.Index(["E08000003", "E09000001"], name="lad24_code"), crs=27700)
     iod = pd.DataFrame({"iod2025.imd_score": [30.0, 10.0, 50.0]},
                        index=pd.Index(["E01", "E02", "E03"], name="lsoa21_code"))
+    # The store's layout: one flat row per (method, indicator, LSOA).
     hot = pd.DataFrame(
-        {"label": ["hot spot 95%", "not significant", "cold spot 99%"], "q": [0.01, 0.5, 0.001]},
-        index=pd.MultiIndex.from_arrays([["imd_score"] * 3, ["E01", "E02", "E03"]],
-                                        names=["indicator", "lsoa21_code"]))
+        {"method": ["gi_star"] * 3, "indicator": ["imd_score"] * 3,
+         "label": ["hot spot 95%", "not significant", "cold spot 99%"], "q": [0.01, 0.5, 0.001],
+         "robust": [True, None, True]},
+        index=pd.Index(["E01", "E02", "E03"], name="lsoa21_code"))
+    compound = pd.DataFrame(
+        {"n_domains_worst_decile": [3, 0, 1], "domains_worst_decile": ["income;health;crime", "", "crime"],
+         "compounded": [True, False, False], "persistent": [True, False, False],
+         "status": ["persistent", "neither", "neither"], "lookup_rule": ["U", "U", "S"]},
+        index=pd.Index(["E01", "E02", "E03"], name="lsoa21_code"))
     cat = pd.DataFrame({"dataset": ["iod2025"], "column": ["imd_score"], "label": ["IMD score"],
                         "unit": ["score"], "level": ["lsoa21"]},
                        index=pd.Index(["iod2025.imd_score"], name="id"))
@@ -416,6 +423,8 @@ def fake_store(monkeypatch, areas):
     def load_indicators(what):
         if what == "hotspots_lsoa21":
             return hot.copy()
+        if what == "compound":
+            return compound.copy()
         return iod.copy()
 
     def indicator_meta(ident):
@@ -462,7 +471,8 @@ def test_cli_export_council(fake_store, tmp_path):
     assert [f["id"] for f in doc["features"]] == ["E01", "E02"]
     props = doc["features"][0]["properties"]
     assert props["iod2025.imd_score"] == 30.0
-    assert props["hotspot_imd_score"] == "hot spot 95%"
+    assert props["hotspot_gi_star_imd_score"] == "hot spot 95%"
+    assert props["compounded"] is True and props["persistent"] is True
     assert doc["oppmap"]["seed"] == 42
     assert doc["oppmap"]["attribution"] == ["ONS OGL line", "Public sector OGL line"]
     assert doc["oppmap"]["council"] == {"code": "E08000003", "name": "Manchester"}
@@ -515,7 +525,7 @@ def test_cli_raster_then_zonal(fake_store, tmp_path):
     assert_allclose(back.loc["E08000003", "mean"], (0.5 * 30 + 0.96 * 10) / 1.46, rtol=1e-6)
     assert_allclose(back.loc["E09000001", "mean"], 50.0)
     cats = tmp_path / "hot.tif"
-    assert _main("raster", "--indicator", "hotspot:imd_score", "--out", cats) == 0
+    assert _main("raster", "--indicator", "hotspot:gi_star_imd_score", "--out", cats) == 0
     with rasterio.open(cats) as src:
         assert json.loads(src.tags()["CATEGORIES"]) == {
             "1": "cold spot 99%", "2": "hot spot 95%", "3": "not significant"}
