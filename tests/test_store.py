@@ -336,3 +336,40 @@ def test_concurrent_builds_take_turns(tmp_path, monkeypatch):
         t.join()
     # Each holder leaves before the other enters.
     assert events[0][0] == events[1][0] and events[2][0] == events[3][0]
+
+
+def test_derived_tables_are_consistent(store):
+    lad = geo.load_indicators("summary_lad24")
+    assert len(lad) == 296
+    assert lad.loc["E06000009", "imd_average_rank_rank"] == 1  # Blackpool
+    eng = geo.load_indicators("summary_england")
+    assert list(eng.index) == ["E92000001"]
+    # By construction 10% of England's LSOAs are in its most deprived decile.
+    assert eng["imd_proportion_most_deprived_10"].iloc[0] == pytest.approx(0.1, abs=1e-3)
+    # England's population is the sum of its councils'.
+    assert eng["population_2021"].iloc[0] == pytest.approx(lad["population_2021"].sum())
+    compound = geo.load_indicators("compound")
+    share = (compound["compounded"].sum() / len(compound))
+    assert eng["compounded_share_lsoas"].iloc[0] == pytest.approx(share)
+
+
+def test_lsoa_flags_carry_every_hotspot_run(store):
+    from geo.indicators import load_lsoa_flags
+
+    flags = load_lsoa_flags()
+    assert len(flags) == 33_755
+    for col in ("compounded", "persistent", "hotspot_gi_star_n_domains_worst_decile",
+                "hotspot_gi_star_imd_score", "hotspot_local_moran_imd_score",
+                "robust_gi_star_n_domains_worst_decile"):
+        assert col in flags.columns, col
+    gi = flags["hotspot_gi_star_n_domains_worst_decile"]
+    assert gi.str.startswith("hot spot").sum() > 1000
+    assert set(flags["hotspot_local_moran_imd_score"].dropna()) <= {
+        "High-High", "Low-Low", "High-Low", "Low-High", "not significant",
+        "island (not tested)"}
+    clusters = geo.load_indicators("clusters")
+    assert len(clusters) > 10
+    # Islands are never significant on their own.
+    lsoa = boundaries.load("lsoa21")
+    scilly = lsoa.index[lsoa["lad24_code"] == "E06000053"]
+    assert not gi.loc[scilly].str.startswith("hot spot").any()
