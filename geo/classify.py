@@ -5,7 +5,10 @@ Three small functions, used together by :mod:`geo.maps`:
 - :func:`classify` puts each area in a class (0 = lowest values) with a mapclassify scheme;
 - :func:`palette` gives one colour-blind-safe sequential colour per class, oriented so that the
   darkest colour always means *worse*, whatever the indicator's polarity;
-- :func:`legend_labels` writes the legend's range labels with the indicator's unit.
+- :func:`legend_labels` writes the legend's range labels with the indicator's unit;
+- :func:`format_value`, :func:`map_table` and :func:`describe_values` give every map its text
+  alternatives: formatted values, the map as a table, and a one-sentence summary (all three are
+  re-exported by :mod:`geo.maps`).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import mapclassify
 import numpy as np
@@ -31,6 +35,9 @@ __all__ = [
     "palette",
     "colours_for",
     "legend_labels",
+    "format_value",
+    "map_table",
+    "describe_values",
 ]
 
 #: Colour of areas with no value (a neutral grey, distinct from every palette's lightest colour).
@@ -416,3 +423,167 @@ def legend_labels(
             text = f"{num(lo)} to {num(hi)}"
         labels.append(text + suffix)
     return labels
+
+
+def format_value(value: Any, unit: str = "", *, decimals: int | None = None) -> str:
+    """Format one value for a tooltip or table: thousands separators, unit, "no data".
+
+    Parameters
+    ----------
+    value
+        A number (or anything else, shown as text); NaN/None read "no data".
+    unit
+        ``"%"`` is appended (``"% of cohort"`` too: ``"6.4% of cohort"``), ``"£"`` prefixed,
+        other units follow after a space.
+    decimals
+        Decimal places; default 0 for integers and values of 1,000 or more, else 1 or 2.
+
+    Returns
+    -------
+    str
+        Plain text (not escaped).
+
+    Examples
+    --------
+    >>> format_value(12.345, "%")
+    '12.3%'
+    >>> format_value(float("nan"))
+    'no data'
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "no data"
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        v = float(value)
+        if decimals is None:
+            if v == int(v) and abs(v) < 1e15 and isinstance(value, (int, np.integer)):
+                decimals = 0
+            elif abs(v) >= 1000:
+                decimals = 0
+            elif abs(v) >= 10:
+                decimals = 1
+            else:
+                decimals = 2
+        s = f"{v:,.{decimals}f}"
+    else:
+        return str(value)
+    unit = (unit or "").strip()
+    if unit in ("%", "percent", "per cent"):
+        return s + "%"
+    if unit.startswith("% "):
+        return s + unit
+    if unit in ("£", "GBP"):
+        return ("-£" + s[1:]) if s.startswith("-") else "£" + s
+    return f"{s} {unit}" if unit else s
+
+
+def map_table(
+    gdf: pd.DataFrame,
+    column: str,
+    *,
+    scheme: str = "quantiles",
+    k: int | None = None,
+    unit: str = "",
+    name_column: str | None = "name",
+) -> pd.DataFrame:
+    """The map as a table (the accessible alternative): name, value, class range, rank.
+
+    Parameters
+    ----------
+    gdf
+        A (Geo)DataFrame indexed by area code with ``column``.
+    column, scheme, k, unit, name_column
+        As in :func:`choropleth_map`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed exactly like ``gdf``, columns ``name`` (if available), ``value``, ``class``
+        (1 = lowest values), ``range`` (legend label) and ``rank`` (1 = highest value).
+
+    Examples
+    --------
+    >>> t = map_table(pd.DataFrame({"v": [1.0, 3.0]}, index=["a", "b"]), "v", k=2)
+    >>> t["rank"].tolist()
+    [2, 1]
+    """
+    if not isinstance(gdf, pd.DataFrame):
+        msg = f"`gdf` must be a DataFrame indexed by area code; got {type(gdf).__name__}."
+        raise InputError(msg)
+    if column not in gdf.columns:
+        msg = f"`column` {column!r} is not in `gdf`; available: {list(gdf.columns)}."
+        raise InputError(msg)
+    classes = classify(gdf[column], scheme=scheme, k=k)
+    labels = legend_labels(classes.attrs["bins"], unit, lower=classes.attrs["lower"])
+    out = pd.DataFrame(index=gdf.index)
+    if name_column is not None and name_column in gdf.columns:
+        out["name"] = gdf[name_column]
+    out["value"] = gdf[column].astype("float64")
+    out["class"] = (classes + 1).astype("Int64")
+    out["range"] = [labels[int(c)] if pd.notna(c) else "no data" for c in classes]
+    out["rank"] = out["value"].rank(ascending=False, method="min").astype("Int64")
+    return out
+
+
+def describe_values(
+    values: pd.Series,
+    *,
+    label: str,
+    unit: str = "",
+    polarity: str = "higher_worse",
+    names: pd.Series | None = None,
+    area_word: str = "areas",
+) -> str:
+    """A one-sentence summary of a map for screen readers and the caption.
+
+    Parameters
+    ----------
+    values
+        The mapped values indexed by code.
+    label, unit, polarity
+        The indicator's label, unit and polarity.
+    names
+        Area names indexed by code (codes are used when missing).
+    area_word
+        Plural noun for the areas ("councils", "LSOAs").
+
+    Returns
+    -------
+    str
+        E.g. "IMD score across 296 councils: worst Blackpool (45.0), best Hart (5.2),
+        median 20.1; 0 without data."
+
+    Examples
+    --------
+    >>> s = pd.Series([1.0, 5.0, 3.0], index=["a", "b", "c"])
+    >>> describe_values(s, label="Score")
+    'Score across 3 areas: worst b (5.00), best a (1.00), median 3.00.'
+    """
+    pol = normalise_key(polarity)
+    if pol not in ("higher_worse", "higher_better"):
+        msg = f"`polarity` {polarity!r} is not known; expected 'higher_worse' or 'higher_better'."
+        raise InputError(msg)
+    v = pd.to_numeric(values, errors="coerce").dropna()
+    if v.empty:
+        return f"{label}: no data to describe."
+    worst_code = v.idxmax() if pol == "higher_worse" else v.idxmin()
+    best_code = v.idxmin() if pol == "higher_worse" else v.idxmax()
+
+    def nm(code: Any) -> str:
+        if names is not None and code in names.index and pd.notna(names.loc[code]):
+            return str(names.loc[code])
+        return str(code)
+
+    top = float(v.abs().max())
+    decimals = 0 if top >= 1000 else 1 if top >= 10 else 2
+
+    def fmt(x: float) -> str:
+        return format_value(float(x), unit, decimals=decimals)
+
+    n_missing = int(len(values) - len(v))
+    tail = f"; {n_missing} without data" if n_missing else ""
+    return (
+        f"{label} across {len(v):,} {area_word}: worst {nm(worst_code)} "
+        f"({fmt(v.loc[worst_code])}), best {nm(best_code)} "
+        f"({fmt(v.loc[best_code])}), median {fmt(v.median())}"
+        f"{tail}."
+    )

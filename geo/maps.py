@@ -11,34 +11,64 @@ Design choices, each for a measured reason:
 - coordinates rounded to ``precision`` decimals (5 = about 1 m) and compact JSON;
 - no base tiles by default (the boundaries give the context, and there is no internet);
 - Leaflet from ``static/vendor`` (:mod:`geo.assets`), or inlined for a standalone HTML file;
-- every name and value shown in a tooltip or legend goes through :func:`html.escape`.
+- every name and value shown in a tooltip or legend goes through :func:`html.escape`;
+- the national LSOA image is painted from a grid of area positions burnt once
+  (:func:`lsoa_grid`), so a new indicator or class scheme costs a colour lookup, not a
+  rasterisation of 33,755 polygons.
+
+The Leaflet elements themselves (layer, legend, labels) are private, in :mod:`geo._map_elements`.
 """
 
 from __future__ import annotations
 
 import base64
-import html
-import json
-import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
-from branca.element import Element, MacroElement
-from folium.map import Layer
-from folium.template import Template
+from branca.element import Element
 
-from geo._errors import InputError, format_codes
+from geo._errors import InputError
+from geo._map_elements import (
+    _BASE_STYLE,
+    _HOVER_STYLE,
+    _TIP_CSS,
+    HOTSPOT_COLOURS,
+    _Attribution,
+    _bounds_latlon,
+    _check_column,
+    _check_gdf,
+    _check_paint,
+    _cluster_outlines,
+    _cluster_owner,
+    _dissolve_by,
+    _features_json,
+    _highlight_codes,
+    _highlight_layer,
+    _hotspot_areas,
+    _hotspot_fill,
+    _hotspot_legend_html,
+    _Legend,
+    _legend_html,
+    _outline_layer,
+    _paint_grid,
+    _position_grid,
+    _PositionGrid,
+    _standalone_html,
+    _tooltip_spec,
+    _VectorLayer,
+)
 from geo.assets import STATIC_URL, inline_assets, local_asset_urls
 from geo.classify import (
-    NO_DATA_COLOUR,
     classify,
     colours_for,
+    describe_values,
+    format_value,
     legend_labels,
+    map_table,
     normalise_key,
     palette,
 )
@@ -50,11 +80,17 @@ __all__ = [
     "choropleth_map",
     "add_legend",
     "LsoaImage",
+    "LsoaGrid",
+    "lsoa_grid",
+    "paint_lsoa_grid",
     "render_lsoa_image",
     "national_lsoa_overlay",
     "lsoa_overview_map",
     "hotspot_layer",
     "add_hotspot_legend",
+    "CLUSTER_COLOUR",
+    "cluster_outlines",
+    "cluster_layer",
     "map_table",
     "describe_values",
     "format_value",
@@ -64,290 +100,6 @@ __all__ = [
 #: Short attribution for the map's attribution control (the full lines go under each map).
 DEFAULT_ATTRIBUTION = "© Crown copyright 2024 (OS, ONS); MHCLG, DfE data: OGL v3.0"
 
-#: Colours of hotspot and cluster labels (normalised label -> colour); ColorBrewer RdBu,
-#: distinguishable with the common colour-vision deficiencies. ``None`` = not drawn.
-HOTSPOT_COLOURS: dict[str, str | None] = {
-    "hot_spot": "#b2182b",
-    "hot_spot_99": "#b2182b",
-    "hot_spot_95": "#d6604d",
-    "hot_spot_90": "#f4a582",
-    "cold_spot": "#2166ac",
-    "cold_spot_99": "#2166ac",
-    "cold_spot_95": "#4393c3",
-    "cold_spot_90": "#92c5de",
-    "high_high": "#b2182b",
-    "low_low": "#2166ac",
-    "high_low": "#f4a582",
-    "low_high": "#92c5de",
-    "not_significant": None,
-    "ns": None,
-    "island_not_tested": None,
-    "no_data_not_tested": None,
-}
-
-_BASE_STYLE = {"color": "#4d4d4d", "weight": 0.6, "opacity": 0.9, "fillOpacity": 0.85}
-_HOVER_STYLE = {"color": "#000000", "weight": 2.5, "opacity": 1}
-_TIP_CSS = (
-    "<style>.oppmap-tip th{text-align:left;padding-right:8px;font-weight:600}"
-    ".oppmap-tip td{text-align:left}"
-    ".oppmap-legend{background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;"
-    "font:12px/1.35 sans-serif;color:#222;box-shadow:0 0 4px rgba(0,0,0,.3);max-width:240px}"
-    ".oppmap-legend i{display:inline-block;width:14px;height:12px;margin-right:6px;"
-    "vertical-align:-1px;border:1px solid #888}</style>"
-)
-
-
-# ----------------------------------------------------------------------------- helpers
-
-
-def _html_safe_json(obj: Any) -> str:
-    """Compact JSON that is safe inside a ``<script>`` element."""
-    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    return _script_safe(text)
-
-
-def _script_safe(text: str) -> str:
-    return (
-        text.replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )
-
-
-def format_value(value: Any, unit: str = "", *, decimals: int | None = None) -> str:
-    """Format one value for a tooltip or table: thousands separators, unit, "no data".
-
-    Parameters
-    ----------
-    value
-        A number (or anything else, shown as text); NaN/None read "no data".
-    unit
-        ``"%"`` is appended (``"% of cohort"`` too: ``"6.4% of cohort"``), ``"£"`` prefixed,
-        other units follow after a space.
-    decimals
-        Decimal places; default 0 for integers and values of 1,000 or more, else 1 or 2.
-
-    Returns
-    -------
-    str
-        Plain text (not escaped).
-
-    Examples
-    --------
-    >>> format_value(12.345, "%")
-    '12.3%'
-    >>> format_value(float("nan"))
-    'no data'
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return "no data"
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        v = float(value)
-        if decimals is None:
-            if v == int(v) and abs(v) < 1e15 and isinstance(value, (int, np.integer)):
-                decimals = 0
-            elif abs(v) >= 1000:
-                decimals = 0
-            elif abs(v) >= 10:
-                decimals = 1
-            else:
-                decimals = 2
-        s = f"{v:,.{decimals}f}"
-    else:
-        return str(value)
-    unit = (unit or "").strip()
-    if unit in ("%", "percent", "per cent"):
-        return s + "%"
-    if unit.startswith("% "):
-        return s + unit
-    if unit in ("£", "GBP"):
-        return ("-£" + s[1:]) if s.startswith("-") else "£" + s
-    return f"{s} {unit}" if unit else s
-
-
-def _check_gdf(gdf: Any, *, name: str = "gdf", geographic: bool = True) -> None:
-    problems = []
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        msg = f"`{name}` must be a GeoDataFrame indexed by area code; got {type(gdf).__name__}."
-        raise InputError(msg)
-    if gdf.crs is None:
-        problems.append(f"`{name}` has no CRS; set it (display copies are EPSG:4326)")
-    elif geographic and gdf.crs.to_epsg() != 4326:
-        problems.append(
-            f"`{name}` is in {gdf.crs.to_string()}, expected EPSG:4326 for display; use the "
-            "display copy (boundaries.load(level, display='national'|'council')) or "
-            "gdf.to_crs(4326)"
-        )
-    if not gdf.index.is_unique:
-        dup = gdf.index[gdf.index.duplicated()].unique()
-        problems.append(f"`{name}` has duplicated index codes: {format_codes(dup)}")
-    if len(gdf) == 0:
-        problems.append(f"`{name}` has no rows; nothing to map")
-    else:
-        empty = gdf.geometry.isna() | gdf.geometry.is_empty
-        if empty.any():
-            problems.append(
-                f"`{name}` has {int(empty.sum())} missing or empty geometries "
-                f"({format_codes(gdf.index[empty])}); drop them or repair the boundaries"
-            )
-    if problems:
-        raise InputError("; ".join(problems) + ".")
-
-
-def _check_column(gdf: pd.DataFrame, column: str, *, name: str = "gdf") -> None:
-    if column not in gdf.columns:
-        cols = [c for c in gdf.columns if c != gdf.geometry.name]
-        msg = f"`column` {column!r} is not in `{name}`; available: {cols}."
-        raise InputError(msg)
-
-
-def _bounds_latlon(gdf: gpd.GeoDataFrame) -> list[list[float]]:
-    minx, miny, maxx, maxy = (float(v) for v in gdf.total_bounds)
-    return [[miny, minx], [maxy, maxx]]
-
-
-def _features_json(
-    gdf: gpd.GeoDataFrame, properties: pd.DataFrame, *, precision: int
-) -> str:
-    """A compact, script-safe GeoJSON FeatureCollection with rounded coordinates."""
-    geoms = gdf.geometry.values
-    if precision is not None:
-        geoms = shapely.transform(np.asarray(geoms), lambda c: np.round(c, precision))
-    geo_strings = shapely.to_geojson(np.asarray(geoms))
-    records = properties.to_dict(orient="records")
-    parts = []
-    for code, geom, rec in zip(gdf.index, geo_strings, records, strict=True):
-        parts.append(
-            '{"type":"Feature","id":'
-            + json.dumps(str(code))
-            + ',"properties":'
-            + json.dumps(rec, separators=(",", ":"), ensure_ascii=False)
-            + ',"geometry":'
-            + geom
-            + "}"
-        )
-    return _script_safe('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}")
-
-
-class _VectorLayer(Layer):
-    """One Leaflet GeoJSON layer styled from a precomputed ``_fill`` property."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }}_style = function(feature) {
-            var s = {{ this.base_style|tojson }};
-            var p = feature.properties || {};
-            if (p._fill) { s.fillColor = p._fill; }
-            {%- if this.use_line_property %}
-            if (p._line) { s.color = p._line; }
-            {%- endif %}
-            return s;
-        };
-        var {{ this.get_name() }} = L.geoJson({{ this.data_json }}, {
-            style: {{ this.get_name() }}_style,
-            interactive: {{ this.interactive|tojson }},
-            {%- if this.hover_style %}
-            onEachFeature: function(feature, layer) {
-                layer.on({
-                    mouseover: function(e) {
-                        e.target.setStyle({{ this.hover_style|tojson }});
-                    },
-                    mouseout: function(e) {
-                        e.target.setStyle({{ this.get_name() }}_style(e.target.feature));
-                    }
-                });
-            },
-            {%- endif %}
-        });
-        {%- if this.tooltip_fields %}
-        {{ this.get_name() }}.bindTooltip(function(layer) {
-            var p = layer.feature.properties || {};
-            var f = {{ this.tooltip_fields|tojson }};
-            var a = {{ this.tooltip_aliases|tojson }};
-            var rows = "";
-            for (var i = 0; i < f.length; i++) {
-                var v = p[f[i]];
-                rows += "<tr><th>" + a[i] + "</th><td>" + (v == null ? "no data" : v) + "</td></tr>";
-            }
-            return '<table class="oppmap-tip">' + rows + "</table>";
-        }, {sticky: true});
-        {%- endif %}
-        {% endmacro %}
-        """
-    )
-
-    def __init__(
-        self,
-        data_json: str,
-        bounds: list[list[float]],
-        *,
-        name: str,
-        base_style: Mapping[str, Any],
-        hover_style: Mapping[str, Any] | None,
-        tooltip_fields: Sequence[str] = (),
-        tooltip_aliases: Sequence[str] = (),
-        interactive: bool = True,
-        show: bool = True,
-        control: bool = True,
-    ):
-        super().__init__(name=name, overlay=True, control=control, show=show)
-        self._name = "OppmapGeoJson"
-        self.data_json = data_json
-        self.bounds = bounds
-        self.base_style = dict(base_style)
-        self.hover_style = dict(hover_style) if hover_style else None
-        self.tooltip_fields = list(tooltip_fields)
-        self.tooltip_aliases = list(tooltip_aliases)
-        self.interactive = bool(interactive)
-        self.use_line_property = True
-
-    def _get_self_bounds(self) -> list[list[float]]:
-        return self.bounds
-
-
-class _Legend(MacroElement):
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function() {
-            var legend = L.control({position: {{ this.position|tojson }}});
-            legend.onAdd = function() {
-                var div = L.DomUtil.create("div", "oppmap-legend");
-                div.innerHTML = {{ this.html|tojson }};
-                L.DomEvent.disableClickPropagation(div);
-                return div;
-            };
-            legend.addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, html_text: str, *, position: str = "bottomright"):
-        super().__init__()
-        self._name = "OppmapLegend"
-        self.html = html_text
-        self.position = position
-
-
-class _Attribution(MacroElement):
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        if ({{ this._parent.get_name() }}.attributionControl) {
-            {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});
-        }
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, text: str):
-        super().__init__()
-        self._name = "OppmapAttribution"
-        self.text = html.escape(text)
 
 
 # ----------------------------------------------------------------------------- public API
@@ -407,39 +159,6 @@ def base_map(
     return m
 
 
-def _legend_html(
-    *,
-    title: str,
-    unit: str,
-    colours: Sequence[str],
-    labels: Sequence[str],
-    counts: Sequence[int] | None,
-    polarity: str | None,
-    n_missing: int,
-    note: str | None = None,
-) -> str:
-    head = html.escape(title)
-    if unit and unit not in title:
-        head += f" <span style='font-weight:400'>({html.escape(unit)})</span>"
-    rows = [f"<div style='font-weight:600;margin-bottom:3px'>{head}</div>"]
-    order = range(len(colours) - 1, -1, -1)  # highest values on top
-    for i in order:
-        count = f" <span style='color:#666'>({counts[i]:,})</span>" if counts is not None else ""
-        rows.append(f"<div><i style='background:{colours[i]}'></i>{html.escape(labels[i])}{count}</div>")
-    if n_missing:
-        rows.append(
-            f"<div><i style='background:{NO_DATA_COLOUR}'></i>no data"
-            f" <span style='color:#666'>({n_missing:,})</span></div>"
-        )
-    if polarity is not None:
-        worse = "higher" if normalise_key(polarity) == "higher_worse" else "lower"
-        rows.append(
-            f"<div style='margin-top:3px;color:#444'>Darker = worse ({worse} values)</div>"
-        )
-    if note:
-        rows.append(f"<div style='margin-top:3px;color:#444'>{html.escape(note)}</div>")
-    return "".join(rows)
-
 
 def add_legend(
     m: folium.Map,
@@ -496,52 +215,6 @@ def add_legend(
     m.add_child(_Legend(text, position=position))
     return m
 
-
-def _tooltip_spec(
-    gdf: gpd.GeoDataFrame,
-    column: str,
-    *,
-    label: str,
-    unit: str,
-    name_column: str | None,
-    tooltip_fields: Mapping[str, str] | Sequence[str] | None,
-) -> tuple[pd.DataFrame, list[str], list[str]]:
-    """Escaped tooltip properties and aliases."""
-    props = pd.DataFrame(index=gdf.index)
-    fields, aliases = [], []
-    if name_column is not None and name_column in gdf.columns:
-        names = gdf[name_column].astype("string").fillna("")
-        props["name"] = [
-            html.escape(f"{n} ({c})" if n else str(c)) for n, c in zip(names, gdf.index, strict=True)
-        ]
-    else:
-        props["name"] = [html.escape(str(c)) for c in gdf.index]
-    fields.append("name")
-    aliases.append("Area")
-    props["value"] = [html.escape(format_value(v, unit)) for v in gdf[column]]
-    fields.append("value")
-    aliases.append(html.escape(label))
-    if tooltip_fields is not None:
-        spec = (
-            dict(tooltip_fields)
-            if isinstance(tooltip_fields, Mapping)
-            else {c: c for c in tooltip_fields}
-        )
-        missing = [c for c in spec if c not in gdf.columns]
-        if missing:
-            msg = (
-                f"`tooltip_fields` {missing} are not columns of `gdf`; available: "
-                f"{[c for c in gdf.columns if c != gdf.geometry.name]}."
-            )
-            raise InputError(msg)
-        for i, (col, alias) in enumerate(spec.items()):
-            if col in (column, name_column):
-                continue
-            key = f"t{i}"
-            props[key] = [html.escape(format_value(v)) for v in gdf[col]]
-            fields.append(key)
-            aliases.append(html.escape(str(alias)))
-    return props, fields, aliases
 
 
 def choropleth_map(
@@ -630,16 +303,7 @@ def choropleth_map(
         msg = f"`fit` must be 'all' or 'highlight'; got {fit!r}."
         raise InputError(msg)
     label = label or column
-    highlight_codes: list[str] = []
-    if highlight is not None:
-        highlight_codes = [highlight] if isinstance(highlight, str) else list(highlight)
-        unknown = [c for c in highlight_codes if c not in gdf.index]
-        if unknown:
-            msg = (
-                f"`highlight` codes {format_codes(unknown)} are not in `gdf`'s index "
-                f"({gdf.index.name or 'codes'}); pass codes of the mapped level."
-            )
-            raise InputError(msg)
+    highlight_codes = _highlight_codes(gdf, highlight)
 
     classes = classify(gdf[column], scheme=scheme, k=k)
     fills = colours_for(classes, polarity=polarity, name=palette_name)
@@ -668,19 +332,7 @@ def choropleth_map(
     )
     m.add_child(layer)
     if highlight_codes:
-        sel = gdf.loc[highlight_codes]
-        m.add_child(
-            _VectorLayer(
-                _features_json(sel, pd.DataFrame({"code": sel.index.astype(str)}, index=sel.index),
-                               precision=precision),
-                _bounds_latlon(sel),
-                name="Selected",
-                base_style={"color": "#000000", "weight": 3, "opacity": 1, "fill": False},
-                hover_style=None,
-                interactive=False,
-                control=False,
-            )
-        )
+        m.add_child(_highlight_layer(gdf.loc[highlight_codes], precision=precision))
     scheme_note = f"{classes.attrs['scheme'].replace('_', ' ')}, {classes.attrs['k']} classes"
     add_legend(
         m, classes, polarity=polarity, label=label, unit=unit, palette_name=palette_name,
@@ -700,6 +352,86 @@ class LsoaImage(NamedTuple):
     classes: pd.Series
 
 
+#: The grid of :func:`lsoa_grid`: ``grid`` (row position + 1 per pixel, 0 = none), ``codes``
+#: (the areas in row order) and ``bounds`` (``[[south, west], [north, east]]``).
+LsoaGrid = _PositionGrid
+
+
+def lsoa_grid(gdf: gpd.GeoDataFrame, *, resolution: float = 500) -> LsoaGrid:
+    """Burn every area into a Web Mercator grid once (the slow step of a national image).
+
+    Build it once per process (about 3 s for England's 33,755 LSOAs at 500 m) and paint any
+    indicator with :func:`paint_lsoa_grid` in a fraction of a second.
+
+    Parameters
+    ----------
+    gdf
+        Boundaries in EPSG:27700 (the analysis copy), indexed by code.
+    resolution
+        Pixel size on the ground in metres (500 m keeps England's PNG near 0.1 MB).
+
+    Returns
+    -------
+    LsoaGrid
+
+    Raises
+    ------
+    InputError
+        Unprojected CRS, duplicated codes, missing geometries, bad resolution.
+
+    Examples
+    --------
+    >>> grid = lsoa_grid(lsoas)  # doctest: +SKIP
+    """
+    _check_gdf(gdf, geographic=False)
+    return _position_grid(gdf, resolution=resolution)
+
+
+def paint_lsoa_grid(
+    grid: LsoaGrid,
+    values: pd.Series,
+    *,
+    scheme: str = "deciles",
+    k: int | None = None,
+    polarity: str = "higher_worse",
+    palette_name: str = "ylorrd",
+) -> LsoaImage:
+    """Classify ``values`` and paint each area of ``grid`` in its class colour.
+
+    Areas in ``values`` with a missing value are painted grey ("no data"); areas of the grid
+    that are not in ``values`` at all stay transparent (so one grid of England and Wales serves
+    an England-only indicator); codes that are not in the grid are refused.
+
+    Parameters
+    ----------
+    grid
+        From :func:`lsoa_grid`.
+    values
+        Numbers indexed by area code (a subset of the grid's codes).
+    scheme, k, polarity, palette_name
+        As in :func:`choropleth_map`.
+
+    Returns
+    -------
+    LsoaImage
+        The PNG, its bounds and the classes (indexed like ``values``).
+
+    Raises
+    ------
+    InputError
+        ``grid`` not from :func:`lsoa_grid`, codes outside the grid, unknown scheme or polarity.
+
+    Examples
+    --------
+    >>> image = paint_lsoa_grid(grid, iod["imd_score"], scheme="quantiles")  # doctest: +SKIP
+    """
+    _check_paint(grid, values)
+    classes = classify(values, scheme=scheme, k=k)
+    colours = colours_for(classes, polarity=polarity, name=palette_name)
+    png = _paint_grid(grid, colours)
+    return LsoaImage(png=png, bounds=[list(b) for b in grid.bounds], classes=classes)
+
+
 def render_lsoa_image(
     gdf: gpd.GeoDataFrame,
     column: str,
@@ -712,8 +444,8 @@ def render_lsoa_image(
 ) -> LsoaImage:
     """Classify and paint every LSOA into one PNG (33,755 polygons are too many to draw).
 
-    Colours are computed here (:mod:`geo.classify`) and burnt into a Web Mercator PNG by
-    :func:`geo.raster.rasterize_for_display`; areas without a value are painted grey.
+    :func:`lsoa_grid` then :func:`paint_lsoa_grid` in one call; an app that paints several
+    indicators should keep the grid and call :func:`paint_lsoa_grid` alone.
 
     Parameters
     ----------
@@ -724,7 +456,7 @@ def render_lsoa_image(
     scheme, k, polarity, palette_name
         As in :func:`choropleth_map`.
     resolution
-        Pixel size in metres (500 m keeps England's PNG near 0.3 MB; zoom in via a council).
+        Pixel size in metres.
 
     Returns
     -------
@@ -741,13 +473,8 @@ def render_lsoa_image(
     """
     _check_gdf(gdf, geographic=False)
     _check_column(gdf, column)
-    from geo.raster import rasterize_for_display
-
-    classes = classify(gdf[column], scheme=scheme, k=k)
-    colours = colours_for(classes, polarity=polarity, name=palette_name)
-    png, bounds = rasterize_for_display(gdf, None, colors=colours, resolution=resolution)
-    bounds = [[float(bounds[0][0]), float(bounds[0][1])], [float(bounds[1][0]), float(bounds[1][1])]]
-    return LsoaImage(png=png, bounds=bounds, classes=classes)
+    return paint_lsoa_grid(lsoa_grid(gdf, resolution=resolution), gdf[column], scheme=scheme,
+                           k=k, polarity=polarity, palette_name=palette_name)
 
 
 def national_lsoa_overlay(
@@ -822,21 +549,7 @@ def lsoa_overview_map(
     m.add_child(overlay)
     if outlines is not None:
         _check_gdf(outlines, name="outlines")
-        props = pd.DataFrame({"code": outlines.index.astype(str)}, index=outlines.index)
-        names = outlines["name"] if "name" in outlines.columns else outlines.index.to_series()
-        props["name"] = [html.escape(f"{n} ({c})") for n, c in zip(names, outlines.index, strict=True)]
-        m.add_child(
-            _VectorLayer(
-                _features_json(outlines, props, precision=outline_precision),
-                _bounds_latlon(outlines),
-                name="Councils",
-                base_style={"color": "#333333", "weight": 0.5, "opacity": 0.7,
-                            "fillOpacity": 0, "fillColor": "#ffffff"},
-                hover_style={"color": "#000000", "weight": 2, "opacity": 1},
-                tooltip_fields=["name"],
-                tooltip_aliases=["Council"],
-            )
-        )
+        m.add_child(_outline_layer(outlines, precision=outline_precision))
     classes = image.classes
     add_legend(
         m, classes, polarity=polarity, label=label, unit=unit, palette_name=palette_name,
@@ -844,13 +557,6 @@ def lsoa_overview_map(
     )
     return m
 
-
-def _hotspot_key(label: Any) -> str:
-    key = normalise_key(str(label)).replace("%", "").replace("*", "")
-    key = key.replace("(", "").replace(")", "").replace(",", "").replace(".", "")
-    while "__" in key:
-        key = key.replace("__", "_")
-    return key.strip("_")
 
 
 def hotspot_layer(
@@ -903,82 +609,13 @@ def hotspot_layer(
     >>> fg = hotspot_layer(lsoas, labels)  # doctest: +SKIP
     """
     _check_gdf(gdf)
-    if not isinstance(labels, pd.Series):
-        msg = f"`labels` must be a pandas Series indexed like `gdf`; got {type(labels).__name__}."
-        raise InputError(msg)
-    missing = gdf.index.difference(labels.index)
-    extra = labels.index.difference(gdf.index)
-    if len(missing) or len(extra) or not labels.index.is_unique:
-        msg = (
-            "`labels` must be indexed exactly like `gdf` (one label per area): "
-            f"{len(missing)} areas lack a label ({format_codes(missing)}), "
-            f"{len(extra)} labels have no area ({format_codes(extra)}). Reindex them first."
-        )
-        raise InputError(msg)
-    palette_map = dict(HOTSPOT_COLOURS)
-    if colours:
-        palette_map.update({_hotspot_key(k): v for k, v in colours.items()})
-    labels = labels.reindex(gdf.index)
-    keys = labels.map(lambda v: "not_significant" if pd.isna(v) else _hotspot_key(v))
-    unknown = sorted(set(keys) - set(palette_map))
-    if unknown:
-        msg = (
-            f"`labels` has values without a colour: {unknown}; known: {sorted(palette_map)}. "
-            "Pass `colours={label: '#rrggbb' or None}`."
-        )
-        raise InputError(msg)
-    fill = keys.map(palette_map)
+    labels, keys, fill = _hotspot_fill(gdf, labels, colours)
     drawn = fill.notna()
     group = folium.FeatureGroup(name=name, overlay=True, show=show)
     if not drawn.any():
         return group
-    sel = gdf.loc[drawn]
-    props = pd.DataFrame({"code": sel.index.astype(str)}, index=sel.index)
-    names = sel["name"] if "name" in sel.columns else sel.index.to_series()
-    props["name"] = [html.escape(f"{n} ({c})") for n, c in zip(names, sel.index, strict=True)]
-    props["label"] = [html.escape(str(v)) for v in labels.loc[drawn]]
-    fields, aliases = ["name", "label"], ["Area", "Result"]
-    for i, (alias, series) in enumerate((details or {}).items()):
-        props[f"d{i}"] = [html.escape(format_value(v)) for v in series.reindex(sel.index)]
-        fields.append(f"d{i}")
-        aliases.append(html.escape(str(alias)))
-    props["_fill"] = fill.loc[drawn].to_numpy()
-    group.add_child(
-        _VectorLayer(
-            _features_json(sel, props, precision=precision),
-            _bounds_latlon(sel),
-            name=f"{name} areas",
-            # a light tint: the choropleth underneath stays readable
-            base_style={"stroke": False, "fillOpacity": 0.3},
-            hover_style={"stroke": True, "color": "#000000", "weight": 2, "opacity": 1},
-            tooltip_fields=fields,
-            tooltip_aliases=aliases,
-            control=False,
-        )
-    )
-    if outline:
-        parts = []
-        for key, colour in fill.loc[drawn].groupby(keys.loc[drawn]).first().items():
-            geoms = sel.geometry[keys.loc[drawn] == key]
-            # snap to the display precision so edges shared up to rounding dissolve
-            merged = shapely.union_all(np.asarray(geoms.values), grid_size=10.0**-precision)
-            for poly in getattr(merged, "geoms", [merged]):
-                parts.append({"key": key, "_line": colour, "geometry": poly})
-        clusters = gpd.GeoDataFrame(parts, geometry="geometry", crs=gdf.crs)
-        clusters.index = pd.Index([f"cluster_{i}" for i in range(len(clusters))], name="cluster")
-        data = _features_json(clusters, clusters[["key", "_line"]], precision=precision)
-        # a white casing under the coloured outline keeps it visible over any fill colour
-        for style in (
-            {"color": "#ffffff", "weight": 6, "opacity": 0.9, "fill": False},
-            {"weight": 3, "opacity": 1, "fill": False},
-        ):
-            layer = _VectorLayer(
-                data, _bounds_latlon(clusters), name=f"{name} clusters",
-                base_style=style, hover_style=None, interactive=False, control=False,
-            )
-            layer.use_line_property = "color" not in style
-            group.add_child(layer)
-    return group
+    return _hotspot_areas(group, gdf, labels, keys, fill, name=name, details=details,
+                          outline=outline, precision=precision)
 
 
 def add_hotspot_legend(
@@ -1006,135 +643,114 @@ def add_hotspot_legend(
     --------
     >>> _ = add_hotspot_legend(base_map(), pd.Series(["hot spot 95%", "not significant"]))
     """
-    counts = labels.dropna().astype(str).value_counts()
-    rows = [f"<div style='font-weight:600;margin-bottom:3px'>{html.escape(title)}</div>"]
-    for label, n in sorted(counts.items()):
-        colour = HOTSPOT_COLOURS.get(_hotspot_key(label), "")
-        if colour:
-            rows.append(
-                f"<div><i style='background:{colour};opacity:.6;border:2px solid {colour}'></i>"
-                f"{html.escape(label)} <span style='color:#666'>({n:,})</span></div>"
-            )
-    shown = len(rows) - 1
-    if not shown:
-        rows.append("<div>no significant area here</div>")
-    if note:
-        rows.append(f"<div style='margin-top:3px;color:#444'>{html.escape(note)}</div>")
-    m.add_child(_Legend("".join(rows), position=position))
+    m.add_child(_Legend(_hotspot_legend_html(labels, title=title, note=note), position=position))
     return m
 
 
-def map_table(
-    gdf: pd.DataFrame,
-    column: str,
+#: Outline colour of named clusters (ColorBrewer PuOr's darkest purple: apart from the
+#: red/blue of hot and cold spots and from every choropleth palette's darkest colour).
+CLUSTER_COLOUR = "#542788"
+
+
+def cluster_outlines(
+    gdf: gpd.GeoDataFrame,
+    clusters: pd.DataFrame,
     *,
-    scheme: str = "quantiles",
-    k: int | None = None,
-    unit: str = "",
-    name_column: str | None = "name",
-) -> pd.DataFrame:
-    """The map as a table (the accessible alternative): name, value, class range, rank.
+    precision: int = 5,
+    simplify: float | None = None,
+) -> gpd.GeoDataFrame:
+    """One outline per named cluster: its areas dissolved (cacheable input of :func:`cluster_layer`).
 
     Parameters
     ----------
     gdf
-        A (Geo)DataFrame indexed by area code with ``column``.
-    column, scheme, k, unit, name_column
-        As in :func:`choropleth_map`.
+        Display copy in EPSG:4326 of the areas, indexed by code. Clusters are drawn from the
+        members found here (the rest of a cluster beyond ``gdf`` is left out).
+    clusters
+        Indexed by cluster id, with ``name`` and ``lsoa_codes`` (``";"``-joined member codes)
+        and optionally ``n_lsoas``, ``population``, ``domains`` (the store's ``clusters``
+        table, see :func:`geo.clusters.hotspot_clusters`).
+    precision
+        Coordinate decimals the areas are snapped to before dissolving (4 is about 10 m).
+    simplify
+        Optional simplification tolerance in degrees for national views (e.g. 0.0005).
 
     Returns
     -------
-    pandas.DataFrame
-        Indexed exactly like ``gdf``, columns ``name`` (if available), ``value``, ``class``
-        (1 = lowest values), ``range`` (legend label) and ``rank`` (1 = highest value).
+    geopandas.GeoDataFrame
+        EPSG:4326, indexed by cluster id (those with a member in ``gdf``): the columns of
+        ``clusters`` except ``lsoa_codes``, ``lat`` / ``lon`` of a point inside (for labels)
+        and the geometry.
+
+    Raises
+    ------
+    InputError
+        ``clusters`` without ``name`` or ``lsoa_codes``, or an area in two clusters.
 
     Examples
     --------
-    >>> t = map_table(pd.DataFrame({"v": [1.0, 3.0]}, index=["a", "b"]), "v", k=2)
-    >>> t["rank"].tolist()
-    [2, 1]
+    >>> outlines = cluster_outlines(lsoas, geo.load_indicators("clusters"))  # doctest: +SKIP
     """
-    if not isinstance(gdf, pd.DataFrame):
-        msg = f"`gdf` must be a DataFrame indexed by area code; got {type(gdf).__name__}."
-        raise InputError(msg)
-    if column not in gdf.columns:
-        msg = f"`column` {column!r} is not in `gdf`; available: {list(gdf.columns)}."
-        raise InputError(msg)
-    classes = classify(gdf[column], scheme=scheme, k=k)
-    labels = legend_labels(classes.attrs["bins"], unit, lower=classes.attrs["lower"])
-    out = pd.DataFrame(index=gdf.index)
-    if name_column is not None and name_column in gdf.columns:
-        out["name"] = gdf[name_column]
-    out["value"] = gdf[column].astype("float64")
-    out["class"] = (classes + 1).astype("Int64")
-    out["range"] = [labels[int(c)] if pd.notna(c) else "no data" for c in classes]
-    out["rank"] = out["value"].rank(ascending=False, method="min").astype("Int64")
+    _check_gdf(gdf)
+    owner = _cluster_owner(clusters)
+    shapes = _dissolve_by(gdf, owner, precision=precision, simplify=simplify)
+    info = clusters.loc[shapes.index].drop(columns="lsoa_codes")
+    out = gpd.GeoDataFrame(info.join(shapes), geometry="geometry", crs=gdf.crs)
+    out.index.name = clusters.index.name or "cluster_id"
     return out
 
 
-def describe_values(
-    values: pd.Series,
+def cluster_layer(
+    outlines: gpd.GeoDataFrame,
     *,
-    label: str,
-    unit: str = "",
-    polarity: str = "higher_worse",
-    names: pd.Series | None = None,
-    area_word: str = "areas",
-) -> str:
-    """A one-sentence summary of a map for screen readers and the caption.
+    name: str = "Named clusters",
+    colour: str = CLUSTER_COLOUR,
+    precision: int = 5,
+    label_top: int = 5,
+    label_min_zoom: float = 0,
+    show: bool = True,
+) -> folium.FeatureGroup:
+    """Named clusters outlined, with their name in a tooltip and on the map for the largest.
+
+    The outlines are drawn in an SVG pane over the canvas, so hovering one shows the
+    cluster's name, size, people and domains while the areas underneath stay clickable.
 
     Parameters
     ----------
-    values
-        The mapped values indexed by code.
-    label, unit, polarity
-        The indicator's label, unit and polarity.
-    names
-        Area names indexed by code (codes are used when missing).
-    area_word
-        Plural noun for the areas ("councils", "LSOAs").
+    outlines
+        From :func:`cluster_outlines`.
+    name
+        Layer name.
+    colour
+        Outline colour.
+    precision
+        Coordinate decimals.
+    label_top
+        How many clusters (most people first) are also named on the map (0 for none).
+    label_min_zoom
+        Zoom level from which those names show (e.g. 9 on a national map, where they overlap).
+    show
+        Whether the layer is on when the map opens.
 
     Returns
     -------
-    str
-        E.g. "IMD score across 296 councils: worst Blackpool (45.0), best Hart (5.2),
-        median 20.1; 0 without data."
+    folium.FeatureGroup
+        Empty when ``outlines`` is.
 
     Examples
     --------
-    >>> s = pd.Series([1.0, 5.0, 3.0], index=["a", "b", "c"])
-    >>> describe_values(s, label="Score")
-    'Score across 3 areas: worst b (5.00), best a (1.00), median 3.00.'
+    >>> fg = cluster_layer(cluster_outlines(lsoas, clusters))  # doctest: +SKIP
     """
-    pol = normalise_key(polarity)
-    if pol not in ("higher_worse", "higher_better"):
-        msg = f"`polarity` {polarity!r} is not known; expected 'higher_worse' or 'higher_better'."
+    if not isinstance(outlines, gpd.GeoDataFrame) or "name" not in outlines.columns:
+        msg = "`outlines` must be the GeoDataFrame of cluster_outlines() (with a `name` column)."
         raise InputError(msg)
-    v = pd.to_numeric(values, errors="coerce").dropna()
-    if v.empty:
-        return f"{label}: no data to describe."
-    worst_code = v.idxmax() if pol == "higher_worse" else v.idxmin()
-    best_code = v.idxmin() if pol == "higher_worse" else v.idxmax()
-
-    def nm(code: Any) -> str:
-        if names is not None and code in names.index and pd.notna(names.loc[code]):
-            return str(names.loc[code])
-        return str(code)
-
-    top = float(v.abs().max())
-    decimals = 0 if top >= 1000 else 1 if top >= 10 else 2
-
-    def fmt(x: float) -> str:
-        return format_value(float(x), unit, decimals=decimals)
-
-    n_missing = int(len(values) - len(v))
-    tail = f"; {n_missing} without data" if n_missing else ""
-    return (
-        f"{label} across {len(v):,} {area_word}: worst {nm(worst_code)} "
-        f"({fmt(v.loc[worst_code])}), best {nm(best_code)} "
-        f"({fmt(v.loc[best_code])}), median {fmt(v.median())}"
-        f"{tail}."
-    )
+    group = folium.FeatureGroup(name=name, overlay=True, show=show)
+    if outlines.empty:
+        return group
+    _check_gdf(outlines, name="outlines")
+    return _cluster_outlines(group, outlines, outlines, name=name, colour=colour,
+                             precision=precision, label_top=label_top,
+                             label_min_zoom=label_min_zoom)
 
 
 def to_standalone_html(
@@ -1165,22 +781,4 @@ def to_standalone_html(
     --------
     >>> html_text = to_standalone_html(choropleth_map(g, "v"))  # doctest: +SKIP
     """
-    assets = inline_assets(assets_dir)
-    saved_js, saved_css = m.default_js, m.default_css
-    m.default_js, m.default_css = [], []
-    try:
-        root = m.get_root()
-        root.header.add_child(
-            Element("<style>" + assets["css"] + "</style>"),
-            name="leaflet_inline_css",
-        )
-        root.header.add_child(
-            Element("<script>" + assets["js"].replace("</script", "<\\/script") + "</script>"),
-            name="leaflet_inline_js",
-        )
-        text = root.render()
-    finally:
-        m.default_js, m.default_css = saved_js, saved_css
-        for key in ("leaflet_inline_css", "leaflet_inline_js"):
-            m.get_root().header._children.pop(key, None)
-    return text.replace("<head>", f"<head>\n<title>{html.escape(title)}</title>", 1)
+    return _standalone_html(m, inline_assets(assets_dir), title=title)

@@ -1,13 +1,17 @@
 """Shared pieces of the app's pages: cached loaders, URL state and the map frame.
 
-Only widgets, caching and calls into ``geo`` / ``boundaries`` live here; every computation is
-in those packages. Loaders are cached by hashable arguments (ids, scheme names); GeoDataFrames
-are shared read-only resources and never mutated here (subsets and joins make new frames).
+Only widgets, caching and calls into ``geo`` / ``boundaries`` live here; every computation is in
+those packages (profiles and packs in :mod:`geo.profile`, maps in :mod:`geo.maps`). Loaders are
+cached by hashable arguments (ids, scheme names); GeoDataFrames and store tables are shared
+read-only resources and never mutated here (subsets and joins make new frames). The slow
+national resources (the LSOA position grid and the click lookup) are built once per process,
+in a background thread started by :func:`warm_up`.
 """
 
 from __future__ import annotations
 
 import html
+import threading
 import warnings
 from pathlib import Path
 
@@ -18,23 +22,27 @@ from streamlit_folium import st_folium
 
 import boundaries
 import geo
+from geo import profile as gp
 from geo._errors import OppmapError
 from geo.assets import missing_assets
 from geo.classify import MissingValuesWarning
-from geo.compare import compare_area
 from geo.export import council_pack as make_pack
 from geo.export import safe_filename
 from geo.maps import (
     LsoaImage,
     add_hotspot_legend,
     choropleth_map,
+    cluster_layer,
+    cluster_outlines,
     describe_values,
-    format_value,
     hotspot_layer,
+    lsoa_grid,
     map_table,
-    render_lsoa_image,
+    paint_lsoa_grid,
     to_standalone_html,
 )
+from geo.methodology import method_parameters, methodology_text
+from geo.raster import make_lookup_index
 from geo.upload import load_vintage_codes
 
 #: Page keys (the ``page`` query parameter) -> (file, title). No page icons: Streamlit turns the
@@ -54,42 +62,45 @@ SCHEMES = {
     "fisher_jenks": "Natural breaks (Fisher-Jenks)",
     "equal_interval": "Equal intervals",
 }
-
-#: IoD-style council summaries (geo.summaries, stored as ``summary_lad24``): measure -> (label,
-#: unit, factor). Every measure is "higher = more deprived".
-SUMMARY_MEASURES = {
-    "average_score": ("average score (population-weighted)", "score", 1.0),
-    "proportion_most_deprived_10": ("% of LSOAs in England's most deprived 10%", "%", 100.0),
-    "extent": ("extent: % of people in the most deprived 30% (tapered)", "%", 100.0),
-    "local_concentration": ("local concentration (rank, higher = more deprived)", "rank", 1.0),
-    "average_rank": ("average rank (higher = more deprived)", "rank", 1.0),
-}
-SUMMARY_EXTRA = {
-    "compounded_share_population": (
-        "People in LSOAs in England's worst 10% on 3+ domains at once (%)", "%", 100.0),
-    "persistent_share_population": (
-        "People in LSOAs in England's worst 10% in both 2019 and 2025 (%)", "%", 100.0),
-}
-DOMAINS = ("imd", "income", "employment", "education", "health", "crime", "housing",
-           "environment")
+DEFAULT_INDICATOR = "summary.imd_average_score"
+DEFAULT_LSOA = "iod2025.imd_score"
 
 #: Precomputed national hotspots in the store: "<method>:<indicator>" -> readable name.
 HOTSPOT_INDICATORS = {
+    "gi_star:n_domains_worst_decile": "Compounded disadvantage (domains in England's worst 10%), "
+                                      "Gi* hot and cold spots",
+    "local_moran:n_domains_worst_decile": "Compounded disadvantage, local Moran clusters",
     "gi_star:imd_score": "IMD 2025 score, Gi* hot and cold spots",
     "local_moran:imd_score": "IMD 2025 score, local Moran clusters",
-    "gi_star:n_domains_worst_decile": "Domains in England's worst 10%, Gi*",
-    "local_moran:n_domains_worst_decile": "Domains in England's worst 10%, local Moran",
 }
-DEFAULT_HOTSPOTS = "gi_star:imd_score"
-
+#: The store's named clusters join touching Gi* hot spots of compounded disadvantage.
+DEFAULT_HOTSPOTS = CLUSTERED = "gi_star:n_domains_worst_decile"
+HOTSPOT_CHOICES = {"none": "No hotspot layer", **HOTSPOT_INDICATORS}
+#: Short names for map layers and legends.
+HOTSPOT_SHORT = {
+    "gi_star:n_domains_worst_decile": "Compounded disadvantage: Gi* spots",
+    "local_moran:n_domains_worst_decile": "Compounded disadvantage: local Moran",
+    "gi_star:imd_score": "IMD 2025 score: Gi* spots",
+    "local_moran:imd_score": "IMD 2025 score: local Moran",
+}
 COUNCIL_LEVELS = ("lad24", "utla24")
+#: Store tables read by the profile pages (missing ones are skipped).
+PROFILE_TABLES = (
+    "summary_lad24", "summary_utla24", "summary_region", "summary_england",
+    "neet2022", "neet2022_england", "neet2022_regions", "neet2023", "neet2023_england",
+    "neet2023_regions", "neet2025", "neet2025_england", "neet2025_regions", "ks2_2022",
+    "smc_ci1", "smc_ci2", "smc_ci3", "smc_ci4",
+)
+PACK_TABLES = gp.PACK_DATASETS
+PACK_SOURCES = ("iod2025", "iod2019", "census21_deprivation", "population", "lsoa21_bsc",
+                "lookup_lsoa21_ward24_lad24")
 
 
 # ----------------------------------------------------------------------------- store checks
 
 
 def store_problem() -> str | None:
-    """A message when the store or the map assets are missing, else None."""
+    """A message when the store cannot be read, else None."""
     try:
         boundaries.load("lad24", display="national")
     except OppmapError as exc:
@@ -135,46 +146,29 @@ def analysis_boundaries(level: str) -> pd.DataFrame:
     return boundaries.load(level)
 
 
-@st.cache_data(show_spinner=False)
-def council_options() -> pd.DataFrame:
-    """Indicators that can be mapped by council: IoD-style summaries and council-level data.
-
-    Indexed by option id (``summary.<column>`` or a catalogue id), with ``label``, ``unit``,
-    ``polarity``, ``level``, ``dataset``, ``column``, ``factor``.
-    """
-    cat = catalogue()
-    rows = []
-    for domain in DOMAINS:
-        score_label = cat.loc[f"iod2025.{domain}_score", "label"]
-        name = score_label.split(":")[0]
-        for measure, (mlabel, unit, factor) in SUMMARY_MEASURES.items():
-            if measure == "average_score":
-                unit = cat.loc[f"iod2025.{domain}_score", "unit"]
-            rows.append({
-                "id": f"summary.{domain}_{measure}", "label": f"{name}: {mlabel}", "unit": unit,
-                "polarity": "higher_worse", "level": "lad24", "dataset": "summary_lad24",
-                "column": f"{domain}_{measure}", "factor": factor,
-            })
-    for column, (label, unit, factor) in SUMMARY_EXTRA.items():
-        rows.append({
-            "id": f"summary.{column}", "label": label, "unit": unit, "polarity": "higher_worse",
-            "level": "lad24", "dataset": "summary_lad24", "column": column, "factor": factor,
-        })
-    direct = cat[cat["level"].isin(COUNCIL_LEVELS)]
-    for ident, meta in direct.iterrows():
-        rows.append({
-            "id": ident, "label": meta["label"], "unit": meta["unit"],
-            "polarity": meta["polarity"], "level": meta["level"], "dataset": meta["dataset"],
-            "column": meta["column"], "factor": 1.0,
-        })
-    return pd.DataFrame(rows).set_index("id")
+@st.cache_resource(show_spinner=False)
+def store_tables(names: tuple[str, ...] = PROFILE_TABLES) -> dict[str, pd.DataFrame]:
+    """Store tables by name (shared, read-only); tables the store lacks are left out."""
+    out = {}
+    for name in names:
+        try:
+            out[name] = geo.load_indicators(name)
+        except OppmapError:
+            continue
+    return out
 
 
 @st.cache_data(show_spinner=False)
-def council_values(option_id: str) -> pd.Series:
-    """Values of a council option, indexed by the level's code."""
-    meta = council_options().loc[option_id]
-    table = geo.load_indicators(meta["dataset"])
+def measures() -> pd.DataFrame:
+    """Indicators published for councils (:func:`geo.profile.council_measures`)."""
+    return gp.council_measures(catalogue())
+
+
+@st.cache_data(show_spinner=False)
+def council_values(measure_id: str) -> pd.Series:
+    """Values of a council measure (display units), indexed by its finest level's code."""
+    meta = measures().loc[measure_id]
+    table = geo.load_indicators(meta[meta["level"]])
     values = pd.to_numeric(table[meta["column"]], errors="coerce") * float(meta["factor"])
     return values.rename("value")
 
@@ -189,13 +183,66 @@ def lsoa_options() -> pd.DataFrame:
     return cat[cat["level"] == "lsoa21"]
 
 
-@st.cache_data(show_spinner="Painting England's 33,755 LSOAs (once per indicator)...")
-def lsoa_image(indicator_id: str, scheme: str) -> LsoaImage:
-    meta = catalogue().loc[indicator_id]
-    lsoas = analysis_boundaries("lsoa21")
-    values = lsoa_values(indicator_id)
-    frame = lsoas.loc[lsoas.index.isin(values.index), ["geometry"]].join(values)
-    return render_lsoa_image(frame, "value", scheme=scheme, polarity=meta["polarity"])
+@st.cache_data(show_spinner=False)
+def councils() -> pd.DataFrame:
+    """Every lower- and upper-tier council: ``name``, ``tier``, ``level``, ``country``,
+    ``region_code``, ``utla24_code`` (a unitary authority appears once, as lower tier)."""
+    frames = []
+    for level, tier in (("lad24", "lower tier / unitary"), ("utla24", "upper tier / county")):
+        g = display_boundaries(level, "national")
+        frame = pd.DataFrame({"name": g["name"], "tier": tier, "level": level,
+                              "country": g["country"], "region_code": g.get("region_code"),
+                              "utla24_code": g.get("utla24_code", g.index.to_series())},
+                             index=g.index)
+        frames.append(frame)
+    both = pd.concat(frames)
+    both = both[~both.index.duplicated(keep="first")]
+    both.index.name = "code"
+    return both
+
+
+def council_names() -> pd.DataFrame:
+    return councils()
+
+
+def council_level(code: str) -> str | None:
+    names = councils()
+    return names.loc[code, "level"] if code in names.index else None
+
+
+def council_lsoas(code: str) -> pd.DataFrame:
+    """The council's LSOAs (display copy), whichever tier the code belongs to."""
+    lsoas = display_boundaries("lsoa21", "council")
+    level = council_level(code)
+    if level is None:
+        return lsoas.iloc[0:0]
+    mask = lsoas[f"{level}_code"] == code
+    if level == "lad24":  # a unitary authority's LSOAs carry its code in both columns
+        mask |= lsoas["utla24_code"] == code
+    return lsoas[mask]
+
+
+@st.cache_resource(show_spinner=False)
+def level_tables() -> dict[str, pd.DataFrame]:
+    """Councils, regions and England per level, one column per measure (shared, read-only)."""
+    tables = store_tables()
+    return {lvl: gp.comparison_table(tables, measures(), level=lvl) for lvl in COUNCIL_LEVELS}
+
+
+@st.cache_data(show_spinner=False)
+def profile(code: str) -> pd.DataFrame:
+    """:func:`geo.profile.council_profile` of one council (cached per council)."""
+    return gp.council_profile(code, tables=store_tables(), measures=measures(),
+                              councils=councils())
+
+
+@st.cache_data(show_spinner=False)
+def summary_of(code: str) -> pd.DataFrame:
+    """The IoD summary table of the council's level (``summary_lad24`` / ``summary_utla24``)."""
+    return store_tables()[f"summary_{council_level(code)}"]
+
+
+# ----------------------------------------------------------------------------- hotspots
 
 
 @st.cache_data(show_spinner=False)
@@ -213,40 +260,98 @@ def hotspot_params() -> dict:
     try:
         manifest = boundaries.read_manifest(boundaries.store_dir())
     except OppmapError:
-        return {}
-    return dict(manifest.get("hotspot_params", {}))
+        return dict(method_parameters())
+    return {**method_parameters(), **manifest.get("hotspot_params", {})}
+
+
+@st.cache_resource(show_spinner=False)
+def clusters() -> pd.DataFrame:
+    """The store's named clusters of compounded disadvantage (shared, read-only)."""
+    return geo.load_indicators("clusters")
+
+
+@st.cache_resource(show_spinner=False)
+def cluster_owner() -> pd.Series:
+    """LSOA code -> cluster name."""
+    members = clusters()["lsoa_codes"].str.split(";").explode()
+    return clusters()["name"].reindex(members.index).set_axis(members.to_numpy())
+
+
+@st.cache_resource(show_spinner=False)
+def national_cluster_outlines() -> pd.DataFrame:
+    lsoas = display_boundaries("lsoa21", "council")
+    members = lsoas.loc[lsoas.index.isin(cluster_owner().index), ["geometry"]]
+    return cluster_outlines(members, clusters(), precision=4, simplify=0.0005)
 
 
 @st.cache_data(show_spinner=False)
-def council_names() -> pd.DataFrame:
-    """Every lower- and upper-tier council: ``name``, ``tier``, ``level``, ``country``."""
-    frames = []
-    for level, tier in (("lad24", "lower tier / unitary"), ("utla24", "upper tier / county")):
-        g = display_boundaries(level, "national")
-        frames.append(pd.DataFrame({"name": g["name"], "tier": tier, "level": level,
-                                    "country": g["country"]}, index=g.index))
-    both = pd.concat(frames)
-    both = both[~both.index.duplicated(keep="first")]  # unitary authorities are in both tiers
-    both.index.name = "code"
-    return both
-
-
-def council_level(code: str) -> str | None:
-    names = council_names()
-    return names.loc[code, "level"] if code in names.index else None
-
-
-def council_lsoas(code: str) -> pd.DataFrame:
-    """The council's LSOAs (display copy), whichever tier the code belongs to."""
+def council_cluster_outlines(code: str) -> pd.DataFrame:
+    """Outlines of the whole named clusters that touch the council."""
+    here = gp.council_clusters(clusters(), council_lsoas(code).index)
+    if here.empty:
+        return national_cluster_outlines().iloc[0:0]
     lsoas = display_boundaries("lsoa21", "council")
-    level = council_level(code)
-    if level is None:
-        return lsoas.iloc[0:0]
-    column = f"{level}_code"
-    mask = lsoas[column] == code
-    if level == "utla24":  # unitary authorities' LSOAs carry the code in both columns
-        mask |= lsoas["lad24_code"] == code
-    return lsoas[mask]
+    picked = clusters().loc[here.index]
+    members = set(picked["lsoa_codes"].str.split(";").explode())
+    return cluster_outlines(lsoas.loc[lsoas.index.isin(members), ["geometry"]], picked)
+
+
+def cluster_sentence(outlines: pd.DataFrame, *, place: str) -> str:
+    if outlines.empty:
+        return f"No named cluster of compounded disadvantage touches {place}."
+    top = outlines.sort_values("population", ascending=False).iloc[0]
+    n = len(outlines)
+    return (f"Purple outlines: {n} named cluster{'s' if n > 1 else ''} of hot spots of "
+            f"compounded disadvantage (Gi*, 95%+ after FDR) in {place}; the largest, "
+            f"{top['name']}, has {int(top['n_lsoas']):,} neighbourhoods and "
+            f"{int(top['population']):,} people (hover an outline for its name).")
+
+
+# ----------------------------------------------------------------------------- national LSOAs
+
+
+@st.cache_resource(show_spinner=False)
+def national_grid():
+    """Every LSOA of England and Wales burnt into the display grid (about 3 s, once)."""
+    return lsoa_grid(analysis_boundaries("lsoa21"))
+
+
+@st.cache_resource(show_spinner=False)
+def lsoa_lookup():
+    """Exact point-in-LSOA lookup for clicks on the national image (about 3 s, once)."""
+    return make_lookup_index(analysis_boundaries("lsoa21")[["geometry"]])
+
+
+@st.cache_data(show_spinner=False)
+def lsoa_image(indicator_id: str, scheme: str) -> LsoaImage:
+    meta = catalogue().loc[indicator_id]
+    return paint_lsoa_grid(national_grid(), lsoa_values(indicator_id), scheme=scheme,
+                           polarity=meta["polarity"])
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up() -> threading.Thread:
+    """Build the slow shared resources in the background, once per server process."""
+
+    def work() -> None:
+        try:
+            national_grid()
+            lsoa_image(DEFAULT_LSOA, "quantiles")
+            national_cluster_outlines()
+            lsoa_lookup()
+            level_tables()
+        except Exception:  # noqa: BLE001 - a page will build it again and show the error
+            pass
+
+    thread = threading.Thread(target=work, name="oppmap-warm-up", daemon=True)
+    try:
+        from streamlit.runtime.scriptrunner import add_script_run_ctx
+
+        add_script_run_ctx(thread)
+    except ImportError:  # pragma: no cover - older Streamlit
+        pass
+    thread.start()
+    return thread
 
 
 # ----------------------------------------------------------------------------- URL state
@@ -273,6 +378,17 @@ def set_param(param: str, value: str | None) -> None:
 
 def set_page(key: str) -> None:
     set_param("page", key)
+
+
+def unknown_council_notice(param: str = "council") -> None:
+    """Say so when the URL names a council code that does not exist (then carry on)."""
+    wanted = st.query_params.get(param)
+    if not wanted:
+        return
+    bad = [c for c in str(wanted).split(",") if c and c not in councils().index]
+    if bad:
+        st.warning(f"The link names council code(s) {md_escape(', '.join(bad[:5]))} that are not "
+                   "councils of 2024 (LAD or upper tier): ignored. Choose a council below.")
 
 
 # ----------------------------------------------------------------------------- map frame
@@ -305,45 +421,57 @@ def data_table(table: pd.DataFrame, *, label: str, key: str) -> None:
         st.dataframe(table, width="stretch", key=key)
 
 
+def map_block(m, *, key: str, sentence: str, table: pd.DataFrame, label: str,
+              height: int = 520, returned: tuple[str, ...] = (),
+              extra_attribution: list[str] | None = None) -> dict:
+    """A map with its one-sentence summary above, attribution and data table below."""
+    st.markdown(sentence)
+    result = show_map(m, key=key, height=height, returned=returned)
+    attribution_caption(extra_attribution)
+    data_table(table, label=label, key=f"{key}_table")
+    return result
+
+
 # ----------------------------------------------------------------------------- council LSOA view
 
-HOTSPOT_CHOICES = {"none": "No hotspot layer", **HOTSPOT_INDICATORS}
 
-
-def hotspot_caption(result: pd.DataFrame, labels: pd.Series, *, choice: str, place: str) -> str:
-    """How the hotspots were found (method, weights, permutations, seed, FDR) and local counts."""
+def hotspot_method(choice: str, *, n_tested: int = 33_755) -> str:
+    """How the hotspots were found: method, weights, permutations, seed, FDR."""
     params = hotspot_params()
-    method = choice.split(":", 1)[0]
-    counts = labels.value_counts()
-    n_tested = int(result["p"].notna().sum()) if "p" in result else 33_755
     inference = (
         f"{params.get('permutations', 999)} conditional permutations (seed "
         f"{params.get('seed', 42)}), two-sided p-values, Benjamini-Hochberg false discovery rate "
         f"at {params.get('alpha', 0.05):.0%} over all {n_tested:,} English LSOAs tested together"
     )
-    if method == "gi_star":
+    if choice.startswith("gi_star"):
+        return (f"{HOTSPOT_INDICATORS[choice]}: Getis-Ord Gi* with binary contiguity weights "
+                "including each area (islands joined to their nearest neighbours), "
+                f"{inference}.")
+    return (f"{HOTSPOT_INDICATORS[choice]}: local Moran's I with row-standardised contiguity "
+            f"weights, {inference}.")
+
+
+def hotspot_counts(labels: pd.Series, *, choice: str, place: str) -> str:
+    """How many of the place's LSOAs are in each kind of spot or cluster."""
+    counts = labels.value_counts()
+    if choice.startswith("gi_star"):
         hot = int(counts.filter(like="hot spot").sum())
         cold = int(counts.filter(like="cold spot").sum())
-        return (
-            f"{HOTSPOT_INDICATORS[choice]}: Getis-Ord Gi* with binary contiguity weights "
-            f"including each area (islands joined to their nearest neighbours), {inference}. "
-            f"In {place}: {hot} LSOAs in hot spots, {cold} in cold spots."
-        )
+        return f"In {place}: {hot} LSOAs in hot spots, {cold} in cold spots."
     n = {k: int(counts.get(k, 0)) for k in ("High-High", "Low-Low", "High-Low", "Low-High")}
-    return (
-        f"{HOTSPOT_INDICATORS[choice]}: local Moran's I with row-standardised contiguity weights, "
-        f"{inference}. In {place}: {n['High-High']} High-High and {n['Low-Low']} Low-Low LSOAs, "
-        f"{n['High-Low'] + n['Low-High']} outliers."
-    )
+    return (f"In {place}: {n['High-High']} High-High and {n['Low-Low']} Low-Low LSOAs, "
+            f"{n['High-Low'] + n['Low-High']} outliers.")
 
 
-def council_lsoa_view(code: str, indicator: str, *, scheme: str, hotspot: str) -> dict:
+def council_lsoa_view(code: str, indicator: str, *, scheme: str, hotspot: str,
+                      label_top: int = 5) -> dict:
     """Everything a page shows for one council's LSOAs: map, table, sentence, captions.
 
     Returns a dict with ``status`` ("ok", "outside", "no_values"), and for "ok": ``map``,
-    ``table``, ``sentence``, ``caption`` (hotspot statement or None), ``frame``.
+    ``table``, ``sentence``, ``caption`` (hotspot statement or None), ``clusters`` (sentence
+    or None), ``frame``, ``label``.
     """
-    name = council_names().loc[code, "name"]
+    name = councils().loc[code, "name"]
     meta = catalogue().loc[indicator]
     lsoas = council_lsoas(code)
     if lsoas.empty:
@@ -351,36 +479,48 @@ def council_lsoa_view(code: str, indicator: str, *, scheme: str, hotspot: str) -
     frame = lsoas[["name", "ward24_name", "geometry"]].join(lsoa_values(indicator))
     if frame["value"].notna().sum() == 0:
         return {"status": "no_values", "name": name}
+    frame["cluster"] = cluster_owner().reindex(frame.index).fillna("none")
     sentence = describe_values(frame["value"], label=meta["label"], unit=meta["unit"],
                                polarity=meta["polarity"], names=frame["name"],
                                area_word=f"LSOAs in {name}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingValuesWarning)  # counted in the sentence
         m = choropleth_map(frame, "value", scheme=scheme, polarity=meta["polarity"],
-                           label=meta["label"], unit=meta["unit"],
-                           tooltip_fields={"ward24_name": "Ward"}, layer_name="LSOAs")
+                           label=meta["label"], unit=meta["unit"], layer_name="LSOAs",
+                           tooltip_fields={"ward24_name": "Ward", "cluster": "Named cluster"})
         table = map_table(frame, "value", scheme=scheme, unit=meta["unit"])
     table.insert(1, "ward", frame["ward24_name"])
-    caption = None
+    caption = cluster_text = counts = None
     if hotspot != "none":
         result = hotspots(hotspot).reindex(frame.index)
         labels = result["label"].fillna("not significant")
         m.add_child(hotspot_layer(
-            frame, labels, name=HOTSPOT_INDICATORS[hotspot],
+            frame, labels, name=HOTSPOT_SHORT[hotspot], outline=hotspot != CLUSTERED,
             details={"Value": frame["value"],
                      ("Gi* z" if hotspot.startswith("gi_star") else "Local I"): result["statistic"],
                      "q (FDR)": result["q"]},
         ))
-        add_hotspot_legend(m, labels, title=HOTSPOT_INDICATORS[hotspot],
-                           note=f"FDR {hotspot_params().get('alpha', 0.05):.0%}")
-        folium.LayerControl(collapsed=False).add_to(m)
+        add_hotspot_legend(m, labels, title=HOTSPOT_SHORT[hotspot],
+                           note=f"FDR {hotspot_params().get('alpha', 0.05):.0%}"
+                           + ("; purple: named clusters" if hotspot == CLUSTERED else ""))
         table["hotspot"] = labels
-        caption = hotspot_caption(hotspots(hotspot), labels, choice=hotspot, place=name)
+        n_tested = int(hotspots(hotspot)["p"].notna().sum())
+        counts = hotspot_counts(labels, choice=hotspot, place=name)
+        caption = hotspot_method(hotspot, n_tested=n_tested) + " " + counts
+        if hotspot == CLUSTERED:
+            outlines = council_cluster_outlines(code)
+            m.add_child(cluster_layer(outlines, name="Named clusters", label_top=label_top))
+            table["cluster"] = frame["cluster"]
+            cluster_text = cluster_sentence(outlines, place=name)
+        folium.LayerControl(collapsed=True).add_to(m)
     return {"status": "ok", "name": name, "map": m, "table": table, "sentence": sentence,
-            "caption": caption, "frame": frame, "label": meta["label"]}
+            "caption": caption, "counts": counts, "clusters": cluster_text, "frame": frame,
+            "label": meta["label"]}
 
 
-def show_council_view(view: dict, *, key: str) -> None:
+def show_council_view(view: dict, *, key: str, height: int = 520, brief: bool = False) -> None:
+    """Show a :func:`council_lsoa_view`; ``brief`` gives only the local hotspot counts (the
+    page states the method once)."""
     if view["status"] == "outside":
         st.info(f"{view['name']} is outside England and Wales: LSOA data is not available here "
                 "(Scotland's data zones and Northern Ireland's areas use other indices).")
@@ -389,202 +529,46 @@ def show_council_view(view: dict, *, key: str) -> None:
         st.info(f"This indicator has no values for {view['name']}: its source does not cover "
                 "this council (the Indices of Deprivation 2025 cover England only).")
         return
-    st.markdown(view["sentence"])
     if view["caption"]:
-        st.caption(view["caption"])
-    show_map(view["map"], key=key, height=520)
-    attribution_caption()
-    data_table(view["table"], label=f"{view['label']}, {view['name']}", key=f"{key}_table")
-
-
-# ----------------------------------------------------------------------------- profiles
-
-#: Indicators of a council profile and of Compare places, by the level they are published at.
-PROFILE_IDS = (
-    "summary.imd_average_score",
-    "summary.imd_extent",
-    "summary.imd_proportion_most_deprived_10",
-    "summary.income_average_score",
-    "summary.employment_average_score",
-    "summary.education_average_score",
-    "summary.health_average_score",
-    "summary.compounded_share_population",
-    "summary.persistent_share_population",
-    "neet2025.neet_or_not_known_percent",
-    "neet2025.participation_percent",
-    "neet2025.level3_at_19_percent",
-    "neet2025.attainment8",
-    "neet2025.persistent_absence_percent",
-    "ks2_2022.ks2_disadvantaged_pct",
-    "ks2_2022.ks2_gap_ppt",
-    "smc_ci1.conditions_of_childhood_2018_2024",
-    "smc_ci2.labour_market_young_people_2018_2024",
-    "smc_ci4.promising_prospects_2021_2024",
-)
-ENGLAND = "E92000001"
-
-
-def option_catalogue() -> pd.DataFrame:
-    """Council options in the shape of ``geo.catalogue()`` (for :func:`geo.compare.compare_area`)."""
-    opts = council_options().copy()
-    cat = catalogue()
-    opts["life_stage"] = [cat.loc[i, "life_stage"] if i in cat.index else "all_ages"
-                          for i in opts.index]
-    opts["principle"] = [cat.loc[i, "principle"] if i in cat.index else "place"
-                         for i in opts.index]
-    return opts
-
-
-@st.cache_data(show_spinner=False)
-def level_table(level: str) -> pd.DataFrame:
-    """Every council option available at ``level`` (lad24 or utla24), one column per option id.
-
-    Rows: the level's councils, plus England and the regions where the publisher gives them
-    (DfE tables) or the store summarises them (IoD-style summaries by region).
-    """
-    frames = []
-    for ident, meta in council_options().iterrows():
-        if meta["dataset"] == "summary_lad24":
-            datasets = [f"summary_{level}", "summary_region"]
-        elif meta["level"] == level:
-            datasets = [meta["dataset"]]
-            for extra in (f"{meta['dataset']}_england", f"{meta['dataset']}_regions"):
-                try:
-                    geo.load_indicators(extra)
-                    datasets.append(extra)
-                except OppmapError:
-                    pass
-        else:
-            continue
-        parts = []
-        for ds in datasets:
-            table = geo.load_indicators(ds)
-            if meta["column"] in table.columns:
-                col = pd.to_numeric(table[meta["column"]], errors="coerce") * meta["factor"]
-                parts.append(col.rename(ident).set_axis(table.index.astype(str)))
-        frames.append(pd.concat(parts))
-    out = pd.concat(frames, axis=1)
-    out.index.name = f"{level}_code"
-    return out
-
-
-@st.cache_data(show_spinner=False)
-def region_of(level: str) -> pd.Series:
-    shapes = display_boundaries(level, "national")
-    return shapes["region_code"].dropna().astype(str)
-
-
-@st.cache_data(show_spinner=False)
-def council_profile(code: str, others: tuple[str, ...] = ()) -> pd.DataFrame:
-    """One council beside England, its region (and optional comparators), per indicator.
-
-    Lower-tier indicators use the council itself; upper-tier ones (DfE) its upper-tier council.
-    Returns the rows of :func:`geo.compare.compare_area` for :data:`PROFILE_IDS` with an extra
-    ``area_code`` (the code the value belongs to).
-    """
-    level = council_level(code)
-    lad = display_boundaries("lad24", "national")
-    parent = lad.loc[code, "utla24_code"] if (level == "lad24" and code in lad.index) else code
-    parts = []
-    for lvl, area in (("lad24", code if level == "lad24" else None), ("utla24", parent)):
-        if area is None:
-            continue
-        table = level_table(lvl)
-        wanted = [i for i in PROFILE_IDS if i in table.columns]
-        regions = region_of(lvl)
-        if area not in table.index or area not in regions.index:
-            continue
-        ids = [i for i in wanted if pd.notna(table.loc[area, i])]
-        if lvl == "utla24" and level == "lad24":
-            ids = [i for i in ids if not i.startswith("summary.")]  # the council's own are used
-        if not ids:
-            continue
-        comparators = [c for c in others if c in table.index and c != area]
-        res = compare_area(area, table=table[ids], catalogue=option_catalogue().loc[ids],
-                           region_of=regions, neighbours=comparators, england_code=ENGLAND)
-        res["area_code"] = area
-        parts.append(res)
-    if not parts:
-        return pd.DataFrame()
-    out = pd.concat(parts)
-    return out.loc[[i for i in PROFILE_IDS if i in out.index]]
-
-
-def profile_display(profile: pd.DataFrame) -> pd.DataFrame:
-    """A readable version of :func:`council_profile` for st.dataframe."""
-    rows = []
-    for _ident, r in profile.iterrows():
-        rows.append({
-            "Indicator": r["label"],
-            "Value": format_value(r["value"], r["unit"]),
-            "England": format_value(r["england"], r["unit"])
-            + ("" if r["england_source"] == "published" else " (mean of councils)"),
-            "Region": format_value(r["region"], r["unit"]),
-            "Rank (1 = worst)": f"{int(r['rank'])} of {int(r['n_ranked'])}"
-            if pd.notna(r["rank"]) else "",
-            "Published for": r["area_code"],
-        })
-    return pd.DataFrame(rows)
+        st.caption(view["counts"] if brief else view["caption"])
+    if view["clusters"]:
+        st.caption(view["clusters"])
+    map_block(view["map"], key=key, sentence=view["sentence"], table=view["table"],
+              label=f"{view['label']}, {view['name']}", height=height)
 
 
 # ----------------------------------------------------------------------------- council pack
 
-PACK_SOURCES = ("iod2025", "lsoa21_bsc", "lookup_lsoa21_ward24_lad24", "iod2019")
-PACK_METHODOLOGY = """\
-Scores, ranks and deciles are the English Indices of Deprivation 2025 (MHCLG) for each LSOA
-(rank 1 and decile 1 = most deprived). n_domains_worst_decile counts the seven domains in which the
-LSOA is among England's most deprived 10%; 'compounded' means three or more such domains.
-'persistent' means the LSOA was in the most deprived 10% on the IMD in both 2019 and 2025 (IoD 2019
-LSOA 2011 ranks carried to LSOA 2021 through the ONS lookup; lookup_rule says how).
-hotspot_imd_score is the Getis-Ord Gi* label of the IMD 2025 score computed over all of England's
-LSOAs: binary contiguity weights including the area itself (islands joined to their nearest
-neighbours), 999 conditional permutations with seed 42, two-sided p-values, Benjamini-Hochberg
-false discovery rate at 5% over 33,755 tests; 'hot spot 95%' means q <= 0.05.
-The map file shows the IMD 2025 score in quintiles of this council's LSOAs (darker = more deprived)
-with the hotspots on top; it opens offline in any browser.
-"""
-
 
 def pack_filename(code: str) -> str:
-    return safe_filename(f"oppmap_{code}_{council_names().loc[code, 'name']}") + ".zip"
+    return safe_filename(f"oppmap_{code}_{councils().loc[code, 'name']}") + ".zip"
 
 
 @st.cache_data(show_spinner="Making the council pack...")
 def council_pack(code: str) -> bytes:
-    """The council's zip (see :func:`geo.export.council_pack`), cached per council."""
+    """The council's zip (:func:`geo.export.council_pack`), cached per council: GeoJSON and CSV
+    of every LSOA indicator with hotspot labels and clusters, an offline map, methodology."""
     level = council_level(code)
-    lsoas = council_lsoas(code)
-    keep = ["name", "ward24_name", "lad24_code", "lad24_name", "utla24_code", "geometry"]
-    gdf = lsoas[[c for c in keep if c in lsoas.columns]]
-    iod = geo.load_indicators("iod2025")
-    compound = geo.load_indicators("compound")[
-        ["n_domains_worst_decile", "compounded", "persistent", "lookup_rule"]
-    ]
-    gdf = gdf.join(iod).join(compound)
-    gdf["hotspot_imd_score"] = hotspots(DEFAULT_HOTSPOTS)["label"].reindex(gdf.index)
-    if level != "lad24":
-        gdf = gdf.drop(columns=["lad24_code"])  # the pack keeps every LSOA of an upper tier
+    tables = store_tables(PACK_TABLES)
+    frame = gp.pack_frame(council_lsoas(code), tables=tables,
+                          hotspots=geo.load_indicators("hotspots_lsoa21"), clusters=clusters(),
+                          council_level=level)
     sources = []
     for ident in PACK_SOURCES:
-        meta = geo.dataset(ident)
-        sources.append({k: meta.get(k) for k in ("title", "publisher", "vintage", "licence",
-                                                  "landing")})
-    metadata = {
-        "title": "oppmap council pack",
-        "attribution": attribution_lines(),
-        "sources": sources,
-        "method": {"hotspots": "Getis-Ord Gi*, binary contiguity incl. self",
-                   "permutations": 999, "alpha": 0.05, "correction": "fdr_bh"},
-        "seed": 42,
-    }
-    view = council_lsoa_view(code, "iod2025.imd_score", scheme="quantiles",
-                             hotspot=DEFAULT_HOTSPOTS)
+        try:
+            sources.append(geo.dataset(ident))
+        except (KeyError, OppmapError):
+            continue
+    metadata = gp.pack_metadata(sources, attribution=attribution_lines(),
+                                params=hotspot_params())
+    view = council_lsoa_view(code, DEFAULT_LSOA, scheme="quantiles", hotspot=DEFAULT_HOTSPOTS)
     try:
         map_html = to_standalone_html(view["map"], title=f"{view['name']}: IMD 2025 by LSOA")
     except OppmapError:
         map_html = None  # assets not installed: the pack still has the data
-    return make_pack(gdf, council_code=code, council_name=str(view["name"]), metadata=metadata,
-                     map_html=map_html, methodology=PACK_METHODOLOGY)
+    return make_pack(frame, council_code=code, council_name=str(view["name"]),
+                     metadata=metadata, map_html=map_html,
+                     methodology=gp.pack_methodology(methodology_text(params=hotspot_params())))
 
 
 # ----------------------------------------------------------------------------- uploads

@@ -1,27 +1,30 @@
-"""Compare places: two to four councils side by side, against England and each other."""
+"""Compare places: two to four councils side by side, against England, their regions and their
+statistical neighbours, indicator by indicator and neighbourhood by neighbourhood."""
 
 from __future__ import annotations
 
 import warnings
 
-import pandas as pd
 import streamlit as st
 
+from geo import profile as gp
 from geo.classify import MissingValuesWarning
-from geo.maps import choropleth_map, describe_values, format_value, map_table
+from geo.maps import choropleth_map, describe_values, map_table
 from pages import _shared as sh
 
 sh.set_page("compare")
 st.title("Compare places")
 sh.require_store()
 
-names = sh.council_names()
+names = sh.councils()
 lad = names[names["level"] == "lad24"].sort_values("name")
-options = sh.council_options()
+options = sh.measures()
+sh.unknown_council_notice("councils")
 
 if "compare_councils" not in st.session_state:
     wanted = [c for c in (st.query_params.get("councils") or "").split(",") if c in lad.index]
-    st.session_state["compare_councils"] = wanted[:4] or ["E08000025", "E08000003"]
+    st.session_state["compare_councils"] = list(dict.fromkeys(wanted))[:4] or [
+        "E08000025", "E08000003"]
 st.multiselect(
     "Councils (2 to 4, lower tier / unitary)", lad.index.tolist(), key="compare_councils",
     max_selections=4, format_func=lambda c: f"{lad.loc[c, 'name']} ({c})",
@@ -33,45 +36,49 @@ if len(chosen) < 2:
     st.info("Choose at least two councils to compare.")
     st.stop()
 
-# ----------------------------------------------------------------------------- side by side
-profiles = {code: sh.council_profile(code, tuple(c for c in chosen if c != code))
-            for code in chosen}
-ids = [i for i in sh.PROFILE_IDS if any(i in p.index for p in profiles.values())]
-rows = []
-for ident in ids:
-    first = next(p.loc[ident] for p in profiles.values() if ident in p.index)
-    row = {"Indicator": first["label"]}
-    for code, prof in profiles.items():
-        if ident in prof.index:
-            r = prof.loc[ident]
-            row[lad.loc[code, "name"]] = (f"{format_value(r['value'], r['unit'])} "
-                                          f"(rank {int(r['rank'])} of {int(r['n_ranked'])})")
-        else:
-            row[lad.loc[code, "name"]] = "no data"
-    row["England"] = format_value(first["england"], first["unit"])
-    rows.append(row)
-table = pd.DataFrame(rows)
-n_england = sum(code.startswith("E") for code in chosen)
-st.markdown(
-    f"{len(ids)} indicators for {len(chosen)} councils. Rank 1 is the worst council in "
-    "England (or the UK for the Social Mobility Commission's indices), whatever the direction "
-    "of the indicator."
-    + ("" if n_england == len(chosen) else
-       " The IoD 2025 and DfE figures cover England only.")
-)
+label_of = {code: str(lad.loc[code, "name"]) for code in chosen}
+
+# ----------------------------------------------------------------------------- indicators
+with st.spinner("Comparing the councils with England, their regions and neighbours..."):
+    profiles = {label_of[code]: sh.profile(code) for code in chosen}
+    table = gp.side_by_side(profiles)
+    spine = gp.spine_data({k: v for k, v in profiles.items() if not v.empty}, sh.level_tables())
+
+st.subheader("Indicators by life stage")
+for area, prof in profiles.items():
+    st.markdown("- " + gp.describe_profile(prof, name=area))
+if not spine.empty:
+    st.markdown(
+        "Each row: the spread of all councils (light grey: worst to best; dark grey: the middle "
+        "half), England at the black tick, and a mark for each chosen council. **Worse is always "
+        "on the left**, whatever the direction of the indicator."
+    )
+    st.altair_chart(gp.spine_chart(spine, colour_by="area"), key="compare_spine")
 st.dataframe(table, width="stretch", hide_index=True, key="compare_table")
-st.caption("DfE figures (NEET, attainment, KS2) are published for upper-tier councils: a "
-           "district shows its county's figure. England: published where available, else the "
-           "mean of councils.")
+st.caption(
+    "Rank 1 is the worst council in England (the UK for the Social Mobility Commission's "
+    "indices), whatever the direction of the indicator. Comparisons with England, the region and "
+    "the 10 statistical neighbours (IoD scores, density and age mix) are significance verdicts "
+    "where a 95% Wilson interval exists (NEET and participation of 16-17 year olds, from the "
+    "published cohorts); words in brackets compare values only. DfE figures (NEET, attainment, "
+    "KS2) are published for upper-tier councils: a district shows its county's figure. England: "
+    "the published or store-computed figure (summary_england), else the mean of councils."
+)
+sh.attribution_caption()
 
 # ----------------------------------------------------------------------------- one indicator
 st.subheader("One indicator on the map")
-lad_options = options[options["level"] == "lad24"]
-sh.init_state("compare_indicator", "indicator", lad_options.index, "summary.imd_average_score")
-st.selectbox("Indicator", lad_options.index, key="compare_indicator",
+lad_options = options[options["lad24"] != ""]
+sh.init_state("compare_indicator", "indicator", lad_options.index, sh.DEFAULT_INDICATOR)
+sh.init_state("compare_scheme", "scheme", sh.SCHEMES, "quantiles")
+c1, c2 = st.columns([3, 1.3])
+c1.selectbox("Indicator", lad_options.index, key="compare_indicator",
              format_func=lambda i: lad_options.loc[i, "label"])
+c2.selectbox("Classes", list(sh.SCHEMES), key="compare_scheme", format_func=sh.SCHEMES.get)
 indicator = st.session_state["compare_indicator"]
+scheme = st.session_state["compare_scheme"]
 sh.set_param("indicator", indicator)
+sh.set_param("scheme", scheme)
 meta = lad_options.loc[indicator]
 values = sh.council_values(indicator)
 shapes = sh.display_boundaries("lad24", "national")
@@ -79,16 +86,42 @@ countries = shapes.loc[shapes.index.isin(chosen), "country"].unique()
 frame = shapes.loc[shapes["country"].isin(countries), ["name", "geometry"]].join(values)
 st.bar_chart(frame.loc[chosen].set_index("name")["value"].rename(meta["unit"]),
              horizontal=True, height=60 + 40 * len(chosen))
-st.markdown(describe_values(frame.loc[chosen, "value"], label=meta["label"], unit=meta["unit"],
-                            polarity=meta["polarity"], names=frame["name"],
-                            area_word="chosen councils"))
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", MissingValuesWarning)
-    m = choropleth_map(frame, "value", polarity=meta["polarity"], label=meta["label"],
-                       unit=meta["unit"], highlight=chosen, fit="highlight",
-                       layer_name="Councils")
-    full_table = map_table(frame, "value", unit=meta["unit"])
-sh.show_map(m, key="compare_map", height=480)
-sh.attribution_caption()
-sh.data_table(full_table.loc[chosen], label=meta["label"], key="compare_map_table")
+    m = choropleth_map(frame, "value", scheme=scheme, polarity=meta["polarity"],
+                       label=meta["label"], unit=meta["unit"], highlight=chosen,
+                       fit="highlight", layer_name="Councils")
+    full_table = map_table(frame, "value", scheme=scheme, unit=meta["unit"])
+sentence = describe_values(frame.loc[chosen, "value"], label=meta["label"], unit=meta["unit"],
+                           polarity=meta["polarity"], names=frame["name"],
+                           area_word="chosen councils")
+sh.map_block(m, key="compare_map", sentence=sentence, table=full_table.loc[chosen],
+             label=meta["label"], height=460)
 st.caption("The map is classed over all councils shown; the chosen ones are outlined in black.")
+
+# ----------------------------------------------------------------------------- neighbourhoods
+st.subheader("Neighbourhoods side by side")
+lsoa_opts = sh.lsoa_options()
+sh.init_state("compare_lsoa", "lsoa", lsoa_opts.index, sh.DEFAULT_LSOA)
+sh.init_state("compare_hotspots", "hotspots", sh.HOTSPOT_CHOICES, sh.DEFAULT_HOTSPOTS)
+d1, d2 = st.columns([3, 1.6])
+d1.selectbox("Indicator by neighbourhood (LSOA)", lsoa_opts.index, key="compare_lsoa",
+             format_func=lambda i: lsoa_opts.loc[i, "label"])
+d2.selectbox("Hotspots", list(sh.HOTSPOT_CHOICES), key="compare_hotspots",
+             format_func=sh.HOTSPOT_CHOICES.get)
+lsoa_indicator = st.session_state["compare_lsoa"]
+hotspot = st.session_state["compare_hotspots"]
+sh.set_param("lsoa", lsoa_indicator)
+sh.set_param("hotspots", hotspot)
+st.caption("Each council's neighbourhoods are classed within that council (quantiles), so "
+           "colours compare places within a council, not across councils; the national image on "
+           "Explore compares every neighbourhood of England."
+           + (" " + sh.hotspot_method(hotspot) if hotspot != "none" else ""))
+for start in range(0, len(chosen), 2):
+    for column, code in zip(st.columns(2), chosen[start:start + 2], strict=False):
+        with column:
+            st.markdown(f"**{label_of[code]}**")
+            with st.spinner(f"Drawing {label_of[code]}..."):
+                view = sh.council_lsoa_view(code, lsoa_indicator, scheme="quantiles",
+                                            hotspot=hotspot, label_top=3)
+            sh.show_council_view(view, key=f"compare_lsoas_{code}", height=480, brief=True)

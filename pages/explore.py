@@ -1,38 +1,44 @@
-"""Explore: a national council map of any indicator; click a council to see its neighbourhoods."""
+"""Explore: a national map of any indicator (councils, or all LSOAs as an image) with the named
+clusters of compounded disadvantage; click a council to see its neighbourhoods, or click the
+national image to read one neighbourhood's values."""
 
 from __future__ import annotations
 
 import warnings
 
+import folium
+import pandas as pd
 import streamlit as st
 
-from geo.classify import MissingValuesWarning
-from geo.maps import choropleth_map, describe_values, lsoa_overview_map, map_table
+from geo.classify import MissingValuesWarning, format_value
+from geo.maps import choropleth_map, cluster_layer, describe_values, lsoa_overview_map, map_table
+from geo.raster import lsoa_at
 from pages import _shared as sh
 
 sh.set_page("explore")
 st.title("Where is opportunity missing?")
 sh.require_store()
 
-options = sh.council_options()
+options = sh.measures()
 lsoa_opts = sh.lsoa_options()
-names = sh.council_names()
+names = sh.councils()
 catalogue = sh.catalogue()
+sh.unknown_council_notice()
 
-# a council clicked on the map in the previous run becomes the selection (before the widget)
+# a council clicked on the map (or opened from an LSOA card) in the previous run becomes the
+# selection, before the widget is drawn
 if "explore_pending_council" in st.session_state:
     st.session_state["explore_council"] = st.session_state.pop("explore_pending_council")
 
 VIEWS = {"councils": "Councils", "lsoas": "All LSOAs (image)"}
-HOTSPOT_CHOICES = sh.HOTSPOT_CHOICES
 council_codes = [""] + names.sort_values("name").index.tolist()
 
-sh.init_state("explore_indicator", "indicator", options.index, "summary.imd_average_score")
+sh.init_state("explore_indicator", "indicator", options.index, sh.DEFAULT_INDICATOR)
 sh.init_state("explore_scheme", "scheme", sh.SCHEMES, "quantiles")
 sh.init_state("explore_view", "view", VIEWS, "councils")
-sh.init_state("explore_lsoa", "lsoa", lsoa_opts.index, "iod2025.imd_score")
+sh.init_state("explore_lsoa", "lsoa", lsoa_opts.index, sh.DEFAULT_LSOA)
 sh.init_state("explore_council", "council", council_codes, "")
-sh.init_state("explore_hotspots", "hotspots", HOTSPOT_CHOICES, sh.DEFAULT_HOTSPOTS)
+sh.init_state("explore_hotspots", "hotspots", sh.HOTSPOT_CHOICES, sh.DEFAULT_HOTSPOTS)
 
 c1, c2, c3 = st.columns([3, 1.4, 1.4])
 c1.selectbox("Indicator by council", options.index, key="explore_indicator",
@@ -45,8 +51,8 @@ d1.selectbox("Indicator by neighbourhood (LSOA)", lsoa_opts.index, key="explore_
              format_func=lambda i: lsoa_opts.loc[i, "label"])
 d2.selectbox("Council (or click one on the map)", council_codes, key="explore_council",
              format_func=lambda c: "(none)" if not c else f"{names.loc[c, 'name']} ({c})")
-d3.selectbox("Hotspots", list(HOTSPOT_CHOICES), key="explore_hotspots",
-             format_func=HOTSPOT_CHOICES.get)
+d3.selectbox("Hotspots", list(sh.HOTSPOT_CHOICES), key="explore_hotspots",
+             format_func=sh.HOTSPOT_CHOICES.get)
 
 indicator = st.session_state["explore_indicator"]
 scheme = st.session_state["explore_scheme"]
@@ -58,6 +64,7 @@ for param, value in (("indicator", indicator), ("scheme", scheme), ("view", view
                      ("lsoa", lsoa_indicator), ("council", council),
                      ("hotspots", hotspot_choice)):
     sh.set_param(param, value)
+show_clusters = hotspot_choice == sh.CLUSTERED
 
 
 def remember_click(result: dict, state_key: str) -> None:
@@ -65,6 +72,54 @@ def remember_click(result: dict, state_key: str) -> None:
     if code and code != council and code in names.index:
         st.session_state["explore_pending_council"] = code
         st.rerun()
+
+
+def add_national_clusters(m) -> str | None:
+    """Named clusters over a national map; returns the sentence that describes them."""
+    if not show_clusters:
+        return None
+    outlines = sh.national_cluster_outlines()
+    m.add_child(cluster_layer(outlines, name="Named clusters", precision=4, label_top=25,
+                              label_min_zoom=9))
+    folium.LayerControl(collapsed=True).add_to(m)
+    return sh.cluster_sentence(outlines, place="England")
+
+
+def lsoa_card(code: str) -> None:
+    """The values of one clicked LSOA, and a button to open its council."""
+    lsoas = sh.display_boundaries("lsoa21", "council")
+    info = lsoas.loc[code]
+    meta = catalogue.loc[lsoa_indicator]
+    tables = sh.store_tables(("iod2025", "compound"))
+    iod = tables.get("iod2025", pd.DataFrame()).reindex([code]).dropna(how="all")
+    comp = tables.get("compound", pd.DataFrame()).reindex([code]).dropna(how="all")
+    rows = {
+        "Neighbourhood": f"{info['name']} ({code})",
+        "Council": f"{info['lad24_name']} ({info['lad24_code']})",
+        "Ward": info["ward24_name"],
+        meta["label"]: format_value(sh.lsoa_values(lsoa_indicator).get(code), meta["unit"]),
+    }
+    if not iod.empty and "imd_decile" in iod:
+        rows["IMD 2025 decile (1 = most deprived 10%)"] = str(int(iod["imd_decile"].iloc[0]))
+    if not comp.empty and "n_domains_worst_decile" in comp:
+        doms = comp["domains_worst_decile"].iloc[0]
+        rows["Domains in England's worst 10%"] = (
+            f"{int(comp['n_domains_worst_decile'].iloc[0])} of 7"
+            + (f" ({str(doms).replace(';', ', ')})" if isinstance(doms, str) and doms else ""))
+        rows["Compounded / persistent"] = (
+            f"{'yes' if comp['compounded'].iloc[0] else 'no'} / "
+            f"{'yes' if comp['persistent'].iloc[0] else 'no'}")
+    if hotspot_choice != "none":
+        rows[sh.HOTSPOT_INDICATORS[hotspot_choice]] = str(
+            sh.hotspots(hotspot_choice)["label"].get(code, "not tested"))
+    rows["Named cluster"] = str(sh.cluster_owner().get(code, "none"))
+    st.markdown(f"**Clicked neighbourhood: {info['name']}**")
+    st.table(pd.DataFrame({"value": rows}))
+    parent = info["lad24_code"]
+    if parent in names.index and parent != council:
+        if st.button(f"Show {names.loc[parent, 'name']}'s neighbourhoods", key="explore_open"):
+            st.session_state["explore_pending_council"] = parent
+            st.rerun()
 
 
 # ----------------------------------------------------------------------------- national map
@@ -75,9 +130,9 @@ if view == "councils":
     shapes = sh.display_boundaries(level, "national")
     countries = shapes.loc[shapes.index.isin(values.dropna().index), "country"].unique()
     frame = shapes.loc[shapes["country"].isin(countries), ["name", "geometry"]].join(values)
-    st.markdown(describe_values(frame["value"], label=meta["label"], unit=meta["unit"],
-                                polarity=meta["polarity"], names=frame["name"],
-                                area_word="councils"))
+    sentence = describe_values(frame["value"], label=meta["label"], unit=meta["unit"],
+                               polarity=meta["polarity"], names=frame["name"],
+                               area_word="councils")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingValuesWarning)  # said in the sentence above
         m = choropleth_map(frame, "value", scheme=scheme, polarity=meta["polarity"],
@@ -85,34 +140,45 @@ if view == "councils":
                            highlight=council if council in frame.index else None,
                            layer_name="Councils")
         table = map_table(frame, "value", scheme=scheme, unit=meta["unit"])
-    result = sh.show_map(m, key=f"explore_national_{level}", returned=("last_active_drawing",))
+    clusters_text = add_national_clusters(m)
+    if clusters_text:
+        st.caption(clusters_text)
+    result = sh.map_block(m, key=f"explore_national_{level}", sentence=sentence, table=table,
+                          label=meta["label"], returned=("last_active_drawing",))
     remember_click(result, "explore_click_national")
-    sh.attribution_caption()
-    sh.data_table(table, label=meta["label"], key="explore_national_table")
 else:
     meta = catalogue.loc[lsoa_indicator]
-    image = sh.lsoa_image(lsoa_indicator, scheme)
-    outlines = sh.display_boundaries("lad24", "national")
-    outlines = outlines.loc[outlines["country"] == "E", ["name", "geometry"]]
+    with st.spinner("Painting every LSOA of England and Wales..."):
+        image = sh.lsoa_image(lsoa_indicator, scheme)
     values = sh.lsoa_values(lsoa_indicator)
+    outlines = sh.display_boundaries("lad24", "national")
+    outlines = outlines.loc[outlines["country"].isin(["E", "W"]), ["name", "geometry"]]
     lsoa_names = sh.display_boundaries("lsoa21", "council")["name"]
-    st.markdown(describe_values(values, label=meta["label"], unit=meta["unit"],
-                                polarity=meta["polarity"], names=lsoa_names,
-                                area_word="LSOAs"))
+    sentence = describe_values(values, label=meta["label"], unit=meta["unit"],
+                               polarity=meta["polarity"], names=lsoa_names, area_word="LSOAs")
     m = lsoa_overview_map(image, label=meta["label"], unit=meta["unit"],
                           polarity=meta["polarity"], outlines=outlines)
-    result = sh.show_map(m, key="explore_national_lsoas", returned=("last_active_drawing",))
-    remember_click(result, "explore_click_lsoas")
-    st.caption("Each LSOA is painted into an image (500 m pixels) so that all 33,755 can be "
-               "shown at once; choose a council to see its LSOAs as shapes.")
-    sh.attribution_caption()
+    clusters_text = add_national_clusters(m)
+    st.caption("Every LSOA is painted into one image (500 m pixels) so that all of them show "
+               "at once. Click anywhere to read that neighbourhood's values; choose a council "
+               "to see its LSOAs as shapes." + (f" {clusters_text}" if clusters_text else ""))
     table = map_table(values.to_frame().join(lsoa_names), "value", scheme=scheme,
                       unit=meta["unit"])
-    sh.data_table(table, label=meta["label"], key="explore_lsoa_table")
+    result = sh.map_block(m, key="explore_national_lsoas", sentence=sentence, table=table,
+                          label=meta["label"], returned=("last_clicked",))
+    click = result.get("last_clicked") or {}
+    if click.get("lat") is not None:
+        with st.spinner("Finding the neighbourhood under the click..."):
+            clicked = lsoa_at(click["lat"], click["lng"], sh.lsoa_lookup())
+        if clicked is None or clicked not in lsoa_names.index:
+            st.info("No neighbourhood of England or Wales under that point.")
+        else:
+            lsoa_card(clicked)
 
 # ----------------------------------------------------------------------------- one council
 if council:
     st.subheader(f"{names.loc[council, 'name']}: neighbourhoods (LSOAs)")
-    view_data = sh.council_lsoa_view(council, lsoa_indicator, scheme=scheme,
-                                     hotspot=hotspot_choice)
+    with st.spinner(f"Drawing {names.loc[council, 'name']}'s neighbourhoods..."):
+        view_data = sh.council_lsoa_view(council, lsoa_indicator, scheme=scheme,
+                                         hotspot=hotspot_choice)
     sh.show_council_view(view_data, key="explore_council_map")

@@ -10,6 +10,7 @@ import geo
 from geo._errors import OppmapError
 from geo.assets import asset_versions
 from geo.classify import PALETTES
+from geo.methodology import methodology_text
 from pages import _shared as sh
 
 sh.set_page("methods")
@@ -68,8 +69,19 @@ the Benjamini-Hochberg false discovery rate controlled at 5% over all tests. A "
 an LSOA whose neighbourhood is significantly more deprived than England's at q <= 0.05.
 
 **Comparisons.** Ranks put 1 on the worst council whatever the direction of the indicator.
-England's figure is the publisher's where one exists, otherwise the mean of councils, and the
-tables say which.
+England's figure is the publisher's (DfE) or England summarised as one area exactly like a
+council (IoD-style summaries, compounded and persistent shares); only where neither exists
+(the Social Mobility Commission's UK z-scores) is it the mean of councils, and the tables say so.
+Each council is also set beside its region and its 10 statistical neighbours (standardised
+Euclidean distance on IoD scores, density and age mix; the page shows each variable's share of
+the distance). Better / similar / worse verdicts are given only where a 95% Wilson interval can
+be computed from a published cohort (NEET, not known, participation and apprenticeships of
+16-17 year olds): a difference counts when the intervals do not overlap. Spine charts put
+England in the middle and the worse end on the left for every indicator.
+
+**Named clusters.** Touching LSOAs that are Gi* hot spots (95% or more, after the false discovery
+rate) of the number of domains in England's worst 10% form a cluster, named after the wards
+that hold half its people and their councils; the maps outline and name them.
 
 **Map classes and colours.** Values are put in classes with quantiles (equal counts, the
 default), deciles, Fisher-Jenks natural breaks or equal intervals (mapclassify). Colours are
@@ -82,6 +94,9 @@ and a one-sentence summary.
 non-numeric values) and only the matching rows are mapped; nothing is stored.
 """
 )
+
+with st.expander("The full methodology note (also in every council pack)"):
+    st.markdown(methodology_text())
 
 st.header("Reproducibility")
 try:

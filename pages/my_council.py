@@ -1,19 +1,23 @@
-"""My council: find a council by name (typos allowed), see its profile and download its pack."""
+"""My council: find a council by name (typos allowed), see its profile, its named hotspot
+clusters, NEET against England, its statistical neighbours and why, and download its pack."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 from rapidfuzz import fuzz, process, utils
 
+from geo import profile as gp
 from geo._errors import OppmapError
+from geo.classify import format_value
 from pages import _shared as sh
 
 sh.set_page("council")
 st.title("My council")
 sh.require_store()
 
-names = sh.council_names()
-catalogue = sh.catalogue()
+names = sh.councils()
+sh.unknown_council_notice()
 
 st.markdown("Type a council's name: district, borough, city, unitary or county council "
             "(spelling mistakes are fine).")
@@ -26,7 +30,7 @@ query = st.text_input("Council name", key="council_query", placeholder="e.g. Man
 @st.cache_data(show_spinner=False)
 def search(text: str) -> list[tuple[str, float]]:
     """Best matches (code, score) over lower- and upper-tier council names."""
-    choices = sh.council_names()["name"].to_dict()
+    choices = sh.councils()["name"].to_dict()
     hits = process.extract(text, choices, scorer=fuzz.WRatio, processor=utils.default_process,
                            limit=6, score_cutoff=60)
     return [(key, float(score)) for _name, score, key in hits]
@@ -36,8 +40,8 @@ code = None
 if query.strip():
     hits = search(query.strip())
     if not hits:
-        st.warning(f"No council name is close to '{query.strip()}'. Check the spelling, or try "
-                   "the town's council (for example 'Leeds' or 'Kent').")
+        st.warning(f"No council name is close to '{sh.md_escape(query.strip())}'. Check the "
+                   "spelling, or try the town's council (for example 'Leeds' or 'Kent').")
     else:
         codes = [c for c, _ in hits]
         wanted = st.query_params.get("council")
@@ -50,58 +54,166 @@ if query.strip():
         code = st.session_state["council_pick"]
 sh.set_param("council", code)
 
-if code:
-    name = names.loc[code, "name"]
-    st.header(f"{name} ({code})")
-    st.caption(f"{names.loc[code, 'tier'].capitalize()} council.")
+if not code:
+    if not query.strip():
+        st.info("Start typing a council's name above.")
+    st.stop()
 
-    st.subheader("Profile")
-    profile = sh.council_profile(code)
-    if profile.empty:
-        st.info(f"No council indicators are available for {name}: the IoD 2025 and the DfE "
-                "figures cover England only.")
-    else:
-        worse = profile[profile["rank"] <= profile["n_ranked"] * 0.2]
+name = names.loc[code, "name"]
+level = names.loc[code, "level"]
+upper = names.loc[code, "utla24_code"] if level == "lad24" else code
+st.header(f"{name} ({code})")
+st.caption(f"{names.loc[code, 'tier'].capitalize()} council."
+           + (f" Its upper-tier council is {names.loc[upper, 'name']} ({upper})."
+              if upper != code and upper in names.index else ""))
+
+# ----------------------------------------------------------------------------- profile
+st.subheader("Profile")
+with st.spinner(f"Comparing {name} with England, its region and its neighbours..."):
+    prof = sh.profile(code)
+if prof.empty:
+    st.info(f"No council indicators are available for {name}: the IoD 2025 and the DfE figures "
+            "cover England only.")
+    st.stop()
+st.markdown(gp.describe_profile(prof, name=name))
+spine = gp.spine_data({name: prof}, sh.level_tables())
+st.markdown("Spine chart: each row is one indicator; the grey bar is the spread of all councils "
+            "(light: worst to best; dark: the middle half), the black tick is England and the dot "
+            f"is {name}, coloured by its verdict against England where a 95% interval exists. "
+            "**Worse is always on the left**, whatever the direction of the indicator.")
+st.altair_chart(gp.spine_chart(spine, colour_by="verdict"), key="council_spine")
+table = gp.profile_table(prof, names=names["name"].to_dict())
+with st.expander("Data table: the profile (the spine chart's values)", expanded=True):
+    st.dataframe(table, width="stretch", hide_index=True, key="council_profile_table")
+st.caption("England: the store's figure for England as one area (IoD summaries) or the "
+           "publisher's (DfE); '(mean of councils)' where neither exists. Region: the published "
+           "or summarised regional figure. Neighbours: the mean of the 10 statistical neighbours "
+           "below. DfE figures are published for upper-tier councils ('Figure for').")
+
+st.subheader("Indices of Deprivation 2025: summary ranks")
+summary = sh.summary_of(code)
+ranks = gp.iod_summary_ranks(summary, code)
+st.markdown(f"Rank of {name} among {int(summary['imd_average_score'].notna().sum())} councils on "
+            "each IoD-style summary measure (1 = most deprived), computed from LSOA scores and "
+            "Census 2021 populations as MHCLG defines them.")
+st.dataframe(ranks, width="stretch", key="council_iod_ranks")
+
+# ----------------------------------------------------------------------------- compounded
+st.subheader("Compounded and persistent disadvantage")
+rows = {}
+for ident, what in (("summary.compounded_share_population", "People in neighbourhoods with "
+                     "3+ domains in England's worst 10% (compounded)"),
+                    ("summary.persistent_share_population", "People in neighbourhoods in the "
+                     "worst 10% on the IMD in both 2019 and 2025 (persistent)")):
+    if ident in prof.index:
+        r = prof.loc[ident]
+        rows[what] = {name: format_value(r["value"], r["unit"]),
+                      "England": format_value(r["england"], r["unit"]),
+                      "Region": format_value(r["region"], r["unit"]),
+                      "Rank (1 = worst)": f"{int(r['rank'])} of {int(r['n_ranked'])}"}
+if rows:
+    comp = pd.DataFrame(rows).T
+    first = prof.loc["summary.compounded_share_population"] if (
+        "summary.compounded_share_population" in prof.index) else None
+    if first is not None:
+        ratio = first["value"] / first["england"] if first["england"] else float("nan")
+        st.markdown(f"{format_value(first['value'], '%')} of {name}'s residents live in "
+                    f"neighbourhoods with compounded disadvantage, {ratio:.1f} times England's "
+                    f"share ({format_value(first['england'], '%')}).")
+    st.dataframe(comp, width="stretch", key="council_compound")
+
+# ----------------------------------------------------------------------------- clusters
+st.subheader("Named hotspot clusters")
+lsoas = sh.council_lsoas(code)
+here = gp.council_clusters(sh.clusters(), lsoas.index)
+if here.empty:
+    st.markdown(f"No named cluster of hot spots of compounded disadvantage touches {name}.")
+else:
+    st.markdown(
+        f"{len(here)} named cluster(s) of hot spots of compounded disadvantage (touching "
+        "neighbourhoods that are Gi* hot spots of the number of domains in England's worst 10%, "
+        "95% or more after the false discovery rate) have neighbourhoods in "
+        f"{name}: {int(here['n_here'].sum())} of its {len(lsoas)} LSOAs.")
+    st.dataframe(here.rename(columns={"n_here": f"LSOAs in {name}", "n_lsoas": "LSOAs in all",
+                                      "population": "people (all)"}),
+                 width="stretch", key="council_clusters")
+    hoods = gp.cluster_neighbourhoods(sh.clusters(), lsoas, sh.store_tables(("compound",))
+                                      .get("compound", pd.DataFrame()))
+    with st.expander(f"Their {len(hoods)} neighbourhoods in {name} (code, name, ward, domains)"):
+        st.dataframe(hoods, width="stretch", key="council_cluster_lsoas")
+
+# ----------------------------------------------------------------------------- NEET
+st.subheader("Young people not in education, employment or training (NEET)")
+neet = gp.neet_comparison(sh.store_tables(), upper)
+if neet.empty:
+    st.markdown("The DfE does not publish NEET figures for this council.")
+else:
+    latest = neet[neet["year"] == neet["year"].max()]
+    lead = latest[latest["measure"] == "neet_or_not_known_percent"]
+    if not lead.empty:
+        r = lead.iloc[0]
         st.markdown(
-            f"{name} is among the worst fifth of councils on {len(worse)} of {len(profile)} "
-            "indicators below (rank 1 = worst, whatever the direction of the indicator)."
-        )
-        st.dataframe(sh.profile_display(profile), width="stretch", hide_index=True,
-                     key="council_profile_table")
-        st.caption("England: the published figure where the publisher gives one, else the mean "
-                   "of councils. Region: the published or summarised regional figure. "
-                   "DfE figures are published for upper-tier councils and shown for the upper-tier "
-                   "council the district belongs to (column 'Published for').")
+            f"In {r['year']}, {format_value(r['value'], '%')} of 16-17 year olds in "
+            f"{names.loc[upper, 'name'] if upper in names.index else upper} were NEET or their "
+            f"activity was not known (95% interval {r['lower']:.1f}% to {r['upper']:.1f}%), against "
+            f"{format_value(r['england'], '%')} in England: **{r['verdict']}** (Wilson intervals "
+            "from the published cohorts; a difference counts only when the intervals do not "
+            "overlap).")
+    shown = neet.assign(
+        measure=neet["measure"].map({"neet_percent": "NEET",
+                                     "not_known_percent": "activity not known",
+                                     "neet_or_not_known_percent": "NEET or not known"}),
+        council=[f"{v:.1f}% ({lo:.1f} to {hi:.1f})" for v, lo, hi in
+                 zip(neet["value"], neet["lower"], neet["upper"], strict=True)],
+        England=[f"{v:.1f}% ({lo:.1f} to {hi:.1f})" for v, lo, hi in
+                 zip(neet["england"], neet["england_lower"], neet["england_upper"], strict=True)],
+    )[["year", "measure", "council", "England", "cohort", "verdict"]]
+    st.dataframe(shown, width="stretch", hide_index=True, key="council_neet")
 
-    st.subheader("Neighbourhoods")
-    lsoa_opts = sh.lsoa_options()
-    sh.init_state("council_lsoa", "lsoa", lsoa_opts.index, "iod2025.imd_score")
-    sh.init_state("council_hotspots", "hotspots", sh.HOTSPOT_CHOICES, sh.DEFAULT_HOTSPOTS)
-    c1, c2 = st.columns([3, 1])
-    c1.selectbox("Indicator by neighbourhood (LSOA)", lsoa_opts.index, key="council_lsoa",
-                 format_func=lambda i: lsoa_opts.loc[i, "label"])
-    c2.selectbox("Hotspots", list(sh.HOTSPOT_CHOICES), key="council_hotspots",
-                 format_func=sh.HOTSPOT_CHOICES.get)
-    lsoa_indicator = st.session_state["council_lsoa"]
-    hotspot = st.session_state["council_hotspots"]
-    sh.set_param("lsoa", lsoa_indicator)
-    sh.set_param("hotspots", hotspot)
-    view = sh.council_lsoa_view(code, lsoa_indicator, scheme="quantiles", hotspot=hotspot)
-    sh.show_council_view(view, key="council_map")
+# ----------------------------------------------------------------------------- neighbours
+st.subheader("Statistical neighbours, and why")
+try:
+    reasons = gp.neighbour_reasons(summary, code)
+except OppmapError as exc:
+    st.info(f"Statistical neighbours cannot be found for {name}: {exc}")
+else:
+    st.markdown(
+        f"The 10 councils most like {name} on the IMD and four domain scores, people per km² and "
+        "the shares aged 0-15 and 65+ (each variable standardised across councils; Euclidean "
+        "distance). Each share says how much of the remaining difference comes from that "
+        f"variable. The nearest is {reasons['name'].iloc[0]}, which differs most on "
+        f"{reasons['differs_most_on'].iloc[0]}.")
+    st.dataframe(reasons.round(2), width="stretch", key="council_neighbours")
 
-    if view["status"] == "ok":
-        st.subheader("Council pack")
-        st.markdown("A zip with this council's LSOAs as GeoJSON and CSV (IoD 2025 scores, "
-                    "deciles, compounded and persistent deprivation, hotspot labels), a map that "
-                    "opens offline in any browser, and a README with sources, licences and "
-                    "methods.")
-        try:
-            pack = sh.council_pack(code)
-        except OppmapError as exc:
-            st.error(f"The council pack could not be made: {exc}")
-        else:
-            st.download_button("Download the council pack (zip)", data=pack,
-                               file_name=sh.pack_filename(code), mime="application/zip",
-                               key="council_pack_download")
-elif not query.strip():
-    st.info("Start typing a council's name above.")
+# ----------------------------------------------------------------------------- map
+st.subheader("Neighbourhoods")
+lsoa_opts = sh.lsoa_options()
+sh.init_state("council_lsoa", "lsoa", lsoa_opts.index, sh.DEFAULT_LSOA)
+sh.init_state("council_hotspots", "hotspots", sh.HOTSPOT_CHOICES, sh.DEFAULT_HOTSPOTS)
+sh.init_state("council_scheme", "scheme", sh.SCHEMES, "quantiles")
+c1, c2, c3 = st.columns([3, 1.4, 1.4])
+c1.selectbox("Indicator by neighbourhood (LSOA)", lsoa_opts.index, key="council_lsoa",
+             format_func=lambda i: lsoa_opts.loc[i, "label"])
+c2.selectbox("Classes", list(sh.SCHEMES), key="council_scheme", format_func=sh.SCHEMES.get)
+c3.selectbox("Hotspots", list(sh.HOTSPOT_CHOICES), key="council_hotspots",
+             format_func=sh.HOTSPOT_CHOICES.get)
+lsoa_indicator = st.session_state["council_lsoa"]
+hotspot = st.session_state["council_hotspots"]
+scheme = st.session_state["council_scheme"]
+for param, value in (("lsoa", lsoa_indicator), ("hotspots", hotspot), ("scheme", scheme)):
+    sh.set_param(param, value)
+with st.spinner(f"Drawing {name}'s neighbourhoods..."):
+    view = sh.council_lsoa_view(code, lsoa_indicator, scheme=scheme, hotspot=hotspot)
+sh.show_council_view(view, key="council_map")
+
+# ----------------------------------------------------------------------------- pack
+if view["status"] == "ok":
+    st.subheader("Council pack")
+    st.markdown("A zip with this council's LSOAs as GeoJSON and CSV (every IoD 2025 score, rank "
+                "and decile, sub-domains, IoD 2019, Census 2021, compounded and persistent "
+                "disadvantage, hotspot labels and named clusters), a map that opens offline in "
+                "any browser, and a README with the methodology, sources, licences and "
+                "attribution. It is made when you click.")
+    st.download_button("Download the council pack (zip)", data=lambda: sh.council_pack(code),
+                       file_name=sh.pack_filename(code), mime="application/zip",
+                       on_click="ignore", key="council_pack_download")

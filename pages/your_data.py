@@ -13,7 +13,7 @@ from geo.maps import (
     describe_values,
     lsoa_overview_map,
     map_table,
-    render_lsoa_image,
+    paint_lsoa_grid,
 )
 from geo.upload import read_upload
 from pages import _shared as sh
@@ -73,9 +73,10 @@ if values.notna().sum() == 0:
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     if result.level == "lsoa21" and values.size > 5_000:
-        shapes = sh.analysis_boundaries("lsoa21")
-        frame = shapes.loc[shapes.index.isin(values.index), ["name", "geometry"]].join(values)
-        image = render_lsoa_image(frame, "value", scheme=scheme, polarity=polarity)
+        names = sh.display_boundaries("lsoa21", "council")["name"]
+        frame = values.to_frame().join(names)
+        with st.spinner("Painting your neighbourhoods..."):
+            image = paint_lsoa_grid(sh.national_grid(), values, scheme=scheme, polarity=polarity)
         m = lsoa_overview_map(image, label=label, polarity=polarity)
     else:
         view = "council" if result.level == "lsoa21" else "national"
@@ -87,8 +88,7 @@ with warnings.catch_warnings(record=True) as caught:
 notes = {str(w.message) for w in caught if not issubclass(w.category, MissingValuesWarning)}
 for note in sorted(notes):
     st.caption(sh.md_escape(note))
-st.markdown(sh.md_escape(describe_values(frame["value"], label=label, polarity=polarity,
-                                         names=frame["name"], area_word="areas")))
-sh.show_map(m, key="upload_map", height=520)
-sh.attribution_caption(["Your data: as uploaded; oppmap has not checked its values."])
-sh.data_table(table, label=label, key="upload_table")
+sentence = sh.md_escape(describe_values(frame["value"], label=label, polarity=polarity,
+                                        names=frame["name"], area_word="areas"))
+sh.map_block(m, key="upload_map", sentence=sentence, table=table, label=sh.md_escape(label),
+             extra_attribution=["Your data: as uploaded; oppmap has not checked its values."])

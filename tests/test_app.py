@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
+import zipfile
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-TIMEOUT = 120
+TIMEOUT = 180
+COUNCIL_FEATURE = re.compile(r'"type":"Feature","id":"E0\d')
+CLUSTER_FEATURE = re.compile(r'"type":"Feature","id":"\d+"')
 
 
 def _run(**params: str) -> AppTest:
@@ -29,35 +34,60 @@ def _maps(at: AppTest) -> list[dict]:
 def _text(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
     parts += [e.value for e in at.info] + [e.value for e in at.error] + [e.value for e in at.warning]
-    parts += [e.value for e in at.success]
+    parts += [e.value for e in at.success] + [h.value for h in at.header]
+    parts += [h.value for h in at.subheader]
     return "\n".join(parts)
 
 
-def test_missing_store_says_how_to_build_it(tmp_path, monkeypatch):
+@pytest.mark.parametrize("page", ["explore", "compare", "council", "upload"])
+def test_missing_store_says_how_to_build_it(tmp_path, monkeypatch, page):
     monkeypatch.setenv("OPPMAP_CACHE", str(tmp_path / "no-store"))
-    at = _run(page="explore")
+    at = _run(page=page, council="E08000003")
     assert len(at.error) == 1
     assert "The data store is not ready" in at.error[0].value
     assert "make store" in at.error[0].value
     assert _maps(at) == []
 
 
+def test_methods_page_without_store_still_lists_sources(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPPMAP_CACHE", str(tmp_path / "no-store"))
+    at = _run(page="methods")
+    assert "No data store to describe" in at.warning[0].value
+    assert "Contains OS data © Crown copyright" in _text(at)
+
+
+# ----------------------------------------------------------------------------- explore
+
+
 @pytest.mark.real
-def test_explore_national_council_map(store):
+def test_unknown_page_opens_explore(store):
+    at = _run(page="nowhere")
+    assert at.title[0].value == "Where is opportunity missing?"
+    assert at.query_params["page"] == "explore"
+
+
+@pytest.mark.real
+def test_explore_national_map_with_named_clusters(store):
     at = _run()
     assert at.query_params["page"] == "explore"
     assert at.query_params["indicator"] == "summary.imd_average_score"
+    assert at.query_params["hotspots"] == "gi_star:n_domains_worst_decile"  # the default
     text = _text(at)
-    assert ("population-weighted) across 296 councils: worst Blackpool (43.3 score), best Hart "
-            "(5.9 score), median 19.0 score.") in text
+    assert ("Index of Multiple Deprivation 2025: average score across 296 councils: worst "
+            "Blackpool (43.3 score), best Hart (5.9 score), median 19.0 score.") in text
+    assert ("297 named clusters of hot spots of compounded disadvantage (Gi*, 95%+ after FDR) in "
+            "England; the largest, Alum Rock, Sparkbrook & Balsall Heath East & Aston, "
+            "Birmingham, has 210 neighbourhoods and 390,772 people") in text
     assert "Office for National Statistics" in text  # attribution under the map
     (m,) = _maps(at)
     assert m["js_links"] == ["/app/static/vendor/leaflet-1.9.4/leaflet.js"]
     assert m["css_links"] == ["/app/static/vendor/leaflet-1.9.4/leaflet.css"]
     assert m["returned_objects"] == ["last_active_drawing"]
-    assert len(el_json := json.dumps(m)) < 600_000, len(el_json)
-    assert m["script"].count('"type":"Feature"') == 296  # England only: the IoD's coverage
-    assert len(at.expander) == 1 and "Data table" in at.expander[0].label
+    assert len(COUNCIL_FEATURE.findall(m["script"])) == 296  # England only: the IoD's coverage
+    assert len(CLUSTER_FEATURE.findall(m["script"])) == 2 * 297  # casing and outline
+    assert len(json.dumps(m)) < 1_200_000
+    assert [e.label for e in at.expander] == [
+        "Data table: Index of Multiple Deprivation 2025: average score"]
 
 
 @pytest.mark.real
@@ -68,23 +98,46 @@ def test_explore_change_indicator_updates_map_and_url(store):
     assert at.query_params["indicator"] == "neet2025.neet_percent"
     assert "across 151 councils: worst Blackpool (7.60% of cohort)" in _text(at)
     (m,) = _maps(at)
-    assert m["script"].count('"type":"Feature"') == 153  # upper-tier councils of England
+    assert len(re.findall(r'"type":"Feature","id":"E[01]\d', m["script"])) == 153
 
 
 @pytest.mark.real
-def test_explore_shared_link_opens_council_with_hotspots(store):
+def test_explore_shared_link_opens_council_with_clusters(store):
     at = _run(page="explore", council="E08000025", scheme="deciles")
     text = _text(at)
     assert at.selectbox(key="explore_council").value == "E08000025"
     assert at.selectbox(key="explore_scheme").value == "deciles"
     assert "score across 659 LSOAs in Birmingham: worst Birmingham 121B (77.9 score)" in text
-    # national Gi* with FDR, as stored by the build (seed 42)
+    # national Gi* of the number of domains in the worst decile, FDR over all of England
     assert ("Benjamini-Hochberg false discovery rate at 5% over all 33,755 English LSOAs "
             "tested together") in text
-    assert "In Birmingham: 222 LSOAs in hot spots, 13 in cold spots." in text
+    assert "In Birmingham: 222 LSOAs in hot spots, 78 in cold spots." in text
+    assert "6 named clusters of hot spots of compounded disadvantage" in text
     national, council = _maps(at)
-    assert council["script"].count("E01") >= 659
+    assert council["script"].count('"id":"E01') >= 659
+    assert "Named cluster" in council["script"] and "oppmapClusters" in council["script"]
     assert council["returned_objects"] == []
+    table = at.dataframe[-1].value  # the council map's data table
+    assert table.loc["E01008910", "hotspot"] == "hot spot 95%"
+    assert table.loc["E01008910", "cluster"] == (
+        "Alum Rock, Sparkbrook & Balsall Heath East & Aston, Birmingham")
+
+
+@pytest.mark.real
+def test_explore_imd_hotspots_have_no_named_clusters(store):
+    at = _run(council="E08000025", hotspots="gi_star:imd_score")
+    text = _text(at)
+    assert "In Birmingham: 222 LSOAs in hot spots, 13 in cold spots." in text
+    assert "named cluster" not in text
+
+
+@pytest.mark.real
+def test_explore_unknown_council_in_url(store):
+    at = _run(council="E99999999")
+    assert "council code(s) E99999999 that are not councils of 2024" in at.warning[0].value
+    assert at.selectbox(key="explore_council").value == ""
+    assert "council" not in at.query_params
+    assert len(_maps(at)) == 1  # the national map only
 
 
 @pytest.mark.real
@@ -101,48 +154,136 @@ def test_explore_national_lsoa_image(store):
     text = _text(at)
     assert ("score across 33,755 LSOAs: worst Tendring 018A (94.2 score), best St Albans 003B "
             "(0.2 score), median 17.4 score.") in text
+    assert "Click anywhere to read that neighbourhood's values" in text
     (m,) = _maps(at)
     assert "data:image/png;base64," in m["script"]
-    assert len(json.dumps(m)) < 1_000_000
+    assert m["returned_objects"] == ["last_clicked"]  # a click asks for the LSOA under it
+    assert len(json.dumps(m)) < 1_200_000
+    assert len(at.dataframe[0].value) == 33_755  # the image's data table
+
+
+# ----------------------------------------------------------------------------- compare
 
 
 @pytest.mark.real
-def test_compare_places(store):
+def test_compare_places_table_chart_and_maps(store):
     at = _run(page="compare", councils="E08000025,E06000009,E07000235")
     assert at.query_params["councils"] == "E08000025,E06000009,E07000235"
     table = at.dataframe[0].value
-    assert list(table.columns) == ["Indicator", "Birmingham", "Blackpool", "Malvern Hills",
-                                   "England"]
-    first = table.iloc[0]
-    assert first["Blackpool"] == "43.3 score (rank 1 of 296)"
-    assert first["Birmingham"] == "38.2 score (rank 5 of 296)"
-    assert len(_maps(at)) == 1
+    assert list(table.columns[:4]) == ["Life stage", "Principle", "Indicator", "England"]
+    assert {"Birmingham", "Blackpool", "Malvern Hills"} <= set(table.columns)
+    imd = table.loc["summary.imd_average_score"]
+    assert imd["Blackpool"] == "43.3 score · rank 1 of 296"
+    assert imd["Birmingham"] == "38.2 score · rank 5 of 296"
+    assert imd["England"] == "21.8 score"
+    neet = table.loc["neet2025.neet_or_not_known_percent"]
+    assert neet["Blackpool: vs England · region · neighbours"].startswith("worse")
+    assert list(dict.fromkeys(table["Life stage"])) == ["Early years", "School", "Youth",
+                                                        "Adulthood", "All ages"]
+    charts = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert len(charts) == 2  # the spine chart and the bar chart of one indicator
+    assert charts[0]["facet"]["row"]["field"] == "stage"
+    text = _text(at)
+    assert "Blackpool: 24 indicators; among the worst fifth of councils on 19" in text
+    assert len(_maps(at)) == 1 + 3  # the councils, then each one's neighbourhoods
     at.multiselect(key="compare_councils").set_value(["E08000025"]).run()
     assert "Choose at least two councils" in _text(at)
     assert _maps(at) == []
 
 
 @pytest.mark.real
-def test_my_council_typo_search_profile_and_pack(store):
+def test_compare_unknown_code_in_url(store):
+    at = _run(page="compare", councils="E08000025,XYZ,E06000009")
+    assert "council code(s) XYZ" in at.warning[0].value
+    assert at.multiselect(key="compare_councils").value == ["E08000025", "E06000009"]
+
+
+# ----------------------------------------------------------------------------- my council
+
+
+@pytest.mark.real
+def test_my_council_typo_search_and_full_profile(store):
     at = _run(page="council")
     at.text_input(key="council_query").set_value("Manchestr").run()
     assert not at.exception
     assert at.radio(key="council_pick").value == "E08000003"
     assert at.query_params["council"] == "E08000003"
     profile = at.dataframe[0].value
-    imd = profile.iloc[0]
-    assert imd["Rank (1 = worst)"] == "3 of 296"
-    assert imd["Value"] == "39.0 score"
+    imd = profile.loc["summary.imd_average_score"]
+    assert (imd["Value"], imd["Rank (1 = worst)"], imd["England"]) == (
+        "39.0 score", "3 of 296", "21.8 score")
+    assert len(at.get("vega_lite_chart")) == 1  # the spine chart
+    ranks = at.dataframe[1].value
+    assert ranks.loc["Index of Multiple Deprivation", "Extent"] == "1 of 296"
+    text = _text(at)
+    assert "40.2% of Manchester's residents live in neighbourhoods with compounded" in text
+    assert ("7.30% of 16-17 year olds in Manchester were NEET or their activity was not known "
+            "(95% interval 6.9% to 7.7%), against 5.60% in England: **worse**") in text
+    clusters = at.dataframe[3].value
+    assert clusters["name"].iloc[0] == "Longsight, Cheetham & Harpurhey, Manchester"
+    assert clusters["LSOAs in Manchester"].iloc[0] == 88
+    assert len(at.dataframe[4].value) == 112  # their neighbourhoods in Manchester
+    neighbours = at.dataframe[6].value
+    assert neighbours["name"].iloc[0] == "Nottingham" and len(neighbours) == 10
     assert len(at.get("download_button")) == 1
     assert len(_maps(at)) == 1
 
 
 @pytest.mark.real
-def test_my_council_no_match(store):
+def test_my_council_county_from_link(store):
+    at = _run(page="council", council="E10000016")
+    assert at.text_input(key="council_query").value == "Kent"
+    assert "Kent (E10000016)" in _text(at)
+    profile = at.dataframe[0].value
+    assert profile.loc["summary.imd_average_score", "Rank (1 = worst)"].endswith("of 153")
+    assert "smc_ci1.conditions_of_childhood_2018_2024" not in profile.index
+
+
+@pytest.mark.real
+def test_my_council_no_match_and_unknown_code(store):
     at = _run(page="council")
     at.text_input(key="council_query").set_value("qqqq zzzz").run()
     assert "No council name is close to 'qqqq zzzz'" in _text(at)
     assert _maps(at) == []
+    at = _run(page="council", council="E99999999")
+    assert "council code(s) E99999999" in at.warning[0].value
+    assert "Start typing a council's name above." in _text(at)
+
+
+@pytest.mark.real
+def test_council_pack_contents(store):
+    """The pack the download button serves: GeoJSON, CSV, offline map, methodology."""
+    from geo.export import rfc7946_problems
+    from pages import _shared as sh
+
+    data = sh.council_pack("E06000009")  # Blackpool
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = sorted(zf.namelist())
+        doc = json.loads(zf.read("E06000009_lsoas.geojson"))
+        csv = zf.read("E06000009_lsoas.csv").decode()
+        readme = zf.read("README.txt").decode()
+        page = zf.read("E06000009_map.html").decode()
+    assert names == ["E06000009_lsoas.csv", "E06000009_lsoas.geojson", "E06000009_map.html",
+                     "README.txt"]
+    assert rfc7946_problems(doc) == []
+    assert len(doc["features"]) == 94
+    props = doc["features"][0]["properties"]
+    for key in ("imd_score", "income_decile", "children_young_people_score", "iod2019_imd_rank",
+                "n_domains_worst_decile", "persistent", "population_total",
+                "hotspot_gi_star_n_domains_worst_decile", "hotspot_local_moran_imd_score",
+                "q_gi_star_imd_score", "cluster"):
+        assert key in props, key
+    assert len(csv.strip().splitlines()) == 95
+    assert "## Hotspots" in readme and "Benjamini-Hochberg" in readme
+    assert "Contains OS data © Crown copyright and database right 2024." in readme
+    assert "## Columns of this pack" in readme
+    # offline: no script, style sheet or image loaded from another host
+    assert re.findall(r"""<(?:script|link|img)[^>]+(?:src|href)\s*=\s*["']https?:""", page) == []
+    assert "L.version" in page or "Leaflet" in page  # Leaflet itself is inlined
+    assert "Claremont, Bloomfield" in page  # the named cluster, outlined and labelled
+
+
+# ----------------------------------------------------------------------------- your data
 
 
 @pytest.mark.real
@@ -156,6 +297,7 @@ def test_your_data_good_upload_is_mapped(store):
     assert m["script"].count('"type":"Feature"') == 3  # only the matched councils
     assert "<img src=x" not in m["script"]
     assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in m["script"]
+    assert "Your data: as uploaded" in _text(at)
 
 
 @pytest.mark.real
@@ -178,3 +320,4 @@ def test_methodology_lists_sources_licences_and_seed(store):
     assert "leaflet 1.9.4" in text
     datasets = at.dataframe[0].value
     assert "iod2025" in set(datasets["dataset"])
+    assert "The full methodology note" in at.expander[0].label

@@ -7,12 +7,14 @@ none. Screenshots go to ``tests/artifacts/`` (git-ignored).
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -95,7 +97,7 @@ def browser():
 
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(viewport={"width": 1400, "height": 1100})
+    context = browser.new_context(viewport={"width": 1400, "height": 3000}, accept_downloads=True)
     pg = context.new_page()
     pg.set_default_timeout(60_000)
     outside: list[str] = []
@@ -133,7 +135,10 @@ def _shot(pg, name: str) -> None:
     pg.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
-def test_national_map_draws_offline(page, server):
+CLUSTER_PATHS = "() => document.querySelectorAll('.leaflet-oppmapClusters-pane path').length"
+
+
+def test_national_map_draws_offline_with_named_clusters(page, server):
     page.goto(server)
     frame = _map_frame(page)
     assert frame.evaluate("() => L.version") == "1.9.4"
@@ -143,6 +148,14 @@ def test_national_map_draws_offline(page, server):
     assert legend.startswith("Index of Multiple Deprivation 2025: average score")
     assert "26.9 to 43.3 score (59)" in legend
     page.get_by_text("across 296 councils: worst Blackpool").wait_for()
+    # the 297 named clusters, outlined twice (white casing, purple line) in their SVG pane
+    assert frame.evaluate(CLUSTER_PATHS) == 2 * 297
+    # hovering an outline names the cluster
+    frame.locator(".leaflet-oppmapClusters-pane path.leaflet-interactive").first.dispatch_event(
+        "mouseover", {"clientX": 10, "clientY": 10})
+    tip = page.frame_locator(FRAME).first.locator(".leaflet-tooltip .oppmap-tip")
+    tip.wait_for()
+    assert tip.inner_text().startswith("Cluster")
     _shot(page, "browser_national")
 
 
@@ -174,6 +187,66 @@ def test_click_a_council_shows_its_lsoas(page, server):
     assert council_frame.evaluate(PAINTED) > 20_000
     page.locator(FRAME).nth(1).scroll_into_view_if_needed()
     _shot(page, "browser_council")
+
+
+def test_click_on_the_national_image_reads_one_neighbourhood(page, server):
+    page.goto(f"{server}/?page=explore&view=lsoas")
+    page.get_by_text("across 33,755 LSOAs").wait_for()
+    frame = _map_frame(page)
+    frame.wait_for_selector("img.leaflet-image-layer", state="attached")
+    x, y = frame.evaluate(
+        "() => { const p = window.map.latLngToContainerPoint([52.48, -1.89]); return [p.x, p.y]; }")
+    started = time.time()
+    frame.locator(".leaflet-container").click(position={"x": x, "y": y})
+    page.get_by_text("Clicked neighbourhood: Birmingham 050A").wait_for()
+    waited = time.time() - started
+    card = page.locator("[data-testid='stTable']").inner_text()
+    assert "Birmingham 050A (E01008910)" in card and "Newtown" in card
+    assert "hot spot 95%" in card
+    assert "Alum Rock, Sparkbrook & Balsall Heath East & Aston, Birmingham" in card
+    page.get_by_text("Clicked neighbourhood").scroll_into_view_if_needed()
+    _shot(page, "browser_lsoa_click")
+    print(f"click to card: {waited:.1f} s")
+    page.get_by_role("button", name="Show Birmingham's neighbourhoods").click()
+    page.get_by_text("Birmingham: neighbourhoods (LSOAs)").wait_for()
+    assert "council=E08000025" in page.url
+
+
+def test_compare_two_places(page, server):
+    page.goto(f"{server}/?page=compare&councils=E08000025,E06000009")
+    page.get_by_role("heading", name="Indicators by life stage").wait_for()
+    page.locator(".vega-embed").first.wait_for()  # the spine chart
+    for index in range(3):  # the councils, then each one's neighbourhoods
+        _map_frame(page, index)
+    text = page.locator("[data-testid='stMain']").inner_text()
+    assert "Birmingham: 24 indicators" in text and "Blackpool: 24 indicators" in text
+    assert page.locator("[data-testid='stDataFrame']").count() >= 1  # the table beside the chart
+    labels = page.frame_locator(FRAME).nth(1).locator(".oppmap-label")
+    labels.first.wait_for()
+    assert "Alum Rock, Sparkbrook & Balsall Heath East & Aston, Birmingham" in labels.all_inner_texts()
+    _shot(page, "browser_compare_two")
+
+
+def test_download_council_pack(page, server, tmp_path):
+    from geo.export import rfc7946_problems
+
+    page.goto(f"{server}/?page=council&council=E06000009")
+    page.get_by_role("heading", name="Blackpool (E06000009)").wait_for()
+    page.locator(".vega-embed").first.wait_for()
+    button = page.get_by_role("button", name="Download the council pack (zip)")
+    button.wait_for()
+    with page.expect_download(timeout=120_000) as info:
+        button.click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    assert path.name.endswith(".zip") and "Blackpool" in path.name
+    with zipfile.ZipFile(path) as zf:
+        doc = json.loads(zf.read("E06000009_lsoas.geojson"))
+        assert {"E06000009_lsoas.csv", "E06000009_map.html", "README.txt"} <= set(zf.namelist())
+    assert rfc7946_problems(doc) == []
+    assert len(doc["features"]) == 94
+    assert "hotspot_gi_star_n_domains_worst_decile" in doc["features"][0]["properties"]
+    _shot(page, "browser_council_pack")
 
 
 def test_shared_url_reproduces_the_view(page, server):

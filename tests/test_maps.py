@@ -24,15 +24,20 @@ import geo.assets as assets
 from geo._errors import InputError, OfflineError, OppmapError
 from geo.classify import NO_DATA_COLOUR, MissingValuesWarning, palette
 from geo.maps import (
+    CLUSTER_COLOUR,
     _VectorLayer,
     add_hotspot_legend,
     base_map,
     choropleth_map,
+    cluster_layer,
+    cluster_outlines,
     describe_values,
     format_value,
     hotspot_layer,
+    lsoa_grid,
     lsoa_overview_map,
     map_table,
+    paint_lsoa_grid,
     render_lsoa_image,
     to_standalone_html,
 )
@@ -305,6 +310,104 @@ def test_lsoa_image_paints_classes(grid):
 def test_lsoa_image_refuses_display_crs(grid):
     with pytest.raises(InputError, match="reproject it first"):
         render_lsoa_image(grid, "value")
+
+
+def _png_colours(png: bytes) -> dict[str, int]:
+    """Opaque colours of a PNG and how many pixels each covers."""
+    from PIL import Image
+
+    px = np.asarray(Image.open(io.BytesIO(png)).convert("RGBA")).reshape(-1, 4)
+    opaque = px[px[:, 3] > 0]
+    keys = ["#" + "".join(f"{v:02x}" for v in p[:3]) for p in opaque]
+    return dict(pd.Series(keys).value_counts()) if keys else {}
+
+
+def test_lsoa_grid_paints_any_indicator_fast_and_like_render(grid):
+    lsoas = grid.to_crs(27700)
+    g = lsoa_grid(lsoas, resolution=50)
+    assert g.grid.dtype == np.int32 and set(np.unique(g.grid)) <= set(range(10))
+    values = lsoas["value"]
+    painted = paint_lsoa_grid(g, values, scheme="equal_interval", k=3)
+    assert painted.png == render_lsoa_image(lsoas, "value", scheme="equal_interval", k=3,
+                                            resolution=50).png
+    assert painted.bounds == g.bounds
+    # 9 equal cells: three classes of three cells each cover about a third of the pixels
+    counts = _png_colours(painted.png)
+    assert set(counts) == set(palette(3, polarity="higher_worse"))
+    assert_allclose(sorted(counts.values()), [sum(counts.values()) / 3] * 3, rtol=0.15)
+
+
+def test_paint_lsoa_grid_missing_and_absent_areas(grid):
+    g = lsoa_grid(grid.to_crs(27700), resolution=50)
+    values = grid["value"].copy()
+    values["E000"] = np.nan  # a value missing: grey "no data"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MissingValuesWarning)
+        image = paint_lsoa_grid(g, values.drop(["E021", "E022"]), scheme="quantiles", k=2)
+    counts = _png_colours(image.png)
+    assert NO_DATA_COLOUR in counts
+    total = g.grid.size
+    # 6 painted + 1 grey cell of 9: two cells (not in `values`) stay transparent
+    assert_allclose(sum(counts.values()) / total, 7 / 9, atol=0.05)
+    assert int(image.classes.notna().sum()) == 6
+    with pytest.raises(InputError, match="1 codes that are not in `grid` \\(E999\\)"):
+        paint_lsoa_grid(g, pd.Series([1.0], index=["E999"]))
+    with pytest.raises(InputError, match="`grid` must be the LsoaGrid of lsoa_grid"):
+        paint_lsoa_grid("grid", values)
+
+
+@pytest.fixture
+def named_clusters() -> pd.DataFrame:
+    return pd.DataFrame({"name": ["North " + XSS, "Corner"], "n_lsoas": [3, 1],
+                         "population": [3000.0, 900.0], "domains": ["income 100%", "crime 100%"],
+                         "lsoa_codes": ["E020;E021;E011", "E000"]},
+                        index=pd.Index([7, 9], name="cluster_id"))
+
+
+def test_cluster_outlines_dissolve_each_cluster(grid, named_clusters):
+    out = cluster_outlines(grid, named_clusters)
+    assert list(out.index) == [7, 9] and out.index.name == "cluster_id"
+    assert out.crs.to_epsg() == 4326 and "lsoa_codes" not in out.columns
+    assert_allclose(shapely.area(out.geometry.to_numpy()), [3e-4, 1e-4 - 1.2345e-8], rtol=1e-3)
+    assert out.loc[7].geometry.geom_type == "Polygon"  # three touching cells, one outline
+    for _, row in out.iterrows():
+        assert row.geometry.contains(shapely.Point(row["lon"], row["lat"]))
+    # members outside `gdf` are left out; a cluster with none is dropped
+    part = cluster_outlines(grid.drop(["E000", "E011"]), named_clusters)
+    assert list(part.index) == [7]
+    assert_allclose(shapely.area(part.geometry.to_numpy()), [2e-4], rtol=1e-3)
+
+
+def test_cluster_outlines_refuse_bad_clusters(grid, named_clusters):
+    with pytest.raises(InputError, match="lacks columns \\['lsoa_codes'\\]"):
+        cluster_outlines(grid, named_clusters.drop(columns="lsoa_codes"))
+    twice = named_clusters.assign(lsoa_codes=["E000;E001", "E000"])
+    with pytest.raises(InputError, match="areas in two clusters: E000"):
+        cluster_outlines(grid, twice)
+
+
+def test_cluster_layer_svg_pane_tooltip_and_labels(grid, named_clusters):
+    m = choropleth_map(grid, "value")
+    fg = cluster_layer(cluster_outlines(grid, named_clusters), label_top=1, label_min_zoom=9)
+    m.add_child(fg)
+    casing, line = _layers(fg)
+    assert casing.pane == line.pane == "oppmapClusters"
+    assert line.base_style["color"] == CLUSTER_COLOUR and not line.base_style["fill"]
+    assert line.tooltip_aliases == ["Cluster", "Neighbourhoods (LSOAs)", "People", "Domains"]
+    feats = _features(line)
+    assert feats["7"]["properties"]["name"] == "North &lt;img src=x onerror=alert(1)&gt;"
+    assert feats["7"]["properties"]["population"] == "3,000"
+    page = m.get_root().render()
+    # hoverable outlines over the canvas: their own SVG pane that lets events through
+    assert 'createPane("oppmapClusters")' in page and 'pointerEvents = "none"' in page
+    assert 'renderer: L.svg({pane: "oppmapClusters"})' in page
+    # only the most populous cluster is named on the map, from zoom 9
+    labels = re.search(r"var labels = (\[.*?\]);", page).group(1)
+    assert "North \\u0026lt;img" in labels and "Corner" not in labels
+    assert "map.getZoom() \u003e= 9.0" in page or "map.getZoom() >= 9.0" in page
+    assert "<img src=x" not in page
+    empty = cluster_layer(cluster_outlines(grid, named_clusters).iloc[0:0])
+    assert _layers(empty) == []
 
 
 # ----------------------------------------------------------------------------- assets

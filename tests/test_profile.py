@@ -1,0 +1,447 @@
+"""Tests for geo.profile: council measures, profiles with verdicts, spine charts, packs.
+
+Synthetic tables mimic the store's: five lower-tier councils in two regions (two districts of
+one county, three unitary authorities), IoD-style summaries for councils, regions and England,
+NEET percentages with cohorts, and a Social Mobility Commission z-score published for lower-tier
+councils only. Real-data tests (marked ``real``) check Manchester against published figures.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+from shapely.geometry import box
+
+from geo import profile as gp
+from geo._errors import InputError
+from geo.compare import DEFAULT_NEIGHBOUR_VARIABLES
+
+LAD = ["E07000001", "E07000002", "E06000001", "E06000002", "E06000003"]
+UTLA = ["E10000001", "E06000001", "E06000002", "E06000003"]
+
+
+def _cat_row(ident, unit, polarity, stage, principle, level):
+    dataset, column = ident.split(".", 1)
+    return {"id": ident, "dataset": dataset, "column": column, "label": f"Label {column}",
+            "unit": unit, "polarity": polarity, "life_stage": stage, "principle": principle,
+            "level": level}
+
+
+@pytest.fixture
+def catalogue() -> pd.DataFrame:
+    rows = [
+        _cat_row("summary_lad24.imd_average_score", "score", "higher_worse", "all_ages",
+                 "equity", "lad24"),
+        _cat_row("summary_lad24.compounded_share_population", "share of population",
+                 "higher_worse", "all_ages", "equity", "lad24"),
+        _cat_row("summary_utla24.imd_average_score", "score", "higher_worse", "all_ages",
+                 "equity", "utla24"),
+        _cat_row("neet2025.neet_percent", "% of cohort", "higher_worse", "youth", "equity",
+                 "utla24"),
+        _cat_row("neet2025.attainment8", "points", "higher_better", "school",
+                 "beyond_school_gates", "utla24"),
+        _cat_row("smc_ci1.conditions", "z-score", "higher_better", "early_years", "equity",
+                 "lad24"),
+        _cat_row("iod2025.imd_score", "score", "higher_worse", "all_ages", "equity", "lsoa21"),
+    ]
+    return pd.DataFrame(rows).set_index("id")
+
+
+def _neighbour_vars(n: int, offset: float) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(7)
+    return {v: rng.normal(offset + i, 1 + i / 10, n) for i, v in
+            enumerate(DEFAULT_NEIGHBOUR_VARIABLES)}
+
+
+@pytest.fixture
+def tables() -> dict[str, pd.DataFrame]:
+    lad = pd.DataFrame({**_neighbour_vars(5, 0.0),
+                        "name": ["Dist A", "Dist B", "Uni C", "Uni D", "Uni E"],
+                        "imd_average_score": [30.0, 20.0, 10.0, 25.0, 15.0],
+                        "compounded_share_population": [0.30, 0.10, 0.0, 0.20, 0.05]},
+                       index=pd.Index(LAD, name="lad24_code"))
+    lad["imd_average_score_rank"] = lad["imd_average_score"].rank(ascending=False).astype(int)
+    utla = pd.DataFrame({**_neighbour_vars(4, 1.0), "name": ["County", "Uni C", "Uni D", "Uni E"],
+                         "imd_average_score": [25.0, 10.0, 25.0, 15.0]}, index=pd.Index(UTLA, name="utla24_code"))
+    region = pd.DataFrame({"imd_average_score": [21.0, 19.0],
+                           "compounded_share_population": [0.12, 0.08]},
+                          index=pd.Index(["E12000001", "E12000002"], name="region_code"))
+    england = pd.DataFrame({"imd_average_score": [21.8], "compounded_share_population": [0.10]},
+                           index=pd.Index(["E92000001"], name="country_code"))
+    neet = pd.DataFrame({"cohort": [1000.0, 1000.0, 800.0, 500.0],
+                         "neet_percent": [10.0, 5.2, 4.0, 20.0],
+                         "attainment8": [45.0, 47.0, 44.0, 50.0]},
+                        index=pd.Index(UTLA, name="utla24_code"))
+    neet_eng = pd.DataFrame({"cohort": [100_000.0], "neet_percent": [5.0],
+                             "attainment8": [46.1]},
+                            index=pd.Index(["E92000001"], name="country_code"))
+    neet_reg = pd.DataFrame({"cohort": [50_000.0, 50_000.0], "neet_percent": [5.0, 6.0],
+                             "attainment8": [46.0, 45.0]},
+                            index=pd.Index(["E12000001", "E12000002"], name="region_code"))
+    smc = pd.DataFrame({"conditions": [-1.0, 0.5, 1.0, -0.5, 0.0]},
+                       index=pd.Index(LAD, name="lad24_code"))
+    return {"summary_lad24": lad, "summary_utla24": utla, "summary_region": region,
+            "summary_england": england, "neet2025": neet, "neet2025_england": neet_eng,
+            "neet2025_regions": neet_reg, "smc_ci1": smc}
+
+
+@pytest.fixture
+def councils() -> pd.DataFrame:
+    return pd.DataFrame({
+        "name": ["Dist A", "Dist B", "Uni C", "Uni D", "Uni E", "County"],
+        "level": ["lad24"] * 5 + ["utla24"],
+        "region_code": ["E12000001"] * 3 + ["E12000002"] * 2 + ["E12000001"],
+        "utla24_code": ["E10000001", "E10000001", "E06000001", "E06000002", "E06000003",
+                        "E10000001"],
+    }, index=LAD + ["E10000001"])
+
+
+@pytest.fixture
+def measures(catalogue) -> pd.DataFrame:
+    return gp.council_measures(catalogue)
+
+
+IDS = ("smc_ci1.conditions", "neet2025.attainment8", "neet2025.neet_percent",
+       "summary.imd_average_score", "summary.compounded_share_population")
+
+
+# ----------------------------------------------------------------------------- measures
+
+
+def test_council_measures_level_free_ids_tables_and_scale(measures):
+    assert list(measures.index) == ["summary.imd_average_score",
+                                    "summary.compounded_share_population",
+                                    "neet2025.neet_percent", "neet2025.attainment8",
+                                    "smc_ci1.conditions"]
+    imd = measures.loc["summary.imd_average_score"]
+    assert (imd["lad24"], imd["utla24"], imd["region"], imd["england"]) == (
+        "summary_lad24", "summary_utla24", "summary_region", "summary_england")
+    comp = measures.loc["summary.compounded_share_population"]
+    assert comp["utla24"] == ""  # not in the catalogue for upper-tier councils
+    assert (comp["factor"], comp["unit"]) == (100.0, "% of people")
+    neet = measures.loc["neet2025.neet_percent"]
+    assert (neet["lad24"], neet["utla24"], neet["region"], neet["england"]) == (
+        "", "neet2025", "neet2025_regions", "neet2025_england")
+    assert measures.loc["smc_ci1.conditions", "england"] == ""
+
+
+def test_council_measures_refuses_a_bad_catalogue():
+    with pytest.raises(InputError, match=r"`catalogue` lacks columns \['dataset'"):
+        gp.council_measures(pd.DataFrame({"label": ["x"]}))
+
+
+def test_comparison_table_rows_and_display_units(tables, measures):
+    lad = gp.comparison_table(tables, measures, level="lad24")
+    assert lad.index.name == "lad24_code"
+    assert list(lad.index) == sorted(LAD) + ["E12000001", "E12000002", "E92000001"]
+    assert_allclose(lad.loc["E07000001", "summary.compounded_share_population"], 30.0)
+    assert_allclose(lad.loc["E92000001", "summary.imd_average_score"], 21.8)
+    assert pd.isna(lad.loc["E92000001", "smc_ci1.conditions"])
+    assert "neet2025.neet_percent" not in lad.columns
+    utla = gp.comparison_table(tables, measures, level="utla24")
+    assert_allclose(utla.loc["E12000002", "neet2025.neet_percent"], 6.0)
+    with pytest.raises(InputError, match="`level` must be one of"):
+        gp.comparison_table(tables, measures, level="lsoa21")
+
+
+def test_cohort_intervals_are_wilson_in_percent(tables, measures):
+    iv = gp.cohort_intervals(tables, measures, level="utla24")
+    assert list(iv) == ["neet2025.neet_percent"]  # attainment has no cohort denominator
+    # 10% of 1,000 and 5% of 100,000: Wilson score intervals computed by hand (z = 1.96)
+    assert_allclose(iv["neet2025.neet_percent"].loc["E10000001"], [8.290944, 12.015196],
+                    atol=1e-5)
+    assert_allclose(iv["neet2025.neet_percent"].loc["E92000001"], [4.866639, 5.136818],
+                    atol=1e-5)
+
+
+# ----------------------------------------------------------------------------- profiles
+
+
+def test_district_profile_uses_its_county_for_dfe_figures(tables, measures, councils):
+    prof = gp.council_profile("E07000001", tables=tables, measures=measures,
+                              councils=councils, ids=IDS)
+    assert list(prof.index) == list(IDS)
+    imd = prof.loc["summary.imd_average_score"]
+    assert (imd["area_code"], imd["level"]) == ("E07000001", "lad24")
+    assert_allclose([imd["value"], imd["england"], imd["region"]], [30.0, 21.8, 21.0])
+    assert (imd["england_source"], imd["region_source"]) == ("published", "published")
+    assert (imd["rank"], imd["n_ranked"]) == (1, 5)  # 30 is the worst of five councils
+    neet = prof.loc["neet2025.neet_percent"]
+    assert neet["area_code"] == "E10000001"
+    assert_allclose([neet["lower"], neet["upper"]], [8.290944, 12.015196], atol=1e-5)
+    assert_allclose([neet["england_lower"], neet["england_upper"]], [4.866639, 5.136818],
+                    atol=1e-5)
+    assert (neet["vs_england"], neet["vs_region"]) == ("worse", "worse")
+    assert prof.loc["neet2025.attainment8", "vs_england"] == "not tested"
+    assert_allclose(prof.loc["summary.compounded_share_population", "value"], 30.0)
+    smc = prof.loc["smc_ci1.conditions"]
+    assert smc["england_source"] == "mean of areas"
+    assert_allclose(smc["england"], 0.0)  # mean of the five councils' z-scores
+    neighbours = imd["neighbours"].split(";")
+    assert len(neighbours) == 4 and "E07000001" not in neighbours
+
+
+def test_unitary_profile_similar_and_county_profile(tables, measures, councils):
+    uni = gp.council_profile("E06000001", tables=tables, measures=measures,
+                             councils=councils, ids=IDS)
+    # 5.2% of 1,000 (3.99% to 6.76%) overlaps England's 4.87% to 5.14%: similar
+    assert uni.loc["neet2025.neet_percent", "vs_england"] == "similar"
+    assert uni.loc["neet2025.neet_percent", "area_code"] == "E06000001"
+    county = gp.council_profile("E10000001", tables=tables, measures=measures,
+                                councils=councils, ids=IDS)
+    assert "smc_ci1.conditions" not in county.index  # published for lower-tier councils only
+    assert set(county["area_code"]) == {"E10000001"}
+    assert_allclose(county.loc["summary.imd_average_score", "value"], 25.0)
+
+
+def test_profile_unknown_code(tables, measures, councils):
+    with pytest.raises(InputError, match="`code` 'E09999999' is not a council code"):
+        gp.council_profile("E09999999", tables=tables, measures=measures, councils=councils)
+
+
+def test_profile_table_and_sentence(tables, measures, councils):
+    prof = gp.council_profile("E07000001", tables=tables, measures=measures,
+                              councils=councils, ids=IDS)
+    table = gp.profile_table(prof, names={"E10000001": "County"})
+    assert list(table["Life stage"]) == ["Early years", "School", "Youth", "All ages",
+                                         "All ages"]
+    neet = table.loc["neet2025.neet_percent"]
+    assert neet["Value"] == "10.0% of cohort (8.3 to 12.0)"
+    assert neet["Figure for"] == "County"
+    assert table.loc["summary.imd_average_score", "Rank (1 = worst)"] == "1 of 5"
+    assert table.loc["smc_ci1.conditions", "England"].endswith("(mean of councils)")
+    text = gp.describe_profile(prof, name="Dist A")
+    assert text == ("Dist A: 5 indicators; among the worst fifth of councils on 3 (rank 1 = "
+                    "worst whatever the direction). Tested against England with 95% intervals: "
+                    "1 worse, 0 similar, 0 better.")
+
+
+def test_side_by_side_words(tables, measures, councils):
+    profiles = {name: gp.council_profile(code, tables=tables, measures=measures,
+                                         councils=councils, ids=IDS)
+                for name, code in (("Dist A", "E07000001"), ("Uni C", "E06000001"))}
+    table = gp.side_by_side(profiles)
+    assert list(table.columns) == ["Life stage", "Principle", "Indicator", "England", "Dist A",
+                                   "Dist A: vs England · region · neighbours", "Uni C",
+                                   "Uni C: vs England · region · neighbours"]
+    assert table.loc["summary.imd_average_score", "Dist A"] == "30.0 score · rank 1 of 5"
+    # no interval for the IoD: directions by value only, in brackets
+    assert table.loc["summary.imd_average_score",
+                     "Uni C: vs England · region · neighbours"].startswith("(better) · (better)")
+    assert table.loc["neet2025.neet_percent",
+                     "Dist A: vs England · region · neighbours"].startswith("worse · worse")
+
+
+# ----------------------------------------------------------------------------- spine
+
+
+def _spine_profile(value: float, polarity: str) -> pd.DataFrame:
+    return pd.DataFrame({
+        "label": ["x"], "unit": ["score"], "polarity": [polarity], "life_stage": ["school"],
+        "principle": ["equity"], "value": [value], "england": [10.0], "vs_england": ["worse"],
+        "rank": [2.0], "n_ranked": [4], "level": ["lad24"],
+    }, index=pd.Index(["m.x"], name="indicator"))
+
+
+def test_spine_data_puts_worse_on_the_left():
+    table = pd.DataFrame({"m.x": [5.0, 10.0, 20.0, 30.0, 10.0]},
+                         index=["E1", "E2", "E3", "E4", "E92000001"])
+    worse = gp.spine_data({"A": _spine_profile(20.0, "higher_worse")}, {"lad24": table})
+    # oriented distances from England: 5, 0, -10, -20, scaled by 20 (England's row left out)
+    row = worse.iloc[0]
+    assert_allclose(row[["x", "x_worst", "x_q25", "x_median", "x_q75", "x_best"]].astype(float),
+                    [-0.5, -1.0, -0.625, -0.25, 0.0625, 0.25])
+    assert row["n_councils"] == 4 and row["stage"] == "School"
+    better = gp.spine_data({"A": _spine_profile(20.0, "higher_better")}, {"lad24": table})
+    assert_allclose(better.iloc[0][["x", "x_worst", "x_best"]].astype(float), [0.5, -0.25, 1.0])
+
+
+def test_spine_chart_layers_and_errors():
+    table = pd.DataFrame({"m.x": [5.0, 10.0, 20.0, 30.0]}, index=["E1", "E2", "E3", "E4"])
+    data = gp.spine_data({"A": _spine_profile(20.0, "higher_worse"),
+                          "B": _spine_profile(5.0, "higher_worse")}, {"lad24": table})
+    spec = gp.spine_chart(data, colour_by="area").to_dict()
+    assert spec["facet"]["row"]["field"] == "stage"
+    marks = [layer["mark"]["type"] for layer in spec["spec"]["layer"]]
+    assert marks == ["bar", "bar", "tick", "point"]
+    assert spec["spec"]["layer"][3]["encoding"]["color"]["field"] == "area"
+    assert "worse" in json.dumps(spec["spec"]["layer"][0]["encoding"]["x"]["axis"])
+    with pytest.raises(InputError, match="`colour_by` must be"):
+        gp.spine_chart(data, colour_by="rainbow")
+    with pytest.raises(InputError, match="`data` is empty"):
+        gp.spine_chart(data.iloc[0:0])
+
+
+# ----------------------------------------------------------------------------- blocks
+
+
+def test_iod_summary_ranks(tables):
+    ranks = gp.iod_summary_ranks(tables["summary_lad24"], "E06000001")
+    assert ranks.loc["Index of Multiple Deprivation", "Average score"] == "5 of 5"
+    assert ranks.loc["Income", "Average score"] == ""  # no such column here
+    with pytest.raises(InputError, match="`code` 'nope' is not in the summary table"):
+        gp.iod_summary_ranks(tables["summary_lad24"], "nope")
+
+
+@pytest.fixture
+def clusters() -> pd.DataFrame:
+    return pd.DataFrame({"name": ["Big, Town", "Small, Town"], "n_lsoas": [3, 1],
+                         "population": [4500.0, 1500.0], "councils": ["Town; Other", "Town"],
+                         "domains": ["income 100%", "health 100%"],
+                         "lsoa_codes": ["L1;L2;L9", "L3"]},
+                        index=pd.Index([1, 2], name="cluster_id"))
+
+
+def test_council_clusters_and_their_neighbourhoods(clusters):
+    here = gp.council_clusters(clusters, ["L1", "L3", "L4"])
+    assert list(here.index) == [1, 2] and list(here["n_here"]) == [1, 1]
+    assert gp.council_clusters(clusters, ["L4"]).empty
+    lsoas = pd.DataFrame({"name": ["One", "Two", "Three"], "ward24_name": ["W1", "W1", "W2"]},
+                         index=["L3", "L2", "L1"])
+    compound = pd.DataFrame({"n_domains_worst_decile": [4, 3, 5],
+                             "domains_worst_decile": ["a;b;c;d", "a;b;c", "a;b;c;d;e"]},
+                            index=["L1", "L2", "L3"])
+    hoods = gp.cluster_neighbourhoods(clusters, lsoas, compound)
+    assert list(hoods.index) == ["L1", "L2", "L3"]
+    assert list(hoods["cluster"]) == ["Big, Town", "Big, Town", "Small, Town"]
+    assert list(hoods["n_domains_worst_decile"]) == [4, 3, 5]
+    assert hoods.loc["L3", "ward"] == "W1"
+
+
+def test_neet_comparison_by_year(tables):
+    neet = gp.neet_comparison(tables, "E10000001", years=("2025",), columns=("neet_percent",))
+    row = neet.iloc[0]
+    assert (row["year"], row["measure"], row["verdict"]) == ("2025", "neet_percent", "worse")
+    assert_allclose(row[["lower", "upper", "england_lower", "england_upper"]].astype(float),
+                    [8.290944, 12.015196, 4.866639, 5.136818], atol=1e-5)
+    assert gp.neet_comparison(tables, "E06000001", years=("2025",),
+                              columns=("neet_percent",)).iloc[0]["verdict"] == "similar"
+    assert gp.neet_comparison(tables, "E99999999").empty
+
+
+def test_neighbour_reasons_shares_of_distance():
+    frame = pd.DataFrame({"name": list("ABCD"), "x": [0.0, 1, 0, 3], "y": [0.0, 0, 2, 2]},
+                         index=pd.Index(list("ABCD"), name="lad24_code"))
+    out = gp.neighbour_reasons(frame, "A", k=2, variables=["x", "y"])
+    assert list(out.index) == ["B", "C"]
+    # x has population sd sqrt(1.5): B is 1/sqrt(1.5) = 0.8165 away, all of it on x
+    assert_allclose(out["distance"], [0.816497, 2.0], atol=1e-6)
+    assert list(out["differs_most_on"]) == ["x 100%", "y 100%"]
+    assert_allclose(out["x (% of distance)"], [100.0, 0.0])
+
+
+# ----------------------------------------------------------------------------- pack
+
+
+def test_pack_frame_joins_every_table_hotspots_and_clusters(clusters):
+    lsoas = gpd.GeoDataFrame(
+        {"name": ["One", "Two"], "ward24_name": ["W1", "W2"], "lad24_code": ["E1", "E1"],
+         "lad24_name": ["Town", "Town"], "utla24_code": ["E2", "E2"]},
+        geometry=[box(0, 51, 0.01, 51.01), box(0.01, 51, 0.02, 51.01)], crs=4326,
+        index=pd.Index(["L1", "L3"], name="lsoa21_code"))
+    tables = {"iod2025": pd.DataFrame({"imd_rank": [10, 20], "imd_score": [50.0, 40.0]},
+                                      index=["L1", "L3"]),
+              "iod2019": pd.DataFrame({"imd_rank": [11, 21], "lookup_rule": ["U", "S"]},
+                                      index=["L1", "L3"]),
+              "compound": pd.DataFrame({"compounded": [True, False]}, index=["L1", "L3"])}
+    hs = pd.DataFrame({"method": ["gi_star", "gi_star"], "indicator": ["n", "n"],
+                       "label": ["hot spot 99%", "not significant"], "q": [0.001, 0.5]},
+                      index=["L1", "L3"])
+    out = gp.pack_frame(lsoas, tables=tables, hotspots=hs, clusters=clusters)
+    assert isinstance(out, gpd.GeoDataFrame) and list(out.index) == ["L1", "L3"]
+    assert list(out["imd_rank"]) == [10, 20] and list(out["iod2019_imd_rank"]) == [11, 21]
+    assert list(out["hotspot_gi_star_n"]) == ["hot spot 99%", "not significant"]
+    assert list(out["cluster"]) == ["Big, Town", "Small, Town"]
+    assert list(out["cluster_id"]) == [1, 2]
+    county = gp.pack_frame(lsoas, tables=tables, council_level="utla24")
+    assert "district_code" in county.columns and "lad24_code" not in county.columns
+
+
+def test_pack_metadata_and_methodology():
+    meta = gp.pack_metadata([{"title": "IoD", "publisher": "MHCLG", "vintage": "2025",
+                              "licence": "OGL", "landing": "https://x", "extra": 1}],
+                            attribution=["Line 1"], params={"permutations": 999, "seed": 42,
+                                                            "alpha": 0.05})
+    assert meta["sources"] == [{"title": "IoD", "publisher": "MHCLG", "vintage": "2025",
+                                "licence": "OGL", "landing": "https://x"}]
+    assert (meta["seed"], meta["method"]["permutations"]) == (42, 999)
+    text = gp.pack_methodology("# Methodology\n")
+    assert text.startswith("# Methodology") and "## Columns of this pack" in text
+
+
+# ----------------------------------------------------------------------------- real data
+
+
+@pytest.fixture(scope="module")
+def real(store):
+    import boundaries
+    import geo
+
+    names = ["summary_lad24", "summary_utla24", "summary_region", "summary_england",
+             "neet2025", "neet2025_england", "neet2025_regions", "ks2_2022", "smc_ci1"]
+    tables = {n: geo.load_indicators(n) for n in names}
+    lad = boundaries.load("lad24", display="national")
+    utla = boundaries.load("utla24", display="national")
+    councils = pd.concat([lad[["name", "region_code", "utla24_code"]].assign(level="lad24"),
+                          utla[["name", "region_code"]].assign(level="utla24")])
+    councils = councils[~councils.index.duplicated()]
+    return tables, gp.council_measures(geo.catalogue()), councils
+
+
+@pytest.mark.real
+def test_manchester_profile_against_published_figures(real):
+    tables, measures, councils = real
+    prof = gp.council_profile("E08000003", tables=tables, measures=measures, councils=councils)
+    imd = prof.loc["summary.imd_average_score"]
+    assert (imd["rank"], imd["n_ranked"]) == (3, 296)
+    assert_allclose([imd["value"], imd["england"]], [39.0, 21.84], atol=0.05)
+    # DfE 2025: Manchester 7.3% NEET or not known of 14,892; England 5.6% of 1,335,160
+    neet = prof.loc["neet2025.neet_or_not_known_percent"]
+    assert_allclose([neet["value"], neet["england"]], [7.3, 5.6])
+    assert neet["vs_england"] == "worse"
+    assert_allclose([neet["lower"], neet["upper"]], [6.89, 7.73], atol=0.01)
+    comp = prof.loc["summary.compounded_share_population"]
+    assert_allclose([comp["value"], comp["england"]], [40.23, 10.03], atol=0.01)
+    nb = gp.neighbour_reasons(tables["summary_lad24"], "E08000003")
+    assert len(nb) == 10 and nb["name"].iloc[0] == "Nottingham"
+    assert_allclose(nb.filter(like="% of distance").sum(axis=1), 100.0)
+
+
+@pytest.mark.real
+def test_real_county_profile_and_pack_geojson(real, store):
+    import geo
+    from geo.export import council_pack, rfc7946_problems
+
+    tables, measures, councils = real
+    kent = gp.council_profile("E10000016", tables=tables, measures=measures, councils=councils)
+    assert kent.loc["summary.imd_average_score", "n_ranked"] == 153
+    assert kent.loc["neet2025.neet_or_not_known_percent", "n_ranked"] == 151
+
+    import boundaries
+
+    lsoas = boundaries.load("lsoa21", display="council")
+    lsoas = lsoas[lsoas["lad24_code"] == "E06000009"]  # Blackpool: 94 LSOAs
+    pack_tables = {n: geo.load_indicators(n) for n in ("iod2025", "iod2019", "compound")}
+    frame = gp.pack_frame(lsoas, tables=pack_tables,
+                          hotspots=geo.load_indicators("hotspots_lsoa21"),
+                          clusters=geo.load_indicators("clusters"))
+    assert len(frame) == 94
+    meta = gp.pack_metadata([geo.dataset("iod2025")], attribution=geo.attribution_lines(),
+                            params={"permutations": 999, "seed": 42, "alpha": 0.05})
+    data = council_pack(frame, council_code="E06000009", council_name="Blackpool",
+                        metadata=meta, methodology=gp.pack_methodology("Method"))
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        doc = json.loads(zf.read("E06000009_lsoas.geojson"))
+    assert rfc7946_problems(doc) == []
+    props = doc["features"][0]["properties"]
+    assert {"imd_score", "iod2019_imd_rank", "hotspot_gi_star_n_domains_worst_decile",
+            "cluster"} <= set(props)
+    labels = {f["properties"]["cluster"] for f in doc["features"]} - {None}
+    assert labels == {"Claremont, Bloomfield & Victoria, Blackpool"}
