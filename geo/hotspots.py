@@ -15,7 +15,7 @@ The statistics come from esda; this module guards the traps esda leaves open:
 * Thousands of local tests: p-values are adjusted with Benjamini-Hochberg (``fdr=True``) and
   the correction is recorded in ``attrs``.
 * esda's permutation p-value is *directed* (the tail the observed value lies in), half a
-  two-sided p-value. ``p`` here is two-sided: ``min(1, 2 * p_sim)`` with permutations,
+  two-sided p-value. ``p`` here is two-sided and tie-aware: ``min(1, 2 (min(#sim >= obs, #sim <= obs) + 1) / (R + 1))`` with permutations,
   ``2 * (1 - Phi(|z|))`` without.
 * numba compiles esda's permutation kernels on the first call in a process (tens of seconds):
   call :func:`warm_up` once at build time, never on a request path; keep ``n_jobs=1`` (each
@@ -413,9 +413,58 @@ def gi_star_analytic(frame: pd.DataFrame | pd.Series, graph: Graph) -> pd.DataFr
 
 
 def _two_sided_from_directed(p_sim: np.ndarray, permutations: int) -> np.ndarray:
-    """Two-sided p from esda's directed pseudo p ``(M + 1) / (R + 1)`` (float32 in esda)."""
+    """Two-sided p from esda's directed pseudo p ``(M + 1) / (R + 1)`` (float32 in esda).
+
+    Kept for reference only: esda's lower tail counts ``sim < obs``, so ties (common for counts
+    such as the number of deprived domains) make it anti-conservative. See
+    :func:`_permutation_p`.
+    """
     extreme = np.rint(np.asarray(p_sim, dtype=float) * (permutations + 1))
     return np.minimum(1.0, 2.0 * extreme / (permutations + 1))
+
+
+#: Permutations per esda call: the simulations of one call are kept in memory (n x chunk).
+PERMUTATION_CHUNK = 999
+
+
+def _tie_counts(observed: np.ndarray, sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per area, how many simulated statistics are >= and <= the observed one (ties count in both)."""
+    obs = np.asarray(observed, dtype=float)[:, None]
+    sims = np.asarray(sims, dtype=float)
+    tol = 1e-9 * np.maximum(1.0, np.abs(obs))
+    ge = (sims >= obs - tol).sum(axis=1)
+    le = (sims <= obs + tol).sum(axis=1)
+    return ge, le
+
+
+def _permutation_p(run, *, stat_attr: str, sims_attr: str, permutations: int,
+                   seed: int) -> tuple[np.ndarray, Any]:
+    """Tie-aware two-sided conditional-permutation p-values, in chunks of esda calls.
+
+    ``p = min(1, 2 * (min(#sim >= obs, #sim <= obs) + 1) / (R + 1))``. Simulated values equal to
+    the observed one count in both tails (esda's own ``p_sim`` leaves them out of the lower
+    tail, which made zero-count areas surrounded by zeros look "significant" cold spots).
+    Permutations run in chunks of :data:`PERMUTATION_CHUNK`; chunk ``i`` uses ``seed + i``, so a
+    run is reproducible and a run of up to 999 permutations uses exactly ``seed``.
+
+    Parameters
+    ----------
+    run
+        ``run(permutations, seed)`` returning an esda result with ``keep_simulations=True``.
+    """
+    ge = le = None
+    done, i, first = 0, 0, None
+    while done < permutations:
+        r = min(PERMUTATION_CHUNK, permutations - done)
+        res = run(r, seed + i)
+        g, lo = _tie_counts(getattr(res, stat_attr), getattr(res, sims_attr))
+        ge = g if ge is None else ge + g
+        le = lo if le is None else le + lo
+        first = res if first is None else first
+        done += r
+        i += 1
+    p = np.minimum(1.0, 2.0 * (np.minimum(ge, le) + 1.0) / (permutations + 1.0))
+    return p, first
 
 
 def local_gi_star(
@@ -503,14 +552,17 @@ def local_gi_star(
         if y.mean() <= 0:  # esda divides by the sum; the permutation test is shift-invariant
             shift = float(1.0 - y.min())
             y_esda = y + shift
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            res = esda.G_Local(
-                y_esda, used, transform="B", star=True, permutations=int(permutations),
-                seed=int(seed), n_jobs=int(n_jobs), keep_simulations=False,
-            )
-        p = _two_sided_from_directed(res.p_sim, int(permutations))
-        p_desc = "two-sided, conditional permutation (2 x esda p_sim, capped at 1)"
+        def run(r: int, s: int):  # noqa: ANN202 - esda result
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                return esda.G_Local(
+                    y_esda, used, transform="B", star=True, permutations=r,
+                    seed=s, n_jobs=int(n_jobs), keep_simulations=True,
+                )
+
+        p, _ = _permutation_p(run, stat_attr="Gs", sims_attr="rGs",
+                              permutations=int(permutations), seed=int(seed))
+        p_desc = "two-sided, conditional permutation, ties counted in both tails"
     else:
         p = 2.0 * stats.norm.sf(np.abs(z))
         p_desc = "two-sided, normal approximation"
@@ -579,16 +631,22 @@ def local_moran(
     y, used, ids, dropped = _align(values, graph, nan=nan)
     focus = _focus_codes(focus, values.index)
     islands = _member(ids, used.isolates)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        res = esda.Moran_Local(
-            y, used, transformation="r", permutations=int(permutations), seed=int(seed),
-            n_jobs=int(n_jobs), keep_simulations=False,
-        )
+    def run(r: int, s: int):  # noqa: ANN202 - esda result
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return esda.Moran_Local(
+                y, used, transformation="r", permutations=r, seed=s,
+                n_jobs=int(n_jobs), keep_simulations=r > 0,
+            )
+
+    if permutations > 0:
+        p, res = _permutation_p(run, stat_attr="Is", sims_attr="rlisas",
+                                permutations=int(permutations), seed=int(seed))
+    else:
+        res = run(0, int(seed))
     stat = np.asarray(res.Is, dtype=float)
     if permutations > 0:
-        p = _two_sided_from_directed(res.p_sim, int(permutations))
-        p_desc = "two-sided, conditional permutation (2 x esda p_sim, capped at 1)"
+        p_desc = "two-sided, conditional permutation, ties counted in both tails"
     else:
         with np.errstate(divide="ignore", invalid="ignore"):
             zn = (stat - res.EI) / np.sqrt(res.VI)

@@ -43,7 +43,7 @@ __all__ = ["build_store", "store_fingerprint", "format_report", "code_fingerprin
 REPO = Path(__file__).resolve().parents[1]
 
 #: Parameters of the precomputed national hotspots, recorded in the manifest.
-HOTSPOT_PARAMS = {"permutations": 999, "seed": 42, "alpha": 0.05, "correction": "fdr_bh"}
+HOTSPOT_PARAMS = {"permutations": 9999, "seed": 42, "alpha": 0.05, "correction": "fdr_bh"}
 
 
 #: Modules of ``geo`` whose code shapes what the store holds (with all of ``boundaries``).

@@ -650,3 +650,52 @@ def test_cli_clusters_within_a_council(built_store, tmp_path, compiled):
     assert clusters["name"].str.endswith("Bradford").all()
     assert (clusters["population"].diff().dropna() <= 0).all()
     assert clusters["lsoa_codes"].str.split(";").map(len).sum() == clusters["n_lsoas"].sum()
+
+
+def test_ties_count_in_both_tails_so_zeros_among_zeros_are_not_significant():
+    """Counts (domains in the worst decile) are full of ties: esda's own lower-tail p leaves
+    ties out, which made every zero surrounded by zeros a '99% cold spot'."""
+    import libpysal
+
+    from geo.hotspots import local_gi_star, local_moran
+
+    w = libpysal.weights.lat2W(20, 20, rook=False)
+    ids = np.array([f"a{i:03d}" for i in range(400)])
+    pairs = [(i, j) for i, nbrs in w.neighbors.items() for j in nbrs]
+    graph = Graph.from_arrays(ids[[p[0] for p in pairs]], ids[[p[1] for p in pairs]],
+                              np.ones(len(pairs)))
+    y = np.zeros(400)
+    y[:40] = 1.0  # two rows of ones along one edge
+    values = pd.Series(y, index=ids)
+    gi = local_gi_star(values, graph, permutations=999, seed=1, fdr=False)
+    far = ids[200:]  # zeros whose whole neighbourhood is zero
+    # Their observed local sum (0) ties with every permutation that draws only zeros.
+    assert (gi.loc[far, "p"] > 0.5).all()
+    assert not gi.loc[far, "label"].str.startswith("cold spot").any()
+    assert gi.loc[ids[:40], "label"].str.startswith("hot spot").sum() >= 38
+    lm = local_moran(values, graph, permutations=999, seed=1, fdr=False)
+    # A zero among zeros matches most permutations (90% of values are zero): far from significant.
+    assert (lm.loc[far, "p"] > 0.5).all()
+    assert not (lm.loc[far, "label"] == "Low-Low").any()
+
+
+def test_permutations_beyond_one_chunk_are_reproducible_and_finer():
+    from geo.hotspots import local_gi_star
+
+    rng = np.random.default_rng(3)
+    n = 64
+    ids = np.array([f"b{i:02d}" for i in range(n)])
+    heads, tails = [], []
+    for i in range(n):
+        for j in (i - 1, i + 1, i - 8, i + 8):
+            if 0 <= j < n and not (abs(j - i) == 1 and j // 8 != i // 8):
+                heads.append(ids[i])
+                tails.append(ids[j])
+    graph = Graph.from_arrays(heads, tails, np.ones(len(heads)))
+    values = pd.Series(rng.normal(size=n), index=ids)
+    values.iloc[:6] += 4
+    a = local_gi_star(values, graph, permutations=2500, seed=7, fdr=False)
+    b = local_gi_star(values, graph, permutations=2500, seed=7, fdr=False)
+    pd.testing.assert_frame_equal(a, b)
+    assert a["p"].min() >= 2 / 2501 - 1e-12
+    assert a["p"].min() < 2 / 1000  # finer than one 999-permutation run can give
