@@ -86,8 +86,20 @@ def export_metadata(
     from geo.sources import attribution_lines, registry, registry_meta
 
     reg = registry()
-    ids = list(dict.fromkeys([*_boundary_sources(level), *dataset_ids]))
-    ids = [i for i in ids if i in reg]
+    # Derived tables (summary_*, compound, hotspots, clusters) stand for the sources they
+    # were computed from, as listed in [[derived]] of the registry.
+    derived = {d["id"]: d.get("sources", []) for d in registry_meta().get("derived", [])}
+    derived.setdefault("hotspots_lsoa21", ["iod2025", "iod2019", "lsoa21_bsc", "population"])
+    derived.setdefault("clusters", ["iod2025", "lsoa21_bsc", "lookup_lsoa21_ward24_lad24",
+                                    "population"])
+    expanded: list[str] = []
+    for ident in [*_boundary_sources(level), *dataset_ids]:
+        expanded.extend(derived.get(ident, [ident]))
+    ids = [i for i in dict.fromkeys(expanded) if i in reg]
+    if level == "region" and "ons_topojson" not in ids:
+        ids.insert(0, "ons_topojson")
+    if not ids:  # never export without attribution: every level rests on ONS boundaries
+        ids = ["lad24_uk_buc"]
     licences = registry_meta().get("licences", {})
     sources = []
     for ident in ids:

@@ -172,10 +172,18 @@ def hotspot_table(
         values = values.reindex(graph.unique_ids)
         focus = mask
         notes.append(f"{len(members)} LSOAs of {code} with {int((~mask).sum())} ring neighbours")
+    # Polarity: for indicators where a higher value is better (ranks, attainment), the
+    # statistics run on the negated values so that a "hot spot" always means "worse".
+    negate = meta.get("polarity") == "higher_better"
+    if negate:
+        notes.append(f"{meta['id']} is higher-is-better: hot spots are clusters of LOW values "
+                     "(tested on the negated values)")
     run = local_gi_star if method == "gi_star" else local_moran
-    res = run(values, graph, permutations=permutations, seed=seed, alpha=alpha, fdr=fdr,
-              focus=focus)
+    res = run(-values if negate else values, graph, permutations=permutations, seed=seed,
+              alpha=alpha, fdr=fdr, focus=focus)
     table = res.copy()
+    if negate:
+        table["value"] = -table["value"]
     if robust:
         gdf = boundaries.load(ind_level).loc[values.index]
         table["robust"] = robustness(values, res, knn_graph=knn_graph(gdf, k=8))
@@ -191,12 +199,43 @@ def hotspot_table(
         **{k: res.attrs[k] for k in ("method", "weights", "permutations", "seed", "alpha",
                                      "correction", "p_value", "counts")},
         "robustness": "k=8 nearest neighbours" if robust else "not computed",
+        "orientation": "negated (higher is better)" if negate else "as published (higher is worse)",
     }
+    # Every row records how it was computed, so a CSV on its own is reproducible.
+    table["method"] = info["method"]
+    table["permutations"] = info["permutations"]
+    table["seed"] = info["seed"]
+    table["correction"] = info["correction"]
     return table, info
 
 
+#: The headline: hotspots of compounded disadvantage (domains in England's worst decile).
+DEFAULT_CLUSTER_INDICATOR = "compound.n_domains_worst_decile"
+
+
+def stored_clusters(*, within: str | None = None) -> pd.DataFrame:
+    """The national clusters of compounded disadvantage precomputed in the store.
+
+    With ``within``, the clusters that reach that council (LAD 2024 code).
+    """
+    import boundaries
+    import geo
+
+    clusters = geo.load_indicators("clusters")
+    if within:
+        code = str(within).strip().upper()
+        lsoa = boundaries.load("lsoa21")
+        members = set(lsoa.index[(lsoa["lad24_code"] == code).to_numpy()])
+        if not members:
+            msg = f"`--within` {within!r} is not a LAD 2024 code with LSOAs (e.g. E08000032)"
+            raise InputError(msg)
+        keep = clusters["lsoa_codes"].str.split(";").map(lambda c: bool(members & set(c)))
+        clusters = clusters[keep.to_numpy()]
+    return clusters
+
+
 def cluster_table(
-    indicator: str = "iod2025.imd_score",
+    indicator: str = DEFAULT_CLUSTER_INDICATOR,
     *,
     within: str | None = None,
     permutations: int = 999,
@@ -322,10 +361,24 @@ def _cmd_clusters(args: argparse.Namespace) -> int:
     import boundaries
 
     path = _check_out(args.out, "clusters")
-    clusters, info = cluster_table(
-        args.indicator, within=args.within, permutations=args.permutations, seed=args.seed,
-        alpha=args.alpha, confidence=args.confidence,
-    )
+    default_run = (args.indicator == DEFAULT_CLUSTER_INDICATOR and args.permutations is None
+                   and args.seed == 42 and args.alpha == 0.05 and args.confidence == 95)
+    if default_run:
+        # The national result precomputed at build time (no numba compile, no permutations
+        # on the request path); a council gets the national clusters that reach it.
+        manifest = boundaries.read_manifest(boundaries.store_dir())
+        params = manifest.get("hotspot_params", {})
+        clusters = stored_clusters(within=args.within)
+        info = {"indicator": DEFAULT_CLUSTER_INDICATOR, "dataset": "compound", "level": "lsoa21",
+                "method": "gi_star", "correction": "fdr_bh", **params,
+                "notes": ["national Gi* precomputed in the store"]}
+    else:
+        clusters, info = cluster_table(
+            args.indicator, within=args.within, permutations=args.permutations or 999,
+            seed=args.seed, alpha=args.alpha, confidence=args.confidence,
+        )
+    clusters = clusters.assign(method="gi_star", permutations=info.get("permutations"),
+                               seed=info.get("seed"), correction=info.get("correction"))
     if path.suffix.lower() == ".csv":
         _atomic(path, lambda tmp: clusters.to_csv(tmp))
     else:
@@ -372,9 +425,12 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
         description="Gi* hot spots of an LSOA indicator joined into contiguous clusters, named "
         "after their main wards and council, with the IoD domains that drive them.",
     )
-    c.add_argument("--indicator", default="iod2025.imd_score")
+    c.add_argument("--indicator", default=DEFAULT_CLUSTER_INDICATOR,
+                   help="LSOA indicator (default: the count of IoD domains in the worst decile, "
+                   "i.e. hotspots of compounded disadvantage, read from the store)")
     c.add_argument("--within", metavar="LAD24CODE")
-    c.add_argument("--permutations", type=int, default=999)
+    c.add_argument("--permutations", type=int, default=None,
+                   help="recompute with this many permutations (default: the stored run)")
     c.add_argument("--seed", type=int, default=42)
     c.add_argument("--alpha", type=float, default=0.05, choices=[0.01, 0.05, 0.1])
     c.add_argument("--confidence", type=int, default=95, choices=[90, 95, 99])

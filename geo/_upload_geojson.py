@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo._errors import InputError, RepairedGeometryWarning, format_codes
 from geo._upload_input import _decode, _q, _read_input, safe_label
@@ -105,9 +106,12 @@ def _geojson_crs(obj: dict) -> str | None:
     return name
 
 
-def read_geojson_upload(data: bytes | str | Path, *, max_bytes: int = 20_000_000,
-                        max_features: int = 20_000, filename: str | None = None):
+def _read_geojson_upload(data: bytes | str | Path, *, max_bytes: int = 20_000_000,
+                         max_features: int = 20_000, filename: str | None = None):
     """Check a user's GeoJSON of polygons and return it as a GeoDataFrame in EPSG:27700.
+
+    Anything the checks below did not foresee (deeply nested arrays, NaN coordinates that
+    GEOS refuses, ...) is reported as an :class:`InputError` too, never a crash.
 
     Parameters
     ----------
@@ -245,3 +249,24 @@ def read_geojson_upload(data: bytes | str | Path, *, max_bytes: int = 20_000_000
                            "crs_source": safe_label(declared or "RFC 7946 (WGS 84)"),
                            "filename": safe_label(filename) if filename else None}
     return gdf
+
+
+def read_geojson_upload(data: bytes | str | Path, *, max_bytes: int = 20_000_000,
+                        max_features: int = 20_000, filename: str | None = None):
+    """Check a user's GeoJSON of polygons and return it as a GeoDataFrame in EPSG:27700.
+
+    See :func:`_read_geojson_upload` for the checks; every failure is an :class:`InputError`
+    whose message says what is wrong and how to fix it.
+    """
+    try:
+        return _read_geojson_upload(data, max_bytes=max_bytes, max_features=max_features,
+                                    filename=filename)
+    except InputError:
+        raise
+    except (RecursionError, ValueError, TypeError, KeyError, AttributeError, IndexError,
+            shapely.errors.GEOSException) as exc:
+        detail = safe_label(f"{type(exc).__name__}: {exc}", max_length=120)
+        msg = (f"The GeoJSON could not be read ({detail}). Check that it is a FeatureCollection "
+               "of Polygon/MultiPolygon features with finite WGS 84 longitude/latitude "
+               "coordinates (RFC 7946), for example by re-exporting it from QGIS.")
+        raise InputError(msg) from None

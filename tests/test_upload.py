@@ -674,3 +674,15 @@ def test_cli_writes_geojson_of_matched_areas(tmp_path, capsys, mirror):
     assert hartlepool["properties"]["NEET_percent"] == 4.7
     lon, lat = hartlepool["geometry"]["coordinates"][0][0][0]
     assert -1.4 < lon < -1.1 and 54.6 < lat < 54.8
+
+
+@pytest.mark.parametrize("text", [
+    '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
+    '"geometry": {"type": "Polygon", "coordinates": [[[NaN, 51], [0, 51.1], [0.1, 51], [NaN, 51]]]}}]}',
+    "[" * 100_000,
+])
+def test_geojson_that_breaks_parsers_is_an_input_error_not_a_crash(text):
+    from geo.upload import read_geojson_upload
+
+    with pytest.raises(InputError):
+        read_geojson_upload(text.encode())
