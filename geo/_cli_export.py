@@ -377,7 +377,18 @@ def _cmd_zonal(args: argparse.Namespace) -> int:
     out = _out_path(args.out, (".csv",))
     raster_meta = _raster_metadata(raster)
     zones = boundaries.load(args.level)
+    import rasterio
+
+    with rasterio.open(raster) as src:
+        if src.count > 1:
+            msg = (f"`--raster` {raster.name!r} has {src.count} bands; zonal statistics use one. "
+                   "Save the band you want as its own GeoTIFF (e.g. gdal_translate -b 1).")
+            raise InputError(msg)
     values = zonal_stats(raster, zones, stat=args.stat)
+    if values.notna().sum() == 0:
+        msg = (f"`--raster` {raster.name!r} gives no value for any {args.level} area: it does not "
+               "overlap Great Britain, or all its cells are nodata. Check its extent and CRS.")
+        raise InputError(msg)
     table = (
         pd.DataFrame({"name": zones["name"]})
         if "name" in zones.columns
