@@ -12,6 +12,7 @@ import argparse
 import importlib
 import json
 import sys
+import warnings
 from collections.abc import Sequence
 
 from geo._errors import OppmapError
@@ -119,6 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 2 bad input)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Warnings (unmatched codes, repaired geometries) are for people: one line each, no source.
+    warnings.formatwarning = lambda message, category, *a, **k: (
+        f"warning: {message} [{category.__name__}]\n")
     try:
         return int(args.func(args) or 0)
     except OppmapError as exc:
