@@ -90,7 +90,10 @@ def test_council_export_carries_flags_hotspots_and_provenance(store, tmp_path):
     labels = {f["properties"]["hotspot_gi_star_n_domains_worst_decile"] for f in doc["features"]}
     assert any(str(lab).startswith("hot spot") for lab in labels)
     meta = doc["oppmap"]
-    assert meta["method"]["seed"] == 42 and meta["method"]["permutations"] == 999
+    from geo.store import HOTSPOT_PARAMS
+
+    assert meta["method"]["seed"] == HOTSPOT_PARAMS["seed"]
+    assert meta["method"]["permutations"] == HOTSPOT_PARAMS["permutations"]
     assert any("Open Government Licence" in line for line in meta["attribution"])
     # Same inputs, byte-identical output.
     again = tmp_path / "again.geojson"
