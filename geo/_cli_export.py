@@ -449,9 +449,9 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
         "raster",
         help="an indicator (or hotspot labels) as a GeoTIFF in EPSG:27700",
         description="Rasterise an indicator id from `python -m geo catalogue`, or "
-        "'hotspot:<indicator>' for national hotspot labels, to a tiled, compressed GeoTIFF.",
+        "'hotspot:<method>_<indicator>' (e.g. hotspot:gi_star_n_domains_worst_decile) for national hotspot labels, to a tiled, compressed GeoTIFF.",
     )
-    r.add_argument("--indicator", required=True, help="e.g. iod2025.imd_score or hotspot:imd_score")
+    r.add_argument("--indicator", required=True, help="e.g. iod2025.imd_score or hotspot:gi_star_imd_score")
     r.add_argument("--resolution", type=float, default=100.0, help="cell size in metres")
     r.add_argument("--out", required=True, help="output .tif")
     r.set_defaults(func=_wrap(_cmd_raster))
