@@ -201,11 +201,9 @@ def hotspot_table(
         "robustness": "k=8 nearest neighbours" if robust else "not computed",
         "orientation": "negated (higher is better)" if negate else "as published (higher is worse)",
     }
-    # Every row records how it was computed, so a CSV on its own is reproducible.
-    table["method"] = info["method"]
-    table["permutations"] = info["permutations"]
-    table["seed"] = info["seed"]
-    table["correction"] = info["correction"]
+    # How it was computed travels with the table (Parquet metadata, CSV README, GeoJSON member).
+    table.attrs = {k: info[k] for k in ("indicator", "method", "weights", "permutations", "seed",
+                                        "alpha", "correction", "p_value", "orientation")}
     return table, info
 
 
@@ -339,7 +337,11 @@ def _cmd_hotspots(args: argparse.Namespace) -> int:
     )
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        _atomic(path, lambda tmp: table.to_csv(tmp, index=False))
+        from geo.export import to_csv_safe
+
+        # Columns as documented; method, permutations and seed go in <file>.README.txt beside it.
+        to_csv_safe(table.set_index("code"), path,
+                    metadata=_metadata(info, datasets=[str(info["dataset"])]))
     elif suffix == ".parquet":
         _atomic(path, lambda tmp: table.to_parquet(tmp, index=False))
     else:
@@ -377,10 +379,11 @@ def _cmd_clusters(args: argparse.Namespace) -> int:
             args.indicator, within=args.within, permutations=args.permutations or 999,
             seed=args.seed, alpha=args.alpha, confidence=args.confidence,
         )
-    clusters = clusters.assign(method="gi_star", permutations=info.get("permutations"),
-                               seed=info.get("seed"), correction=info.get("correction"))
     if path.suffix.lower() == ".csv":
-        _atomic(path, lambda tmp: clusters.to_csv(tmp))
+        from geo.export import to_csv_safe
+
+        to_csv_safe(clusters, path, metadata=_metadata(info, datasets=[str(info["dataset"]),
+                                                                         "population"]))
     else:
         import geopandas as gpd
 
