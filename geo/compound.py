@@ -28,6 +28,7 @@ import pandas as pd
 
 from geo._errors import InputError, SchemaError, UnmatchedCodesWarning, format_codes
 from geo.summaries import (
+    IOD_DOMAINS,
     _align_parent,
     _check_frame,
     _check_unique,
@@ -45,15 +46,7 @@ __all__ = [
 ]
 
 #: The seven IoD domains counted for compounded disadvantage (not ``imd``).
-COMPOUND_DOMAINS: tuple[str, ...] = (
-    "income",
-    "employment",
-    "education",
-    "health",
-    "crime",
-    "housing",
-    "environment",
-)
+COMPOUND_DOMAINS: tuple[str, ...] = tuple(d for d in IOD_DOMAINS if d != "imd")
 
 #: ONS LSOA 2011 -> 2021 change codes and how :func:`carry_iod2019_to_lsoa21` treats them.
 LOOKUP_RULES: dict[str, str] = {

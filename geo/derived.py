@@ -83,6 +83,8 @@ def build_derived_tables(tables: dict[str, pd.DataFrame], geo_levels: dict[str, 
     pers = persistent_disadvantage(iod, tables["iod2019"])
     compound = comp.join(pers[["imd_decile_2019", "persistent", "status", "lookup_rule"]],
                          validate="one_to_one")
+    # An LSOA without a 2019 value cannot be called persistent; it is counted, not hidden.
+    unknown = compound.index[compound["persistent"].isna().to_numpy()]
     compound["persistent"] = compound["persistent"].fillna(False).astype(bool)
     compound.index.name = "lsoa21_code"
     out["compound"] = compound
@@ -91,6 +93,7 @@ def build_derived_tables(tables: dict[str, pd.DataFrame], geo_levels: dict[str, 
         "compounded": int(compound["compounded"].sum()),
         "compounded_quintile": int(compound["compounded_quintile"].sum()),
         "persistent": int(compound["persistent"].sum()),
+        "persistence_unknown_no_2019_value": [str(c) for c in unknown],
     }
 
     flags = compound[["compounded", "compounded_quintile", "persistent"]]

@@ -121,6 +121,21 @@ def _set_code_index(frame: pd.DataFrame, *, code_column: str, source: str) -> pd
     return out.sort_index()
 
 
+def _check_long(raw: pd.DataFrame, *, key: str, category: str, allowed: Iterable[str] | None,
+                source: str) -> None:
+    """Refuse unknown categories and repeated (key, category) rows of a long-form table."""
+    if allowed is not None:
+        unknown = sorted(set(raw[category]) - set(allowed))
+        if unknown:
+            msg = f"{source}: unexpected {category} values {unknown}; expected {sorted(allowed)}"
+            raise SchemaError(msg)
+    dup = raw.duplicated([key, category], keep=False)
+    if dup.any():
+        msg = (f"{source}: repeated ({key}, {category}) rows: "
+               f"{format_codes(raw.loc[dup, key].unique())}")
+        raise DuplicateCodeError(msg)
+
+
 def apply_successors(frame: pd.DataFrame, *, successors: Mapping[str, Mapping[str, Any]]
                      ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """Carry rows of abolished upper-tier councils to their successor unitary authorities.
@@ -196,10 +211,7 @@ def read_source_table(dataset_id: str, path: Path, *,
         raw, counts = to_numeric_report(raw, columns=["dimensions", "count", "percent"],
                                         source=source)
         report["suppressed"] = {c: v for c, v in counts.items() if v}
-        dup = raw.duplicated(["lsoa21_code", "dimensions"], keep=False)
-        if dup.any():
-            msg = f"{source}: repeated (LSOA, dimensions) rows: {format_codes(raw.loc[dup, 'lsoa21_code'].unique())}"
-            raise DuplicateCodeError(msg)
+        _check_long(raw, key="lsoa21_code", category="dimensions", allowed=None, source=source)
         wide = raw.pivot(index="lsoa21_code", columns="dimensions", values="count")
         bad_dims = sorted(set(wide.columns) - {0.0, 1.0, 2.0, 3.0, 4.0})
         if bad_dims:
@@ -220,15 +232,8 @@ def read_source_table(dataset_id: str, path: Path, *,
         raw = read_csv_strict(path, columns=columns, source=source)
         report["rows_read"] = int(len(raw))
         groups = entry["groups"]
-        unknown = sorted(set(raw["group"]) - set(groups))
-        if unknown:
-            msg = f"{source}: unexpected groups {unknown}; expected {sorted(groups)}"
-            raise SchemaError(msg)
+        _check_long(raw, key=code_col, category="group", allowed=groups, source=source)
         raw["group"] = raw["group"].map(groups)
-        dup = raw.duplicated([code_col, "group"], keep=False)
-        if dup.any():
-            msg = f"{source}: repeated (code, group) rows: {format_codes(raw.loc[dup, code_col].unique())}"
-            raise DuplicateCodeError(msg)
         raw, counts = to_numeric_report(raw, columns=["value"], source=source,
                                         suppressed=suppressed)
         report["suppressed"] = {c: v for c, v in counts.items() if v}
@@ -243,18 +248,11 @@ def read_source_table(dataset_id: str, path: Path, *,
         raw = read_csv_strict(path, columns=columns, source=source)
         report["rows_read"] = int(len(raw))
         periods = entry["periods"]
-        unknown = sorted(set(raw["time_period"]) - set(periods))
-        if unknown:
-            msg = f"{source}: unexpected periods {unknown}; expected {sorted(periods)}"
-            raise SchemaError(msg)
+        raw["key"] = raw["area_name"].str.strip().str.lower()
+        _check_long(raw, key="key", category="time_period", allowed=periods, source=source)
         raw, counts = to_numeric_report(raw, columns=["value"], source=source,
                                         suppressed=suppressed)
         report["suppressed"] = {c: v for c, v in counts.items() if v}
-        raw["key"] = raw["area_name"].str.strip().str.lower()
-        dup = raw.duplicated(["key", "time_period"], keep=False)
-        if dup.any():
-            msg = f"{source}: repeated (area, period) rows: {format_codes(raw.loc[dup, 'area_name'].unique())}"
-            raise DuplicateCodeError(msg)
         wide = raw.pivot(index="key", columns="time_period", values="value").rename(columns=periods)
         wide.columns.name = None
         if lookups is None or "lookup_smc205_lad" not in lookups or "lad_to_utla" not in lookups:
