@@ -63,7 +63,7 @@ def _baseline(gdf, *, label: str, polarity: str):
     """The usual folium choropleth: per-feature style_function, SVG, full coordinates."""
     import folium
 
-    from geo.classify import classify, colours_for
+    from geo.maps.classes import classify, colours_for
 
     colours = colours_for(classify(gdf["value"]), polarity=polarity).to_dict()
     data = gdf.reset_index().rename(columns={gdf.index.name or "index": "code"})
@@ -81,7 +81,7 @@ def _baseline(gdf, *, label: str, polarity: str):
 
 
 def _ours(gdf, *, label: str, unit: str, polarity: str):
-    from geo.maps import choropleth_map
+    from geo.maps.choropleth import choropleth_map
 
     return choropleth_map(gdf, "value", label=label, unit=unit, polarity=polarity)
 
@@ -107,7 +107,7 @@ def _paint_ms(page, paths: dict[str, Path], repeat: int) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> dict:
     from playwright.sync_api import sync_playwright
 
-    from geo.maps import to_standalone_html
+    from geo.maps.choropleth import to_standalone_html
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=11, help="page loads per map (median)")

@@ -3,7 +3,7 @@
 Targets (issue 3), every ratio measured in the same run:
 
 1. National LSOA Gi* (33,755 English LSOAs, 999 permutations, seed 42) through
-   :func:`geo.hotspots.local_gi_star` against ``esda.G_Local(y, graph, transform="B",
+   :func:`geo.stats.gi_star.local_gi_star` against ``esda.G_Local(y, graph, transform="B",
    star=True, ...)`` on the same graph and values already in graph order: ratio <= 1.0-1.1 (the
    wrapper adds validation, reordering, the analytic z and Benjamini-Hochberg only).
 2. The same for local Moran (``esda.Moran_Local`` with row-standardised weights).
@@ -94,8 +94,10 @@ def main() -> None:
     import esda
 
     import geo
-    from geo.hotspots import gi_star_analytic, local_gi_star, local_moran, warm_up
-    from geo.weights import subgraph_with_ring
+    from geo.stats.gi_star import gi_star_analytic, local_gi_star
+    from geo.stats.local import warm_up
+    from geo.stats.moran import local_moran
+    from geo.stats.weights import subgraph_with_ring
 
     graph = boundaries.load_graph("lsoa21_en")
     iod = geo.load_indicators("iod2025")

@@ -18,7 +18,7 @@ import pyogrio
 
 import boundaries
 from bench._timing import best_of, report
-from geo.sources import registry, source_path
+from geo.data.sources import registry, source_path
 
 
 def main() -> None:
@@ -46,7 +46,7 @@ def main() -> None:
                 p.read_bytes()
 
     raw = best_of(read_sources, repeat=1)
-    from geo.store import build_store
+    from geo.data.build import build_store
 
     with tempfile.TemporaryDirectory() as tmp:
         old = os.environ.get("OPPMAP_CACHE")

@@ -1,7 +1,7 @@
 """Geography: reading and validating boundaries, parent codes, display copies, loading from the store.
 
-Functions here take paths and frames (the registry lives in :mod:`geo.sources`; the build in
-:mod:`geo.store` passes what it read). Everything is computed in EPSG:27700 (British National
+Functions here take paths and frames (the registry lives in :mod:`geo.data.registry`; the build in
+:mod:`geo.data.build` passes what it read). Everything is computed in EPSG:27700 (British National
 Grid, metres); display copies are the only EPSG:4326 tables.
 """
 

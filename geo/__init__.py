@@ -15,8 +15,8 @@ from geo._errors import (
     UnmatchedCodesWarning,
     VintageError,
 )
-from geo.indicators import catalogue, indicator_meta, load_indicators
-from geo.sources import attribution, attribution_lines, dataset, registry
+from geo.data.indicators import catalogue, indicator_meta, load_indicators
+from geo.data.sources import attribution, attribution_lines, dataset, registry
 
 __all__ = [
     "OppmapError",

@@ -1,8 +1,8 @@
-"""``python -m geo``: see :mod:`geo.cli`."""
+"""``python -m geo``: see :mod:`geo.cli.parser`."""
 
 import sys
 
-from geo.cli import main
+from geo.cli.parser import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from geo.sources import attribution_lines, registry
+from geo.data.sources import attribution_lines, registry
 
 __all__ = ["methodology_text", "sources_table", "method_parameters"]
 
@@ -16,7 +16,7 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "methodology.md"
 
 def method_parameters() -> dict[str, Any]:
     """Parameters of the precomputed results (permutations, seed, alpha, correction)."""
-    from geo.store import HOTSPOT_PARAMS
+    from geo.data.build import HOTSPOT_PARAMS
 
     return dict(HOTSPOT_PARAMS)
 

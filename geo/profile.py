@@ -5,9 +5,9 @@ Pure functions behind the "My council" and "Compare places" pages. They take the
 ones. Measures have level-free ids (``summary.<column>`` for the IoD-style summaries, published
 for lower- and upper-tier councils, regions and England; catalogue ids otherwise); profiles set a
 council beside England, its region and its statistical neighbours with better / similar / worse
-verdicts where a Wilson interval exists (:func:`geo.compare.compare_area`); spine charts put
+verdicts where a Wilson interval exists (:func:`geo.stats.intervals.compare_area`); spine charts put
 England in the middle and *worse always on the left*; the pack functions prepare the inputs of
-:func:`geo.export.council_pack`.
+:func:`geo.export.pack.council_pack`.
 """
 
 from __future__ import annotations
@@ -20,14 +20,9 @@ import numpy as np
 import pandas as pd
 
 from geo._errors import InputError, UnmatchedCodesWarning, format_codes
-from geo.classify import format_value
-from geo.compare import (
-    DEFAULT_NEIGHBOUR_VARIABLES,
-    compare_area,
-    compare_to,
-    percent_interval,
-    statistical_neighbours,
-)
+from geo.maps.classes import format_value
+from geo.stats.intervals import compare_area, compare_to, percent_interval
+from geo.stats.neighbours import DEFAULT_NEIGHBOUR_VARIABLES, statistical_neighbours
 
 __all__ = [
     "ENGLAND_CODE", "LIFE_STAGES", "PRINCIPLES", "PROFILE_MEASURES", "NEIGHBOUR_LABELS",
@@ -223,7 +218,7 @@ def council_neighbours(summary: pd.DataFrame, code: str, *, k: int = 10,
                        variables: Sequence[str] = DEFAULT_NEIGHBOUR_VARIABLES) -> pd.DataFrame:
     """The ``k`` statistical neighbours of ``code`` among the councils of ``summary``.
 
-    :func:`geo.compare.statistical_neighbours` on the store's ``summary_lad24`` (or
+    :func:`geo.stats.neighbours.statistical_neighbours` on the store's ``summary_lad24`` (or
     ``summary_utla24``) table, leaving out councils without every variable (said in an
     :class:`~geo._errors.UnmatchedCodesWarning` from that function, silenced here); fewer
     than ``k`` when fewer other councils have every variable.
@@ -231,7 +226,7 @@ def council_neighbours(summary: pd.DataFrame, code: str, *, k: int = 10,
     Returns
     -------
     pandas.DataFrame
-        As :func:`geo.compare.statistical_neighbours`, plus ``name`` when ``summary`` has it.
+        As :func:`geo.stats.neighbours.statistical_neighbours`, plus ``name`` when ``summary`` has it.
     """
     frame = summary[[v for v in variables if v in summary.columns]
                     + (["name"] if "name" in summary.columns else [])]
@@ -270,7 +265,7 @@ def council_profile(code: str, *, tables: Mapping[str, pd.DataFrame], measures: 
     -------
     pandas.DataFrame
         Indexed by measure id (in ``ids`` order, those with a value): the columns of
-        :func:`geo.compare.compare_area` plus ``area_code`` (whose figure it is), ``level``,
+        :func:`geo.stats.intervals.compare_area` plus ``area_code`` (whose figure it is), ``level``,
         ``lower`` / ``upper`` (the council's interval), ``england_lower`` / ``england_upper``
         and ``neighbours`` (``";"``-joined codes).
 
@@ -644,7 +639,7 @@ def neet_comparison(tables: Mapping[str, pd.DataFrame], code: str, *,
     For each year's table ``neet<year>`` (and ``neet<year>_england``), each percentage of
     ``columns`` gets a Wilson interval from the published 16-17 cohort, for the council and
     for England; the verdict is ``worse`` / ``better`` only when the intervals do not overlap
-    (:func:`geo.compare.compare_to`), ``similar`` otherwise.
+    (:func:`geo.stats.intervals.compare_to`), ``similar`` otherwise.
 
     Returns
     -------
@@ -761,7 +756,7 @@ def pack_frame(lsoas: pd.DataFrame, *, tables: Mapping[str, pd.DataFrame],
 
 def pack_metadata(sources: Sequence[Mapping[str, Any]], *, attribution: Sequence[str],
                   params: Mapping[str, Any]) -> dict[str, Any]:
-    """The metadata of a council pack (for :func:`geo.export.council_pack`).
+    """The metadata of a council pack (for :func:`geo.export.pack.council_pack`).
 
     ``sources`` are registry entries (``geo.dataset(id)``), ``attribution`` the attribution
     lines (``geo.attribution_lines()``), ``params`` the hotspot parameters

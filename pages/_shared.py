@@ -24,26 +24,16 @@ import boundaries
 import geo
 from geo import profile as gp
 from geo._errors import OppmapError
-from geo.assets import missing_assets
-from geo.classify import MissingValuesWarning
-from geo.export import council_pack as make_pack
-from geo.export import safe_filename
-from geo.maps import (
-    LsoaImage,
-    add_hotspot_legend,
-    choropleth_map,
-    cluster_layer,
-    cluster_outlines,
-    describe_values,
-    hotspot_layer,
-    lsoa_grid,
-    map_table,
-    paint_lsoa_grid,
-    to_standalone_html,
-)
+from geo.export._rfc7946 import safe_filename
+from geo.export.pack import council_pack as make_pack
+from geo.maps.assets import missing_assets
+from geo.maps.choropleth import choropleth_map, to_standalone_html
+from geo.maps.classes import MissingValuesWarning, describe_values, map_table
+from geo.maps.hotspots import add_hotspot_legend, cluster_layer, cluster_outlines, hotspot_layer
+from geo.maps.national import LsoaImage, lsoa_grid, paint_lsoa_grid
+from geo.maps.raster import make_lookup_index
 from geo.methodology import method_parameters, methodology_text
-from geo.raster import make_lookup_index
-from geo.upload import load_vintage_codes
+from geo.upload.geojson import load_vintage_codes
 
 #: Page keys (the ``page`` query parameter) -> (file, title). No page icons: Streamlit turns the
 #: current page's icon into the favicon and fetches ``:material/...:`` icons from
@@ -546,7 +536,7 @@ def pack_filename(code: str) -> str:
 
 @st.cache_data(show_spinner="Making the council pack...")
 def council_pack(code: str) -> bytes:
-    """The council's zip (:func:`geo.export.council_pack`), cached per council: GeoJSON and CSV
+    """The council's zip (:func:`geo.export.pack.council_pack`), cached per council: GeoJSON and CSV
     of every LSOA indicator with hotspot labels and clusters, an offline map, methodology."""
     level = council_level(code)
     tables = store_tables(PACK_TABLES)
@@ -576,7 +566,7 @@ def council_pack(code: str) -> bytes:
 
 @st.cache_data(show_spinner=False)
 def known_codes() -> dict[str, pd.Index]:
-    """Valid codes per level, for :func:`geo.upload.read_upload`."""
+    """Valid codes per level, for :func:`geo.upload.reader.read_upload`."""
     return {level: analysis_boundaries(level).index for level in ("lsoa21", "lad24", "utla24")}
 
 
@@ -591,7 +581,7 @@ def vintage_codes() -> pd.DataFrame | None:
 
 
 def plain(text: str) -> str:
-    """Text that geo.upload escaped for HTML, back to plain text (for st.text)."""
+    """Text that geo.upload.reader escaped for HTML, back to plain text (for st.text)."""
     return html.unescape(str(text))
 
 

@@ -8,8 +8,8 @@ import warnings
 import streamlit as st
 
 from geo import profile as gp
-from geo.classify import MissingValuesWarning
-from geo.maps import choropleth_map, describe_values, map_table
+from geo.maps.choropleth import choropleth_map
+from geo.maps.classes import MissingValuesWarning, describe_values, map_table
 from pages import _shared as sh
 
 sh.set_page("compare")

@@ -10,9 +10,11 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from geo.classify import MissingValuesWarning, format_value
-from geo.maps import choropleth_map, cluster_layer, describe_values, lsoa_overview_map, map_table
-from geo.raster import lsoa_at
+from geo.maps.choropleth import choropleth_map
+from geo.maps.classes import MissingValuesWarning, describe_values, format_value, map_table
+from geo.maps.hotspots import cluster_layer
+from geo.maps.national import lsoa_overview_map
+from geo.maps.raster import lsoa_at
 from pages import _shared as sh
 
 sh.set_page("explore")

@@ -8,8 +8,8 @@ import streamlit as st
 import boundaries
 import geo
 from geo._errors import OppmapError
-from geo.assets import asset_versions
-from geo.classify import PALETTES
+from geo.maps.assets import asset_versions
+from geo.maps.classes import PALETTES
 from geo.methodology import methodology_text
 from pages import _shared as sh
 

@@ -9,7 +9,7 @@ from rapidfuzz import fuzz, process, utils
 
 from geo import profile as gp
 from geo._errors import OppmapError
-from geo.classify import format_value
+from geo.maps.classes import format_value
 from pages import _shared as sh
 
 sh.set_page("council")

@@ -7,15 +7,10 @@ import warnings
 import streamlit as st
 
 from geo._errors import OppmapError
-from geo.classify import MissingValuesWarning
-from geo.maps import (
-    choropleth_map,
-    describe_values,
-    lsoa_overview_map,
-    map_table,
-    paint_lsoa_grid,
-)
-from geo.upload import read_upload
+from geo.maps.choropleth import choropleth_map
+from geo.maps.classes import MissingValuesWarning, describe_values, map_table
+from geo.maps.national import lsoa_overview_map, paint_lsoa_grid
+from geo.upload.reader import read_upload
 from pages import _shared as sh
 
 sh.set_page("upload")

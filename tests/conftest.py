@@ -33,7 +33,7 @@ def store(mirror: Path) -> Path:
     """The store built from the real mirror (built here if `make test` did not build it)."""
     os.environ.setdefault("OPPMAP_DATA", str(mirror))
     import boundaries
-    from geo.store import build_store
+    from geo.data.build import build_store
 
     build_store(source=mirror, progress=None)
     return boundaries.store_dir()

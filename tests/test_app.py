@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 import boundaries
 import geo
-from geo.indicators import load_lsoa_flags
+from geo.data.indicators import load_lsoa_flags
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 180
@@ -289,7 +289,7 @@ def test_my_council_no_match_and_unknown_code(store):
 @pytest.mark.real
 def test_council_pack_contents(store):
     """The pack the download button serves: GeoJSON, CSV, offline map, methodology."""
-    from geo.export import rfc7946_problems
+    from geo.export._rfc7946 import rfc7946_problems
     from pages import _shared as sh
 
     data = sh.council_pack("E06000009")  # Blackpool

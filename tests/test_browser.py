@@ -49,7 +49,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(store):
-    from geo.assets import missing_assets
+    from geo.maps.assets import missing_assets
 
     if missing_assets():
         pytest.skip("map assets are not installed: run `python -m geo assets`")
@@ -142,7 +142,7 @@ def _clusters():
 
 
 def _flags():
-    from geo.indicators import load_lsoa_flags
+    from geo.data.indicators import load_lsoa_flags
 
     return load_lsoa_flags()
 
@@ -246,7 +246,7 @@ def test_compare_two_places(page, server):
 
 
 def test_download_council_pack(page, server, tmp_path):
-    from geo.export import rfc7946_problems
+    from geo.export._rfc7946 import rfc7946_problems
 
     page.goto(f"{server}/?page=council&council=E06000009")
     page.get_by_role("heading", name="Blackpool (E06000009)").wait_for()

@@ -1,4 +1,4 @@
-"""Tests for geo.classify: classes, palettes, legend labels."""
+"""Tests for geo.maps.classes: classes, palettes, legend labels."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from geo._errors import InputError
-from geo.classify import (
+from geo.maps.classes import (
     NO_DATA_COLOUR,
     MissingValuesWarning,
     classify,

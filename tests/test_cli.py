@@ -73,7 +73,7 @@ def test_catalogue_writes_csv(store, tmp_path):
 def test_council_export_carries_flags_hotspots_and_provenance(store, tmp_path):
     import json
 
-    from geo.export import rfc7946_problems
+    from geo.export._rfc7946 import rfc7946_problems
 
     out = tmp_path / "bradford.geojson"
     result = run("export", "--council", "E08000032", "--out", str(out))
@@ -90,7 +90,7 @@ def test_council_export_carries_flags_hotspots_and_provenance(store, tmp_path):
     labels = {f["properties"]["hotspot_gi_star_n_domains_worst_decile"] for f in doc["features"]}
     assert any(str(lab).startswith("hot spot") for lab in labels)
     meta = doc["oppmap"]
-    from geo.store import HOTSPOT_PARAMS
+    from geo.data.build import HOTSPOT_PARAMS
 
     assert meta["method"]["seed"] == HOTSPOT_PARAMS["seed"]
     assert meta["method"]["permutations"] == HOTSPOT_PARAMS["permutations"]

@@ -9,14 +9,8 @@ from numpy.testing import assert_allclose
 from scipy.stats import binomtest
 
 from geo._errors import InputError, SchemaError, UnmatchedCodesWarning
-from geo.compare import (
-    DEFAULT_NEIGHBOUR_VARIABLES,
-    compare_area,
-    compare_to,
-    percent_interval,
-    statistical_neighbours,
-    wilson_interval,
-)
+from geo.stats.intervals import compare_area, compare_to, percent_interval, wilson_interval
+from geo.stats.neighbours import DEFAULT_NEIGHBOUR_VARIABLES, statistical_neighbours
 
 
 @pytest.fixture

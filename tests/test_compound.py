@@ -10,10 +10,10 @@ import pytest
 from numpy.testing import assert_allclose
 
 from geo._errors import DuplicateCodeError, InputError, SchemaError, UnmatchedCodesWarning
-from geo.compound import (
+from geo.stats.carry import carry_iod2019_to_lsoa21
+from geo.stats.compound import (
     COMPOUND_DOMAINS,
     area_shares,
-    carry_iod2019_to_lsoa21,
     count_deprived_domains,
     persistent_disadvantage,
 )

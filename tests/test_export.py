@@ -20,16 +20,10 @@ from numpy.testing import assert_allclose
 from pyproj import Transformer
 
 from geo._errors import InputError, OppmapError
-from geo.export import (
-    attribution_text,
-    council_pack,
-    resolve_inside,
-    rfc7946_problems,
-    safe_filename,
-    to_csv_safe,
-    to_geojson,
-    write_geojson,
-)
+from geo.export._rfc7946 import resolve_inside, rfc7946_problems, safe_filename
+from geo.export.csv import to_csv_safe
+from geo.export.geojson import attribution_text, to_geojson, write_geojson
+from geo.export.pack import council_pack
 
 META = {
     "title": "oppmap test export",
@@ -389,8 +383,8 @@ def test_council_pack_refusals(areas):
 def fake_store(monkeypatch, areas):
     """Replace the store API with tiny tables, so the CLI is tested without a built store."""
     import boundaries
-    import geo.indicators
-    import geo.sources
+    import geo.data.indicators
+    import geo.data.sources
 
     lsoa = areas[["name", "geometry"]].assign(
         lad24_code=["E08000003", "E08000003", "E09000001"],
@@ -447,18 +441,18 @@ def fake_store(monkeypatch, areas):
     monkeypatch.setattr(boundaries, "store_dir", lambda: Path("/nonexistent"))
     monkeypatch.setattr(boundaries, "read_manifest", lambda _: {
         "hotspot_params": {"permutations": 999, "seed": 42, "alpha": 0.05}})
-    monkeypatch.setattr(geo.indicators, "catalogue", lambda: cat.copy())
-    monkeypatch.setattr(geo.indicators, "load_indicators", load_indicators)
-    monkeypatch.setattr(geo.indicators, "indicator_meta", indicator_meta)
-    monkeypatch.setattr(geo.sources, "registry", lambda *a, **k: reg)
-    monkeypatch.setattr(geo.sources, "registry_meta", lambda *a, **k: {"licences": {}})
-    monkeypatch.setattr(geo.sources, "attribution_lines", lambda ids=None: sorted(
+    monkeypatch.setattr(geo.data.indicators, "catalogue", lambda: cat.copy())
+    monkeypatch.setattr(geo.data.indicators, "load_indicators", load_indicators)
+    monkeypatch.setattr(geo.data.indicators, "indicator_meta", indicator_meta)
+    monkeypatch.setattr(geo.data.sources, "registry", lambda *a, **k: reg)
+    monkeypatch.setattr(geo.data.sources, "registry_meta", lambda *a, **k: {"licences": {}})
+    monkeypatch.setattr(geo.data.sources, "attribution_lines", lambda ids=None: sorted(
         {"ons": "ONS OGL line", "ogl_public_sector": "Public sector OGL line"}[
             reg[i]["attribution"]] for i in ids if i in reg))
 
 
 def _main(*argv):
-    from geo.cli import main
+    from geo.cli.parser import main
 
     return main([str(a) for a in argv])
 

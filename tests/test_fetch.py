@@ -23,15 +23,15 @@ from numpy.testing import assert_allclose
 from werkzeug.wrappers import Request, Response
 
 from geo._errors import InputError, OfflineError, OppmapError, SchemaError
-from geo.fetch import (
+from geo.cli.fetch import register_fetch_cli
+from geo.data.fetch import (
     FetchRecord,
     FetchReport,
     fetch_dataset,
     fetch_datasets,
     format_fetch_report,
-    register_fetch_cli,
 )
-from geo.sources import REGISTRY_PATH, dataset
+from geo.data.sources import REGISTRY_PATH, dataset
 
 OFFICIAL = Path(__file__).parent / "data" / "official"
 QUIET = {"progress": False, "backoff": 0.0}
@@ -330,7 +330,7 @@ def test_arcgis_error_answer_fails_with_the_service_message(httpserver, tmp_path
 
 
 def test_arcgis_lookup_without_official_columns_reports_what_to_add(httpserver, tmp_path):
-    from geo.sources import REGISTRY_PATH
+    from geo.data.sources import REGISTRY_PATH
 
     # A registry in which the lookup has no official header mapping.
     text = REGISTRY_PATH.read_text()
@@ -524,7 +524,7 @@ def test_cli_fetch_writes_the_mirror_and_prints_the_report(httpserver, tmp_path,
 
 
 def test_cli_exits_2_with_the_offline_message(tmp_path, capsys):
-    cli = pytest.importorskip("geo.cli")
+    cli = pytest.importorskip("geo.cli.parser")
     code = cli.main(["data", "fetch", "--to", str(tmp_path), "--only", "iod2025",
                      "--base-url", f"http://127.0.0.1:{_unused_port()}", "--retries", "0",
                      "--no-progress"])

@@ -18,19 +18,13 @@ from numpy.testing import assert_allclose
 from scipy import stats
 
 from geo._errors import DuplicateCodeError, InputError, SchemaError
-from geo.hotspots import (
-    ISLAND_LABEL,
-    MISSING_LABEL,
-    fdr_bh,
-    gi_star_analytic,
-    hotspot_clusters,
-    local_gi_star,
-    local_moran,
-    national_hotspots,
-    robustness,
-    warm_up,
-)
-from geo.weights import build_contiguity, knn_graph
+from geo.stats import hotspot_clusters, national_hotspots, robustness
+from geo.stats._results import ISLAND_LABEL, MISSING_LABEL
+from geo.stats.fdr import fdr_bh
+from geo.stats.gi_star import gi_star_analytic, local_gi_star
+from geo.stats.local import warm_up
+from geo.stats.moran import local_moran
+from geo.stats.weights import build_contiguity, knn_graph
 
 # --------------------------------------------------------------------------- synthetic fixtures
 
@@ -571,7 +565,7 @@ def test_gi_star_on_imd2025_matches_the_style_guide_range(england):
 
 @pytest.mark.real
 def test_fixed_seed_gives_identical_output_on_a_council(england, mirror, compiled):
-    from geo.weights import subgraph_with_ring
+    from geo.stats.weights import subgraph_with_ring
 
     graph, iod = england
     lookup = pd.read_csv(mirror / "lookups" / "lookup_lsoa21_ward24_ltla24.csv")
@@ -607,7 +601,7 @@ def built_store():
 
 @pytest.mark.real
 def test_cli_hotspots_within_a_council(built_store, tmp_path, compiled):
-    from geo.cli import main
+    from geo.cli.parser import main
 
     out = tmp_path / "bradford.csv"
     assert main(["hotspots", "--indicator", "iod2025.imd_score", "--within", "E08000032",
@@ -624,7 +618,7 @@ def test_cli_hotspots_within_a_council(built_store, tmp_path, compiled):
 
 @pytest.mark.real
 def test_cli_unknown_indicator_exits_2_and_lists_names(built_store, tmp_path, capsys):
-    from geo.cli import main
+    from geo.cli.parser import main
 
     out = tmp_path / "x.csv"
     assert main(["hotspots", "--indicator", "iod2025.imd_scor", "--out", str(out)]) == 2
@@ -640,7 +634,7 @@ def test_cli_unknown_indicator_exits_2_and_lists_names(built_store, tmp_path, ca
 
 @pytest.mark.real
 def test_cli_clusters_within_a_council(built_store, tmp_path, compiled):
-    from geo.cli import main
+    from geo.cli.parser import main
 
     out = tmp_path / "clusters.csv"
     assert main(["clusters", "--within", "E08000032", "--permutations", "999",
@@ -657,7 +651,8 @@ def test_ties_count_in_both_tails_so_zeros_among_zeros_are_not_significant():
     ties out, which made every zero surrounded by zeros a '99% cold spot'."""
     import libpysal
 
-    from geo.hotspots import local_gi_star, local_moran
+    from geo.stats.gi_star import local_gi_star
+    from geo.stats.moran import local_moran
 
     w = libpysal.weights.lat2W(20, 20, rook=False)
     ids = np.array([f"a{i:03d}" for i in range(400)])
@@ -680,7 +675,7 @@ def test_ties_count_in_both_tails_so_zeros_among_zeros_are_not_significant():
 
 
 def test_permutations_beyond_one_chunk_are_reproducible_and_finer():
-    from geo.hotspots import local_gi_star
+    from geo.stats.gi_star import local_gi_star
 
     rng = np.random.default_rng(3)
     n = 64

@@ -1,4 +1,4 @@
-"""Tests for geo.maps (folium layers without internet) and geo.assets (vendored Leaflet)."""
+"""Tests for geo.maps (folium layers without internet) and geo.maps.assets (vendored Leaflet)."""
 
 from __future__ import annotations
 
@@ -20,27 +20,26 @@ import shapely
 from numpy.testing import assert_allclose
 from shapely.geometry import box
 
-import geo.assets as assets
+import geo.maps.assets as assets
 from geo._errors import InputError, OfflineError, OppmapError
-from geo.classify import NO_DATA_COLOUR, MissingValuesWarning, palette
-from geo.maps import (
-    CLUSTER_COLOUR,
-    _VectorLayer,
-    add_hotspot_legend,
-    base_map,
-    choropleth_map,
-    cluster_layer,
-    cluster_outlines,
+from geo.maps.choropleth import base_map, choropleth_map, to_standalone_html
+from geo.maps.classes import (
+    NO_DATA_COLOUR,
+    MissingValuesWarning,
     describe_values,
     format_value,
-    hotspot_layer,
-    lsoa_grid,
-    lsoa_overview_map,
     map_table,
-    paint_lsoa_grid,
-    render_lsoa_image,
-    to_standalone_html,
+    palette,
 )
+from geo.maps.elements import _VectorLayer
+from geo.maps.hotspots import (
+    CLUSTER_COLOUR,
+    add_hotspot_legend,
+    cluster_layer,
+    cluster_outlines,
+    hotspot_layer,
+)
+from geo.maps.national import lsoa_grid, lsoa_overview_map, paint_lsoa_grid, render_lsoa_image
 
 XSS = "<img src=x onerror=alert(1)>"
 

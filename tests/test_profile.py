@@ -22,7 +22,7 @@ from shapely.geometry import box
 import geo
 from geo import profile as gp
 from geo._errors import InputError
-from geo.compare import DEFAULT_NEIGHBOUR_VARIABLES
+from geo.stats.neighbours import DEFAULT_NEIGHBOUR_VARIABLES
 
 LAD = ["E07000001", "E07000002", "E06000001", "E06000002", "E06000003"]
 UTLA = ["E10000001", "E06000001", "E06000002", "E06000003"]
@@ -416,7 +416,8 @@ def test_manchester_profile_against_published_figures(real):
 
 @pytest.mark.real
 def test_real_county_profile_and_pack_geojson(real, store):
-    from geo.export import council_pack, rfc7946_problems
+    from geo.export._rfc7946 import rfc7946_problems
+    from geo.export.pack import council_pack
 
     tables, measures, councils = real
     kent = gp.council_profile("E10000016", tables=tables, measures=measures, councils=councils)

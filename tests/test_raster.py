@@ -23,15 +23,9 @@ from PIL import Image
 from pyproj import Transformer
 
 from geo._errors import InputError, UnmatchedCodesWarning
-from geo.raster import (
-    category_codes,
-    lsoa_at,
-    make_lookup_index,
-    rasterize_for_display,
-    rasterize_indicator,
-    write_geotiff,
-    zonal_stats,
-)
+from geo.export.geotiff import category_codes, rasterize_indicator, write_geotiff
+from geo.export.zonal import zonal_stats
+from geo.maps.raster import lsoa_at, make_lookup_index, rasterize_for_display
 
 #: Synthetic data sits near (400000, 300000) in British National Grid (the Midlands), where
 #: lon/lat round trips are exact to a millimetre.

@@ -8,7 +8,7 @@ import pytest
 
 from geo import catalogue
 from geo._errors import OppmapError, SchemaError, SourceMissingError
-from geo.sources import (
+from geo.data.sources import (
     LIFE_STAGES,
     PRINCIPLES,
     attribution_lines,

@@ -17,7 +17,7 @@ import geo
 from boundaries._errors import RepairedGeometryWarning
 from boundaries._store import STORE_FORMAT, read_manifest
 from geo._errors import DuplicateCodeError, SchemaError, StoreError, VintageError
-from geo.indicators import read_source_table
+from geo.data.readers import read_source_table
 
 pytestmark = pytest.mark.real
 
@@ -161,7 +161,7 @@ def test_catalogue_indicators_all_load(store):
 
 
 def test_rebuild_is_skipped_when_nothing_changed(store, mirror):
-    from geo.store import build_store
+    from geo.data.build import build_store
 
     result = build_store(source=mirror, progress=None)
     assert result["skipped"] is True
@@ -201,7 +201,7 @@ def _mirror_copy(mirror: Path, dest: Path) -> Path:
 
 
 def test_failed_build_publishes_nothing_and_reports_mixed_vintages(tmp_path, monkeypatch, mirror):
-    from geo.store import build_store
+    from geo.data.build import build_store
 
     cache = tmp_path / "cache"
     monkeypatch.setenv("OPPMAP_CACHE", str(cache))
@@ -353,7 +353,7 @@ def test_derived_tables_are_consistent(store):
 
 
 def test_lsoa_flags_carry_every_hotspot_run(store):
-    from geo.indicators import load_lsoa_flags
+    from geo.data.indicators import load_lsoa_flags
 
     flags = load_lsoa_flags()
     assert len(flags) == 33_755

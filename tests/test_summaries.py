@@ -16,15 +16,14 @@ from scipy.stats import spearmanr
 from shapely.geometry import Point, box
 
 from geo._errors import DuplicateCodeError, InputError, SchemaError, UnmatchedCodesWarning
-from geo.summaries import (
+from geo.stats.best_fit import assign_best_fit, summarise_best_fit
+from geo.stats.summaries import (
     DOMAIN_POPULATION,
     MEASURES,
     N_RANKED,
-    assign_best_fit,
     extent_weights,
     select_population_weights,
     summarise_areas,
-    summarise_best_fit,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -451,7 +450,7 @@ def test_iod2025_pipeline_lad24(mirror):
 
 
 def _parser():
-    from geo._cli_summaries import register_cli
+    from geo.cli.summaries import register_cli
 
     parser = argparse.ArgumentParser(prog="geo")
     register_cli(parser.add_subparsers(dest="command"))
@@ -477,7 +476,7 @@ def test_cli_iod2025_with_stubbed_store(monkeypatch, tmp_path, capsys):
 
     monkeypatch.setattr(geo, "load_indicators", fake_load_indicators, raising=False)
     monkeypatch.setattr(boundaries, "load", lambda level, **kw: lsoa if level == "lsoa21" else None)
-    monkeypatch.setattr("geo._cli_summaries._n_ranked", lambda index: N)
+    monkeypatch.setattr("geo.cli.summaries._n_ranked", lambda index: N)
     out = tmp_path / "lad.csv"
     args = _parser().parse_args(["summaries", "--index", "iod2025", "--geography", "lad24", "--out", str(out)])
     assert args.func(args) == 0
@@ -491,7 +490,7 @@ def test_cli_iod2025_with_stubbed_store(monkeypatch, tmp_path, capsys):
 
 
 def test_cli_rejects_bad_geography_and_out(tmp_path):
-    from geo._cli_summaries import build_summaries
+    from geo.cli.summaries import build_summaries
 
     with pytest.raises(InputError, match=r"'lad24' is not available for iod2019.*lad21"):
         build_summaries("iod2019", "lad24")
@@ -504,8 +503,8 @@ def test_cli_rejects_bad_geography_and_out(tmp_path):
 
 @pytest.mark.real
 def test_cli_iod2019_on_lad21_from_mirror(mirror, tmp_path, capsys):
-    pytest.importorskip("geo.sources", reason="geo.sources (registry) is not written yet")
-    pytest.importorskip("geo.indicators", reason="geo.indicators is not written yet")
+    pytest.importorskip("geo.data.sources", reason="geo.data.sources (registry) is not written yet")
+    pytest.importorskip("geo.data.indicators")
     out = tmp_path / "iod2019.csv"
     args = _parser().parse_args(["summaries", "--index", "iod2019", "--out", str(out),
                                  "--source", str(mirror)])

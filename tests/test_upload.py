@@ -1,4 +1,4 @@
-"""Tests of geo.upload: a user's CSV or GeoJSON is read safely or refused with a clear message."""
+"""Tests of geo.upload.reader: a user's CSV or GeoJSON is read safely or refused with a clear message."""
 
 from __future__ import annotations
 
@@ -20,13 +20,9 @@ from numpy.testing import assert_allclose
 from pyproj import Transformer
 
 from geo._errors import InputError, RepairedGeometryWarning, UnmatchedCodesWarning
-from geo.upload import (
-    SUPPRESSED_MARKERS,
-    load_vintage_codes,
-    read_geojson_upload,
-    read_upload,
-    safe_label,
-)
+from geo.upload._input import safe_label
+from geo.upload.geojson import load_vintage_codes, read_geojson_upload
+from geo.upload.reader import SUPPRESSED_MARKERS, read_upload
 
 BAD = Path(__file__).parent / "data" / "bad_inputs"
 LSOA = [f"E010000{i:02d}" for i in range(1, 21)] + ["W01000001"]
@@ -626,7 +622,7 @@ def test_geojson_html_properties_survive_as_data_and_size_limit():
 # --- command line -----------------------------------------------------------------------------
 
 def _run_cli(argv):
-    from geo._cli_upload import register_cli
+    from geo.cli.upload import register_cli
 
     parser = argparse.ArgumentParser()
     register_cli(parser.add_subparsers())
@@ -635,7 +631,7 @@ def _run_cli(argv):
 
 
 def test_cli_invalid_input_exits_2_and_writes_nothing(tmp_path, monkeypatch, capsys):
-    import geo._cli_upload as cli
+    import geo.cli.upload as cli
 
     monkeypatch.setattr(cli, "_known_codes", lambda: KNOWN)
     monkeypatch.setattr(cli, "_vintages", lambda: None)
@@ -652,16 +648,7 @@ def test_cli_invalid_input_exits_2_and_writes_nothing(tmp_path, monkeypatch, cap
 
 
 @pytest.mark.real
-def test_cli_writes_geojson_of_matched_areas(tmp_path, capsys, mirror):
-    try:
-        import boundaries
-
-        boundaries.load("utla24")
-        from geo.export import write_geojson  # noqa: F401
-    except (ImportError, AttributeError) as err:
-        pytest.skip(f"map-upload needs boundaries.load and geo.export.write_geojson: {err}")
-    except Exception as err:  # noqa: BLE001 - the store is not built
-        pytest.skip(f"the store is not built ({err}); run python -m geo data build")
+def test_cli_writes_geojson_of_matched_areas(tmp_path, capsys, mirror, store):
     out = tmp_path / "neet.geojson"
     src = mirror / "opportunity/dfe_neet_participation_16_17_la_2025.csv"
     assert _run_cli(["map-upload", str(src), "--out", str(out)]) == 0
@@ -682,7 +669,7 @@ def test_cli_writes_geojson_of_matched_areas(tmp_path, capsys, mirror):
     "[" * 100_000,
 ])
 def test_geojson_that_breaks_parsers_is_an_input_error_not_a_crash(text):
-    from geo.upload import read_geojson_upload
+    from geo.upload.geojson import read_geojson_upload
 
     with pytest.raises(InputError):
         read_geojson_upload(text.encode())

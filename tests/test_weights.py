@@ -1,4 +1,4 @@
-"""Tests of geo.weights: contiguity with islands joined, knn, council subgraphs, Parquet I/O."""
+"""Tests of geo.stats.weights: contiguity with islands joined, knn, council subgraphs, Parquet I/O."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from libpysal.graph import Graph, read_parquet
 from numpy.testing import assert_allclose
 
 from geo._errors import DuplicateCodeError, InputError
-from geo.weights import (
+from geo.stats.weights import (
     build_contiguity,
     ensure_canonical,
     graph_matrix,

@@ -1,0 +1,73 @@
+"""The data layer: source registry, official downloads, readers of each source, the catalogue and
+the store build (which calls :mod:`geo.stats`).
+"""
+
+from geo.data.build import build_store, code_fingerprint, format_report, store_fingerprint
+from geo.data.derived import SUMMARY_LEVELS, build_derived_tables
+from geo.data.fetch import (
+    ARCGIS_MAX_PAGE,
+    FetchRecord,
+    FetchReport,
+    fetch_dataset,
+    fetch_datasets,
+    format_fetch_report,
+)
+from geo.data.indicators import catalogue, indicator_meta, load_indicators
+from geo.data.readers import (
+    SUPPRESSED_MARKERS,
+    apply_successors,
+    read_csv_strict,
+    read_source_table,
+    to_numeric_report,
+)
+from geo.data.sources import (
+    KINDS,
+    LIFE_STAGES,
+    POLARITIES,
+    PRINCIPLES,
+    REGISTRY_PATH,
+    attribution,
+    attribution_lines,
+    dataset,
+    file_sha256,
+    mirror_dir,
+    registry,
+    registry_meta,
+    source_path,
+)
+
+__all__ = [
+    'build_store',
+    'store_fingerprint',
+    'format_report',
+    'code_fingerprint',
+    'catalogue',
+    'load_indicators',
+    'indicator_meta',
+    'build_derived_tables',
+    'SUMMARY_LEVELS',
+    'ARCGIS_MAX_PAGE',
+    'FetchRecord',
+    'FetchReport',
+    'fetch_dataset',
+    'fetch_datasets',
+    'format_fetch_report',
+    'SUPPRESSED_MARKERS',
+    'read_source_table',
+    'read_csv_strict',
+    'to_numeric_report',
+    'apply_successors',
+    'REGISTRY_PATH',
+    'KINDS',
+    'LIFE_STAGES',
+    'PRINCIPLES',
+    'POLARITIES',
+    'registry',
+    'registry_meta',
+    'dataset',
+    'mirror_dir',
+    'source_path',
+    'attribution',
+    'attribution_lines',
+    'file_sha256',
+]

@@ -1,0 +1,206 @@
+"""Indicator tables: reading registry sources into canonical tables, the catalogue, loading.
+
+Reading (at build time) turns a mirror file into a canonical wide table indexed by area code,
+and reports what it saw: rows read, suppressed markers per column, codes that are repeated or
+of another vintage. Loading (at run time) reads the store's Parquet tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+import pandas as pd
+
+from boundaries import store_dir
+from boundaries._store import BUILD_HINT
+from geo._errors import (
+    OppmapError,
+    StoreError,
+)
+from geo.data.sources import registry, registry_meta
+
+__all__ = ['catalogue', 'load_indicators', 'indicator_meta']
+
+
+@lru_cache(maxsize=1)
+def _catalogue() -> pd.DataFrame:
+    rows = []
+    for ident, entry in registry().items():
+        if entry["kind"] != "indicators":
+            continue
+        for col, meta in entry.get("indicators", {}).items():
+            if meta.get("catalogue", True) is False:
+                continue
+            rows.append({
+                "id": f"{ident}.{col}",
+                "dataset": ident,
+                "column": col,
+                "label": meta["label"],
+                "unit": meta["unit"],
+                "polarity": meta["polarity"],
+                "life_stage": meta["life_stage"],
+                "principle": meta["principle"],
+                "level": entry.get("store_level", entry["level"]),
+                "vintage": entry["vintage"],
+                "source_id": ident,
+                "interval": meta.get("interval"),
+                "description": meta.get("description", ""),
+            })
+    meta = registry_meta()
+    domains = meta.get("iod_domains", {})
+    for entry in meta.get("derived", []):
+        base = {"dataset": entry["id"], "level": entry["level"], "vintage": entry["vintage"],
+                "source_id": ";".join(entry["sources"]), "interval": None, "description": entry["title"]}
+        if entry["id"].startswith("summary_"):
+            for dom, dmeta in domains.items():
+                for measure, mmeta in meta.get("derived_measures", {}).items():
+                    rows.append({**base, "id": f"{entry['id']}.{dom}_{measure}",
+                                 "column": f"{dom}_{measure}",
+                                 "label": mmeta["label"].format(domain=dmeta["label"]),
+                                 "unit": mmeta["unit"], "polarity": mmeta["polarity"],
+                                 "life_stage": dmeta["life_stage"], "principle": dmeta["principle"]})
+            singles = meta.get("derived_indicators", {})
+        else:
+            singles = entry.get("indicators", {})
+        for col, m in singles.items():
+            if m.get("catalogue", True) is False:
+                continue
+            rows.append({**base, "id": f"{entry['id']}.{col}", "column": col, "label": m["label"],
+                         "unit": m["unit"], "polarity": m["polarity"],
+                         "life_stage": m["life_stage"], "principle": m["principle"]})
+    return pd.DataFrame(rows).set_index("id")
+
+
+def derived_meta(column: str) -> dict[str, Any]:
+    """Metadata of a derived single-column indicator (e.g. ``population_density``)."""
+    meta = registry_meta()
+    return dict(meta.get("derived_indicators", {}).get(column, {}))
+
+
+def catalogue() -> pd.DataFrame:
+    """Every indicator with its metadata, from the registry.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by indicator id (``"<dataset>.<column>"``), with columns ``dataset``,
+        ``column``, ``label``, ``unit``, ``polarity``, ``life_stage``, ``principle``, ``level``,
+        ``vintage``, ``source_id``, ``interval``.
+
+    Examples
+    --------
+    >>> catalogue().loc["iod2025.imd_score", "polarity"]
+    'higher_worse'
+    """
+    return _catalogue().copy()
+
+
+def indicator_meta(indicator_id: str) -> dict[str, Any]:
+    """Metadata of one indicator; an unknown id lists close matches and how to list them all."""
+    cat = _catalogue()
+    key = str(indicator_id).strip()
+    if key not in cat.index:
+        import difflib
+
+        close = difflib.get_close_matches(key, list(cat.index), n=5, cutoff=0.5)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        msg = (f"indicator {indicator_id!r} is not in the catalogue.{hint} "
+               f"Valid ids: {', '.join(cat.index)}")
+        raise OppmapError(msg)
+    return {"id": key, **cat.loc[key].to_dict()}
+
+
+@lru_cache(maxsize=64)
+def _read_table(path: str, mtime: float) -> pd.DataFrame:
+    return pd.read_parquet(path)
+
+
+def load_indicators(what: str | Iterable[str]) -> pd.DataFrame:
+    """Load indicator tables from the store.
+
+    Parameters
+    ----------
+    what
+        A stored table name (``"iod2025"``, ``"population"``, ``"neet2025"``, derived tables such
+        as ``"compound"``), one indicator id (``"iod2025.imd_score"``) or a list of indicator ids
+        of the same level.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by the level's code. For indicator ids, columns are the ids.
+
+    Raises
+    ------
+    StoreError
+        If the store is missing or lacks the table.
+    OppmapError
+        For unknown ids (with the valid names) or ids of different levels.
+    """
+    store = store_dir()
+    if isinstance(what, str) and "." not in what:
+        path = store / "indicators" / f"{what}.parquet"
+        if not path.exists():
+            available = sorted(p.stem for p in (store / "indicators").glob("*.parquet"))
+            msg = f"the store has no table {what!r}; available: {available}. {BUILD_HINT}"
+            raise StoreError(msg) if what in registry() else OppmapError(msg)
+        return _read_table(str(path), path.stat().st_mtime).copy()
+    ids = [what] if isinstance(what, str) else list(what)
+    metas = [indicator_meta(i) for i in ids]
+    lvls = {m["level"] for m in metas}
+    if len(lvls) > 1:
+        msg = f"indicators {ids} are of different levels {sorted(lvls)}; load each level separately"
+        raise OppmapError(msg)
+    frames = []
+    for meta in metas:
+        table = load_indicators(meta["dataset"])
+        if meta["column"] not in table.columns:
+            msg = f"the stored table {meta['dataset']!r} lacks column {meta['column']!r}: {BUILD_HINT}"
+            raise StoreError(msg)
+        frames.append(table[meta["column"]].rename(meta["id"]))
+    out = pd.concat(frames, axis=1)
+    return out
+
+
+#: Columns of the stored ``compound`` table that exports carry as flags.
+COMPOUND_FLAGS = ("n_domains_worst_decile", "domains_worst_decile", "compounded", "persistent",
+                  "status", "lookup_rule")
+
+
+def load_lsoa_flags() -> pd.DataFrame:
+    """Per English LSOA: compounded/persistent flags and every national hotspot label.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``lsoa21_code``: the :data:`COMPOUND_FLAGS` columns, then one
+        ``hotspot_<method>_<indicator>`` label column per stored hotspot run (e.g.
+        ``hotspot_gi_star_n_domains_worst_decile``) and ``robust_gi_star_<indicator>``.
+
+    Raises
+    ------
+    StoreError
+        If the store lacks the compound or hotspot tables (a build without hotspots).
+    """
+    compound = load_indicators("compound")[list(COMPOUND_FLAGS)]
+    long = load_indicators("hotspots_lsoa21")
+    need = {"method", "indicator", "label"}
+    if not need <= set(long.columns):
+        msg = f"the stored hotspots table lacks columns {sorted(need - set(long.columns))}: {BUILD_HINT}"
+        raise StoreError(msg)
+    key = "hotspot_" + long["method"].astype(str) + "_" + long["indicator"].astype(str)
+    frame = long.assign(key=key.to_numpy()).reset_index()
+    code = frame.columns[0]
+    labels = frame.pivot(index=code, columns="key", values="label")
+    parts = [compound, labels]
+    if "robust" in frame.columns:
+        gi = frame[frame["method"] == "gi_star"]
+        robust = gi.pivot(index=code, columns="indicator", values="robust")
+        robust.columns = [f"robust_gi_star_{c}" for c in robust.columns]
+        parts.append(robust)
+    out = pd.concat(parts, axis=1)
+    out.columns.name = None
+    out.index.name = "lsoa21_code"
+    return out

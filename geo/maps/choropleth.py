@@ -1,0 +1,328 @@
+"""Folium maps that draw without internet: choropleths, the national LSOA image and hotspots.
+
+Pure functions: each returns a :class:`folium.Map` or a layer; no Streamlit call here.
+
+Design choices, each for a measured reason:
+
+- one GeoJSON layer per map whose style reads a precomputed colour property (``_fill``) in
+  JavaScript, instead of folium's per-feature ``style_function`` (which writes one style entry
+  per feature into the page); classes are computed once in Python (:mod:`geo.maps.classes`);
+- ``prefer_canvas=True``: one canvas instead of one SVG path per area;
+- coordinates rounded to ``precision`` decimals (5 = about 1 m) and compact JSON;
+- no base tiles by default (the boundaries give the context, and there is no internet);
+- Leaflet from ``static/vendor`` (:mod:`geo.maps.assets`), or inlined for a standalone HTML file;
+- every name and value shown in a tooltip or legend goes through :func:`html.escape`;
+- the national LSOA image is painted from a grid of area positions burnt once
+  (:func:`lsoa_grid`), so a new indicator or class scheme costs a colour lookup, not a
+  rasterisation of 33,755 polygons.
+
+The Leaflet elements themselves (layer, legend, labels) are private, in :mod:`geo._map_elements`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from branca.element import Element
+
+from geo._errors import InputError
+from geo.maps.assets import STATIC_URL, inline_assets, local_asset_urls
+from geo.maps.classes import (
+    classify,
+    colours_for,
+    legend_labels,
+    normalise_key,
+    palette,
+)
+from geo.maps.elements import (
+    _BASE_STYLE,
+    _HOVER_STYLE,
+    _TIP_CSS,
+    _Attribution,
+    _bounds_latlon,
+    _check_column,
+    _check_gdf,
+    _features_json,
+    _highlight_codes,
+    _highlight_layer,
+    _Legend,
+    _legend_html,
+    _standalone_html,
+    _tooltip_spec,
+    _VectorLayer,
+)
+
+__all__ = ['DEFAULT_ATTRIBUTION', 'base_map', 'choropleth_map', 'add_legend', 'to_standalone_html']
+
+
+#: Short attribution for the map's attribution control (the full lines go under each map).
+DEFAULT_ATTRIBUTION = "© Crown copyright 2024 (OS, ONS); MHCLG, DfE data: OGL v3.0"
+
+
+def base_map(
+    *,
+    bounds: Sequence[Sequence[float]] | None = None,
+    tiles: str | None = None,
+    attribution: str = DEFAULT_ATTRIBUTION,
+    asset_base_url: str = STATIC_URL,
+    height: str | int = "100%",
+) -> folium.Map:
+    """An empty map with local Leaflet, canvas rendering and the attribution set.
+
+    Parameters
+    ----------
+    bounds
+        ``[[south, west], [north, east]]`` to fit; default Great Britain.
+    tiles
+        A folium tile name or URL template; default ``None`` (no base tiles: a machine
+        without internet cannot fetch them, and the boundaries give the context).
+    attribution
+        Text added to Leaflet's attribution control (escaped).
+    asset_base_url
+        Absolute URL where ``static/vendor`` is served (see :func:`geo.maps.assets.local_asset_urls`).
+    height
+        Height of the map element.
+
+    Returns
+    -------
+    folium.Map
+        ``prefer_canvas=True``, ``default_js`` / ``default_css`` pointing at the local Leaflet only.
+
+    Examples
+    --------
+    >>> m = base_map()
+    >>> m.default_js
+    [('leaflet', '/app/static/vendor/leaflet-1.9.4/leaflet.js')]
+    """
+    urls = local_asset_urls(base_url=asset_base_url)
+    m = folium.Map(
+        location=None,
+        tiles=tiles,
+        prefer_canvas=True,
+        control_scale=True,
+        zoom_snap=0.25,
+        height=height,
+    )
+    m.default_js = list(urls["js"])
+    m.default_css = list(urls["css"])
+    m.get_root().header.add_child(Element(_TIP_CSS), name="oppmap_css")
+    if attribution:
+        m.add_child(_Attribution(attribution))
+    b = bounds if bounds is not None else [[49.8, -8.7], [60.9, 1.8]]
+    m.fit_bounds([list(b[0]), list(b[1])])
+    return m
+
+
+def add_legend(
+    m: folium.Map,
+    classes: pd.Series,
+    *,
+    polarity: str,
+    label: str,
+    unit: str = "",
+    palette_name: str = "ylorrd",
+    position: str = "bottomright",
+    note: str | None = None,
+) -> folium.Map:
+    """Add a class legend (colours, ranges with units, counts, "darker = worse") to ``m``.
+
+    Parameters
+    ----------
+    m
+        The map; modified in place and returned.
+    classes
+        Output of :func:`geo.maps.classes.classify` (its ``attrs`` carry the bins).
+    polarity, palette_name
+        As in :func:`geo.maps.classes.palette`.
+    label, unit
+        The indicator's label and unit (escaped).
+    position
+        Leaflet control position.
+    note
+        An extra line (escaped), e.g. "Quantiles, 5 classes".
+
+    Returns
+    -------
+    folium.Map
+        ``m``.
+
+    Examples
+    --------
+    >>> c = classify(pd.Series([1.0, 2.0, 3.0, 4.0]), k=2)
+    >>> _ = add_legend(base_map(), c, polarity="higher_worse", label="Score")
+    """
+    k = classes.attrs["k"]
+    colours = palette(k, polarity=polarity, name=palette_name)
+    labels = legend_labels(classes.attrs["bins"], unit, lower=classes.attrs.get("lower"))
+    counts = np.bincount(classes.dropna().astype(int), minlength=k)[:k].tolist()
+    text = _legend_html(
+        title=label,
+        unit=unit,
+        colours=colours,
+        labels=labels,
+        counts=counts,
+        polarity=polarity,
+        n_missing=int(classes.isna().sum()),
+        note=note,
+    )
+    m.add_child(_Legend(text, position=position))
+    return m
+
+
+def choropleth_map(
+    gdf: gpd.GeoDataFrame,
+    column: str,
+    *,
+    scheme: str = "quantiles",
+    k: int | None = None,
+    polarity: str = "higher_worse",
+    label: str | None = None,
+    unit: str = "",
+    tooltip_fields: Mapping[str, str] | Sequence[str] | None = None,
+    highlight: str | Iterable[str] | None = None,
+    name_column: str | None = "name",
+    palette_name: str = "ylorrd",
+    attribution: str = DEFAULT_ATTRIBUTION,
+    tiles: str | None = None,
+    precision: int = 5,
+    fit: str = "all",
+    layer_name: str | None = None,
+    asset_base_url: str = STATIC_URL,
+) -> folium.Map:
+    """A choropleth of one column: one GeoJSON layer, colours precomputed, canvas rendering.
+
+    Parameters
+    ----------
+    gdf
+        Display copy in EPSG:4326, indexed by area code, with ``column`` (numeric; NaN is drawn
+        grey as "no data") and usually a ``name`` column.
+    column
+        The column to map.
+    scheme, k
+        Classification (:func:`geo.maps.classes.classify`).
+    polarity
+        ``"higher_worse"`` or ``"higher_better"``: the darkest colour is always the worse end.
+    label, unit
+        Indicator label (default ``column``) and unit, for the tooltip and legend.
+    tooltip_fields
+        Extra columns for the tooltip: a list, or a mapping column -> label. The area name and
+        the mapped value are always shown. Every name and value is HTML-escaped.
+    highlight
+        One code or several to outline in black on top (e.g. the selected council).
+    name_column
+        Column holding area names (``None`` for codes only).
+    palette_name
+        ``"ylorrd"``, ``"pubu"`` or ``"viridis"``.
+    attribution
+        Text for the map's attribution control.
+    tiles
+        Base tiles; default none (see :func:`base_map`).
+    precision
+        Decimal places kept in coordinates (5 is about 1 m).
+    fit
+        ``"all"`` fits the map to every area, ``"highlight"`` to the highlighted ones.
+    layer_name
+        Name of the layer (default ``label``).
+    asset_base_url
+        Where the vendored Leaflet is served.
+
+    Returns
+    -------
+    folium.Map
+        Each feature carries ``properties.code`` (the area code), so a click on it can be read
+        back from ``st_folium(..., returned_objects=["last_active_drawing"])``.
+
+    Raises
+    ------
+    InputError
+        Wrong CRS, duplicated codes, missing column or geometry, unknown scheme or polarity,
+        unknown highlight codes.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> g = gpd.GeoDataFrame({"name": ["A", "B"], "v": [1.0, 2.0]},
+    ...     geometry=[box(0, 51, 1, 52), box(1, 51, 2, 52)], crs=4326,
+    ...     index=pd.Index(["E1", "E2"], name="lad24_code"))
+    >>> m = choropleth_map(g, "v", k=2, unit="%")
+    """
+    _check_gdf(gdf)
+    _check_column(gdf, column)
+    if not (pd.api.types.is_numeric_dtype(gdf[column]) or gdf[column].isna().all()):
+        msg = f"`column` {column!r} must be numeric; got dtype {gdf[column].dtype}."
+        raise InputError(msg)
+    if normalise_key(fit) not in ("all", "highlight"):
+        msg = f"`fit` must be 'all' or 'highlight'; got {fit!r}."
+        raise InputError(msg)
+    label = label or column
+    highlight_codes = _highlight_codes(gdf, highlight)
+
+    classes = classify(gdf[column], scheme=scheme, k=k)
+    fills = colours_for(classes, polarity=polarity, name=palette_name)
+    props, fields, aliases = _tooltip_spec(
+        gdf, column, label=label, unit=unit, name_column=name_column, tooltip_fields=tooltip_fields
+    )
+    props.insert(0, "code", [str(c) for c in gdf.index])
+    props["_fill"] = fills.to_numpy()
+
+    bounds = _bounds_latlon(gdf)
+    if highlight_codes and normalise_key(fit) == "highlight":
+        fit_bounds = _bounds_latlon(gdf.loc[highlight_codes])
+    else:
+        fit_bounds = bounds
+    m = base_map(
+        bounds=fit_bounds, tiles=tiles, attribution=attribution, asset_base_url=asset_base_url
+    )
+    layer = _VectorLayer(
+        _features_json(gdf, props, precision=precision),
+        bounds,
+        name=layer_name or label,
+        base_style=_BASE_STYLE,
+        hover_style=_HOVER_STYLE,
+        tooltip_fields=fields,
+        tooltip_aliases=aliases,
+    )
+    m.add_child(layer)
+    if highlight_codes:
+        m.add_child(_highlight_layer(gdf.loc[highlight_codes], precision=precision))
+    scheme_note = f"{classes.attrs['scheme'].replace('_', ' ')}, {classes.attrs['k']} classes"
+    add_legend(
+        m, classes, polarity=polarity, label=label, unit=unit, palette_name=palette_name,
+        note=scheme_note,
+    )
+    return m
+
+
+def to_standalone_html(
+    m: folium.Map, *, title: str = "oppmap", assets_dir: str | None = None
+) -> str:
+    """Render a map as one self-contained HTML file, Leaflet inlined (works offline, alone).
+
+    Parameters
+    ----------
+    m
+        A map from this module.
+    title
+        The page title (escaped).
+    assets_dir
+        The vendor folder; default ``static/vendor`` (:data:`geo.maps.assets.VENDOR_DIR`).
+
+    Returns
+    -------
+    str
+        HTML with no external script or style sheet.
+
+    Raises
+    ------
+    geo._errors.OppmapError
+        When the vendored assets are not installed (``python -m geo assets``).
+
+    Examples
+    --------
+    >>> html_text = to_standalone_html(choropleth_map(g, "v"))  # doctest: +SKIP
+    """
+    return _standalone_html(m, inline_assets(assets_dir), title=title)

@@ -1,0 +1,470 @@
+"""Private Leaflet elements and helpers behind :mod:`geo.maps` (not a public API).
+
+- :class:`_VectorLayer`: one ``L.geoJson`` layer styled from precomputed ``_fill`` / ``_line``
+  properties (canvas by default; an SVG pane for hoverable outlines drawn over a canvas);
+- :class:`_Legend`, :class:`_Attribution`, :class:`_PermanentLabels`: controls and labels;
+- script-safe GeoJSON (:func:`_features_json`), input checks, tooltip specs, hotspot colours;
+- :func:`_dissolve_by`: outlines of groups of areas (clusters) at display precision;
+- :func:`_position_grid` / :func:`_paint_grid`: every LSOA burnt once into a grid of row
+  positions, then any indicator painted by a colour lookup. Every name and value shown in a
+  tooltip, label or legend goes through :func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement
+from folium.map import Layer
+from folium.template import Template
+
+from geo._errors import InputError, format_codes
+from geo.maps.classes import NO_DATA_COLOUR, format_value, normalise_key
+
+_BASE_STYLE = {"color": "#4d4d4d", "weight": 0.6, "opacity": 0.9, "fillOpacity": 0.85}
+
+
+_HOVER_STYLE = {"color": "#000000", "weight": 2.5, "opacity": 1}
+
+
+_TIP_CSS = (
+    "<style>.oppmap-tip th{text-align:left;padding-right:8px;font-weight:600}"
+    ".oppmap-tip td{text-align:left}"
+    ".oppmap-legend{background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;"
+    "font:12px/1.35 sans-serif;color:#222;box-shadow:0 0 4px rgba(0,0,0,.3);max-width:240px}"
+    ".oppmap-legend i{display:inline-block;width:14px;height:12px;margin-right:6px;"
+    "vertical-align:-1px;border:1px solid #888}"
+    ".oppmap-label{position:absolute;background:rgba(255,255,255,.85);border:1px solid #542788;color:#2d004b;"
+    "font:600 11px/1.2 sans-serif;padding:1px 4px;box-shadow:none;white-space:nowrap}"
+    ".oppmap-label:before{display:none}</style>"
+)
+
+
+def _html_safe_json(obj: Any) -> str:
+    """Compact JSON that is safe inside a ``<script>`` element."""
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _script_safe(text)
+
+
+def _script_safe(text: str) -> str:
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def _check_gdf(gdf: Any, *, name: str = "gdf", geographic: bool = True) -> None:
+    problems = []
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        msg = f"`{name}` must be a GeoDataFrame indexed by area code; got {type(gdf).__name__}."
+        raise InputError(msg)
+    if gdf.crs is None:
+        problems.append(f"`{name}` has no CRS; set it (display copies are EPSG:4326)")
+    elif geographic and gdf.crs.to_epsg() != 4326:
+        problems.append(
+            f"`{name}` is in {gdf.crs.to_string()}, expected EPSG:4326 for display; use the "
+            "display copy (boundaries.load(level, display='national'|'council')) or "
+            "gdf.to_crs(4326)"
+        )
+    if not gdf.index.is_unique:
+        dup = gdf.index[gdf.index.duplicated()].unique()
+        problems.append(f"`{name}` has duplicated index codes: {format_codes(dup)}")
+    if len(gdf) == 0:
+        problems.append(f"`{name}` has no rows; nothing to map")
+    else:
+        empty = gdf.geometry.isna() | gdf.geometry.is_empty
+        if empty.any():
+            problems.append(
+                f"`{name}` has {int(empty.sum())} missing or empty geometries "
+                f"({format_codes(gdf.index[empty])}); drop them or repair the boundaries"
+            )
+    if problems:
+        raise InputError("; ".join(problems) + ".")
+
+
+def _check_column(gdf: pd.DataFrame, column: str, *, name: str = "gdf") -> None:
+    if column not in gdf.columns:
+        cols = [c for c in gdf.columns if c != gdf.geometry.name]
+        msg = f"`column` {column!r} is not in `{name}`; available: {cols}."
+        raise InputError(msg)
+
+
+def _bounds_latlon(gdf: gpd.GeoDataFrame) -> list[list[float]]:
+    minx, miny, maxx, maxy = (float(v) for v in gdf.total_bounds)
+    return [[miny, minx], [maxy, maxx]]
+
+
+def _features_json(
+    gdf: gpd.GeoDataFrame, properties: pd.DataFrame, *, precision: int
+) -> str:
+    """A compact, script-safe GeoJSON FeatureCollection with rounded coordinates."""
+    geoms = gdf.geometry.values
+    if precision is not None:
+        geoms = shapely.transform(np.asarray(geoms), lambda c: np.round(c, precision))
+    geo_strings = shapely.to_geojson(np.asarray(geoms))
+    records = properties.to_dict(orient="records")
+    parts = []
+    for code, geom, rec in zip(gdf.index, geo_strings, records, strict=True):
+        parts.append(
+            '{"type":"Feature","id":'
+            + json.dumps(str(code))
+            + ',"properties":'
+            + json.dumps(rec, separators=(",", ":"), ensure_ascii=False)
+            + ',"geometry":'
+            + geom
+            + "}"
+        )
+    return _script_safe('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}")
+
+
+def _map_of(element: Any) -> Any:
+    """The folium.Map an element belongs to (walking up its parents), or None."""
+    node = getattr(element, "_parent", None)
+    while node is not None and type(node).__name__ != "Map":
+        node = getattr(node, "_parent", None)
+    return node
+
+
+class _VectorLayer(Layer):
+    """One Leaflet GeoJSON layer styled from precomputed ``_fill`` / ``_line`` properties.
+
+    With ``pane`` set, the layer is drawn with SVG in its own pane whose background lets mouse
+    events through (``pointer-events: none``), so thin outlines drawn over the canvas choropleth
+    can carry a tooltip without blocking the areas underneath.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {%- if this.pane %}
+        if (!{{ this.map_name }}.getPane({{ this.pane|tojson }})) {
+            var pane = {{ this.map_name }}.createPane({{ this.pane|tojson }});
+            pane.style.zIndex = 450;
+            pane.style.pointerEvents = "none";
+        }
+        {%- endif %}
+        var {{ this.get_name() }}_style = function(feature) {
+            var s = {{ this.base_style|tojson }};
+            var p = feature.properties || {};
+            if (p._fill) { s.fillColor = p._fill; }
+            {%- if this.use_line_property %}
+            if (p._line) { s.color = p._line; }
+            {%- endif %}
+            return s;
+        };
+        var {{ this.get_name() }} = L.geoJson({{ this.data_json }}, {
+            style: {{ this.get_name() }}_style,
+            interactive: {{ this.interactive|tojson }},
+            {%- if this.pane %}
+            pane: {{ this.pane|tojson }},
+            renderer: L.svg({pane: {{ this.pane|tojson }}}),
+            {%- endif %}
+            {%- if this.hover_style %}
+            onEachFeature: function(feature, layer) {
+                layer.on({
+                    mouseover: function(e) {
+                        e.target.setStyle({{ this.hover_style|tojson }});
+                    },
+                    mouseout: function(e) {
+                        e.target.setStyle({{ this.get_name() }}_style(e.target.feature));
+                    }
+                });
+            },
+            {%- endif %}
+        });
+        {%- if this.tooltip_fields %}
+        {{ this.get_name() }}.bindTooltip(function(layer) {
+            var p = layer.feature.properties || {};
+            var f = {{ this.tooltip_fields|tojson }};
+            var a = {{ this.tooltip_aliases|tojson }};
+            var rows = "";
+            for (var i = 0; i < f.length; i++) {
+                var v = p[f[i]];
+                rows += "<tr><th>" + a[i] + "</th><td>" + (v == null ? "no data" : v) + "</td></tr>";
+            }
+            return '<table class="oppmap-tip">' + rows + "</table>";
+        }, {sticky: true});
+        {%- endif %}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        data_json: str,
+        bounds: list[list[float]],
+        *,
+        name: str,
+        base_style: Mapping[str, Any],
+        hover_style: Mapping[str, Any] | None,
+        tooltip_fields: Sequence[str] = (),
+        tooltip_aliases: Sequence[str] = (),
+        interactive: bool = True,
+        show: bool = True,
+        control: bool = True,
+        pane: str | None = None,
+    ):
+        super().__init__(name=name, overlay=True, control=control, show=show)
+        self._name = "OppmapGeoJson"
+        self.data_json = data_json
+        self.bounds = bounds
+        self.base_style = dict(base_style)
+        self.hover_style = dict(hover_style) if hover_style else None
+        self.tooltip_fields = list(tooltip_fields)
+        self.tooltip_aliases = list(tooltip_aliases)
+        self.interactive = bool(interactive)
+        self.use_line_property = True
+        self.pane = pane
+        self.map_name = ""
+
+    def render(self, **kwargs: Any) -> None:
+        if self.pane:
+            m = _map_of(self)
+            if m is None:
+                msg = "A layer drawn in its own pane must be added to a folium.Map first."
+                raise InputError(msg)
+            self.map_name = m.get_name()
+        super().render(**kwargs)
+
+    def _get_self_bounds(self) -> list[list[float]]:
+        return self.bounds
+
+
+class _PermanentLabels(MacroElement):
+    """Always-visible text labels (Leaflet tooltips) at given points, e.g. cluster names."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this.map_name }};
+            var labels = {{ this.labels_json }};
+            var tips = [];
+            for (var i = 0; i < labels.length; i++) {
+                tips.push(L.tooltip({permanent: true, direction: "center", interactive: false,
+                                     className: "oppmap-label"})
+                    .setLatLng([labels[i][0], labels[i][1]])
+                    .setContent(labels[i][2])
+                    .addTo(map));
+            }
+            // a label is centred on its point by its width, known only once the style sheets
+            // apply (and the component may resize the map): place the labels again then
+            var place = function() {
+                var show = map.getZoom() >= {{ this.min_zoom }};
+                for (var j = 0; j < tips.length; j++) {
+                    tips[j].update();
+                    var el = tips[j].getElement();
+                    if (el) { el.style.display = show ? "" : "none"; }
+                }
+            };
+            place();
+            map.on("resize moveend zoomend viewreset", place);
+            window.addEventListener("load", place);
+            setTimeout(place, 250);
+            setTimeout(place, 1500);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, points: Sequence[tuple[float, float, str]], *, min_zoom: float = 0):
+        super().__init__()
+        self._name = "OppmapLabels"
+        self.min_zoom = float(min_zoom)
+        self.labels_json = _html_safe_json(
+            [[round(float(lat), 5), round(float(lon), 5), html.escape(str(text))]
+             for lat, lon, text in points]
+        )
+        self.map_name = ""
+
+    def render(self, **kwargs: Any) -> None:
+        m = _map_of(self)
+        if m is None:
+            msg = "Labels must be added to a folium.Map (or one of its layers) first."
+            raise InputError(msg)
+        self.map_name = m.get_name()
+        super().render(**kwargs)
+
+
+class _Legend(MacroElement):
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var legend = L.control({position: {{ this.position|tojson }}});
+            legend.onAdd = function() {
+                var div = L.DomUtil.create("div", "oppmap-legend");
+                div.innerHTML = {{ this.html|tojson }};
+                L.DomEvent.disableClickPropagation(div);
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_text: str, *, position: str = "bottomright"):
+        super().__init__()
+        self._name = "OppmapLegend"
+        self.html = html_text
+        self.position = position
+
+
+class _Attribution(MacroElement):
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        if ({{ this._parent.get_name() }}.attributionControl) {
+            {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});
+        }
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._name = "OppmapAttribution"
+        self.text = html.escape(text)
+
+
+def _legend_html(
+    *,
+    title: str,
+    unit: str,
+    colours: Sequence[str],
+    labels: Sequence[str],
+    counts: Sequence[int] | None,
+    polarity: str | None,
+    n_missing: int,
+    note: str | None = None,
+) -> str:
+    head = html.escape(title)
+    if unit and unit not in title:
+        head += f" <span style='font-weight:400'>({html.escape(unit)})</span>"
+    rows = [f"<div style='font-weight:600;margin-bottom:3px'>{head}</div>"]
+    order = range(len(colours) - 1, -1, -1)  # highest values on top
+    for i in order:
+        count = f" <span style='color:#666'>({counts[i]:,})</span>" if counts is not None else ""
+        rows.append(f"<div><i style='background:{colours[i]}'></i>{html.escape(labels[i])}{count}</div>")
+    if n_missing:
+        rows.append(
+            f"<div><i style='background:{NO_DATA_COLOUR}'></i>no data"
+            f" <span style='color:#666'>({n_missing:,})</span></div>"
+        )
+    if polarity is not None:
+        worse = "higher" if normalise_key(polarity) == "higher_worse" else "lower"
+        rows.append(
+            f"<div style='margin-top:3px;color:#444'>Darker = worse ({worse} values)</div>"
+        )
+    if note:
+        rows.append(f"<div style='margin-top:3px;color:#444'>{html.escape(note)}</div>")
+    return "".join(rows)
+
+
+def _tooltip_spec(
+    gdf: gpd.GeoDataFrame,
+    column: str,
+    *,
+    label: str,
+    unit: str,
+    name_column: str | None,
+    tooltip_fields: Mapping[str, str] | Sequence[str] | None,
+) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Escaped tooltip properties and aliases."""
+    props = pd.DataFrame(index=gdf.index)
+    fields, aliases = [], []
+    if name_column is not None and name_column in gdf.columns:
+        names = gdf[name_column].astype("string").fillna("")
+        props["name"] = [
+            html.escape(f"{n} ({c})" if n else str(c)) for n, c in zip(names, gdf.index, strict=True)
+        ]
+    else:
+        props["name"] = [html.escape(str(c)) for c in gdf.index]
+    fields.append("name")
+    aliases.append("Area")
+    props["value"] = [html.escape(format_value(v, unit)) for v in gdf[column]]
+    fields.append("value")
+    aliases.append(html.escape(label))
+    if tooltip_fields is not None:
+        spec = (
+            dict(tooltip_fields)
+            if isinstance(tooltip_fields, Mapping)
+            else {c: c for c in tooltip_fields}
+        )
+        missing = [c for c in spec if c not in gdf.columns]
+        if missing:
+            msg = (
+                f"`tooltip_fields` {missing} are not columns of `gdf`; available: "
+                f"{[c for c in gdf.columns if c != gdf.geometry.name]}."
+            )
+            raise InputError(msg)
+        for i, (col, alias) in enumerate(spec.items()):
+            if col in (column, name_column):
+                continue
+            key = f"t{i}"
+            props[key] = [html.escape(format_value(v)) for v in gdf[col]]
+            fields.append(key)
+            aliases.append(html.escape(str(alias)))
+    return props, fields, aliases
+
+
+def _standalone_html(m: Any, assets: Mapping[str, str], *, title: str) -> str:
+    """Render ``m`` with Leaflet's CSS and JS inlined, leaving the map as it was."""
+    from branca.element import Element
+
+    saved_js, saved_css = m.default_js, m.default_css
+    m.default_js, m.default_css = [], []
+    try:
+        root = m.get_root()
+        root.header.add_child(
+            Element("<style>" + assets["css"] + "</style>"),
+            name="leaflet_inline_css",
+        )
+        root.header.add_child(
+            Element("<script>" + assets["js"].replace("</script", "<\\/script") + "</script>"),
+            name="leaflet_inline_js",
+        )
+        text = root.render()
+    finally:
+        m.default_js, m.default_css = saved_js, saved_css
+        for key in ("leaflet_inline_css", "leaflet_inline_js"):
+            m.get_root().header._children.pop(key, None)
+    return text.replace("<head>", f"<head>\n<title>{html.escape(title)}</title>", 1)
+
+
+def _highlight_layer(sel: gpd.GeoDataFrame, *, precision: int) -> _VectorLayer:
+    """Black outlines of the selected areas, drawn on top and not interactive."""
+    return _VectorLayer(
+        _features_json(sel, pd.DataFrame({"code": sel.index.astype(str)}, index=sel.index),
+                       precision=precision),
+        _bounds_latlon(sel),
+        name="Selected",
+        base_style={"color": "#000000", "weight": 3, "opacity": 1, "fill": False},
+        hover_style=None,
+        interactive=False,
+        control=False,
+    )
+
+
+def _highlight_codes(gdf: pd.DataFrame, highlight: Any) -> list[str]:
+    """``highlight`` (one code, several or None) as a list, refusing codes not in ``gdf``."""
+    if highlight is None:
+        return []
+    codes = [highlight] if isinstance(highlight, str) else list(highlight)
+    unknown = [c for c in codes if c not in gdf.index]
+    if unknown:
+        msg = (f"`highlight` codes {format_codes(unknown)} are not in `gdf`'s index "
+               f"({gdf.index.name or 'codes'}); pass codes of the mapped level.")
+        raise InputError(msg)
+    return codes

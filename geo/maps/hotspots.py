@@ -1,0 +1,238 @@
+"""Folium maps that draw without internet: choropleths, the national LSOA image and hotspots.
+
+Pure functions: each returns a :class:`folium.Map` or a layer; no Streamlit call here.
+
+Design choices, each for a measured reason:
+
+- one GeoJSON layer per map whose style reads a precomputed colour property (``_fill``) in
+  JavaScript, instead of folium's per-feature ``style_function`` (which writes one style entry
+  per feature into the page); classes are computed once in Python (:mod:`geo.maps.classes`);
+- ``prefer_canvas=True``: one canvas instead of one SVG path per area;
+- coordinates rounded to ``precision`` decimals (5 = about 1 m) and compact JSON;
+- no base tiles by default (the boundaries give the context, and there is no internet);
+- Leaflet from ``static/vendor`` (:mod:`geo.maps.assets`), or inlined for a standalone HTML file;
+- every name and value shown in a tooltip or legend goes through :func:`html.escape`;
+- the national LSOA image is painted from a grid of area positions burnt once
+  (:func:`lsoa_grid`), so a new indicator or class scheme costs a colour lookup, not a
+  rasterisation of 33,755 polygons.
+
+The Leaflet elements themselves (layer, legend, labels) are private, in :mod:`geo._map_elements`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+from geo._errors import InputError
+from geo.maps._hotspot_elements import (
+    _cluster_outlines,
+    _cluster_owner,
+    _dissolve_by,
+    _hotspot_areas,
+    _hotspot_fill,
+    _hotspot_legend_html,
+)
+from geo.maps.elements import (
+    _check_gdf,
+    _Legend,
+)
+
+__all__ = ['hotspot_layer', 'add_hotspot_legend', 'CLUSTER_COLOUR', 'cluster_outlines', 'cluster_layer']
+
+
+def hotspot_layer(
+    gdf: gpd.GeoDataFrame,
+    labels: pd.Series,
+    *,
+    name: str = "Hotspots",
+    colours: Mapping[str, str | None] | None = None,
+    details: Mapping[str, pd.Series] | None = None,
+    outline: bool = True,
+    precision: int = 5,
+    show: bool = True,
+) -> folium.FeatureGroup:
+    """Significant hotspots or clusters: coloured areas plus outlines of contiguous clusters.
+
+    Parameters
+    ----------
+    gdf
+        Display copy in EPSG:4326 of the analysed areas, indexed by code (names in ``name``).
+    labels
+        One label per area, indexed like ``gdf`` (e.g. ``"hot spot"``, ``"cold spot"``,
+        ``"not significant"`` from Gi*, or ``"High-High"``, ``"Low-Low"``, ``"High-Low"``,
+        ``"Low-High"``, ``"not significant"`` from local Moran). Labels are matched on a
+        normalised key (case, spaces, hyphens, "%" ignored): see :data:`HOTSPOT_COLOURS`.
+    name
+        Layer name.
+    colours
+        Label -> colour overrides (``None`` = do not draw).
+    details
+        Extra tooltip lines: label -> Series indexed like ``gdf`` (e.g. ``{"z": z, "q (FDR)": q}``).
+    outline
+        Draw the outline of each cluster (touching areas with the same label, dissolved).
+    precision
+        Coordinate decimals.
+    show
+        Whether the layer is on when the map opens.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        Add it to a map from :func:`choropleth_map` (and a ``folium.LayerControl``).
+
+    Raises
+    ------
+    InputError
+        Labels not indexed like ``gdf``, or an unknown label without a colour.
+
+    Examples
+    --------
+    >>> fg = hotspot_layer(lsoas, labels)  # doctest: +SKIP
+    """
+    _check_gdf(gdf)
+    labels, keys, fill = _hotspot_fill(gdf, labels, colours)
+    drawn = fill.notna()
+    group = folium.FeatureGroup(name=name, overlay=True, show=show)
+    if not drawn.any():
+        return group
+    return _hotspot_areas(group, gdf, labels, keys, fill, name=name, details=details,
+                          outline=outline, precision=precision)
+
+
+def add_hotspot_legend(
+    m: folium.Map, labels: pd.Series, *, title: str = "Hotspots", note: str | None = None,
+    position: str = "bottomleft",
+) -> folium.Map:
+    """Add a legend of the hotspot or cluster labels present in ``labels`` (with counts).
+
+    Parameters
+    ----------
+    m
+        The map (modified in place and returned).
+    labels
+        The labels given to :func:`hotspot_layer`.
+    title, note
+        Legend title and an optional line under it (both escaped), e.g. "FDR 5%".
+    position
+        Leaflet control position.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> _ = add_hotspot_legend(base_map(), pd.Series(["hot spot 95%", "not significant"]))
+    """
+    m.add_child(_Legend(_hotspot_legend_html(labels, title=title, note=note), position=position))
+    return m
+
+
+#: Outline colour of named clusters (ColorBrewer PuOr's darkest purple: apart from the
+#: red/blue of hot and cold spots and from every choropleth palette's darkest colour).
+CLUSTER_COLOUR = "#542788"
+
+
+def cluster_outlines(
+    gdf: gpd.GeoDataFrame,
+    clusters: pd.DataFrame,
+    *,
+    precision: int = 5,
+    simplify: float | None = None,
+) -> gpd.GeoDataFrame:
+    """One outline per named cluster: its areas dissolved (cacheable input of :func:`cluster_layer`).
+
+    Parameters
+    ----------
+    gdf
+        Display copy in EPSG:4326 of the areas, indexed by code. Clusters are drawn from the
+        members found here (the rest of a cluster beyond ``gdf`` is left out).
+    clusters
+        Indexed by cluster id, with ``name`` and ``lsoa_codes`` (``";"``-joined member codes)
+        and optionally ``n_lsoas``, ``population``, ``domains`` (the store's ``clusters``
+        table, see :func:`geo.stats.clusters.hotspot_clusters`).
+    precision
+        Coordinate decimals the areas are snapped to before dissolving (4 is about 10 m).
+    simplify
+        Optional simplification tolerance in degrees for national views (e.g. 0.0005).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:4326, indexed by cluster id (those with a member in ``gdf``): the columns of
+        ``clusters`` except ``lsoa_codes``, ``lat`` / ``lon`` of a point inside (for labels)
+        and the geometry.
+
+    Raises
+    ------
+    InputError
+        ``clusters`` without ``name`` or ``lsoa_codes``, or an area in two clusters.
+
+    Examples
+    --------
+    >>> outlines = cluster_outlines(lsoas, geo.load_indicators("clusters"))  # doctest: +SKIP
+    """
+    _check_gdf(gdf)
+    owner = _cluster_owner(clusters)
+    shapes = _dissolve_by(gdf, owner, precision=precision, simplify=simplify)
+    info = clusters.loc[shapes.index].drop(columns="lsoa_codes")
+    out = gpd.GeoDataFrame(info.join(shapes), geometry="geometry", crs=gdf.crs)
+    out.index.name = clusters.index.name or "cluster_id"
+    return out
+
+
+def cluster_layer(
+    outlines: gpd.GeoDataFrame,
+    *,
+    name: str = "Named clusters",
+    colour: str = CLUSTER_COLOUR,
+    precision: int = 5,
+    label_top: int = 5,
+    label_min_zoom: float = 0,
+    show: bool = True,
+) -> folium.FeatureGroup:
+    """Named clusters outlined, with their name in a tooltip and on the map for the largest.
+
+    The outlines are drawn in an SVG pane over the canvas, so hovering one shows the
+    cluster's name, size, people and domains while the areas underneath stay clickable.
+
+    Parameters
+    ----------
+    outlines
+        From :func:`cluster_outlines`.
+    name
+        Layer name.
+    colour
+        Outline colour.
+    precision
+        Coordinate decimals.
+    label_top
+        How many clusters (most people first) are also named on the map (0 for none).
+    label_min_zoom
+        Zoom level from which those names show (e.g. 9 on a national map, where they overlap).
+    show
+        Whether the layer is on when the map opens.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        Empty when ``outlines`` is.
+
+    Examples
+    --------
+    >>> fg = cluster_layer(cluster_outlines(lsoas, clusters))  # doctest: +SKIP
+    """
+    if not isinstance(outlines, gpd.GeoDataFrame) or "name" not in outlines.columns:
+        msg = "`outlines` must be the GeoDataFrame of cluster_outlines() (with a `name` column)."
+        raise InputError(msg)
+    group = folium.FeatureGroup(name=name, overlay=True, show=show)
+    if outlines.empty:
+        return group
+    _check_gdf(outlines, name="outlines")
+    return _cluster_outlines(group, outlines, outlines, name=name, colour=colour,
+                             precision=precision, label_top=label_top,
+                             label_min_zoom=label_min_zoom)

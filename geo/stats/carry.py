@@ -1,0 +1,218 @@
+"""Compounded and persistent disadvantage at LSOA level, and their shares by area.
+
+*Compounded* disadvantage: an LSOA that sits in the national worst decile (or quintile) on several
+of the seven IoD domains at once (income, employment, education, health, crime, housing,
+environment; the IMD itself is a weighted sum of these and is not counted).
+
+*Persistent* disadvantage: an LSOA in the worst IMD decile in both IoD 2019 and IoD 2025. IoD 2019
+is published on LSOA 2011, so its values are first carried to LSOA 2021 by the ONS best-fit lookup
+with :func:`carry_iod2019_to_lsoa21`:
+
+* ``U`` (unchanged) and ``S`` (split): the 2021 LSOA inherits the rank and decile of its single
+  2011 parent;
+* ``M`` (merged) and ``X`` (complex): the population-weighted (ONS mid-2019) mean of the parents'
+  ranks; the decile is recomputed from that mean rank with the national cut-offs
+  ``ceil(10 * r / N)`` (the published deciles follow exactly this rule, N = 32,844).
+
+On the mirror all 33,755 English LSOA 2021 receive a value: 31,810 by rule U, 1,842 S, 97 M, 6 X.
+Carried ranks of M and X LSOAs are means, so they are not integers and not unique.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from geo._errors import InputError, SchemaError, UnmatchedCodesWarning, format_codes
+from geo.stats.summaries import (
+    _check_frame,
+    _check_unique,
+    _population_frame,
+)
+
+__all__ = ['LOOKUP_RULES', 'carry_iod2019_to_lsoa21']
+
+
+#: ONS LSOA 2011 -> 2021 change codes and how :func:`carry_iod2019_to_lsoa21` treats them.
+LOOKUP_RULES: dict[str, str] = {
+    "U": "unchanged: inherits the 2011 parent's rank and decile",
+    "S": "split: inherits the single 2011 parent's rank and decile",
+    "M": "merged: population-weighted mean of the 2011 parents' ranks, decile recomputed",
+    "X": "complex: population-weighted mean of the 2011 parents' ranks, decile recomputed",
+}
+
+
+def _lookup_frame(lookup: pd.DataFrame) -> pd.DataFrame:
+    _check_frame(lookup, "lookup")
+    frame = lookup
+    if "lsoa11_code" not in frame.columns and frame.index.name == "lsoa11_code":
+        frame = frame.reset_index()
+    need = ["lsoa11_code", "change_code", "lsoa21_code"]
+    absent = [c for c in need if c not in frame.columns]
+    if absent:
+        msg = (
+            f"`lookup` lacks column(s) {absent}; expected {need} (the ONS LSOA11 -> LSOA21 "
+            f"lookup, e.g. lookup_lsoa11_lsoa21_ltla22.csv); available: {list(frame.columns)}"
+        )
+        raise SchemaError(msg)
+    frame = frame[need].astype({"change_code": str})
+    bad = sorted(set(frame["change_code"]) - set(LOOKUP_RULES))
+    if bad:
+        msg = f"`lookup` has change_code value(s) {bad}; expected one of {sorted(LOOKUP_RULES)}"
+        raise SchemaError(msg)
+    return frame
+
+
+def carry_iod2019_to_lsoa21(
+    iod2019_lsoa11: pd.DataFrame,
+    lookup: pd.DataFrame,
+    population_lsoa11: pd.Series | pd.DataFrame,
+    *,
+    n_ranked: int | None = None,
+) -> pd.DataFrame:
+    """Carry IoD 2019 ranks and deciles from LSOA 2011 to English LSOA 2021.
+
+    Parameters
+    ----------
+    iod2019_lsoa11
+        Indexed by LSOA 2011 code, with ``<domain>_rank`` columns (1 = most deprived) and,
+        optionally, ``<domain>_decile``.
+    lookup
+        The ONS lookup with columns ``lsoa11_code``, ``change_code`` (U, S, M, X) and
+        ``lsoa21_code``. Only English (``E``) LSOA 2021 codes are used.
+    population_lsoa11
+        Mid-2019 population per LSOA 2011: a Series, or a table with ``population_total``.
+        Only the parents of M and X LSOAs need a value.
+    n_ranked
+        LSOAs ranked nationally for the decile cut-offs; by default the largest rank in
+        ``iod2019_lsoa11`` (32,844 for the full IoD 2019 table).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``lsoa21_code`` (every English LSOA 2021 of ``lookup``, sorted), with
+        ``<domain>_rank`` (float), ``<domain>_decile`` (nullable int), ``lookup_rule`` and
+        ``n_parents_2011``. ``attrs["n_ranked"]`` holds the N used. See :data:`LOOKUP_RULES`.
+
+    Raises
+    ------
+    SchemaError
+        If ``iod2019_lsoa11`` has no rank column or ``lookup`` lacks a column.
+    InputError
+        If a used rank is NaN or a parent of an M/X LSOA has no population.
+    DuplicateCodeError
+        If ``iod2019_lsoa11`` or the population repeat a code.
+
+    Warns
+    -----
+    UnmatchedCodesWarning
+        LSOA 2021 codes whose 2011 parents have no IoD 2019 row (left NaN), and IoD 2019 LSOAs
+        that are not in the lookup.
+    """
+    _check_frame(iod2019_lsoa11, "iod2019_lsoa11")
+    _check_unique(iod2019_lsoa11.index, "iod2019_lsoa11")
+    rank_cols = [c for c in iod2019_lsoa11.columns if str(c).endswith("_rank")]
+    if not rank_cols:
+        msg = (
+            "`iod2019_lsoa11` has no `<domain>_rank` column; columns are "
+            f"{list(iod2019_lsoa11.columns)[:20]}. Rename to canonical names such as imd_rank"
+        )
+        raise SchemaError(msg)
+    domains = [c[: -len("_rank")] for c in rank_cols]
+    ranks = iod2019_lsoa11[rank_cols].apply(pd.to_numeric, errors="coerce")
+    deciles = {
+        d: pd.to_numeric(iod2019_lsoa11[f"{d}_decile"], errors="coerce")
+        for d in domains
+        if f"{d}_decile" in iod2019_lsoa11.columns
+    }
+    if n_ranked is None:
+        n_ranked = int(ranks.max().max())
+    elif isinstance(n_ranked, bool) or not isinstance(n_ranked, (int, np.integer)) or n_ranked < 1:
+        msg = f"`n_ranked` must be a positive integer such as 32_844; got {n_ranked!r}"
+        raise InputError(msg)
+
+    lk = _lookup_frame(lookup)
+    lk = lk[lk["lsoa21_code"].astype(str).str.startswith("E")].drop_duplicates(
+        ["lsoa11_code", "lsoa21_code"]
+    )
+    lost = iod2019_lsoa11.index.difference(pd.Index(lk["lsoa11_code"].unique()))
+    if len(lost):
+        msg = (
+            f"{len(lost)} LSOA 2011 code(s) of `iod2019_lsoa11` are not in `lookup` and are not "
+            f"carried: {format_codes(lost)}"
+        )
+        warnings.warn(msg, UnmatchedCodesWarning, stacklevel=2)
+    lk = lk[iod2019_lsoa11.index.get_indexer(lk["lsoa11_code"]) >= 0]
+
+    # one rule per LSOA 2021: the code on its rows (X wins over M if ever mixed)
+    order = {"U": 0, "S": 1, "M": 2, "X": 3}
+    codes = list(order)
+    rule = lk["change_code"].map(order).groupby(lk["lsoa21_code"]).max().map(lambda i: codes[i])
+    n_parents = lk.groupby("lsoa21_code").size()
+    all21 = pd.Index(
+        sorted(_lookup_frame(lookup)["lsoa21_code"].astype(str).loc[lambda s: s.str.startswith("E")].unique()),
+        name="lsoa21_code",
+    )
+    no_parent = all21.difference(rule.index)
+    if len(no_parent):
+        msg = (
+            f"{len(no_parent)} English LSOA 2021 code(s) have no 2011 parent with IoD 2019 values "
+            f"and are left NaN: {format_codes(no_parent)}"
+        )
+        warnings.warn(msg, UnmatchedCodesWarning, stacklevel=2)
+
+    lk = lk.assign(rule=lk["lsoa21_code"].map(rule))
+    inherit = lk[(lk["rule"] == "U") | (lk["rule"] == "S")]
+    mean = lk[(lk["rule"] == "M") | (lk["rule"] == "X")]
+
+    # check the values used, then raise once
+    problems = []
+    used11 = pd.Index(lk["lsoa11_code"].unique())
+    for col in rank_cols:
+        nan = used11[ranks.loc[used11, col].isna().to_numpy()]
+        if len(nan):
+            problems.append(f"{len(nan)} NaN in {col!r}: {format_codes(nan)}")
+    if problems:
+        msg = "`iod2019_lsoa11` has ranks that cannot be carried: " + "; ".join(problems)
+        raise InputError(msg + ". Fill or drop those LSOAs first")
+    if isinstance(population_lsoa11, pd.DataFrame):
+        if "population_total" not in population_lsoa11.columns:
+            msg = (
+                "`population_lsoa11` lacks column 'population_total'; available: "
+                f"{list(population_lsoa11.columns)}. Pass that column or a Series of weights"
+            )
+            raise SchemaError(msg)
+        population_lsoa11 = population_lsoa11["population_total"]
+    mean_parents = pd.Index(mean["lsoa11_code"].unique())
+    pop = _population_frame(population_lsoa11, mean_parents, ["weight"])["weight"]
+
+    # positions computed once; the per-domain work is then plain numpy indexing
+    inh = inherit.drop_duplicates("lsoa21_code")
+    inh_at = all21.get_indexer(inh["lsoa21_code"])  # row of each inheriting LSOA 2021
+    inh_src = ranks.index.get_indexer(inh["lsoa11_code"])  # row of its 2011 parent
+    mean_grp = pd.Index(mean["lsoa21_code"].unique())
+    mean_at = all21.get_indexer(mean_grp)
+    grp_of = mean_grp.get_indexer(mean["lsoa21_code"])
+    mean_src = ranks.index.get_indexer(mean["lsoa11_code"])
+    w = pop.reindex(mean["lsoa11_code"]).to_numpy(dtype=float)
+    den = np.bincount(grp_of, weights=w, minlength=len(mean_grp))
+
+    out = pd.DataFrame(index=all21)
+    for d, col in zip(domains, rank_cols, strict=True):
+        rv = ranks[col].to_numpy(dtype=float)
+        rank = np.full(len(all21), np.nan)
+        rank[inh_at] = rv[inh_src]
+        num = np.bincount(grp_of, weights=w * rv[mean_src], minlength=len(mean_grp))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rank[mean_at] = np.where(den > 0, num / den, np.nan)
+        decile = np.ceil(10.0 * rank / n_ranked)  # the national cut-offs, for M and X
+        if d in deciles:
+            decile[inh_at] = deciles[d].to_numpy(dtype=float)[inh_src]  # U and S inherit
+        out[f"{d}_rank"] = rank
+        out[f"{d}_decile"] = pd.array(decile, dtype="Float64").astype("Int64")  # NaN -> <NA>
+    out["lookup_rule"] = rule.reindex(all21).astype(object)
+    out["n_parents_2011"] = n_parents.reindex(all21).fillna(0).astype(int)
+    out.attrs["n_ranked"] = n_ranked
+    return out

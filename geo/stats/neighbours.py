@@ -1,0 +1,156 @@
+"""Comparing places: statistical neighbours, confidence intervals and verdicts against a benchmark.
+
+- :func:`statistical_neighbours` finds the areas most alike on a set of variables (standardised
+  Euclidean distance) and says how much each variable contributes to each distance.
+- :func:`wilson_interval` and :func:`percent_interval` give Wilson score intervals of proportions.
+- :func:`compare_to` turns values and intervals into ``better`` / ``similar`` / ``worse`` /
+  ``not tested`` against a reference.
+- :func:`compare_area` puts one area beside England, its region and its neighbours, indicator by
+  indicator.
+"""
+
+from __future__ import annotations
+
+import difflib
+import warnings
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from geo._errors import InputError, UnmatchedCodesWarning, format_codes
+
+__all__ = ['DEFAULT_NEIGHBOUR_VARIABLES', 'statistical_neighbours']
+
+
+#: Default variables for council (lad24) statistical neighbours: IoD 2025 average scores of the
+#: IMD and four domains (population-weighted means of LSOA scores, from ``geo.summaries``), people
+#: per square kilometre and the shares of residents aged 65+ and 0-15 (Census 2021). Any numeric
+#: columns can be used instead.
+DEFAULT_NEIGHBOUR_VARIABLES = (
+    "imd_average_score",
+    "income_average_score",
+    "employment_average_score",
+    "education_average_score",
+    "health_average_score",
+    "population_density",
+    "share_age_65_plus",
+    "share_age_0_15",
+)
+
+
+def _unknown_code(code: str, index: pd.Index, names: pd.Series | None, what: str) -> InputError:
+    pool = [str(c) for c in index]
+    close = difflib.get_close_matches(str(code), pool, n=5, cutoff=0.5)
+    if names is not None:
+        by_name = names[names.astype(str).str.casefold() == str(code).casefold()]
+        close = [str(c) for c in by_name.index] + close
+    hint = f"; did you mean {', '.join(close[:5])}?" if close else f"; e.g. {format_codes(pool, limit=3)}"
+    return InputError(f"`code` {code!r} is not in {what} ({len(pool)} areas){hint}")
+
+
+def statistical_neighbours(frame: pd.DataFrame, code: str, *,
+                           variables: Sequence[str] = DEFAULT_NEIGHBOUR_VARIABLES, k: int = 10,
+                           weights: Mapping[str, float] | None = None,
+                           missing: str = "raise") -> pd.DataFrame:
+    """The ``k`` areas most like ``code`` on ``variables`` (standardised Euclidean distance).
+
+    Each variable is z-scored across all areas of ``frame`` (mean 0, population standard deviation
+    1), so a variable counts by how unusual a difference is, not by its unit. The squared distance
+    is ``sum_v w_v * (z_v(area) - z_v(code))**2``.
+
+    Parameters
+    ----------
+    frame
+        One row per area, indexed by area code; numeric columns. A ``name`` column, if present,
+        lets an area name be suggested when ``code`` is unknown.
+    code
+        The area to find neighbours for.
+    variables
+        Columns to compare on (default :data:`DEFAULT_NEIGHBOUR_VARIABLES`).
+    k
+        How many neighbours.
+    weights
+        Optional weight per variable (default 1); non-negative.
+    missing
+        ``"raise"``: refuse NaN in ``variables`` and list the areas; ``"drop"``: leave those areas
+        out (with an :class:`~geo._errors.UnmatchedCodesWarning` listing them). ``code`` itself must
+        have every value.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by neighbour code (same index name as ``frame``), nearest first: ``rank``,
+        ``distance`` and ``contrib_<variable>``, the share of the squared distance due to each
+        variable (shares sum to 1; NaN for an identical area, distance 0).
+
+    Raises
+    ------
+    InputError
+        Unknown ``code`` (close matches suggested), missing or non-numeric variables, NaN values,
+        a constant variable, bad ``k`` or ``weights``.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"x": [0, 1, 0, 3], "y": [0, 0, 2, 2]}, index=list("ABCD"))
+    >>> statistical_neighbours(f, "A", variables=["x", "y"], k=2)["distance"].round(4).tolist()
+    [0.8165, 2.0]
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise InputError(f"`frame` must be a DataFrame indexed by area code; got {type(frame).__name__}")
+    if not frame.index.is_unique:
+        dups = frame.index[frame.index.duplicated()].unique()
+        raise InputError(f"`frame` index must be unique area codes; repeated: {format_codes(dups)}")
+    variables = [variables] if isinstance(variables, str) else list(variables)
+    absent = [v for v in variables if v not in frame.columns]
+    if absent or not variables:
+        raise InputError(f"`variables` {absent or variables} not in `frame`; available: "
+                         f"{list(frame.columns)}")
+    not_numeric = [v for v in variables if not pd.api.types.is_numeric_dtype(frame[v])]
+    if not_numeric:
+        raise InputError(f"`variables` {not_numeric} are not numeric; convert them first")
+    names = frame["name"] if "name" in frame.columns else None
+    if code not in frame.index:
+        raise _unknown_code(code, frame.index, names, "`frame`")
+    if missing not in ("raise", "drop"):
+        raise InputError(f"`missing` must be 'raise' or 'drop'; got {missing!r}")
+    w = pd.Series(1.0, index=variables)
+    if weights is not None:
+        extra = set(weights) - set(variables)
+        if extra:
+            raise InputError(f"`weights` names {sorted(extra)} which are not in `variables`")
+        w.update(pd.Series(weights, dtype=float))
+        if (w < 0).any() or not np.isfinite(w).all() or w.sum() == 0:
+            raise InputError(f"`weights` must be finite, non-negative and not all 0; got {dict(w)}")
+    data = frame[variables].astype(float)
+    nan_rows = data.index[data.isna().any(axis=1)]
+    if code in nan_rows:
+        gaps = [v for v in variables if pd.isna(data.at[code, v])]
+        raise InputError(f"`code` {code!r} has no value for {gaps}; choose other `variables`")
+    if len(nan_rows):
+        if missing == "raise":
+            raise InputError(f"{len(nan_rows)} areas have NaN in `variables`: "
+                             f"{format_codes(nan_rows)}. Fill them, drop them, or pass "
+                             "missing='drop'.")
+        warnings.warn(f"{len(nan_rows)} areas with NaN in `variables` were left out: "
+                      f"{format_codes(nan_rows)}", UnmatchedCodesWarning, stacklevel=2)
+        data = data.drop(index=nan_rows)
+    sd = data.std(ddof=0)
+    constant = list(sd.index[sd == 0])
+    if constant:
+        raise InputError(f"`variables` {constant} are constant across areas and cannot separate "
+                         "them; remove them")
+    if not isinstance(k, int | np.integer) or not 1 <= k <= len(data) - 1:
+        raise InputError(f"`k` must be an integer from 1 to {len(data) - 1} (the other areas); "
+                         f"got {k!r}")
+    z = (data - data.mean()) / sd
+    parts = (z - z.loc[code]) ** 2 * w
+    parts = parts.drop(index=code)
+    squared = parts.sum(axis=1)
+    order = squared.sort_values(kind="mergesort").index[:k]
+    out = pd.DataFrame({"rank": np.arange(1, k + 1), "distance": np.sqrt(squared[order])},
+                       index=order)
+    shares = parts.loc[order].div(squared[order].where(squared[order] > 0), axis=0)
+    out[[f"contrib_{v}" for v in variables]] = shares.to_numpy()
+    out.index.name = frame.index.name
+    return out
