@@ -31,12 +31,13 @@ setup: venv assets store
 run: setup
 	$(BIN)/streamlit run app.py --server.address localhost --server.port $${PORT:-8501} --server.headless true
 
-test: setup
+test: setup lint
 	bash scripts/install_browser.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: venv
-	$(BIN)/ruff check geo boundaries app.py tests bench
+	$(BIN)/ruff check geo boundaries app.py pages tests bench
+	$(BIN)/mypy geo boundaries
 
 bench: setup
 	$(BIN)/python -m bench
