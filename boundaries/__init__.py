@@ -1,8 +1,10 @@
-"""Geography for oppmap: the ground floor (the store's location, boundaries, lookups, graphs).
+"""Geography for oppmap: the ground floor (the store's location, boundaries, lookups, graphs,
+atomic file writes).
 
 ``boundaries`` never imports ``geo``.
 """
 
+from boundaries._atomic import atomic_path, write_bytes_atomic, write_text_atomic
 from boundaries._errors import OppmapError, StoreError
 from boundaries._store import STORE_FORMAT, cache_dir, read_manifest, store_dir
 from boundaries.geography import (
@@ -45,4 +47,7 @@ __all__ = [
     "read_topojson_layer",
     "repair_geometries",
     "display_copy",
+    "atomic_path",
+    "write_bytes_atomic",
+    "write_text_atomic",
 ]

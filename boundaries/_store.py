@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from boundaries._atomic import write_text_atomic
 from boundaries._errors import StoreError
 
 __all__ = [
@@ -164,10 +165,8 @@ def discard_build(tmp: Path) -> None:
 
 def write_json(obj: Any, path: Path) -> None:
     """Write JSON deterministically (sorted keys, 2-space indent, UTF-8)."""
-    Path(path).write_text(
-        json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n",
-        encoding="utf-8",
-    )
+    text = json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+    write_text_atomic(path, text)
 
 
 def list_files(folder: Path) -> list[str]:

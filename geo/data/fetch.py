@@ -4,8 +4,8 @@ Each registry entry (``data/sources.toml``) names an official URL, the official 
 (``official_format``) and the mirror file the store build reads (``file``, ``format``). This module
 downloads the official file with :mod:`pooch` (checked against the entry's ``sha256`` when the
 registry pins one), converts it, and writes ``DEST/<file>`` atomically (a temporary file in the
-same folder, then :func:`os.replace`), so a failed or interrupted fetch never leaves a half-written
-mirror file.
+same folder, renamed into place: :func:`boundaries.atomic_path`), so a failed or interrupted fetch
+never leaves a half-written mirror file.
 
 Official formats and what fetch does with them:
 
@@ -45,6 +45,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
+from boundaries import atomic_path
 from geo._errors import InputError, OfflineError, OppmapError
 from geo.data._convert import (
     _check_topojson,
@@ -61,7 +62,6 @@ from geo.data._http import (
     _rewrite_url,
 )
 from geo.data.sources import dataset, file_sha256, registry
-from geo.export.atomic import _write_csv, _write_gpkg
 
 __all__ = ['ARCGIS_MAX_PAGE', 'FetchRecord', 'FetchReport', 'fetch_dataset', 'fetch_datasets', 'format_fetch_report']
 
@@ -422,6 +422,22 @@ def _skip_reason(entry: dict[str, Any], *, dest: Path, reg: dict[str, dict[str, 
     return None
 
 
+def _write_csv(table: pd.DataFrame, target: Path) -> int:
+    """Write a mirror CSV atomically (creating its folder); return its rows."""
+    with atomic_path(target, parents=True) as tmp:
+        table.to_csv(tmp, index=False)
+    return len(table)
+
+
+def _write_gpkg(gdf: Any, target: Path) -> int:
+    """Write a mirror GeoPackage atomically (creating its folder); return its rows."""
+    import pyogrio
+
+    with atomic_path(target, parents=True) as tmp:
+        pyogrio.write_dataframe(gdf, tmp, driver="GPKG", layer=target.stem)
+    return len(gdf)
+
+
 def _fetch_entry(entry: dict[str, Any], dest: Path, *, reg: dict[str, dict[str, Any]],
                  base_url: str | None, retries: int, page_size: int, backoff: float,
                  progress: bool) -> FetchRecord:
@@ -451,8 +467,8 @@ def _fetch_entry(entry: dict[str, Any], dest: Path, *, reg: dict[str, dict[str, 
                             known_hash=entry.get("sha256"), **dl)
             sha = file_sha256(raw)
             rows = _check_topojson(raw, entry=entry)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(raw, target)
+            with atomic_path(target, parents=True) as tmp_target:
+                os.replace(raw, tmp_target)
         elif fmt == "derived":
             rows = _write_gpkg(_derive_dissolved(entry, dest, reg), target)
         else:
