@@ -196,7 +196,14 @@ def test_write_geojson_is_atomic(areas, tmp_path):
     with pytest.raises(InputError, match="infinite"):
         write_geojson(areas.assign(score=np.inf), path, metadata=META)
     assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.geojson"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.geojson", "out.geojson.README.txt"]
+    readme = (tmp_path / "out.geojson.README.txt").read_bytes()
+    assert readme.startswith(b"oppmap test export: out.geojson\n") and b"\r" not in readme
+    assert b"Open Government Licence" in readme
+    # a failing writer leaves neither the file nor its README behind
+    with pytest.raises(InputError, match="infinite"):
+        write_geojson(areas.assign(score=np.inf), tmp_path / "new.geojson", metadata=META)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.geojson", "out.geojson.README.txt"]
     with pytest.raises(InputError, match="does not exist"):
         write_geojson(areas, tmp_path / "missing" / "out.geojson", metadata=META)
     assert not (tmp_path / "missing").exists()
@@ -244,14 +251,15 @@ def test_csv_neutralises_formulas():
         index=pd.Index(["E1", "E2", "E3", "E4", "E5", "E6", "E7", "-E8"], name="lsoa21_code"),
     )
     text = to_csv_safe(df, None)
-    lines = text.split("\r\n")
+    assert "\r\n" not in text and text.endswith("5.0\n")  # LF record ends
+    lines = text.split("\n")
     assert lines[0] == "lsoa21_code,'=cmd|' /C calc'!A0,value"
     assert lines[1] == "E1,'=SUM(A1:A9),-5.0"
     assert lines[2] == "E2,'+44 20,-1.5"
     assert lines[3] == "E3,'-2,0.0"
     assert lines[4] == "E4,'@SUM(1),1.0"
     assert lines[5] == "E5,'\tx,2.0"
-    assert lines[6] == "E6,\"'\ry\",3.0"  # a bare CR inside a field is quoted
+    assert lines[6] == "E6,\"'\ry\",3.0"  # a bare CR inside a field is quoted and kept
     assert lines[7] == "E7,plain,4.0"
     assert lines[8] == "'-E8,,5.0"
     back = pd.read_csv(io.StringIO(text), index_col=0)

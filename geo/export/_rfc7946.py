@@ -1,10 +1,8 @@
 """Checks on what leaves the program: an RFC 7946 validator and safe output file names.
 
-* :func:`rfc7946_problems`: the ways a GeoJSON document breaks RFC 7946 (used by the tests and the
-  browser tests).
+* :func:`rfc7946_problems`: the ways a GeoJSON document breaks RFC 7946 (the tests and the
+  browser tests check every export with it).
 * :func:`safe_filename` / :func:`resolve_inside`: names from user input never leave the folder.
-
-All three are re-exported by :mod:`geo.export`, their public home.
 """
 
 from __future__ import annotations
@@ -15,7 +13,7 @@ import re
 import unicodedata
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -75,8 +73,7 @@ def safe_filename(name: Any, *, default: str = "export", max_length: int = 100) 
         else:
             text = text[:max_length].rstrip("._-")
     if not text or text.startswith("."):
-        fallback = safe_filename(default, default="export") if default != "export" else "export"
-        return fallback
+        return safe_filename(default, default="export") if default != "export" else "export"
     return text
 
 
@@ -135,6 +132,124 @@ def _signed_area(ring: list) -> float:
     return 0.5 * float(np.sum(xs[:-1] * ys[1:] - xs[1:] * ys[:-1]))
 
 
+class _Found(NamedTuple):
+    """Where problems are collected, and the rules they are judged by."""
+
+    problems: list[str]
+    limit: int
+    max_decimals: int
+
+    def add(self, msg: str) -> None:
+        if len(self.problems) < self.limit:
+            self.problems.append(msg)
+
+
+def _check_position(found: _Found, pos: Any, where: str) -> None:
+    if not isinstance(pos, list) or len(pos) not in (2, 3):
+        found.add(f"{where}: position {pos!r} is not 2 or 3 numbers")
+        return
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in pos):
+        found.add(f"{where}: position {pos!r} holds non-numbers")
+        return
+    lon, lat = pos[0], pos[1]
+    if not -180 <= lon <= 180:
+        found.add(f"{where}: longitude {lon} outside [-180, 180]")
+    if not -90 <= lat <= 90:
+        found.add(f"{where}: latitude {lat} outside [-90, 90]")
+    for v in pos[:2]:
+        if isinstance(v, float) and _decimals(v) > found.max_decimals:
+            found.add(f"{where}: coordinate {v!r} has more than {found.max_decimals} decimals")
+            break
+
+
+def _check_ring(found: _Found, ring: Any, where: str, *, hole: bool) -> None:
+    if not isinstance(ring, list) or len(ring) < 4:
+        found.add(f"{where}: a linear ring needs at least 4 positions")
+        return
+    for pos in ring:
+        _check_position(found, pos, where)
+    if ring[0] != ring[-1]:
+        found.add(f"{where}: ring is not closed (first {ring[0]} != last {ring[-1]})")
+        return
+    try:
+        area = _signed_area(ring)
+    except (TypeError, IndexError, ValueError):
+        return
+    if hole and area > 0:
+        found.add(f"{where}: hole is counter-clockwise (RFC 7946 wants clockwise)")
+    if not hole and area < 0:
+        found.add(f"{where}: exterior ring is clockwise (RFC 7946 wants counter-clockwise)")
+
+
+def _check_polygon(found: _Found, rings: Any, where: str) -> None:
+    if not isinstance(rings, list) or not rings:
+        found.add(f"{where}: polygon needs at least one ring")
+        return
+    for k, ring in enumerate(rings):
+        _check_ring(found, ring, f"{where} ring {k}", hole=k > 0)
+
+
+def _check_coordinates(found: _Found, kind: str, coords: list, where: str) -> None:
+    """The coordinates of one geometry of a type other than GeometryCollection."""
+    if kind == "Point":
+        _check_position(found, coords, where)
+    elif kind in ("MultiPoint", "LineString"):
+        for pos in coords:
+            _check_position(found, pos, where)
+        if kind == "LineString" and len(coords) < 2:
+            found.add(f"{where}: a LineString needs at least 2 positions")
+    elif kind == "MultiLineString":
+        for line in coords:
+            for pos in line if isinstance(line, list) else [line]:
+                _check_position(found, pos, where)
+    elif kind == "Polygon":
+        _check_polygon(found, coords, where)
+    else:  # MultiPolygon
+        for k, poly in enumerate(coords):
+            _check_polygon(found, poly, f"{where} polygon {k}")
+
+
+def _check_geometry(found: _Found, geom: Any, where: str) -> None:
+    if geom is None:
+        return
+    if not isinstance(geom, dict):
+        found.add(f"{where}: geometry must be an object or null")
+        return
+    if "crs" in geom:
+        found.add(f"{where}: has a 'crs' member (removed in RFC 7946)")
+    kind = geom.get("type")
+    if kind not in _GEOMETRY_TYPES:
+        found.add(f"{where}: unknown geometry type {kind!r}")
+        return
+    if kind == "GeometryCollection":
+        for k, g in enumerate(geom.get("geometries") or []):
+            _check_geometry(found, g, f"{where} part {k}")
+        return
+    coords = geom.get("coordinates")
+    if not isinstance(coords, list):
+        found.add(f"{where}: 'coordinates' missing")
+        return
+    _check_coordinates(found, kind, coords, where)
+
+
+def _check_feature(found: _Found, feat: Any, where: str) -> None:
+    if not isinstance(feat, dict) or feat.get("type") != "Feature":
+        found.add(f"{where}: not a Feature object")
+        return
+    if "crs" in feat:
+        found.add(f"{where}: has a 'crs' member (removed in RFC 7946)")
+    if "geometry" not in feat:
+        found.add(f"{where}: 'geometry' member missing")
+    if "properties" not in feat:
+        found.add(f"{where}: 'properties' member missing")
+    elif feat["properties"] is not None and not isinstance(feat["properties"], dict):
+        found.add(f"{where}: 'properties' must be an object or null")
+    fid = feat.get("id")
+    if "id" in feat and not (isinstance(fid, str | int | float) and not isinstance(fid, bool)):
+        found.add(f"{where}: 'id' must be a string or a number")
+    _check_geometry(found, feat.get("geometry"), where)
+
+
 def rfc7946_problems(obj: Any, *, max_decimals: int = 6, limit: int = 50) -> list[str]:
     """List the ways a GeoJSON document breaks RFC 7946 (and this project's precision rule).
 
@@ -169,123 +284,22 @@ def rfc7946_problems(obj: Any, *, max_decimals: int = 6, limit: int = 50) -> lis
             obj = json.loads(obj)
         except json.JSONDecodeError as exc:
             return [f"not JSON: {exc}"]
-    problems: list[str] = []
-
-    def add(msg: str) -> None:
-        if len(problems) < limit:
-            problems.append(msg)
-
-    def check_position(pos: Any, where: str) -> None:
-        if not isinstance(pos, list) or len(pos) not in (2, 3):
-            add(f"{where}: position {pos!r} is not 2 or 3 numbers")
-            return
-        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in pos):
-            add(f"{where}: position {pos!r} holds non-numbers")
-            return
-        lon, lat = pos[0], pos[1]
-        if not -180 <= lon <= 180:
-            add(f"{where}: longitude {lon} outside [-180, 180]")
-        if not -90 <= lat <= 90:
-            add(f"{where}: latitude {lat} outside [-90, 90]")
-        for v in pos[:2]:
-            if isinstance(v, float) and _decimals(v) > max_decimals:
-                add(f"{where}: coordinate {v!r} has more than {max_decimals} decimals")
-                break
-
-    def check_ring(ring: Any, where: str, *, hole: bool) -> None:
-        if not isinstance(ring, list) or len(ring) < 4:
-            add(f"{where}: a linear ring needs at least 4 positions")
-            return
-        for pos in ring:
-            check_position(pos, where)
-        if ring[0] != ring[-1]:
-            add(f"{where}: ring is not closed (first {ring[0]} != last {ring[-1]})")
-            return
-        try:
-            area = _signed_area(ring)
-        except (TypeError, IndexError, ValueError):
-            return
-        if hole and area > 0:
-            add(f"{where}: hole is counter-clockwise (RFC 7946 wants clockwise)")
-        if not hole and area < 0:
-            add(f"{where}: exterior ring is clockwise (RFC 7946 wants counter-clockwise)")
-
-    def check_polygon(rings: Any, where: str) -> None:
-        if not isinstance(rings, list) or not rings:
-            add(f"{where}: polygon needs at least one ring")
-            return
-        for k, ring in enumerate(rings):
-            check_ring(ring, f"{where} ring {k}", hole=k > 0)
-
-    def check_geometry(geom: Any, where: str) -> None:
-        if geom is None:
-            return
-        if not isinstance(geom, dict):
-            add(f"{where}: geometry must be an object or null")
-            return
-        if "crs" in geom:
-            add(f"{where}: has a 'crs' member (removed in RFC 7946)")
-        kind = geom.get("type")
-        if kind not in _GEOMETRY_TYPES:
-            add(f"{where}: unknown geometry type {kind!r}")
-            return
-        if kind == "GeometryCollection":
-            for k, g in enumerate(geom.get("geometries") or []):
-                check_geometry(g, f"{where} part {k}")
-            return
-        coords = geom.get("coordinates")
-        if not isinstance(coords, list):
-            add(f"{where}: 'coordinates' missing")
-            return
-        if kind == "Point":
-            check_position(coords, where)
-        elif kind in ("MultiPoint", "LineString"):
-            for pos in coords:
-                check_position(pos, where)
-            if kind == "LineString" and len(coords) < 2:
-                add(f"{where}: a LineString needs at least 2 positions")
-        elif kind == "MultiLineString":
-            for line in coords:
-                for pos in line:
-                    check_position(pos, where)
-        elif kind == "Polygon":
-            check_polygon(coords, where)
-        else:  # MultiPolygon
-            for k, poly in enumerate(coords):
-                check_polygon(poly, f"{where} polygon {k}")
-
-    def check_feature(feat: Any, where: str) -> None:
-        if not isinstance(feat, dict) or feat.get("type") != "Feature":
-            add(f"{where}: not a Feature object")
-            return
-        if "crs" in feat:
-            add(f"{where}: has a 'crs' member (removed in RFC 7946)")
-        if "geometry" not in feat:
-            add(f"{where}: 'geometry' member missing")
-        if "properties" not in feat:
-            add(f"{where}: 'properties' member missing")
-        elif feat["properties"] is not None and not isinstance(feat["properties"], dict):
-            add(f"{where}: 'properties' must be an object or null")
-        fid = feat.get("id")
-        if "id" in feat and not (isinstance(fid, str | int | float) and not isinstance(fid, bool)):
-            add(f"{where}: 'id' must be a string or a number")
-        check_geometry(feat.get("geometry"), where)
-
     if not isinstance(obj, dict):
         return ["top level is not a JSON object"]
+    found = _Found([], limit, max_decimals)
     if "crs" in obj:
-        add("top level: has a 'crs' member (removed in RFC 7946)")
+        found.add("top level: has a 'crs' member (removed in RFC 7946)")
     kind = obj.get("type")
     if kind == "FeatureCollection":
         features = obj.get("features")
         if not isinstance(features, list):
-            add("top level: 'features' must be an array")
-        else:
-            for i, feat in enumerate(features):
-                label = (feat.get("id") if isinstance(feat, dict) else None) or i
-                check_feature(feat, f"feature {label}")
+            found.add("top level: 'features' must be an array")
+            return found.problems
+        for i, feat in enumerate(features):
+            label = (feat.get("id") if isinstance(feat, dict) else None) or i
+            _check_feature(found, feat, f"feature {label}")
     elif kind == "Feature":
-        check_feature(obj, "feature")
+        _check_feature(found, obj, "feature")
     else:
-        check_geometry(obj, "geometry")
-    return problems
+        _check_geometry(found, obj, "geometry")
+    return found.problems

@@ -1,100 +1,91 @@
-"""Atomic file writes: a temporary file in the target's folder, then :func:`os.replace`.
+"""Writing an export: atomically, with its attribution README beside it.
 
-A failed or interrupted write never leaves half a file behind. Used by :mod:`geo.export`,
-:mod:`geo.raster` and :mod:`geo.fetch`.
+The atomic write itself has one implementation, on the ground floor
+(:func:`boundaries.atomic_path`: a temporary file beside the target, renamed into place on
+success, removed on failure); it is re-exported here for export code. This module adds what every
+exported file shares:
+
+* :func:`export_path`: a context manager yielding the temporary path of an export; when the block
+  succeeds the README (:func:`geo.export.metadata.write_readme`) is written and the file renamed
+  into place, when it fails neither is left behind.
+* :func:`write_export`: the same for a file whose bytes are ready.
+
+Examples
+--------
+>>> write_export("out.geojson", data, metadata=meta)   # doctest: +SKIP
+PosixPath('out.geojson')
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
-import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-import geopandas as gpd
-import pandas as pd
-import pyogrio
+from boundaries import atomic_path, write_bytes_atomic, write_text_atomic
+from geo.export.metadata import readme_text, write_readme
 
-from geo._errors import InputError
+__all__ = ["atomic_path", "write_bytes_atomic", "write_text_atomic", "export_path", "write_export"]
 
 
 @contextlib.contextmanager
-def _atomic_target(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; move it onto ``path`` only if the block succeeds.
+def export_path(
+    path: str | os.PathLike, *, metadata: Mapping, readme: bool = True
+) -> Iterator[Path]:
+    """Yield a temporary path for an export; publish it and its README if the block succeeds.
 
-    The temporary file lives in the same folder (so :func:`os.replace` is atomic) and keeps the
-    suffix of ``path`` (so drivers that look at the extension pick the right format).
+    The metadata is checked before anything is written (so bad metadata leaves no file), the
+    README is written only once the export is complete, and a failure removes both.
+
+    Parameters
+    ----------
+    path
+        The exported file (its folder must exist).
+    metadata
+        Export metadata (see :func:`geo.export.metadata.export_metadata`).
+    readme
+        Write ``<path>.README.txt`` beside the file.
+
+    Yields
+    ------
+    Path
+        Where to write the file.
+
+    Raises
+    ------
+    InputError
+        Metadata without attribution, a missing folder, or ``path`` naming a folder.
     """
-    target = Path(path)
-    folder = target.parent
-    if not folder.is_dir():
-        msg = (
-            f"`path` {str(target)!r}: the folder {str(folder)!r} does not exist; "
-            "create it first or choose another output path"
-        )
-        raise InputError(msg)
-    if target.is_dir():
-        msg = f"`path` {str(target)!r} is a folder; give a file name inside it"
-        raise InputError(msg)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=f".tmp{target.suffix}", dir=folder
-    )
-    os.close(fd)
-    tmp = Path(tmp_name)
+    if readme:
+        readme_text(metadata, name=Path(path).name)  # validates before anything is written
+    written: Path | None = None
     try:
-        yield tmp
-        # mkstemp creates the file readable by its owner only; give it the usual permissions
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
+        with atomic_path(path) as tmp:
+            yield tmp
+            if readme:
+                written = write_readme(path, metadata)
     except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if written is not None:
+            written.unlink(missing_ok=True)
         raise
 
 
-def _umask() -> int:
-    """The process umask, read without changing it (``os.umask`` is racy across threads)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    return 0o022
+def write_export(
+    path: str | os.PathLike, data: bytes, *, metadata: Mapping, readme: bool = True
+) -> Path:
+    """Write an export's bytes atomically, with its README beside it (see :func:`export_path`).
 
-
-def _write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
-    with _atomic_target(path) as tmp:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    with export_path(path, metadata=metadata, readme=readme) as tmp:
+        tmp.write_bytes(data)
     return Path(path)
 
 
-def _temp_sibling(target: Path, suffix: str) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return target.parent / f".{target.stem}.{uuid.uuid4().hex[:10]}.tmp{suffix}"
-
-
-def _write_csv(table: pd.DataFrame, target: Path) -> int:
-    tmp = _temp_sibling(target, ".csv")
-    try:
-        table.to_csv(tmp, index=False)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return len(table)
-
-
-def _write_gpkg(gdf: gpd.GeoDataFrame, target: Path) -> int:
-    tmp = _temp_sibling(target, ".gpkg")
-    try:
-        pyogrio.write_dataframe(gdf, tmp, driver="GPKG", layer=target.stem)
-        os.replace(tmp, target)
-    finally:
-        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
-            leftover.unlink(missing_ok=True)
-    return len(gdf)
+# Old private names, kept until geo/export/pack.py (rewritten in parallel) stops importing them.
+_atomic_target = atomic_path
+_write_bytes_atomic = write_bytes_atomic

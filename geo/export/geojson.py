@@ -1,17 +1,13 @@
-"""Exports that GIS clients and spreadsheets can trust.
+"""GeoJSON that GIS clients can trust: RFC 7946, byte-identical for the same inputs.
 
-* :func:`to_geojson` / :func:`write_geojson`: RFC 7946 GeoJSON (lon/lat, no ``crs`` member,
-  counter-clockwise exteriors, 6 decimals, valid polygons), byte-identical for the same inputs,
-  with the sources, vintages, licence and method recorded in a top-level ``"oppmap"`` member.
-* :func:`to_csv_safe`: CSV whose text cells cannot run as spreadsheet formulas.
-* :func:`council_pack`: a deterministic zip for one council (GeoJSON, CSV, map, README).
-* :func:`safe_filename` / :func:`resolve_inside`: names from user input never leave the folder.
-* :func:`rfc7946_problems`: a validator the tests (and the browser tests) use.
+* :func:`to_geojson`: a GeoDataFrame as RFC 7946 GeoJSON bytes (lon/lat, no ``crs`` member,
+  counter-clockwise exteriors, 6 decimals, valid polygons), with the provenance (sources, vintages,
+  licence, method) in a top-level ``"oppmap"`` member; column types as :mod:`geo.export.columns`
+  sets them (counts, ranks and deciles as integers).
+* :func:`write_geojson`: the same written atomically, with the README of
+  :func:`geo.export.metadata.write_readme` beside it.
 
-Every file is written atomically: a temporary file in the same folder, then :func:`os.replace`,
-so a failure never leaves half a file behind (:mod:`geo.export.atomic`). The file-name guards and the
-validator are defined in :mod:`geo.export._rfc7946`, the metadata checks in :mod:`geo.export.metadata`;
-all are importable from here.
+The validator of the output is :func:`geo.export._rfc7946.rfc7946_problems`.
 """
 
 from __future__ import annotations
@@ -29,83 +25,20 @@ import pandas as pd
 import shapely
 
 from geo._errors import InputError, RepairedGeometryWarning, format_codes
+from geo.export.atomic import write_export
+from geo.export.columns import export_types
+from geo.export.metadata import _UNSUPPORTED, _json_scalar, check_metadata
 
-# Re-exported: the atomic writers, metadata checks, file-name guards and the RFC 7946 validator
-# live in private modules but stay importable from here (geo.cli.export uses _write_bytes_atomic).
-from geo.export.atomic import _atomic_target as _atomic_target
-from geo.export.atomic import _write_bytes_atomic
-from geo.export.metadata import _UNSUPPORTED, _check_metadata, _json_scalar
-from geo.export.metadata import _json_ready as _json_ready
+# Kept importable from here while geo/export/pack.py (rewritten in parallel) imports it.
+from geo.export.metadata import attribution_text as attribution_text
 
-__all__ = ['to_geojson', 'write_geojson', 'attribution_text']
+__all__ = ['to_geojson', 'write_geojson']
 
 
 GEOJSON_CRS = "EPSG:4326"
 
 
 _MAX_PRECISION = 15
-
-
-# ----------------------------------------------------------------------------- metadata
-def attribution_text(metadata: Mapping) -> str:
-    """Plain-text attribution and provenance for a README beside an export.
-
-    Parameters
-    ----------
-    metadata
-        The export metadata: ``attribution`` (str or list of str, required) and optionally
-        ``title``, ``sources`` (list of mappings with ``title``/``name``, ``publisher``,
-        ``vintage``, ``licence``, ``url``), ``licence``, ``method`` (mapping) and ``seed``.
-
-    Returns
-    -------
-    str
-        Lines of text ending in a newline; the attribution statements come first.
-
-    Raises
-    ------
-    InputError
-        If ``metadata`` is not a mapping or carries no attribution.
-
-    Examples
-    --------
-    >>> print(attribution_text({"attribution": "Contains OS data"}), end="")
-    Attribution:
-      Contains OS data
-    """
-    meta = _check_metadata(metadata)
-    attribution = meta["attribution"]
-    lines = ["Attribution:"]
-    seen: set[str] = set()
-    for line in [attribution] if isinstance(attribution, str) else attribution:
-        if line not in seen:
-            seen.add(line)
-            lines.append(f"  {line}")
-    if meta.get("licence"):
-        lines += ["", f"Licence: {meta['licence']}"]
-    sources = meta.get("sources") or []
-    if sources:
-        lines += ["", "Sources:"]
-        for src in sources:
-            if isinstance(src, Mapping):
-                name = src.get("title") or src.get("name") or src.get("id") or "source"
-                parts = [str(src[k]) for k in ("publisher", "vintage", "licence") if src.get(k)]
-                text = f"  - {name}" + (f" ({', '.join(parts)})" if parts else "")
-                if src.get("url") or src.get("landing"):
-                    text += f"\n    {src.get('landing') or src.get('url')}"
-                lines.append(text)
-            else:
-                lines.append(f"  - {src}")
-    method = meta.get("method")
-    if method:
-        lines += ["", "Method parameters:"]
-        if isinstance(method, Mapping):
-            lines += [f"  {k}: {json.dumps(v, ensure_ascii=False)}" for k, v in method.items()]
-        else:
-            lines.append(f"  {method}")
-    if meta.get("seed") is not None:
-        lines.append(f"  seed: {meta['seed']}")
-    return "\n".join(lines) + "\n"
 
 
 # ----------------------------------------------------------------------------- GeoJSON
@@ -204,23 +137,43 @@ def _geometry_json(geom: Any, precision: int) -> dict | None:
     raise InputError(msg)  # pragma: no cover
 
 
-def _feature_collection(gdf: gpd.GeoDataFrame, *, metadata: Mapping, precision: int) -> dict:
-    _check_frame(gdf)
+def _check_precision(precision: Any) -> int:
     if isinstance(precision, bool) or not isinstance(precision, int | np.integer):
         msg = f"`precision` must be an integer number of decimals (6 is ~10 cm); got {precision!r}"
         raise InputError(msg)
     if not 0 <= precision <= _MAX_PRECISION:
         msg = f"`precision` must be between 0 and {_MAX_PRECISION} decimals; got {precision}"
         raise InputError(msg)
-    meta = _check_metadata(metadata)
+    return int(precision)
+
+
+def _property(value: Any, *, col: Any, code: Any) -> Any:
+    """One property value as JSON, or an InputError naming the column and the area."""
+    try:
+        out = _json_scalar(value)
+    except ValueError as exc:
+        msg = f"`gdf` column {col!r} at {code!r}: {exc}; replace it with NaN or a number"
+        raise InputError(msg) from exc
+    if out is _UNSUPPORTED:
+        msg = (
+            f"`gdf` column {col!r} at {code!r} holds a {type(value).__name__}, "
+            "which GeoJSON properties cannot carry; convert it to text or a number"
+        )
+        raise InputError(msg)
+    return out
+
+
+def _feature_collection(gdf: gpd.GeoDataFrame, *, metadata: Mapping, precision: int) -> dict:
+    _check_frame(gdf)
+    digits = _check_precision(precision)
+    meta = check_metadata(metadata)
     index_key = _index_property(gdf)
 
     order = np.argsort(np.asarray(gdf.index.astype(str)), kind="stable")
-    ordered = gdf.iloc[order]
+    ordered = export_types(gdf.iloc[order])
     codes = ordered.index
-    geoms = _prepare_geometries(ordered.geometry, codes, int(precision))
+    geoms = _prepare_geometries(ordered.geometry, codes, digits)
     columns = [c for c in ordered.columns if c != ordered.geometry.name]
-
     col_values = [(col, ordered[col].astype(object).to_numpy()) for col in columns]
 
     features = []
@@ -232,24 +185,13 @@ def _feature_collection(gdf: gpd.GeoDataFrame, *, metadata: Mapping, precision: 
         if index_key is not None:
             props[index_key] = code_value
         for col, values in col_values:
-            try:
-                value = _json_scalar(values[i])
-            except ValueError as exc:
-                msg = f"`gdf` column {col!r} at {code!r}: {exc}; replace it with NaN or a number"
-                raise InputError(msg) from exc
-            if value is _UNSUPPORTED:
-                msg = (
-                    f"`gdf` column {col!r} at {code!r} holds a {type(values[i]).__name__}, "
-                    "which GeoJSON properties cannot carry; convert it to text or a number"
-                )
-                raise InputError(msg)
-            props[str(col)] = value
+            props[str(col)] = _property(values[i], col=col, code=code)
         features.append(
             {
                 "type": "Feature",
                 "id": code_value,
                 "properties": props,
-                "geometry": _geometry_json(geoms[i], int(precision)),
+                "geometry": _geometry_json(geoms[i], digits),
             }
         )
     return {"type": "FeatureCollection", "oppmap": meta, "features": features}
@@ -262,8 +204,9 @@ def to_geojson(gdf: gpd.GeoDataFrame, *, metadata: Mapping, precision: int = 6) 
     decimals with :func:`shapely.set_precision` (which keeps polygons valid), and oriented with
     counter-clockwise exteriors and clockwise holes. There is no ``crs`` member. Features are
     sorted by code; each carries the code as ``id``, as property ``code`` and under the index's
-    name (e.g. ``lsoa21_code``), then every column in the frame's order. NaN becomes ``null``,
-    numpy numbers become JSON numbers. A top-level foreign member ``"oppmap"`` records
+    name (e.g. ``lsoa21_code``), then every column in the frame's order, typed by
+    :func:`geo.export.columns.export_types` (counts, ranks and deciles as integers). NaN becomes
+    ``null``, numpy numbers become JSON numbers. A top-level foreign member ``"oppmap"`` records
     ``metadata`` (sources, vintages, licence, attribution, method parameters, seed).
 
     Parameters
@@ -305,8 +248,9 @@ def write_geojson(
     *,
     metadata: Mapping,
     precision: int = 6,
+    readme: bool = True,
 ) -> Path:
-    """Write :func:`to_geojson` output to ``path`` atomically.
+    """Write :func:`to_geojson` output to ``path`` atomically, with a README beside it.
 
     Parameters
     ----------
@@ -314,6 +258,8 @@ def write_geojson(
         As for :func:`to_geojson`.
     path
         Output file (its folder must exist); replaced only once the whole file is written.
+    readme
+        Also write ``<path>.README.txt`` (:func:`geo.export.metadata.write_readme`).
 
     Returns
     -------
@@ -330,4 +276,4 @@ def write_geojson(
     >>> write_geojson(g, "out.geojson", metadata={"attribution": "x"})  # doctest: +SKIP
     """
     data = to_geojson(gdf, metadata=metadata, precision=precision)
-    return _write_bytes_atomic(path, data)
+    return write_export(path, data, metadata=metadata, readme=readme)

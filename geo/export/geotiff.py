@@ -1,15 +1,13 @@
-"""Rasters: GeoTIFF exports, coverage-weighted zonal statistics, and the display overlay.
+"""GeoTIFF exports: an indicator on a regular grid that GIS clients open with its provenance.
 
-* :func:`rasterize_indicator` / :func:`write_geotiff`: an indicator on a regular grid in the
-  areas' projected CRS (EPSG:27700), deflate-compressed, tiled, with overviews and provenance tags.
-  Text labels (hotspot classes) become integer codes with the category table in the tags.
-* :func:`zonal_stats`: mean or sum of a raster over polygons, each cell weighted by the fraction
-  of it the polygon covers (``exactextract``).
-* :func:`rasterize_for_display`: the national LSOA choropleth as a PNG in Web Mercator for a
-  ``folium.raster_layers.ImageOverlay``, with its lat/lon bounds.
-* :func:`make_lookup_index` / :func:`lsoa_at`: which area lies under a clicked point.
+* :func:`rasterize_indicator`: an indicator burnt onto a grid in the areas' projected CRS
+  (EPSG:27700), a cell taking the value of the area containing its centre. Text labels (hotspot
+  classes) become integer codes (:func:`category_codes`).
+* :func:`write_geotiff`: that grid as a deflate-compressed, tiled GeoTIFF with overviews, nodata
+  and provenance tags, written atomically with the attribution README beside it.
 
-The last three are defined in :mod:`geo.maps.raster` and importable from here.
+Zonal statistics of a raster are in :mod:`geo.export.zonal`; display rasters for the map in
+:mod:`geo.maps.raster`.
 """
 
 from __future__ import annotations
@@ -30,14 +28,9 @@ from affine import Affine
 from rasterio.enums import Resampling
 
 from geo._errors import InputError, format_codes
-from geo.export.atomic import _atomic_target
-from geo.export.metadata import _check_metadata
-from geo.maps._grid import MAX_CELLS as MAX_CELLS
+from geo.export.atomic import export_path
+from geo.export.metadata import check_metadata
 from geo.maps._grid import _check_projected, _check_resolution, _grid
-
-# The display overlay and the click lookup live in geo.maps.raster, the grid checks in
-# geo.maps._grid; their names stay importable from here.
-from geo.maps.raster import WEB_MERCATOR as WEB_MERCATOR
 
 __all__ = ['rasterize_indicator', 'category_codes', 'write_geotiff']
 
@@ -203,7 +196,7 @@ def rasterize_indicator(
 
 
 def _tags(metadata: Mapping, column: str, categories: dict[str, int] | None) -> dict[str, str]:
-    meta = _check_metadata(metadata)
+    meta = check_metadata(metadata)
     attribution = meta["attribution"]
     sources = meta.get("sources") or []
     source_names = []
@@ -239,6 +232,7 @@ def write_geotiff(
     resolution: float = 100,
     metadata: Mapping,
     nodata: float | None = None,
+    readme: bool = True,
 ) -> Path:
     """Write an indicator as a GeoTIFF that GIS clients open with its provenance.
 
@@ -246,7 +240,7 @@ def write_geotiff(
     overviews at 2, 4, 8 and 16 (average for numbers, mode for categories), nodata set, and
     tags ``INDICATOR``, ``UNITS``, ``SOURCE``, ``ATTRIBUTION``, ``LICENCE``, ``OPPMAP_METADATA``
     (the whole ``metadata`` as JSON) and, for text labels, ``CATEGORIES`` (code -> label JSON,
-    also on band 1). Written atomically.
+    also on band 1). Written atomically, with ``<path>.README.txt`` beside it.
 
     Parameters
     ----------
@@ -257,6 +251,8 @@ def write_geotiff(
     metadata
         Mapping with ``attribution`` (required), and optionally ``sources``, ``units``,
         ``indicator`` (a label), ``licence``, ``method``, ``seed``.
+    readme
+        Also write the attribution README beside the file.
 
     Returns
     -------
@@ -275,14 +271,14 @@ def write_geotiff(
     array, _, profile, categories = _rasterize(gdf, column, resolution=resolution, nodata=nodata)
     tags = _tags(metadata, column, categories)
     resampling = Resampling.mode if categories is not None else Resampling.average
-    with _atomic_target(path) as tmp:
-        with rasterio.open(tmp, "w", **profile) as dst:
-            dst.write(array, 1)
-            dst.set_band_description(1, str(column))
-            dst.update_tags(**tags)
-            if categories is not None:
-                dst.update_tags(1, CATEGORIES=tags["CATEGORIES"])
-            factors = [f for f in OVERVIEW_FACTORS if min(array.shape) // f >= 1] or [2]
-            dst.build_overviews(factors, resampling)
-            dst.update_tags(ns="rio_overview", resampling=resampling.name)
+    with export_path(path, metadata=metadata, readme=readme) as tmp, \
+            rasterio.open(tmp, "w", **profile) as dst:
+        dst.write(array, 1)
+        dst.set_band_description(1, str(column))
+        dst.update_tags(**tags)
+        if categories is not None:
+            dst.update_tags(1, CATEGORIES=tags["CATEGORIES"])
+        factors = [f for f in OVERVIEW_FACTORS if min(array.shape) // f >= 1] or [2]
+        dst.build_overviews(factors, resampling)
+        dst.update_tags(ns="rio_overview", resampling=resampling.name)
     return Path(path)

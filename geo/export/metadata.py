@@ -1,5 +1,21 @@
-"""Export metadata: validation and JSON-ready conversion (shared by :mod:`geo.export` and
-:mod:`geo.raster`).
+"""Export metadata: the one place that says where an exported file's numbers come from.
+
+Every file oppmap writes carries the same provenance: its title and level, the method parameters
+(permutations, seed, alpha, read from the run or the store's manifest, never typed in), the
+sources with their vintages and licences, and the attribution statements the licences require.
+
+* :func:`export_metadata`: that provenance for a list of registry datasets at a level.
+* :func:`hotspot_method`: the parameters of the national hotspot runs, from the store's manifest.
+* :func:`attribution_text` / :func:`readme_text`: the plain text of the README beside a file.
+* :func:`readme_path` / :func:`write_readme`: where that README goes (``<file>.README.txt``) and
+  writing it atomically with LF line endings.
+* :func:`check_metadata`: validation and a JSON-ready copy (used by every writer).
+
+Examples
+--------
+>>> meta = export_metadata(["iod2025"], level="lsoa21")              # doctest: +SKIP
+>>> print(readme_text(meta, name="imd.geojson").splitlines()[0])     # doctest: +SKIP
+oppmap export: imd.geojson
 """
 
 from __future__ import annotations
@@ -7,24 +23,284 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import os
 from collections.abc import Mapping
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from geo._errors import InputError
+from boundaries import write_text_atomic
+from geo._errors import InputError, OppmapError
+
+__all__ = [
+    "export_metadata",
+    "hotspot_method",
+    "attribution_text",
+    "readme_text",
+    "readme_path",
+    "write_readme",
+    "check_metadata",
+]
 
 
-def _check_metadata(metadata: Any, *, required: bool = True) -> dict:
-    """Validate the metadata mapping and return a JSON-ready copy with sorted keys."""
+#: Stored tables computed from registry datasets that the registry's ``[[derived]]`` list lacks.
+DERIVED_SOURCES = {
+    "hotspots_lsoa21": ["iod2025", "iod2019", "lsoa21_bsc", "population"],
+    "clusters": ["iod2025", "lsoa21_bsc", "lookup_lsoa21_ward24_lad24", "population"],
+}
+
+
+#: Suffix of the README written beside every exported file.
+README_SUFFIX = ".README.txt"
+
+
+HOTSPOT_METHOD = (
+    "local Getis-Ord Gi* (binary contiguity weights including self) and local Moran's I "
+    "(row-standardised), conditional permutations, two-sided p, Benjamini-Hochberg FDR"
+)
+
+
+# ----------------------------------------------------------------------------- building
+def _source_ids(datasets: list[str], *, level: str | None) -> list[str]:
+    """Registry ids behind an export: the level's boundaries, then each dataset's own sources."""
+    from geo.data.sources import registry, registry_meta
+
+    reg = registry()
+    derived = {d["id"]: d.get("sources", []) for d in registry_meta().get("derived", [])}
+    for ident, sources in DERIVED_SOURCES.items():
+        derived.setdefault(ident, sources)
+    base = level.removesuffix("_detailed") if level else None
+    boundary = [i for i, e in reg.items() if e.get("kind") == "boundary" and e.get("level") == base]
+    expanded: list[str] = []
+    for ident in [*boundary, *datasets]:
+        expanded.extend(derived.get(ident, [ident]))
+    ids = [i for i in dict.fromkeys(expanded) if i in reg]
+    if level == "region" and "ons_topojson" not in ids:
+        ids.insert(0, "ons_topojson")
+    # never export without attribution: every level rests on ONS boundaries
+    return ids or ["lad24_uk_buc"]
+
+
+def export_metadata(
+    datasets: list[str],
+    *,
+    level: str | None,
+    method: Mapping[str, Any] | None = None,
+    title: str = "oppmap export",
+) -> dict[str, Any]:
+    """Provenance of an export: title, level, sources, licences, attribution and method.
+
+    Parameters
+    ----------
+    datasets
+        Registry ids (or stored derived tables such as ``"compound"``, ``"hotspots_lsoa21"``) whose
+        values the file holds; the boundaries of ``level`` are added, derived tables stand for the
+        datasets they were computed from.
+    level
+        The geography level of the rows (``"lsoa21"``, ``"lad24"``...), or ``None`` for a table
+        that is not about areas (the catalogue): then no boundaries are credited.
+    method
+        Method parameters (permutations, seed, alpha...) as the run recorded them; ``seed`` is
+        also copied to the top level.
+    title
+        First line of the README.
+
+    Returns
+    -------
+    dict
+        JSON-ready, without timestamps (the same store gives the same bytes): ``title``,
+        ``generator``, ``level``, ``sources`` (id, title, publisher, vintage, licence,
+        licence_url, url), ``licence``, ``attribution`` and, when given, ``method`` and ``seed``.
+
+    Examples
+    --------
+    >>> export_metadata(["iod2025"], level="lsoa21")["licence"]      # doctest: +SKIP
+    'OGL-UK-3.0'
+    """
+    from geo.data.sources import attribution_lines, registry, registry_meta
+
+    reg = registry()
+    licences = registry_meta().get("licences", {})
+    ids = _source_ids(list(datasets), level=level)
+    sources = [
+        {
+            "id": ident,
+            "title": reg[ident].get("title"),
+            "publisher": reg[ident].get("publisher"),
+            "vintage": reg[ident].get("vintage"),
+            "licence": reg[ident].get("licence"),
+            "licence_url": licences.get(reg[ident].get("licence")),
+            "url": reg[ident].get("landing") or reg[ident].get("url"),
+        }
+        for ident in ids
+    ]
+    meta: dict[str, Any] = {
+        "title": title,
+        "generator": "oppmap (python -m geo)",
+        **({"level": level} if level else {}),
+        "sources": sources,
+        "licence": ", ".join(sorted({s["licence"] for s in sources if s["licence"]})),
+        "attribution": attribution_lines(ids),
+    }
+    if method:
+        meta["method"] = dict(method)
+        if "seed" in method:
+            meta["seed"] = method["seed"]
+    return meta
+
+
+def hotspot_method(manifest: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The parameters of the store's national hotspot runs, for an export's ``method``.
+
+    Parameters
+    ----------
+    manifest
+        The store's manifest; read from the current store when not given.
+
+    Returns
+    -------
+    dict
+        ``hotspots`` (the method in words) and the stored ``hotspot_params`` (permutations, seed,
+        alpha...); empty when the store has no hotspots or cannot be read.
+    """
+    if manifest is None:
+        import boundaries
+
+        try:
+            manifest = boundaries.read_manifest(boundaries.store_dir())
+        except OppmapError:
+            return {}
+    params = manifest.get("hotspot_params") or {}
+    return {"hotspots": HOTSPOT_METHOD, **params} if params else {}
+
+
+# ----------------------------------------------------------------------------- README
+def _source_line(src: Any) -> str:
+    if not isinstance(src, Mapping):
+        return f"  - {src}"
+    name = src.get("title") or src.get("name") or src.get("id") or "source"
+    parts = [str(src[k]) for k in ("publisher", "vintage", "licence") if src.get(k)]
+    text = f"  - {name}" + (f" ({', '.join(parts)})" if parts else "")
+    url = src.get("landing") or src.get("url")
+    return text + (f"\n    {url}" if url else "")
+
+
+def attribution_text(metadata: Mapping) -> str:
+    """Plain-text attribution and provenance, the body of the README beside an export.
+
+    Parameters
+    ----------
+    metadata
+        ``attribution`` (str or list of str, required) and optionally ``licence``, ``sources``
+        (mappings with ``title``/``name``, ``publisher``, ``vintage``, ``licence``, ``url``),
+        ``method`` (mapping) and ``seed``.
+
+    Returns
+    -------
+    str
+        Lines ending in ``"\\n"``; the attribution statements come first.
+
+    Raises
+    ------
+    InputError
+        If ``metadata`` is not a mapping or carries no attribution.
+
+    Examples
+    --------
+    >>> print(attribution_text({"attribution": "Contains OS data"}), end="")
+    Attribution:
+      Contains OS data
+    """
+    meta = check_metadata(metadata)
+    attribution = meta["attribution"]
+    lines = ["Attribution:"]
+    lines += [f"  {line}" for line in dict.fromkeys(
+        [attribution] if isinstance(attribution, str) else attribution)]
+    if meta.get("licence"):
+        lines += ["", f"Licence: {meta['licence']}"]
+    if meta.get("sources"):
+        lines += ["", "Sources:", *(_source_line(src) for src in meta["sources"])]
+    method = meta.get("method")
+    if method:
+        lines += ["", "Method parameters:"]
+        if isinstance(method, Mapping):
+            lines += [f"  {k}: {json.dumps(v, ensure_ascii=False)}" for k, v in method.items()]
+        else:
+            lines.append(f"  {method}")
+    if meta.get("seed") is not None:
+        lines.append(f"  seed: {meta['seed']}")
+    return "\n".join(lines) + "\n"
+
+
+def readme_text(metadata: Mapping, *, name: str) -> str:
+    """The README beside an exported file: what it holds, then :func:`attribution_text`.
+
+    Parameters
+    ----------
+    metadata
+        As for :func:`attribution_text`; ``title``, ``level``, ``indicator``, ``units`` and
+        ``council`` (``{"code", "name"}``) are shown when present.
+    name
+        The exported file's name.
+
+    Returns
+    -------
+    str
+        LF-terminated text.
+    """
+    meta = check_metadata(metadata)
+    lines = [f"{meta.get('title') or 'oppmap export'}: {name}"]
+    council = meta.get("council")
+    if isinstance(council, Mapping):
+        lines.append(f"Council: {council.get('name')} ({council.get('code')})")
+    for key, label in (("level", "Level"), ("indicator", "Indicator"), ("units", "Units")):
+        if meta.get(key):
+            lines.append(f"{label}: {meta[key]}")
+    return "\n".join(lines) + "\n\n" + attribution_text(meta)
+
+
+def readme_path(path: str | os.PathLike) -> Path:
+    """Where the README of an exported file goes: ``<file>.README.txt`` beside it."""
+    path = Path(path)
+    return path.with_name(path.name + README_SUFFIX)
+
+
+def write_readme(path: str | os.PathLike, metadata: Mapping) -> Path:
+    """Write :func:`readme_text` beside ``path`` atomically (UTF-8, LF); return the README's path."""
+    return write_text_atomic(readme_path(path), readme_text(metadata, name=Path(path).name))
+
+
+# ----------------------------------------------------------------------------- validation
+def check_metadata(metadata: Any, *, required: bool = True) -> dict:
+    """Validate export metadata and return a JSON-ready copy with sorted keys.
+
+    Parameters
+    ----------
+    metadata
+        A mapping with ``attribution`` (a non-empty string or list of strings).
+    required
+        When false, ``None`` is accepted and gives ``{}``.
+
+    Returns
+    -------
+    dict
+        numpy and pandas scalars turned into JSON types, NaN into ``None``.
+
+    Raises
+    ------
+    InputError
+        Not a mapping, no attribution, or values JSON cannot hold.
+    """
     if metadata is None and not required:
         return {}
     if not isinstance(metadata, Mapping):
         msg = (
             f"`metadata` must be a mapping (sources, vintages, licence, attribution, method, "
-            f"seed); got {type(metadata).__name__}. Build it with geo.attribution() or pass a dict"
+            f"seed); got {type(metadata).__name__}. Build it with "
+            "geo.export.metadata.export_metadata() or pass a dict"
         )
         raise InputError(msg)
     attribution = metadata.get("attribution")
@@ -50,6 +326,10 @@ def _check_metadata(metadata: Any, *, required: bool = True) -> dict:
     return clean
 
 
+# Old private name, kept while geo/export/pack.py (rewritten in parallel) imports it.
+_check_metadata = check_metadata
+
+
 def _json_ready(obj: Any, *, where: str) -> Any:
     """Recursively turn numpy/pandas scalars into JSON types; sort mapping keys."""
     if isinstance(obj, Mapping):
@@ -69,7 +349,9 @@ _UNSUPPORTED = object()
 def _json_scalar(value: Any) -> Any:
     """A JSON-compatible scalar for ``value``; ``None`` for missing; ``_UNSUPPORTED`` otherwise.
 
-    Infinite floats raise :class:`ValueError` (JSON has no infinity).
+    Integral numpy and Python integers stay integers, floats stay floats (a float column is
+    written as floats, so a GIS client sees one type per column). Infinite floats raise
+    :class:`ValueError` (JSON has no infinity).
     """
     if value is None or value is pd.NA or value is pd.NaT:
         return None

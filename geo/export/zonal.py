@@ -1,19 +1,14 @@
-"""Rasters: GeoTIFF exports, coverage-weighted zonal statistics, and the display overlay.
+"""Coverage-weighted zonal statistics of a raster over areas (``python -m geo zonal``).
 
-* :func:`rasterize_indicator` / :func:`write_geotiff`: an indicator on a regular grid in the
-  areas' projected CRS (EPSG:27700), deflate-compressed, tiled, with overviews and provenance tags.
-  Text labels (hotspot classes) become integer codes with the category table in the tags.
-* :func:`zonal_stats`: mean or sum of a raster over polygons, each cell weighted by the fraction
-  of it the polygon covers (``exactextract``).
-* :func:`rasterize_for_display`: the national LSOA choropleth as a PNG in Web Mercator for a
-  ``folium.raster_layers.ImageOverlay``, with its lat/lon bounds.
-* :func:`make_lookup_index` / :func:`lsoa_at`: which area lies under a clicked point.
-
-The last three are defined in :mod:`geo.maps.raster` and importable from here.
+* :func:`zonal_stats`: the mean, sum, count, min or max of a raster band over each zone, each
+  cell weighted by the fraction of it the zone covers (``exactextract``), indexed like the zones.
+* :func:`zonal_table`: the same for a one-band raster file over a level's areas, as the table and
+  metadata an export writes (the raster's own provenance, from its ``OPPMAP_METADATA`` tag, kept).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import warnings
 from pathlib import Path
@@ -23,25 +18,92 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
-import rasterio.features
 import shapely
 from pyproj import CRS
 
 from geo._errors import InputError, RepairedGeometryWarning, format_codes
-from geo.maps._grid import MAX_CELLS as MAX_CELLS
+from geo.export.metadata import export_metadata
 
-# The display overlay and the click lookup live in geo.maps.raster, the grid checks in
-# geo.maps._grid; their names stay importable from here.
-from geo.maps.raster import WEB_MERCATOR as WEB_MERCATOR
-
-__all__ = ['zonal_stats']
+__all__ = ['zonal_stats', 'zonal_table']
 
 
 #: Zonal statistics: normalised name -> exactextract operation.
 ZONAL_STATS = {"mean": "mean", "sum": "sum", "count": "count", "min": "min", "max": "max"}
 
 
-# ----------------------------------------------------------------------------- zonal stats
+def _check_arguments(stat: Any, zones: Any, raster_path: str | os.PathLike) -> tuple[str, Path]:
+    """The normalised statistic and the raster's path, or one InputError naming every problem."""
+    key = str(stat).strip().lower() if isinstance(stat, str) else stat
+    if key not in ZONAL_STATS:
+        msg = f"`stat` {stat!r} is not known; valid: {sorted(ZONAL_STATS)}"
+        raise InputError(msg)
+    if not isinstance(zones, gpd.GeoDataFrame):
+        msg = f"`zones` must be a GeoDataFrame; got {type(zones).__name__}"
+        raise InputError(msg)
+    problems = []
+    if zones.crs is None:
+        problems.append("it has no CRS; set it, e.g. zones.set_crs('EPSG:27700')")
+    if zones.index.has_duplicates:
+        problems.append(
+            f"its index has duplicate codes: {format_codes(zones.index[zones.index.duplicated()])}"
+        )
+    if problems:
+        msg = "`zones` cannot be used: " + "; ".join(problems)
+        raise InputError(msg)
+    path = Path(raster_path)
+    if not path.is_file():
+        msg = f"`raster_path` {str(path)!r} does not exist; write one with write_geotiff first"
+        raise InputError(msg)
+    return key, path
+
+
+def _zone_geometries(zones: gpd.GeoDataFrame, raster_crs: CRS) -> np.ndarray:
+    """The zones' geometries in the raster's CRS, invalid ones repaired (with warnings)."""
+    geoms = zones.geometry
+    if not zones.crs.equals(raster_crs):
+        warnings.warn(
+            f"`zones` are in {zones.crs.to_string()} and the raster in "
+            f"{raster_crs.to_string()}: the zones were reprojected to the raster's CRS "
+            "for the extraction",
+            UserWarning,
+            stacklevel=3,
+        )
+        geoms = geoms.to_crs(raster_crs)
+    arr = np.asarray(geoms.values, dtype=object).copy()
+    present = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
+    invalid = present & ~shapely.is_valid(arr)
+    if invalid.any():
+        warnings.warn(
+            f"{int(invalid.sum())} invalid zone geometries were repaired with make_valid: "
+            f"{format_codes(zones.index[invalid])}",
+            RepairedGeometryWarning,
+            stacklevel=3,
+        )
+        arr[invalid] = shapely.make_valid(arr[invalid])
+    return arr
+
+
+def _extract(src: Any, arr: np.ndarray, *, key: str, band: int, crs: CRS) -> np.ndarray:
+    """The statistic per zone (NaN where no cell with data lies under it)."""
+    from exactextract import exact_extract
+
+    result = np.full(len(arr), np.nan)
+    positions = np.flatnonzero(~(shapely.is_missing(arr) | shapely.is_empty(arr)))
+    if not positions.size:
+        return result
+    frame = gpd.GeoDataFrame({"_zone": positions}, geometry=list(arr[positions]), crs=crs)
+    ops = sorted({ZONAL_STATS[key], "count"})
+    with warnings.catch_warnings():
+        # exactextract compares WKT strings; the CRSs were checked by the caller.
+        warnings.filterwarnings("ignore", "Spatial reference system", RuntimeWarning)
+        table = exact_extract(_band_source(src, band), frame, ops, include_cols=["_zone"],
+                              output="pandas")
+    values = table[ZONAL_STATS[key]].to_numpy(dtype="float64")
+    covered = table["count"].to_numpy(dtype="float64") > 0
+    result[table["_zone"].to_numpy()] = np.where(covered, values, np.nan)
+    return result
+
+
 def zonal_stats(
     raster_path: str | os.PathLike,
     zones: gpd.GeoDataFrame,
@@ -84,31 +146,7 @@ def zonal_stats(
     --------
     >>> zonal_stats("imd.tif", lad24, stat="mean")  # doctest: +SKIP
     """
-    from exactextract import exact_extract
-
-    key = str(stat).strip().lower() if isinstance(stat, str) else stat
-    if key not in ZONAL_STATS:
-        msg = f"`stat` {stat!r} is not known; valid: {sorted(ZONAL_STATS)}"
-        raise InputError(msg)
-    if not isinstance(zones, gpd.GeoDataFrame):
-        msg = f"`zones` must be a GeoDataFrame; got {type(zones).__name__}"
-        raise InputError(msg)
-    problems = []
-    if zones.crs is None:
-        problems.append("it has no CRS; set it, e.g. zones.set_crs('EPSG:27700')")
-    if zones.index.has_duplicates:
-        problems.append(
-            f"its index has duplicate codes: {format_codes(zones.index[zones.index.duplicated()])}"
-        )
-    if problems:
-        msg = "`zones` cannot be used: " + "; ".join(problems)
-        raise InputError(msg)
-    path = Path(raster_path)
-    if not path.is_file():
-        msg = f"`raster_path` {str(path)!r} does not exist; write one with write_geotiff first"
-        raise InputError(msg)
-
-    result = np.full(len(zones), np.nan)
+    key, path = _check_arguments(stat, zones, raster_path)
     with rasterio.open(path) as src:
         if src.crs is None:
             msg = (
@@ -120,42 +158,8 @@ def zonal_stats(
             msg = f"`band` must be between 1 and {src.count} for {path.name}; got {band!r}"
             raise InputError(msg)
         raster_crs = CRS.from_wkt(src.crs.to_wkt())
-        geoms = zones.geometry
-        if not zones.crs.equals(raster_crs):
-            warnings.warn(
-                f"`zones` are in {zones.crs.to_string()} and the raster in "
-                f"{raster_crs.to_string()}: the zones were reprojected to the raster's CRS "
-                "for the extraction",
-                UserWarning,
-                stacklevel=2,
-            )
-            geoms = geoms.to_crs(raster_crs)
-        arr = np.asarray(geoms.values, dtype=object)
-        present = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
-        invalid = present & ~shapely.is_valid(arr)
-        if invalid.any():
-            warnings.warn(
-                f"{int(invalid.sum())} invalid zone geometries were repaired with make_valid: "
-                f"{format_codes(zones.index[invalid])}",
-                RepairedGeometryWarning,
-                stacklevel=2,
-            )
-            arr = arr.copy()
-            arr[invalid] = shapely.make_valid(arr[invalid])
-        positions = np.flatnonzero(present)
-        if positions.size:
-            frame = gpd.GeoDataFrame(
-                {"_zone": positions}, geometry=list(arr[positions]), crs=raster_crs
-            )
-            ops = sorted({ZONAL_STATS[key], "count"})
-            source = _band_source(src, band)
-            with warnings.catch_warnings():
-                # exactextract compares WKT strings; the CRSs were checked above.
-                warnings.filterwarnings("ignore", "Spatial reference system", RuntimeWarning)
-                table = exact_extract(source, frame, ops, include_cols=["_zone"], output="pandas")
-            values = table[ZONAL_STATS[key]].to_numpy(dtype="float64")
-            covered = table["count"].to_numpy(dtype="float64") > 0
-            result[table["_zone"].to_numpy()] = np.where(covered, values, np.nan)
+        arr = _zone_geometries(zones, raster_crs)
+        result = _extract(src, arr, key=key, band=band, crs=raster_crs)
     missing = np.isnan(result)
     if missing.any():
         warnings.warn(
@@ -172,3 +176,76 @@ def _band_source(src: Any, band: int) -> Any:
     from exactextract.raster import RasterioRasterSource
 
     return RasterioRasterSource(src, band)
+
+
+def _raster_provenance(path: Path) -> dict[str, Any]:
+    """The raster's ``OPPMAP_METADATA`` tag (``{}`` if none); one band is required."""
+    try:
+        with rasterio.open(path) as src:
+            tags, bands = src.tags(), src.count
+    except (OSError, rasterio.errors.RasterioError) as exc:
+        msg = f"`raster_path` {str(path)!r} cannot be read as a raster: {exc}"
+        raise InputError(msg) from exc
+    if bands > 1:
+        msg = (f"`raster_path` {path.name!r} has {bands} bands; zonal statistics use one. "
+               "Save the band you want as its own GeoTIFF (e.g. gdal_translate -b 1).")
+        raise InputError(msg)
+    try:
+        meta = json.loads(tags.get("OPPMAP_METADATA", "{}"))
+    except json.JSONDecodeError:
+        meta = {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def zonal_table(
+    raster_path: str | os.PathLike, zones: gpd.GeoDataFrame, *, stat: str = "mean", level: str
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A one-band raster's statistic over a level's areas, with the metadata to export it.
+
+    Parameters
+    ----------
+    raster_path
+        A one-band raster with a CRS (a GeoTIFF of ``python -m geo raster`` or any other).
+    zones
+        The level's areas (``boundaries.load(level)``), indexed by code.
+    stat
+        As for :func:`zonal_stats`.
+    level
+        The zones' level, for the metadata (its boundaries are credited).
+
+    Returns
+    -------
+    (DataFrame, dict)
+        ``name`` (when the zones have one) and the statistic, indexed like ``zones``; metadata
+        with the raster's sources and attribution first, then the boundaries', and the method.
+
+    Raises
+    ------
+    InputError
+        A missing or unreadable raster, more than one band, or no value for any zone.
+    """
+    path = Path(raster_path).expanduser()
+    if not path.is_file():
+        msg = f"`raster_path` {str(raster_path)!r} does not exist; check the path"
+        raise InputError(msg)
+    provenance = _raster_provenance(path)
+    values = zonal_stats(path, zones, stat=stat)
+    if values.notna().sum() == 0:
+        msg = (f"`raster_path` {path.name!r} gives no value for any {level} area: it does not "
+               "overlap Great Britain, or all its cells are nodata. Check its extent and CRS.")
+        raise InputError(msg)
+    table = pd.DataFrame({"name": zones["name"]}) if "name" in zones.columns else (
+        pd.DataFrame(index=zones.index))
+    table[values.name] = values
+    meta = export_metadata([], level=level)
+    lines = provenance.get("attribution") or []
+    lines = [lines] if isinstance(lines, str) else list(lines)
+    meta["attribution"] = list(dict.fromkeys([*lines, *meta["attribution"]]))
+    meta["sources"] = [*(provenance.get("sources") or []), *meta["sources"]]
+    meta["method"] = {
+        "zonal_statistic": values.name,
+        "weighting": "each cell weighted by the fraction of it inside the area (exactextract)",
+        "raster": path.name,
+        "raster_indicator": provenance.get("indicator"),
+    }
+    return table, meta
