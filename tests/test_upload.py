@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import io
 import json
@@ -622,12 +621,9 @@ def test_geojson_html_properties_survive_as_data_and_size_limit():
 # --- command line -----------------------------------------------------------------------------
 
 def _run_cli(argv):
-    from geo.cli.upload import register_cli
+    from geo.cli.parser import main
 
-    parser = argparse.ArgumentParser()
-    register_cli(parser.add_subparsers())
-    args = parser.parse_args(argv)
-    return args.func(args)
+    return main(argv)
 
 
 def test_cli_invalid_input_exits_2_and_writes_nothing(tmp_path, monkeypatch, capsys):

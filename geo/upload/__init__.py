@@ -1,4 +1,4 @@
-"""Reading and checking a user's files (CSV, GeoJSON).
+"""Reading and checking a user's files: a CSV of values per area, or their own polygons (GeoJSON).
 """
 
 from geo.upload.geojson import load_vintage_codes, read_geojson_upload
@@ -8,6 +8,7 @@ from geo.upload.reader import (
     UploadReport,
     UploadResult,
     read_upload,
+    upload_areas,
 )
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     'UploadReport',
     'UploadResult',
     'read_upload',
+    'upload_areas',
 ]

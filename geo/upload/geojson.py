@@ -1,10 +1,11 @@
-"""A user's own polygons (GeoJSON) and the codes of other vintages, for :mod:`geo.upload.reader`.
+"""A user's own polygons (GeoJSON), and the codes of other vintages that explain uploaded codes.
 
-* :func:`read_geojson_upload`: a user's GeoJSON of polygons, checked and returned in EPSG:27700.
-* :func:`load_vintage_codes`: council and LSOA codes of other vintages, to explain uploaded codes
-  that do not match.
-
-Both are re-exported by :mod:`geo.upload.reader`, their public home.
+* :func:`read_geojson_upload`: a user's GeoJSON of polygons, checked and returned in EPSG:27700;
+  every failure is an :class:`~geo._errors.InputError` saying what is wrong and how to fix it
+  (not JSON, no polygons, metres where longitude/latitude belong, outside Great Britain, polygons
+  that ``make_valid`` cannot repair), never a crash.
+* :func:`load_vintage_codes`: council and LSOA codes of other vintages (from the mirror), which
+  :func:`geo.upload.reader.read_upload` uses to explain codes that do not match.
 """
 
 from __future__ import annotations
@@ -104,8 +105,119 @@ def _geojson_crs(obj: dict) -> str | None:
     return name
 
 
+def _features(text: str, *, max_features: int) -> tuple[dict, list]:
+    """The parsed document and its features (a lone Feature or geometry counts as one)."""
+    if not text.strip():
+        raise InputError("The file is empty. Upload a GeoJSON FeatureCollection of polygons.")
+    try:
+        obj = json.loads(text)
+    except ValueError as err:
+        raise InputError(f"The file is not valid JSON ({err}). Export the areas as GeoJSON "
+                         "(RFC 7946) and upload that.") from None
+    kind = obj.get("type") if isinstance(obj, dict) else None
+    if kind == "FeatureCollection":
+        features = obj.get("features")
+    elif kind == "Feature":
+        features = [obj]
+    elif kind in ("Polygon", "MultiPolygon"):
+        features = [{"type": "Feature", "geometry": obj, "properties": {}}]
+    else:
+        raise InputError(f"Expected a GeoJSON FeatureCollection; got {_q(kind or type(obj).__name__)}"
+                         ". Export the areas as GeoJSON and upload that.")
+    if not isinstance(features, list) or not features:
+        raise InputError("The GeoJSON has no features. Export at least one polygon.")
+    if len(features) > max_features:
+        raise InputError(f"The GeoJSON has {len(features):,} features; the limit is "
+                         f"{max_features:,}. Dissolve or select the areas you need.")
+    return obj, features
+
+
+def _polygons(features: list) -> tuple[list, list[dict]]:
+    """Shapely polygons and properties of the features; refuses missing or other geometries."""
+    from shapely.geometry import shape
+
+    geoms, props, missing = [], [], []
+    types: dict[str, int] = {}
+    for i, feat in enumerate(features):
+        geom = feat.get("geometry") if isinstance(feat, dict) else None
+        if not isinstance(geom, dict) or not geom.get("type"):
+            missing.append(i)
+            continue
+        types[geom["type"]] = types.get(geom["type"], 0) + 1
+        if geom["type"] in ("Polygon", "MultiPolygon"):
+            try:
+                geoms.append(shape(geom))
+            except (ValueError, TypeError, AttributeError, IndexError) as err:
+                raise InputError(f"Feature {i} has a malformed {geom['type']} ({err}). Fix or "
+                                 "remove it and export again.") from None
+            props.append(feat.get("properties") or {})
+    if missing:
+        raise InputError(f"{len(missing)} features have no geometry (features "
+                         f"{format_codes(missing, limit=5)}). Remove them or draw their areas.")
+    other = {t: n for t, n in types.items() if t not in ("Polygon", "MultiPolygon")}
+    if other:
+        shown = ", ".join(f"{n} {_q(t)}" for t, n in other.items())
+        raise InputError(f"Only Polygon and MultiPolygon areas can be used; the file has {shown}. "
+                         "Buffer points and lines into areas, or upload only the polygons.")
+    return geoms, props
+
+
+def _coordinates_crs(declared: str | None, bounds: tuple[float, float, float, float]) -> str:
+    """The CRS the coordinates are in, refusing what they cannot be (metres without a crs...)."""
+    xmin, ymin, xmax, ymax = bounds
+    lonlat = xmin >= -180 and xmax <= 180 and ymin >= -90 and ymax <= 90
+    bng = (xmin >= _BNG_BOX[0] and xmax <= _BNG_BOX[2] and ymin >= _BNG_BOX[1]
+           and ymax <= _BNG_BOX[3])
+    shown = f"x {xmin:,.6g} to {xmax:,.6g}, y {ymin:,.6g} to {ymax:,.6g}"
+    if declared is not None and declared != "EPSG:4326":
+        if lonlat and "27700" in declared:
+            raise InputError(f"The file declares {_q(declared)} (British National Grid) but the "
+                             f"coordinates ({shown}) look like longitude/latitude. Remove the "
+                             "'crs' member.")
+        return declared
+    if not lonlat and bng:
+        raise InputError(
+            f"The coordinates ({shown}) look like British National Grid metres "
+            "(eastings/northings), but GeoJSON must be WGS 84 longitude/latitude "
+            "(RFC 7946). Reproject to WGS 84 (EPSG:4326), e.g. in QGIS 'Export > Save "
+            "Features As' with CRS EPSG:4326 or `ogr2ogr -t_srs EPSG:4326`, or declare "
+            "\"crs\": {\"type\": \"name\", \"properties\": {\"name\": "
+            "\"urn:ogc:def:crs:EPSG::27700\"}}.")
+    if not lonlat:
+        raise InputError(f"The coordinates ({shown}) are not longitude/latitude. Reproject the "
+                         "areas to WGS 84 (EPSG:4326) and export again.")
+    if xmin >= 49 and xmax <= 61 and ymin >= -9 and ymax <= 3:
+        raise InputError(f"The coordinates ({shown}) look like latitude/longitude in the wrong "
+                         "order; GeoJSON needs longitude first. Swap them and export again.")
+    return "EPSG:4326"
+
+
+def _repair(gdf):  # noqa: ANN001, ANN202 - GeoDataFrame in and out
+    """Invalid or empty polygons repaired with make_valid (polygon parts kept), with a warning."""
+    import geopandas as gpd
+
+    invalid = ~gdf.is_valid | gdf.is_empty
+    if not invalid.any():
+        return gdf, 0
+    fixed = gdf.geometry[invalid].make_valid()
+    polys = [shapely.union_all([g for g in shapely.get_parts(f)
+                                if g.geom_type in ("Polygon", "MultiPolygon")])
+             if not f.is_empty else f for f in fixed]
+    fixed = gpd.GeoSeries(polys, index=fixed.index, crs=gdf.crs)
+    broken = fixed.index[fixed.is_empty | (fixed.area <= 0)]
+    if len(broken):
+        raise InputError(f"{len(broken)} polygons are empty or have no area even after "
+                         f"repair (features {format_codes(list(broken), limit=5)}). Redraw "
+                         "or remove them.")
+    gdf.loc[invalid, "geometry"] = fixed
+    warnings.warn(f"{int(invalid.sum())} invalid polygons were repaired with make_valid "
+                  f"(features {format_codes(list(fixed.index), limit=5)})",
+                  RepairedGeometryWarning, stacklevel=4)
+    return gdf, int(invalid.sum())
+
+
 def _read_geojson_upload(data: bytes | str | Path, *, max_bytes: int = 20_000_000,
-                         max_features: int = 20_000, filename: str | None = None):
+                         max_features: int = 20_000, filename: str | None = None):  # noqa: ANN202
     """Check a user's GeoJSON of polygons and return it as a GeoDataFrame in EPSG:27700.
 
     Anything the checks below did not foresee (deeply nested arrays, NaN coordinates that
@@ -139,83 +251,14 @@ def _read_geojson_upload(data: bytes | str | Path, *, max_bytes: int = 20_000_00
         When invalid polygons were repaired with ``make_valid`` (the count is in the message).
     """
     import geopandas as gpd
-    import shapely
-    from shapely.geometry import shape
 
     raw, filename = _read_input(data, max_bytes=max_bytes, filename=filename)
     text, _, _ = _decode(raw, "a GeoJSON file")
-    if not text.strip():
-        raise InputError("The file is empty. Upload a GeoJSON FeatureCollection of polygons.")
-    try:
-        obj = json.loads(text)
-    except ValueError as err:
-        raise InputError(f"The file is not valid JSON ({err}). Export the areas as GeoJSON "
-                         "(RFC 7946) and upload that.") from None
-    kind = obj.get("type") if isinstance(obj, dict) else None
-    if kind == "FeatureCollection":
-        features = obj.get("features")
-    elif kind == "Feature":
-        features = [obj]
-    elif kind in ("Polygon", "MultiPolygon"):
-        features = [{"type": "Feature", "geometry": obj, "properties": {}}]
-    else:
-        raise InputError(f"Expected a GeoJSON FeatureCollection; got {_q(kind or type(obj).__name__)}"
-                         ". Export the areas as GeoJSON and upload that.")
-    if not isinstance(features, list) or not features:
-        raise InputError("The GeoJSON has no features. Export at least one polygon.")
-    if len(features) > max_features:
-        raise InputError(f"The GeoJSON has {len(features):,} features; the limit is "
-                         f"{max_features:,}. Dissolve or select the areas you need.")
-    geoms, props, missing = [], [], []
-    types: dict[str, int] = {}
-    for i, feat in enumerate(features):
-        geom = feat.get("geometry") if isinstance(feat, dict) else None
-        if not isinstance(geom, dict) or not geom.get("type"):
-            missing.append(i)
-            continue
-        types[geom["type"]] = types.get(geom["type"], 0) + 1
-        if geom["type"] in ("Polygon", "MultiPolygon"):
-            try:
-                geoms.append(shape(geom))
-            except (ValueError, TypeError, AttributeError, IndexError) as err:
-                raise InputError(f"Feature {i} has a malformed {geom['type']} ({err}). Fix or "
-                                 "remove it and export again.") from None
-            props.append(feat.get("properties") or {})
-    if missing:
-        raise InputError(f"{len(missing)} features have no geometry (features "
-                         f"{format_codes(missing, limit=5)}). Remove them or draw their areas.")
-    other = {t: n for t, n in types.items() if t not in ("Polygon", "MultiPolygon")}
-    if other:
-        shown = ", ".join(f"{n} {_q(t)}" for t, n in other.items())
-        raise InputError(f"Only Polygon and MultiPolygon areas can be used; the file has {shown}. "
-                         "Buffer points and lines into areas, or upload only the polygons.")
-    xmin, ymin, xmax, ymax = shapely.total_bounds(np.array(geoms, dtype=object))
+    obj, features = _features(text, max_features=max_features)
+    geoms, props = _polygons(features)
+    xmin, ymin, xmax, ymax = (float(v) for v in shapely.total_bounds(np.array(geoms, dtype=object)))
     declared = _geojson_crs(obj)
-    lonlat = -180 <= xmin and xmax <= 180 and -90 <= ymin and ymax <= 90
-    bng = (_BNG_BOX[0] <= xmin and xmax <= _BNG_BOX[2] and _BNG_BOX[1] <= ymin and ymax <= _BNG_BOX[3])
-    bounds = f"x {xmin:,.6g} to {xmax:,.6g}, y {ymin:,.6g} to {ymax:,.6g}"
-    if declared is None or declared == "EPSG:4326":
-        if not lonlat:
-            if bng:
-                raise InputError(
-                    f"The coordinates ({bounds}) look like British National Grid metres "
-                    "(eastings/northings), but GeoJSON must be WGS 84 longitude/latitude "
-                    "(RFC 7946). Reproject to WGS 84 (EPSG:4326), e.g. in QGIS 'Export > Save "
-                    "Features As' with CRS EPSG:4326 or `ogr2ogr -t_srs EPSG:4326`, or declare "
-                    "\"crs\": {\"type\": \"name\", \"properties\": {\"name\": "
-                    "\"urn:ogc:def:crs:EPSG::27700\"}}.")
-            raise InputError(f"The coordinates ({bounds}) are not longitude/latitude. Reproject the "
-                             "areas to WGS 84 (EPSG:4326) and export again.")
-        if 49 <= xmin and xmax <= 61 and -9 <= ymin and ymax <= 3:
-            raise InputError(f"The coordinates ({bounds}) look like latitude/longitude in the wrong "
-                             "order; GeoJSON needs longitude first. Swap them and export again.")
-        crs = "EPSG:4326"
-    else:
-        if lonlat and "27700" in declared:
-            raise InputError(f"The file declares {_q(declared)} (British National Grid) but the "
-                             f"coordinates ({bounds}) look like longitude/latitude. Remove the "
-                             "'crs' member.")
-        crs = declared
+    crs = _coordinates_crs(declared, (xmin, ymin, xmax, ymax))
     attributes = pd.DataFrame(props).rename(columns={"geometry": "properties_geometry"})
     try:
         gdf = gpd.GeoDataFrame(attributes, geometry=geoms, crs=crs).to_crs(27700)
@@ -223,27 +266,11 @@ def _read_geojson_upload(data: bytes | str | Path, *, max_bytes: int = 20_000_00
         raise InputError(f"Cannot use the declared CRS {_q(declared)} ({safe_label(err)}). Store "
                          "WGS 84 longitude/latitude without a 'crs' member.") from None
     gdf.index.name = "feature"
-    gb = shapely.box(*_BNG_BOX)
-    if not gdf.intersects(gb).any():
-        raise InputError(f"The areas lie outside Great Britain ({bounds}). Check the coordinates "
-                         "and their CRS.")
-    invalid = ~gdf.is_valid | gdf.is_empty
-    if invalid.any():
-        fixed = gdf.geometry[invalid].make_valid()
-        polys = [shapely.union_all([g for g in shapely.get_parts(f)
-                                    if g.geom_type in ("Polygon", "MultiPolygon")])
-                 if not f.is_empty else f for f in fixed]
-        fixed = gpd.GeoSeries(polys, index=fixed.index, crs=gdf.crs)
-        broken = fixed.index[fixed.is_empty | (fixed.area <= 0)]
-        if len(broken):
-            raise InputError(f"{len(broken)} polygons are empty or have no area even after "
-                             f"repair (features {format_codes(list(broken), limit=5)}). Redraw "
-                             "or remove them.")
-        gdf.loc[invalid, "geometry"] = fixed
-        warnings.warn(f"{int(invalid.sum())} invalid polygons were repaired with make_valid "
-                      f"(features {format_codes(list(fixed.index), limit=5)})",
-                      RepairedGeometryWarning, stacklevel=2)
-    gdf.attrs["report"] = {"features": len(gdf), "repaired": int(invalid.sum()),
+    if not gdf.intersects(shapely.box(*_BNG_BOX)).any():
+        raise InputError(f"The areas lie outside Great Britain (x {xmin:,.6g} to {xmax:,.6g}, "
+                         f"y {ymin:,.6g} to {ymax:,.6g}). Check the coordinates and their CRS.")
+    gdf, repaired = _repair(gdf)
+    gdf.attrs["report"] = {"features": len(gdf), "repaired": repaired,
                            "crs_source": safe_label(declared or "RFC 7946 (WGS 84)"),
                            "filename": safe_label(filename) if filename else None}
     return gdf

@@ -1,101 +1,60 @@
-"""Checking a user's uploaded table or polygons ("Your data, safely").
+"""Checking a user's uploaded table ("Your data, safely").
 
 :func:`read_upload` turns the bytes of an uploaded CSV into a float table indexed by official area
 codes, or raises one :class:`~geo._errors.InputError` that says what is wrong and how to fix it. It
 never crashes on odd input, never drops rows or columns silently and never returns a partial table:
-everything it changed or left out is listed in the report. :func:`read_geojson_upload` does the same
-for a user's own polygons. Every piece of user text that reaches a message or the report goes through
-:func:`safe_label` (control characters removed, formulas defused, HTML escaped).
+everything it changed or left out is listed in the report (:class:`UploadReport`) and in readable
+messages. Every piece of user text that reaches a message or the report goes through
+:func:`~geo.upload._input.safe_label` (control characters removed, formulas defused, HTML escaped).
+:func:`upload_areas` joins a checked upload to its level's boundaries, for a map or a GeoJSON.
 
-:func:`read_geojson_upload` and :func:`load_vintage_codes` are defined in
-:mod:`geo.upload.geojson`, :func:`safe_label` in :mod:`geo.upload._input`; all are importable here.
+The stages live beside it: decoding and size limits in :mod:`geo.upload._input`, rows and numbers
+in :mod:`geo.upload._csv`, the code column and the level in :mod:`geo.upload._codes`. A user's own
+polygons are read by :mod:`geo.upload.geojson`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from geo._errors import InputError, UnmatchedCodesWarning, format_codes
-from geo.upload._input import _CONTROL, _decode, _q, _read_input, safe_label
-
-# The polygon reader and the vintage lookup live in geo.upload.geojson, the input checks and
-# safe_label in geo.upload._input; their names stay importable from here.
-
-__all__ = ['SUPPRESSED_MARKERS', 'ColumnReport', 'UploadReport', 'UploadResult', 'read_upload']
-
-
-#: Cell values read as "no value" (case-insensitive), counted per column and set to NaN. Official
-#: statistics use ``z`` (not applicable), ``c``/``[c]`` (confidential), ``x`` (not available), ``:``,
-#: ``..``, ``-`` and ``*``.
-SUPPRESSED_MARKERS = frozenset(
-    {"", "z", "c", "x", ":", "..", "-", "*", "[c]", "[x]", "[z]", "[u]", "[low]", "n/a", "na",
-     "nan", "null", "none", "#n/a", "\u2013", "\u2014"}
+from geo.upload._codes import (
+    _ONS_CODE,
+    LEVEL_LABELS,
+    _check_known,
+    _detect_level,
+    _find_code_column,
+    _normalise_codes,
 )
+from geo.upload._csv import (
+    _DELIMITERS,
+    SUPPRESSED_MARKERS,
+    _clean_header,
+    _parse_column,
+    _refuse_other_text,
+    _split_table,
+)
+from geo.upload._input import _decode, _q, _read_input, safe_label
 
-
-#: Levels from finest to coarsest: a tie between levels goes to the first.
-LEVEL_ORDER = ("lsoa21", "lad24", "utla24", "region")
-
-
-LEVEL_LABELS = {
-    "lsoa21": "LSOA 2021", "lad24": "May 2024 council (LAD)",
-    "utla24": "2024 upper-tier council", "region": "English region",
-}
-
-
-#: ONS code prefixes (the entity part of a GSS code), to explain codes that match no level.
-CODE_PREFIXES = {
-    "E00": "output area", "E01": "LSOA", "E02": "MSOA", "E05": "ward", "E06": "unitary authority",
-    "E07": "district", "E08": "metropolitan district", "E09": "London borough", "E10": "county",
-    "E11": "metropolitan county", "E12": "region", "E47": "combined authority", "E92": "country",
-    "W01": "LSOA", "W02": "MSOA", "W05": "ward", "W06": "council", "W92": "country",
-    "S01": "data zone", "S02": "intermediate zone", "S12": "council", "S92": "country",
-    "N09": "council", "N92": "country", "K02": "UK", "K03": "Great Britain", "K04": "England and Wales",
-}
-
-
-ONS_LOOKUPS_URL = "https://geoportal.statistics.gov.uk (search 'lookup')"
-
-
-_ONS_CODE = re.compile(r"^[EWSNK]\d{8}$")
-
-
-_NUMERIC_CODE = re.compile(r"^\d{1,9}(\.0)?$")
+__all__ = ['SUPPRESSED_MARKERS', 'ColumnReport', 'UploadReport', 'UploadResult', 'read_upload',
+           'upload_areas']
 
 
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff]")  # zero-width characters
-
-
-_THOUSANDS = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"
-
-
-_DECIMAL_COMMA = r"^[+-]?\d*,\d+$"
-
 
 _COUNT_NAME = re.compile(
     r"(count|number|total|population|pupils|people|persons|residents|households|cohort|claimants|"
     r"children|births|deaths|cases|^n_|_n$|^n$|^no\.?\s)", re.IGNORECASE)
 
-
 _NOT_COUNT_NAME = re.compile(r"(change|diff|rate|percent|pct|share|score|ratio|%)", re.IGNORECASE)
-
-
-_DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-
-
-_MAX_COLUMNS = 1_000
-
 
 @dataclass(frozen=True)
 class ColumnReport:
@@ -113,7 +72,6 @@ class ColumnReport:
     percent_signs: int = 0
     decimal_commas: int = 0
     negative: int = 0
-
 
 @dataclass(frozen=True)
 class UploadReport:
@@ -133,7 +91,6 @@ class UploadReport:
     columns: list[ColumnReport]
     dropped_columns: dict[str, str]
 
-
 @dataclass(frozen=True)
 class UploadResult:
     """A checked upload: ``table`` (float, indexed by ``<level>_code``), the level, the (raw) name
@@ -145,256 +102,6 @@ class UploadResult:
     report: UploadReport
     messages: list[str]
     labels: dict[str, str]
-
-
-def _refuse_other_text(text: str) -> None:
-    start = text.lstrip()[:200].lower()
-    if start.startswith(("{", "[")):
-        try:
-            obj = json.loads(text)
-        except ValueError:
-            obj = None
-        if isinstance(obj, dict) and obj.get("type") in ("FeatureCollection", "Feature"):
-            raise InputError("This is a GeoJSON file of areas, not a table. Upload it as your own "
-                             "areas (polygons), or save its attribute table as CSV with an area-code "
-                             "column.")
-        raise InputError("This is JSON, not a CSV table. Save the data as CSV with an area-code "
-                         "column and one column per measure.")
-    if start.startswith(("<!doctype html", "<html", "<?xml")):
-        raise InputError("This is a web page or XML file, not a CSV table. Download the data itself "
-                         "as CSV.")
-
-
-def _records(text: str, delimiter: str):
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    last = 0
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as err:
-            line = reader.line_num
-            raise InputError(f"Line {line} cannot be read as CSV ({err}). Check that line for a "
-                             "stray double quote (\") or an overlong value, then save the file "
-                             "again as CSV.") from None
-        start, last = last + 1, reader.line_num
-        if record and any(cell.strip() for cell in record):
-            yield start, record
-
-
-def _consistent(text: str, delimiter: str) -> bool:
-    try:
-        sample = list(islice(_records(text, delimiter), 200))
-    except InputError:
-        return False
-    if not sample or len(sample[0][1]) < 2:
-        return False
-    width = len(sample[0][1])
-    return all(len(r) == width or (len(r) > width and not "".join(r[width:]).strip())
-               for _, r in sample[1:])
-
-
-def _split_table(text: str, *, max_rows: int) -> tuple[list[str], list[tuple[int, list[str]]], str]:
-    if not text.strip():
-        raise InputError("The file is empty. Upload a CSV with a header line (for example "
-                         "'code,value') and one line per area.")
-    good = [d for d in _DELIMITERS if _consistent(text, d)]
-    if len(good) > 1:
-        names = " and ".join(_DELIMITERS[d] for d in good)
-        raise InputError(f"Cannot tell how the columns are separated: {names} both split every line "
-                         "evenly. Save the file as a plain comma-separated CSV.")
-    if good:
-        delimiter = good[0]
-    else:  # one column, or ragged rows: report against the separator giving the widest header
-        widths = {d: len(next(_records(text, d), (0, []))[1]) for d in _DELIMITERS}
-        delimiter = max(widths, key=widths.get)
-    rows: list[tuple[int, list[str]]] = []
-    header: list[str] | None = None
-    ragged: list[str] = []
-    for line, record in _records(text, delimiter):
-        if header is None:
-            header = record
-            if len(header) > _MAX_COLUMNS:
-                raise InputError(f"The header has {len(header):,} columns; the limit is "
-                                 f"{_MAX_COLUMNS:,}. Keep the area code and the measures you need.")
-            continue
-        if len(record) > len(header) and not "".join(record[len(header):]).strip():
-            record = record[: len(header)]
-        if len(record) != len(header):
-            ragged.append(f"line {line} has {len(record)}")
-            continue
-        rows.append((line, record))
-        if len(rows) > max_rows:
-            raise InputError(f"The file has more than {max_rows:,} data rows; the limit is "
-                             f"{max_rows:,} (England has 33,755 LSOAs). Upload one row per area.")
-    if ragged:
-        raise InputError(
-            f"Rows have different numbers of fields: the header has {len(header)} but "
-            f"{format_codes(ragged, limit=5)}. A value probably contains a "
-            f"{_DELIMITERS[delimiter]} without quotes: put it in double quotes, or save the file "
-            "again from a spreadsheet as CSV.")
-    return header, rows, delimiter
-
-
-def _clean_header(header: list[str]) -> tuple[list[str], list[str]]:
-    names, notes = [], []
-    for i, raw in enumerate(header):
-        name = " ".join(_CONTROL.sub(" ", raw).split())
-        if not name:
-            name = f"column_{i + 1}"
-            notes.append(f"Column {i + 1} has no name; it is called {name!r}.")
-        names.append(name)
-    seen: dict[str, int] = {}
-    for name in names:
-        seen[name.casefold()] = seen.get(name.casefold(), 0) + 1
-    dups = [n for n in dict.fromkeys(names) if seen[n.casefold()] > 1]
-    if dups:
-        raise InputError(f"The header repeats column names: {', '.join(_q(d) for d in dups)}. "
-                         "Give every column a different name and upload again.")
-    looks_like_data = [n for n in names if _ONS_CODE.match(n.strip().upper())]
-    numbers = pd.to_numeric(pd.Series(names, dtype="str"), errors="coerce").notna().sum()
-    if looks_like_data or numbers * 2 > len(names):
-        example = looks_like_data[0] if looks_like_data else names[0]
-        raise InputError(f"The first line looks like data ({_q(example)}), not column names. Add a "
-                         "header line such as 'code,value' at the top of the file.")
-    return names, notes
-
-
-def _normalise_codes(values: pd.Series) -> pd.Series:
-    return values.str.strip().str.upper()
-
-
-def _find_code_column(frame: pd.DataFrame, known: Mapping[str, pd.Index]) -> str:
-    all_known = pd.Index([]).append(list(known.values()))
-    best, best_key = None, None
-    for pos, name in enumerate(frame.columns):
-        codes = _normalise_codes(frame[name])
-        present = codes[codes != ""]
-        if present.empty:
-            continue
-        pattern = present.str.match(_ONS_CODE.pattern).astype(bool)
-        if pattern.sum() == 0 or pattern.mean() < 0.5:
-            continue
-        # object dtype: isin against many codes is slow on Arrow-backed strings
-        key = (present.astype(object).isin(all_known).sum(), pattern.mean(), -pos)
-        if best_key is None or key > best_key:
-            best, best_key = name, key
-    if best is not None:
-        return best
-    for name in frame.columns:
-        present = frame[name].str.strip()
-        present = present[present != ""]
-        if len(present) and present.str.match(_NUMERIC_CODE.pattern).mean() >= 0.5:
-            hint = re.search(r"code|cd|id|la|lsoa|lad|area|ons|gss", name, re.IGNORECASE)
-            if hint:
-                raise InputError(
-                    f"Column {_q(name)} holds numbers such as {_q(present.iloc[0])}, not ONS area "
-                    "codes such as E01000001 (LSOA) or E06000001 (council). Old DfE local-authority "
-                    "numbers are not supported: add the 9-character ONS code (for example from the "
-                    "ONS names and codes lists) and upload again.")
-    shown = "; ".join(f"{_q(c)} (e.g. {_q(frame[c].iloc[0])})" for c in frame.columns[:8])
-    raise InputError(
-        "No column holds ONS area codes such as E01000001 (LSOA 2021), E06000001 or E07000008 "
-        f"(council). Columns found: {shown}. Add a column with the official 9-character codes.")
-
-
-def _parse_column(values: pd.Series, *, delimiter: str):
-    text = values.str.strip()
-    lower = text.str.lower()
-    marker = lower.isin(SUPPRESSED_MARKERS)
-    pct = text.str.endswith("%") & ~marker
-    text = text.where(~pct, text.str[:-1].str.strip())
-    thousands = text.str.match(_THOUSANDS)
-    decimal = pd.Series(False, index=text.index)
-    ambiguous = ""
-    if delimiter != ",":
-        candidates = text.str.match(_DECIMAL_COMMA) & ~thousands
-        has_dot = text.str.contains(".", regex=False).any()
-        if thousands.any() and not candidates.any() and not has_dot:
-            ambiguous = text[thousands].iloc[0]  # '1,234': one thousand or one point two?
-        if candidates.any() and not has_dot:
-            decimal = text.str.match(_DECIMAL_COMMA) | thousands
-            thousands = pd.Series(False, index=text.index)
-            text = text.where(~decimal, text.str.replace(",", ".", regex=False))
-    text = text.where(~thousands, text.str.replace(",", "", regex=False))
-    numbers = pd.to_numeric(text.where(~marker), errors="coerce").astype("float64")
-    bad = ~marker & numbers.isna()
-    suppressed = lower[marker].value_counts()
-    return numbers, {
-        "marker": marker, "bad": bad, "pct": int(pct.sum()), "thousands": int(thousands.sum()),
-        "decimal": int(decimal.sum()), "ambiguous": ambiguous,
-        "suppressed": {("(empty)" if k == "" else k): int(v) for k, v in suppressed.items()},
-        "examples": [safe_label(v, max_length=30) for v in values[bad].unique()[:5]],
-    }
-
-
-def _check_known(known_codes) -> dict[str, pd.Index]:
-    if not isinstance(known_codes, Mapping) or not known_codes:
-        raise InputError("`known_codes` must map level names ('lsoa21', 'lad24', 'utla24') to the "
-                         f"valid codes of each level; got {type(known_codes).__name__}")
-    return {str(k): pd.Index(v).astype(str).astype(object) for k, v in known_codes.items()}
-
-
-def _level_order(level: str) -> int:
-    return LEVEL_ORDER.index(level) if level in LEVEL_ORDER else len(LEVEL_ORDER)
-
-
-def _describe_unknown(codes: list[str],
-                      vintages: pd.DataFrame | None) -> tuple[dict[str, str], list[str]]:
-    """Explain codes of another vintage; returns code -> description and summary messages."""
-    found: dict[str, str] = {}
-    kinds: list[str] = []
-    if vintages is not None and len(vintages):
-        index = set(vintages.index)
-        for code in codes:
-            if code in index:
-                name, vintage, current = vintages.loc[code, ["name", "vintage", "current"]]
-                now = f"; current code {current}" if isinstance(current, str) and current else ""
-                found[code] = f"{safe_label(name)}: {safe_label(vintage)}{now}"
-                kinds.append(safe_label(vintage))
-    else:
-        for code in codes:
-            if code[:3] in ("E01", "W01"):
-                found[code] = "not a 2021 LSOA code: possibly an LSOA 2011 code"
-                kinds.append("possibly LSOA 2011")
-    if not found:
-        return found, []
-    summary = ", ".join(f"{n} {kind}" for kind, n in pd.Series(kinds).value_counts().items())
-    examples = "; ".join(f"{c} ({d})" for c, d in islice(found.items(), 3))
-    return found, [f"{len(found)} codes are from another boundary vintage ({summary}), e.g. "
-                   f"{examples}. Convert them with the ONS lookups ({ONS_LOOKUPS_URL}: 'LSOA (2011) "
-                   "to LSOA (2021)', 'LAD to LAD') and upload again."]
-
-
-def _detect_level(unique: pd.Index, known: dict[str, pd.Index], *, vintages, code_column: str,
-                  min_match: float, problems: list[str]):
-    """The level matching most codes (ties: the finest); appends any refusal to ``problems``."""
-    counts = {lvl: int(unique.isin(k).sum()) for lvl, k in known.items()}
-    level = min(known, key=lambda lvl: (-counts[lvl], _level_order(lvl), lvl))
-    in_any = unique.isin(pd.Index([]).append(list(known.values())))
-    unknown = list(unique[~in_any])
-    other_vintage, vintage_msgs = _describe_unknown(unknown, vintages)
-    rest = unique[~unique.isin(known[level])]
-    extra: dict[str, int] = {}
-    for lvl in sorted(known, key=lambda lv: (_level_order(lv), lv)):  # each code to its finest level
-        if lvl != level:
-            extra[lvl] = int(rest.isin(known[lvl]).sum())
-            rest = rest[~rest.isin(known[lvl])]
-    if counts[level] == 0:
-        why = " ".join(vintage_msgs) or f"Examples: {format_codes(unknown, limit=5)}."
-        problems.append(f"None of the {len(unique)} area codes in column {_q(code_column)} is a "
-                        f"known code of {', '.join(known)}. {why}")
-    elif any(extra.values()):
-        mix = ", ".join(f"{lvl}: {n}" for lvl, n in [(level, counts[level]), *extra.items()] if n)
-        problems.append(f"The codes mix geography levels ({mix} codes). Upload one level per "
-                        "file (for example only LSOA codes, or only council codes).")
-    elif counts[level] < min_match * len(unique):
-        problems.append(f"Only {counts[level]} of {len(unique)} area codes are {level} codes "
-                        f"({LEVEL_LABELS.get(level, level)}); at least {min_match:.0%} must match. "
-                        f"Unmatched: {format_codes(unknown, limit=5)}. {' '.join(vintage_msgs)}")
-    return level, counts, unknown, other_vintage, vintage_msgs
-
 
 def _read_columns(frame: pd.DataFrame, names: list[str], *, code_column: str, delimiter: str,
                   lines: np.ndarray, problems: list[str]):
@@ -443,7 +150,6 @@ def _read_columns(frame: pd.DataFrame, names: list[str], *, code_column: str, de
         kept[name] = numbers
     return kept, columns, dropped
 
-
 def _column_messages(columns: list[ColumnReport], names: list[str]) -> list[str]:
     """One line per change made to a column (all text already safe)."""
     messages: list[str] = []
@@ -471,6 +177,61 @@ def _column_messages(columns: list[ColumnReport], names: list[str]) -> list[str]
         if col.negative and _COUNT_NAME.search(name) and not _NOT_COUNT_NAME.search(name):
             messages.append(f"Warning: column '{col.label}' looks like a count but has "
                             f"{col.negative} negative values; check them.")
+    return messages
+
+def _read_table(data: bytes | str | Path, *, max_bytes: int, max_rows: int,
+                filename: str | None) -> dict:
+    """The upload as text split into a frame of strings, with what was changed on the way."""
+    raw, filename = _read_input(data, max_bytes=max_bytes, filename=filename)
+    text, encoding, messages = _decode(raw, "a CSV table")
+    _refuse_other_text(text)
+    text, invisible = _INVISIBLE.subn("", text)  # zero-width characters, often pasted with codes
+    if invisible:
+        messages.append(f"{invisible} invisible zero-width characters were removed.")
+    header, rows, delimiter = _split_table(text, max_rows=max_rows)
+    names, notes = _clean_header(header)
+    if not rows:
+        raise InputError("The file has a header but no data rows. Add one line per area below the "
+                         "header.")
+    return {"filename": filename, "encoding": encoding, "messages": messages + notes,
+            "names": names, "delimiter": delimiter, "lines": np.array([line for line, _ in rows]),
+            "frame": pd.DataFrame([r for _, r in rows], columns=names, dtype="str")}
+
+
+def _duplicates(codes: pd.Series, is_code: np.ndarray, lines: np.ndarray) -> list[str]:
+    """The refusal for codes that appear on more than one row (empty when none do)."""
+    dup = codes[is_code & codes.duplicated(keep=False).to_numpy()]
+    if not len(dup):
+        return []
+    shown = [f"{c} (lines {', '.join(map(str, lines[(codes == c).to_numpy()][:4]))})"
+             for c in dup.unique()[:5]]
+    return [f"{dup.nunique()} area codes appear more than once: {'; '.join(shown)}. "
+            "Keep one row per area (sum counts or average rates first) and upload again."]
+
+
+def _match_messages(t: dict, *, code_column: str, raw_codes: pd.Series, is_code: np.ndarray,
+                    matched: np.ndarray, level: str, unknown: list[str],
+                    vintage_msgs: list[str], normalised: int) -> list[str]:
+    """The report's lines on rows and codes (first line: what was read)."""
+    messages = list(t["messages"])
+    filename, names, lines = t["filename"], t["names"], t["lines"]
+    messages.insert(0, f"Read {len(lines):,} rows and {len(names)} columns"
+                    f"{' from ' + _q(filename) if filename else ''} ({t['encoding']}, "
+                    f"{_DELIMITERS[t['delimiter']]}-separated).")
+    messages.append(f"Area codes in column {_q(code_column)}: {int(matched.sum()):,} rows match "
+                    f"{LEVEL_LABELS.get(level, level)} codes ({level}).")
+    if normalised:
+        messages.append(f"{normalised} codes had spaces or lower-case letters; they were tidied "
+                        "(e.g. ' e01000001' -> 'E01000001').")
+    rows_without = lines[~is_code].tolist()
+    if rows_without:
+        examples = ", ".join(_q(v) for v in raw_codes[~is_code].unique()[:3])
+        messages.append(f"{len(rows_without)} rows have no area code ({examples}; lines "
+                        f"{format_codes(rows_without, limit=5)}) and were left out.")
+    if unknown:
+        messages.append(f"{len(unknown)} codes are not {level} codes and were left out: "
+                        f"{format_codes(unknown, limit=5)}.")
+        messages += vintage_msgs
     return messages
 
 
@@ -523,42 +284,22 @@ def read_upload(data: bytes | str | Path, *, known_codes: Mapping[str, pd.Index]
     known = _check_known(known_codes)
     if not 0 < min_match <= 1:
         raise InputError(f"`min_match` must be in (0, 1]; got {min_match!r}")
-    raw, filename = _read_input(data, max_bytes=max_bytes, filename=filename)
-    text, encoding, messages = _decode(raw, "a CSV table")
-    _refuse_other_text(text)
-    text, invisible = _INVISIBLE.subn("", text)  # zero-width characters, often pasted with codes
-    if invisible:
-        messages.append(f"{invisible} invisible zero-width characters were removed.")
-    header, rows, delimiter = _split_table(text, max_rows=max_rows)
-    names, notes = _clean_header(header)
-    messages += notes
-    if not rows:
-        raise InputError("The file has a header but no data rows. Add one line per area below the "
-                         "header.")
-    lines = np.array([line for line, _ in rows])
-    frame = pd.DataFrame([r for _, r in rows], columns=names, dtype="str")
+    t = _read_table(data, max_bytes=max_bytes, max_rows=max_rows, filename=filename)
+    frame, names, lines = t["frame"], t["names"], t["lines"]
     code_column = _find_code_column(frame, known)
     raw_codes = frame[code_column]
     codes = _normalise_codes(raw_codes)
     normalised = int(((codes != raw_codes) & codes.str.match(_ONS_CODE.pattern)).sum())
     is_code = codes.str.match(_ONS_CODE.pattern).to_numpy(dtype=bool)
     codes = codes.astype(object)  # isin against many codes is slow on Arrow-backed strings
-    problems: list[str] = []
-
-    dup = codes[is_code & codes.duplicated(keep=False).to_numpy()]
-    if len(dup):
-        shown = [f"{c} (lines {', '.join(map(str, lines[(codes == c).to_numpy()][:4]))})"
-                 for c in dup.unique()[:5]]
-        problems.append(f"{dup.nunique()} area codes appear more than once: {'; '.join(shown)}. "
-                        "Keep one row per area (sum counts or average rates first) and upload again.")
-
+    problems = _duplicates(codes, is_code, lines)
     unique = pd.Index(codes[is_code].unique(), dtype=object)
     level, counts, unknown, other_vintage, vintage_msgs = _detect_level(
         unique, known, vintages=vintages, code_column=code_column, min_match=min_match,
         problems=problems)
     matched = codes.isin(known[level]).to_numpy() & is_code
     kept, columns, dropped = _read_columns(frame, names, code_column=code_column,
-                                           delimiter=delimiter, lines=lines, problems=problems)
+                                           delimiter=t["delimiter"], lines=lines, problems=problems)
     if not kept:
         why = "; ".join(f"{k}: {v}" for k, v in dropped.items()) or "it is the only column"
         problems.append(f"No column holds numbers besides the code column {_q(code_column)} "
@@ -566,31 +307,18 @@ def read_upload(data: bytes | str | Path, *, known_codes: Mapping[str, pd.Index]
     if problems:
         raise InputError(" ".join(problems))
 
-    rows_without = lines[~is_code].tolist()
     table = pd.DataFrame(kept).loc[matched].set_axis(
         pd.Index(codes[matched], dtype="str", name=f"{level}_code"))
     report = UploadReport(
-        filename=safe_label(filename) if filename else None, encoding=encoding,
-        delimiter=_DELIMITERS[delimiter], rows_read=len(rows), rows_matched=int(matched.sum()),
-        level_counts=counts, unknown_codes=unknown, other_vintage=other_vintage, duplicates=[],
-        rows_without_code=rows_without, normalised_codes=normalised, columns=columns,
-        dropped_columns=dropped)
-    messages.insert(0, f"Read {len(rows):,} rows and {len(names)} columns"
-                    f"{' from ' + _q(filename) if filename else ''} ({encoding}, "
-                    f"{_DELIMITERS[delimiter]}-separated).")
-    messages.append(f"Area codes in column {_q(code_column)}: {int(matched.sum()):,} rows match "
-                    f"{LEVEL_LABELS.get(level, level)} codes ({level}).")
-    if normalised:
-        messages.append(f"{normalised} codes had spaces or lower-case letters; they were tidied "
-                        "(e.g. ' e01000001' -> 'E01000001').")
-    if rows_without:
-        examples = ", ".join(_q(v) for v in raw_codes[~is_code].unique()[:3])
-        messages.append(f"{len(rows_without)} rows have no area code ({examples}; lines "
-                        f"{format_codes(rows_without, limit=5)}) and were left out.")
+        filename=safe_label(t["filename"]) if t["filename"] else None, encoding=t["encoding"],
+        delimiter=_DELIMITERS[t["delimiter"]], rows_read=len(lines),
+        rows_matched=int(matched.sum()), level_counts=counts, unknown_codes=unknown,
+        other_vintage=other_vintage, duplicates=[], rows_without_code=lines[~is_code].tolist(),
+        normalised_codes=normalised, columns=columns, dropped_columns=dropped)
+    messages = _match_messages(t, code_column=code_column, raw_codes=raw_codes, is_code=is_code,
+                               matched=matched, level=level, unknown=unknown,
+                               vintage_msgs=vintage_msgs, normalised=normalised)
     if unknown:
-        messages.append(f"{len(unknown)} codes are not {level} codes and were left out: "
-                        f"{format_codes(unknown, limit=5)}.")
-        messages += vintage_msgs
         warnings.warn(f"{len(unknown)} uploaded codes did not match {level}: "
                       f"{format_codes(unknown, limit=5)}", UnmatchedCodesWarning, stacklevel=2)
     messages += _column_messages(columns, names)
@@ -599,3 +327,35 @@ def read_upload(data: bytes | str | Path, *, known_codes: Mapping[str, pd.Index]
     labels = {name: safe_label(name) for name in table.columns}
     return UploadResult(table=table, level=level, code_column=code_column, report=report,
                         messages=messages, labels=labels)
+
+
+def upload_areas(result: UploadResult, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The matched areas of a checked upload: name and geometry of each, with its values.
+
+    Parameters
+    ----------
+    result
+        What :func:`read_upload` returned.
+    areas
+        The boundaries of ``result.level`` (``boundaries.load(result.level)``), indexed by code.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per matched area, indexed like ``result.table`` (``<level>_code``), in the order
+        of ``areas``.
+
+    Raises
+    ------
+    InputError
+        If ``areas`` is not of the upload's level (its index does not hold the matched codes).
+    """
+    missing = result.table.index.difference(areas.index)
+    if len(missing):
+        msg = (f"`areas` lacks {len(missing)} codes of the {result.level} upload "
+               f"({format_codes(missing, limit=5)}); pass boundaries.load({result.level!r})")
+        raise InputError(msg)
+    keep = [c for c in ("name", areas.geometry.name) if c in areas.columns]
+    joined = areas[keep].join(result.table, how="inner", validate="one_to_one")
+    joined.index.name = result.table.index.name
+    return joined
