@@ -459,7 +459,7 @@ def _parser():
 
 def test_cli_iod2025_with_stubbed_store(monkeypatch, tmp_path, capsys):
     import boundaries
-    import geo
+    import geo.data.indicators
 
     table, parent, pop = _tiny()
     iod = table.rename(columns={"imd_score": "imd_score"})
@@ -474,9 +474,9 @@ def test_cli_iod2025_with_stubbed_store(monkeypatch, tmp_path, capsys):
         calls.append(name)
         return {"iod2025": iod, "population": pop}[name]
 
-    monkeypatch.setattr(geo, "load_indicators", fake_load_indicators, raising=False)
+    monkeypatch.setattr(geo.data.indicators, "load_indicators", fake_load_indicators)
     monkeypatch.setattr(boundaries, "load", lambda level, **kw: lsoa if level == "lsoa21" else None)
-    monkeypatch.setattr("geo.cli.summaries._n_ranked", lambda index: N)
+    monkeypatch.setattr("geo.data.area_summaries._n_ranked", lambda index: N)
     out = tmp_path / "lad.csv"
     args = _parser().parse_args(["summaries", "--index", "iod2025", "--geography", "lad24", "--out", str(out)])
     assert args.func(args) == 0
@@ -490,14 +490,14 @@ def test_cli_iod2025_with_stubbed_store(monkeypatch, tmp_path, capsys):
 
 
 def test_cli_rejects_bad_geography_and_out(tmp_path):
-    from geo.cli.summaries import build_summaries
+    from geo.data.area_summaries import build_summaries
 
     with pytest.raises(InputError, match=r"'lad24' is not available for iod2019.*lad21"):
         build_summaries("iod2019", "lad24")
     with pytest.raises(InputError, match=r"'lad21' is not available for iod2025"):
         build_summaries("iod2025", "lad21")
     args = _parser().parse_args(["summaries", "--out", str(tmp_path / "x.txt")])
-    with pytest.raises(InputError, match=r"`--out` must be a .csv path"):
+    with pytest.raises(InputError, match=r"`--out` '.*x.txt' must end in one of \['.csv'\]"):
         args.func(args)
 
 

@@ -291,7 +291,7 @@ def _metadata(info: dict[str, Any], *, datasets: list[str]) -> dict[str, Any]:
                                        "correction", "p_value", "robustness", "graph", "within",
                                        "indicator")}
     try:
-        from geo.cli.export import export_metadata
+        from geo.export.metadata import export_metadata
 
         return export_metadata(datasets, level=info["level"], method=method)
     except ImportError:

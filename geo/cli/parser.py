@@ -1,9 +1,13 @@
-"""The ``python -m geo`` command line.
+"""The ``python -m geo`` entry point: the parser, the data commands, and exit statuses.
 
-Commands: ``data build``, ``data fetch``, ``assets``, ``catalogue``, ``report``, and the commands
-that analysis modules register (``summaries``, ``hotspots``, ``clusters``, ``export``,
-``raster``, ``zonal``, ``map-upload``). Every command exits with status 2 and a one-paragraph
-message on bad input (an :class:`~geo._errors.OppmapError`), never a traceback.
+Commands: ``data build``, ``data fetch``, ``assets``, ``catalogue``, ``report`` (here), and those
+that command modules register with ``register_cli(subparsers)`` (:data:`CLI_MODULES`:
+``summaries``, ``hotspots``, ``clusters``, ``export``, ``raster``, ``zonal``, ``map-upload``).
+``python -m geo --version`` prints the version without building the parser.
+
+:func:`main` turns every :class:`~geo._errors.OppmapError` (and a file-system error) into one line
+``error: ...`` on stderr and exit status 2, never a traceback; the conventions every command
+follows are in :mod:`geo.cli._common`.
 """
 
 from __future__ import annotations
@@ -16,6 +20,14 @@ import warnings
 from collections.abc import Sequence
 
 from geo._errors import OppmapError
+from geo.cli._common import (
+    ArgumentParser,
+    add_force,
+    add_out_argument,
+    check_output,
+    package_version,
+    report_written,
+)
 
 __all__ = ['main', 'build_parser']
 
@@ -31,14 +43,6 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_fetch(args: argparse.Namespace) -> int:
-    from geo.data.fetch import fetch_datasets, format_fetch_report
-
-    report = fetch_datasets(args.to, ids=args.only or None, base_url=args.base_url)
-    print(format_fetch_report(report))
-    return 0
-
-
 def _cmd_assets(args: argparse.Namespace) -> int:
     from geo.maps.assets import install_assets
 
@@ -46,15 +50,36 @@ def _cmd_assets(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Columns ``catalogue`` prints, after the id.
+CATALOGUE_COLUMNS = ("level", "unit", "polarity", "vintage", "label")
+
+
+def _catalogue_lines(cat) -> list[str]:  # noqa: ANN001 - the catalogue DataFrame
+    """The catalogue as aligned text: id, level, unit, polarity, vintage and label."""
+    rows: list[tuple[str, ...]] = [("id", *CATALOGUE_COLUMNS)]
+    for ident, row in cat.iterrows():
+        rows.append((str(ident), *("" if row.isna()[c] else str(row[c])
+                                   for c in CATALOGUE_COLUMNS)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(CATALOGUE_COLUMNS))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1]
+            for r in rows]
+
+
 def _cmd_catalogue(args: argparse.Namespace) -> int:
     from geo.data.indicators import catalogue
 
+    out = check_output(args.out, force=args.force, suffixes=(".csv",)) if args.out else None
     cat = catalogue()
-    if args.out:
-        cat.to_csv(args.out)
-    else:
-        for ident, row in cat.iterrows():
-            print(f"{ident:55s} {row['level']:7s} {row['life_stage']:11s} {row['label']}")
+    if out is None:
+        sys.stdout.write("\n".join(_catalogue_lines(cat)) + "\n")
+        return 0
+    from geo.export.csv import to_csv_safe
+    from geo.export.metadata import export_metadata
+
+    meta = export_metadata(sorted(set(cat["dataset"])), level=None,
+                           title="oppmap indicator catalogue")
+    to_csv_safe(cat, out, metadata=meta)
+    report_written(out)
     return 0
 
 
@@ -62,73 +87,87 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from boundaries import store_dir
     from geo.data.build import format_report
 
-    report = json.loads((store_dir() / "report.json").read_text())
-    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    report = json.loads((store_dir() / "report.json").read_text(encoding="utf-8"))
+    sys.stdout.write((json.dumps(report, indent=2) if args.json else format_report(report)) + "\n")
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every command registered."""
-    parser = argparse.ArgumentParser(
-        prog="python -m geo",
-        description="oppmap: where opportunity is missing, and why (analysis and data commands)",
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+def _add_data_commands(sub: argparse._SubParsersAction) -> None:
+    from geo.cli.fetch import register_fetch_cli
 
     data = sub.add_parser("data", help="fetch official data, build the store")
     dsub = data.add_subparsers(dest="data_command", required=True, metavar="SUBCOMMAND")
     b = dsub.add_parser("build", help="build the analysis store from the data mirror")
-    b.add_argument("--source", help="mirror directory (default: $OPPMAP_DATA, else download)")
+    b.add_argument("--source", metavar="DIR",
+                   help="mirror directory (default: $OPPMAP_DATA, else download)")
     b.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
     b.add_argument("--no-hotspots", action="store_true",
                    help="skip the national hotspot precomputation (faster, for development)")
     b.set_defaults(func=_cmd_build)
-    try:
-        from geo.cli.fetch import register_fetch_cli
-    except ImportError:  # pragma: no cover - fetch module is part of the package
-        f = dsub.add_parser("fetch", help="download the official files into a mirror directory")
-        f.add_argument("--to", required=True)
-        f.add_argument("--only", nargs="*")
-        f.add_argument("--base-url")
-        f.set_defaults(func=_cmd_fetch)
-    else:
-        register_fetch_cli(dsub)
+    register_fetch_cli(dsub)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every command registered."""
+    parser = ArgumentParser(
+        prog="python -m geo",
+        description="oppmap: where opportunity is missing, and why (analysis and data commands)",
+    )
+    parser.add_argument("--version", action="version", version=f"oppmap {package_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_data_commands(sub)
 
     a = sub.add_parser("assets", help="install the map's JavaScript/CSS (Leaflet) for offline use")
-    a.add_argument("--dest", help="folder (default static/vendor)")
+    a.add_argument("--dest", metavar="DIR", help="folder (default: static/vendor)")
     a.set_defaults(func=_cmd_assets)
 
-    c = sub.add_parser("catalogue", help="list every indicator with its metadata")
-    c.add_argument("--out", help="write the catalogue as CSV")
+    c = sub.add_parser("catalogue", help="list every indicator: id, level, unit, polarity, "
+                                         "vintage and label")
+    add_out_argument(c, suffixes=(".csv",), required=False,
+                     help="write the whole catalogue as CSV (default: print the list)")
+    add_force(c)
     c.set_defaults(func=_cmd_catalogue)
 
     r = sub.add_parser("report", help="print the build report of the current store")
-    r.add_argument("--json", action="store_true")
+    r.add_argument("--json", action="store_true", help="the report as JSON")
     r.set_defaults(func=_cmd_report)
 
     for name in CLI_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.register_cli(sub)
+        importlib.import_module(name).register_cli(sub)
     return parser
 
 
+def _one_line_warning(message, category, *_args, **_kwargs) -> str:  # noqa: ANN001
+    """Warnings (unmatched codes, repaired geometries) are for people: one line each, no source."""
+    return f"warning: {message} [{category.__name__}]\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status (0 ok, 2 bad input)."""
+    """Run the command line; return the exit status (0 ok, 1 some work failed, 2 bad input).
+
+    Parameters
+    ----------
+    argv
+        The arguments (default: ``sys.argv[1:]``).
+    """
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list == ["--version"]:  # no parser, no library: quick and always available
+        sys.stdout.write(f"oppmap {package_version()}\n")
+        return 0
     parser = build_parser()
-    args = parser.parse_args(argv)
-    # Warnings (unmatched codes, repaired geometries) are for people: one line each, no source.
-    warnings.formatwarning = lambda message, category, *a, **k: (
-        f"warning: {message} [{category.__name__}]\n")
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:  # --help (0) or an argument error, already printed in one line (2)
+        return int(exc.code or 0)
+    warnings.formatwarning = _one_line_warning
     try:
         return int(args.func(args) or 0)
     except OppmapError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        sys.stderr.write(f"error: {' '.join(str(exc).split())}\n")
+        return 2
+    except OSError as exc:  # a file that cannot be read or written: say which, no traceback
+        sys.stderr.write(f"error: {exc}\n")
         return 2
     except KeyboardInterrupt:
-        print("interrupted; nothing was published", file=sys.stderr)
+        sys.stderr.write("interrupted; nothing was published\n")
         return 130
