@@ -1,11 +1,16 @@
-"""The ``python -m geo`` command line: data commands, exit codes and messages."""
+"""The ``python -m geo`` command line: data commands, exit codes, messages and the convention
+that every command follows (geo.cli._common)."""
 
 from __future__ import annotations
 
+import argparse
+import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -108,3 +113,228 @@ def test_export_of_unknown_council_exits_2_and_writes_nothing(store, tmp_path):
     assert result.returncode == 2
     assert "E99999999" in result.stderr
     assert not out.exists()
+
+
+# ----------------------------------------------------------------------------- the convention
+#: Commands whose modules follow geo.cli._common today (hotspots and clusters adopt it next).
+CONVENTION_COMMANDS = ("data build", "data fetch", "assets", "catalogue", "report", "summaries",
+                       "export", "raster", "zonal", "map-upload")
+
+
+def _subparsers(parser: argparse.ArgumentParser, prefix: str = ""):
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield f"{prefix}{name}", sub
+                yield from _subparsers(sub, f"{prefix}{name} ")
+
+
+def test_version_comes_from_pyproject(capsys):
+    from geo.cli.parser import main
+
+    with open(REPO / "pyproject.toml", "rb") as fh:
+        version = tomllib.load(fh)["project"]["version"]
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"oppmap {version}\n"
+    result = run("--version")
+    assert result.returncode == 0 and result.stdout == f"oppmap {version}\n"
+
+
+def test_every_option_help_names_its_default():
+    from geo.cli._common import HelpFormatter
+    from geo.cli.parser import build_parser
+
+    commands = dict(_subparsers(build_parser()))
+    missing = []
+    for command in CONVENTION_COMMANDS:
+        sub = commands[command]
+        formatter = HelpFormatter(prog=command)
+        one_of = {a for g in sub._mutually_exclusive_groups if g.required for a in g._group_actions}
+        for action in sub._actions:
+            if not action.option_strings or action.required or action.nargs == 0 or action in one_of:
+                continue  # positionals, required options (alone or one of a group), flags
+            text = formatter._get_help_string(action) or ""
+            if "default" not in text.lower():
+                missing.append(f"{command} {action.option_strings[0]}")
+    assert not missing, f"options whose help does not name the default: {missing}"
+
+
+def test_every_writer_has_out_and_force():
+    from geo.cli.parser import build_parser
+
+    commands = dict(_subparsers(build_parser()))
+    for command in ("catalogue", "summaries", "export", "raster", "zonal", "map-upload"):
+        options = {o for a in commands[command]._actions for o in a.option_strings}
+        assert {"--out", "--force"} <= options, command
+
+
+def test_argument_errors_are_one_line_with_did_you_mean(capsys):
+    from geo.cli.parser import main
+
+    assert main(["zonal", "--raster", "x.tif", "--level", "lad", "--out", "z.csv"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: python -m geo zonal: ")
+    assert "'lad' is not a level; did you mean lad24" in err
+    assert main(["nosuchcommand"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_did_you_mean_and_check_output(tmp_path):
+    from geo._errors import InputError
+    from geo.cli._common import check_output, did_you_mean
+
+    ids = [f"iod2025.{c}_{k}" for c in ("imd", "income", "health") for k in ("score", "rank")]
+    assert did_you_mean(" IOD2025.IMD_RANK ", ids, what="in the catalogue") == "iod2025.imd_rank"
+    with pytest.raises(InputError) as info:
+        did_you_mean("iod2025.imd_scor", ids * 100, what="in the catalogue", option="--indicator")
+    message = str(info.value)
+    assert "did you mean iod2025.imd_score," in message
+    assert len(message) < 300  # the closest few, never every id
+    councils = {"E08000003": "Manchester", "E08000032": "Bradford"}
+    with pytest.raises(InputError, match=r"did you mean E08000003 \(Manchester\)"):
+        did_you_mean("manchester", councils, what="a council")
+    existing = tmp_path / "a.csv"
+    existing.write_text("x\n")
+    with pytest.raises(InputError, match="exists; add --force"):
+        check_output(existing, suffixes=(".csv",))
+    assert check_output(existing, force=True, suffixes=(".csv",)) == existing
+    with pytest.raises(InputError, match=r"does not exist; create it first \(mkdir -p"):
+        check_output(tmp_path / "no" / "a.csv")
+    with pytest.raises(InputError, match="must end in one of"):
+        check_output(tmp_path / "a.txt", suffixes=(".csv",))
+    with pytest.raises(InputError, match="is a folder"):
+        check_output(tmp_path)
+
+
+def _refusals(tmp_path: Path, src: Path) -> dict[str, list[str]]:
+    taken = tmp_path / "taken.csv"
+    return {
+        "unknown indicator": ["raster", "--indicator", "iod2025.imd_scor", "--out",
+                              str(tmp_path / "r.tif")],
+        "unknown hotspot run": ["raster", "--indicator", "hotspot:gi_star_imd", "--out",
+                                str(tmp_path / "r.tif")],
+        "unknown council": ["export", "--council", "E0800003", "--out", str(tmp_path / "c.csv")],
+        "unknown level": ["export", "--level", "lsoa", "--out", str(tmp_path / "l.csv")],
+        "existing output": ["export", "--level", "lad24", "--out", str(taken)],
+        "missing folder": ["summaries", "--out", str(tmp_path / "no" / "s.csv")],
+        "wrong suffix": ["catalogue", "--out", str(tmp_path / "cat.txt")],
+        "missing raster": ["zonal", "--raster", str(tmp_path / "none.tif"), "--level", "lad24",
+                           "--out", str(tmp_path / "z.csv")],
+        "existing upload output": ["map-upload", str(src), "--out", str(tmp_path / "taken.csv")],
+    }
+
+
+@pytest.mark.real
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(store, tmp_path):
+    src = tmp_path / "upload.csv"
+    src.write_text("code,value\nE06000001,1\n")
+    (tmp_path / "taken.csv").write_text("keep me\n")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    for what, argv in _refusals(tmp_path, src).items():
+        result = run(*argv)
+        assert result.returncode == 2, (what, result.stderr)
+        assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, what
+        assert "Traceback" not in result.stderr and len(result.stderr) < 600, what
+        if what.startswith("unknown"):
+            assert "did you mean" in result.stderr, what
+        assert sorted(p.name for p in tmp_path.iterdir()) == before, what
+    assert (tmp_path / "taken.csv").read_text() == "keep me\n"
+
+
+def _wrote(stdout: str) -> list[str]:
+    return [line.removeprefix("wrote ") for line in stdout.splitlines() if line.startswith("wrote ")]
+
+
+@pytest.mark.real
+def test_every_writer_says_wrote_with_an_lf_readme_beside(store, tmp_path):
+    tif = tmp_path / "imd.tif"
+    commands = [
+        ["catalogue", "--out", str(tmp_path / "cat.csv")],
+        ["summaries", "--out", str(tmp_path / "lad.csv")],
+        ["export", "--level", "region", "--out", str(tmp_path / "regions.geojson")],
+        ["raster", "--indicator", "iod2025.imd_score", "--resolution", "5000", "--out", str(tif)],
+        ["zonal", "--raster", str(tif), "--level", "region", "--out", str(tmp_path / "z.csv")],
+    ]
+    for argv in commands:
+        result = run(*argv)
+        assert result.returncode == 0, (argv, result.stderr)
+        out = Path(argv[argv.index("--out") + 1])
+        assert _wrote(result.stdout) == [str(out), f"{out}.README.txt"], argv
+        readme = Path(f"{out}.README.txt").read_bytes()
+        assert b"\r" not in readme and b"Attribution:" in readme, argv
+        if out.suffix in (".csv", ".geojson"):
+            assert b"\r\n" not in out.read_bytes(), argv
+    again = run(*commands[0])
+    assert again.returncode == 2 and "--force" in again.stderr
+    assert run(*commands[0], "--force").returncode == 0
+
+
+@pytest.mark.real
+def test_catalogue_prints_unit_polarity_and_vintage(store):
+    from geo.data.indicators import catalogue
+
+    result = run("catalogue")
+    assert result.returncode == 0
+    header, *rows = result.stdout.splitlines()
+    assert header.split() == ["id", "level", "unit", "polarity", "vintage", "label"]
+    cat = catalogue()
+    assert len(rows) == len(cat)
+    line = next(r for r in rows if r.startswith("iod2025.imd_rank "))
+    info = cat.loc["iod2025.imd_rank"]
+    for value in (info["unit"], info["polarity"], str(info["vintage"]), info["label"]):
+        assert value in line
+
+
+def _integer_like(cat: pd.DataFrame) -> set[str]:
+    unit = cat["unit"].fillna("").str.lower()
+    return set(cat.index[unit.str.startswith("rank of") | (unit == "decile")])
+
+
+@pytest.mark.real
+def test_real_exports_write_numbers_as_numbers_and_counts_as_integers(store, tmp_path):
+    """Every property of a real export has one JSON type per column: ranks, deciles and counts
+    are integers, scores floats, labels text; no number arrives as a string."""
+    from geo.data.indicators import catalogue, load_indicators
+    from geo.export.geojson import write_geojson
+    from geo.export.metadata import export_metadata
+
+    out = tmp_path / "bradford.geojson"
+    assert run("export", "--council", "E08000032", "--out", str(out)).returncode == 0
+    features = json.loads(out.read_text())["features"]
+    integers = _integer_like(catalogue()) | {"n_domains_worst_decile"}
+    seen: dict[str, set[str]] = {}
+    for feature in features:
+        for key, value in feature["properties"].items():
+            if value is not None:
+                seen.setdefault(key, set()).add(type(value).__name__)
+    for key, types in seen.items():
+        assert len(types) == 1, (key, types)
+        if key in integers:
+            assert types == {"int"}, (key, types)
+    assert seen["iod2025.imd_score"] == {"float"} and seen["iod2025.imd_rank"] == {"int"}
+    numeric_text = [k for k, t in seen.items() if t == {"str"} and all(
+        str(f["properties"][k]).replace(".", "", 1).isdigit()
+        for f in features if f["properties"][k] is not None)]
+    assert numeric_text == [], numeric_text
+    # the stored clusters (n_lsoas, population) the way every writer writes them
+    import boundaries
+
+    clusters = load_indicators("clusters").head(5)
+    lsoa = boundaries.load("lsoa21")[["geometry"]]
+    first = clusters["lsoa_codes"].str.split(";").str[0]
+    gdf = lsoa.loc[first.to_numpy()].set_axis(clusters.index).join(clusters)
+    path = write_geojson(gdf, tmp_path / "clusters.geojson",
+                         metadata=export_metadata(["clusters"], level="lsoa21"))
+    props = [f["properties"] for f in json.loads(path.read_text())["features"]]
+    assert all(isinstance(p["n_lsoas"], int) and isinstance(p["population"], int) for p in props)
+    assert [p["population"] for p in props] == [round(v) for v in clusters["population"]]
+    back = pd.read_csv(_csv_of(tmp_path, gdf))
+    assert back["n_lsoas"].dtype.kind == "i" and back["population"].dtype.kind == "i"
+
+
+def _csv_of(tmp_path: Path, gdf) -> Path:  # noqa: ANN001 - a GeoDataFrame
+    from geo.export.csv import to_csv_safe
+
+    path = tmp_path / "clusters.csv"
+    to_csv_safe(gdf, path)
+    return path

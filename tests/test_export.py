@@ -295,6 +295,83 @@ def test_attribution_text():
         attribution_text({"attribution": ""})
 
 
+def test_export_metadata_credits_boundaries_sources_and_method():
+    from geo.data.sources import registry
+    from geo.export.metadata import export_metadata, readme_text
+
+    meta = export_metadata(["iod2025"], level="lsoa21", method={"permutations": 999, "seed": 7})
+    ids = [s["id"] for s in meta["sources"]]
+    reg = registry()
+    boundary = [i for i, e in reg.items() if e.get("kind") == "boundary" and e["level"] == "lsoa21"]
+    assert ids[: len(boundary)] == boundary and "iod2025" in ids
+    assert meta["seed"] == 7 and meta["method"]["permutations"] == 999
+    assert meta["licence"] == ", ".join(sorted({reg[i]["licence"] for i in ids}))
+    assert meta["attribution"] and all(isinstance(line, str) for line in meta["attribution"])
+    # a derived table stands for the datasets it was computed from
+    derived = export_metadata(["compound"], level="lsoa21")
+    assert "iod2019" in [s["id"] for s in derived["sources"]]
+    # a table that is not about areas credits no boundaries
+    plain = export_metadata(["iod2025"], level=None)
+    assert [s["id"] for s in plain["sources"]] == ["iod2025"] and "level" not in plain
+    text = readme_text(meta, name="x.csv")
+    assert text.startswith("oppmap export: x.csv\nLevel: lsoa21\n") and "  seed: 7" in text
+
+
+def test_export_types_make_counts_ranks_and_deciles_integers():
+    from geo.export.columns import export_types
+
+    frame = pd.DataFrame({
+        "n_lsoas": ["129", "66", None],            # counts that arrived as text
+        "population": [243428.0, 133832.0, np.nan],
+        "iod2025.imd_rank": [1.0, 2.0, 3.0],
+        "iod2025.imd_score": [30.0, 10.0, 50.0],   # a score stays float, even when whole
+        "avg_rank": [1.5, 2.0, 3.0],               # an average of ranks stays float
+        "code": ["00123", "E01", None],            # text is never turned into numbers
+        "robust": pd.Series([True, None, False], dtype=object),
+        "year": pd.Series([2024, None, 2025], dtype=object),
+    })
+    out = export_types(frame, integer_columns=["year"])
+    assert out["n_lsoas"].dtype == "Int64" and out["n_lsoas"].tolist()[:2] == [129, 66]
+    assert out["population"].dtype == "Int64" and out["iod2025.imd_rank"].dtype == "Int64"
+    assert out["iod2025.imd_score"].dtype == np.float64 and out["avg_rank"].dtype == np.float64
+    assert out["code"].tolist()[0] == "00123" and out["robust"].dtype == object
+    assert out["year"].dtype == "Int64"
+    assert frame["n_lsoas"].tolist()[0] == "129"  # the input is not modified
+    areas = out.drop(columns="code").set_axis(pd.Index(["a", "b", "c"], name="code_id"))
+    doc = json.loads(to_geojson(gpd.GeoDataFrame(
+        areas, geometry=[shapely.Point(0, 51)] * 3, crs=4326), metadata=META))
+    props = doc["features"][0]["properties"]
+    assert props["n_lsoas"] == 129 and isinstance(props["n_lsoas"], int)
+    assert isinstance(props["population"], int) and isinstance(props["iod2025.imd_score"], float)
+    assert doc["features"][2]["properties"]["population"] is None
+    text = to_csv_safe(frame, None)
+    assert "243428," in text and "243428.0" not in text and ",1.5," in text
+
+
+def test_atomic_path_publishes_on_success_and_leaves_nothing_on_failure(tmp_path):
+    from boundaries import atomic_path, write_bytes_atomic, write_text_atomic
+
+    target = tmp_path / "a[1].gpkg"
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        assert tmp.parent == tmp_path and tmp.suffix == ".gpkg" and not tmp.exists()
+        tmp.write_bytes(b"half")
+        Path(f"{tmp}-wal").write_bytes(b"sidecar")
+        raise RuntimeError("writer failed")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(OSError, match="nothing was written"), atomic_path(target):
+        pass
+    assert list(tmp_path.iterdir()) == []
+    write_bytes_atomic(target, b"one")
+    write_text_atomic(target, "two\nlines\n")
+    assert target.read_bytes() == b"two\nlines\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["a[1].gpkg"]
+    with pytest.raises(InputError, match=r"does not exist; create it first"):
+        write_bytes_atomic(tmp_path / "new" / "b.csv", b"x")
+    assert write_bytes_atomic(tmp_path / "new" / "b.csv", b"x", parents=True).read_bytes() == b"x"
+    with pytest.raises(InputError, match="is a folder"):
+        write_bytes_atomic(tmp_path / "new", b"x")
+
+
 # ----------------------------------------------------------------------------- file names
 @pytest.mark.parametrize(
     ("name", "expected"),
@@ -484,12 +561,22 @@ def test_cli_export_council(fake_store, tmp_path):
         "E08000003_lsoas.csv", "E08000003_lsoas.geojson", "README.txt"]
 
 
-def test_cli_export_level(fake_store, tmp_path):
+def test_cli_export_level(fake_store, tmp_path, capsys):
     out = tmp_path / "lad.csv"
     assert _main("export", "--level", "lad24", "--out", out) == 0
+    assert capsys.readouterr().out == f"wrote {out}\nwrote {out}.README.txt\n"
     back = pd.read_csv(out, index_col=0)
     assert list(back.index) == ["E08000003", "E09000001"]
-    assert "ONS OGL line" in (tmp_path / "lad.csv.README.txt").read_text()
+    readme = (tmp_path / "lad.csv.README.txt").read_text()
+    assert "ONS OGL line" in readme and readme.startswith("oppmap export: lad.csv\n")
+    before = out.read_bytes()
+    assert _main("export", "--level", "lad24", "--out", out) == 2
+    assert "exists; add --force" in capsys.readouterr().err
+    assert out.read_bytes() == before
+    assert _main("export", "--level", "lad24", "--out", out, "--force") == 0
+    assert _main("export", "--level", "lad24", "--out", tmp_path / "no" / "lad.csv") == 2
+    assert "mkdir -p" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lad.csv", "lad.csv.README.txt"]
 
 
 def test_cli_errors_exit_2_and_leave_no_file(fake_store, tmp_path, capsys):

@@ -230,7 +230,8 @@ def attribution_text(metadata: Mapping) -> str:
             lines += [f"  {k}: {json.dumps(v, ensure_ascii=False)}" for k, v in method.items()]
         else:
             lines.append(f"  {method}")
-    if meta.get("seed") is not None:
+    in_method = isinstance(method, Mapping) and "seed" in method
+    if meta.get("seed") is not None and not in_method:
         lines.append(f"  seed: {meta['seed']}")
     return "\n".join(lines) + "\n"
 
@@ -241,8 +242,8 @@ def readme_text(metadata: Mapping, *, name: str) -> str:
     Parameters
     ----------
     metadata
-        As for :func:`attribution_text`; ``title``, ``level``, ``indicator``, ``units`` and
-        ``council`` (``{"code", "name"}``) are shown when present.
+        As for :func:`attribution_text`; ``title``, ``council`` (``{"code", "name"}``),
+        ``level``, ``indicator``, ``units`` and ``source`` (a user's file) are shown when present.
     name
         The exported file's name.
 
@@ -256,7 +257,8 @@ def readme_text(metadata: Mapping, *, name: str) -> str:
     council = meta.get("council")
     if isinstance(council, Mapping):
         lines.append(f"Council: {council.get('name')} ({council.get('code')})")
-    for key, label in (("level", "Level"), ("indicator", "Indicator"), ("units", "Units")):
+    for key, label in (("level", "Level"), ("indicator", "Indicator"), ("units", "Units"),
+                       ("source", "Data from")):
         if meta.get(key):
             lines.append(f"{label}: {meta[key]}")
     return "\n".join(lines) + "\n\n" + attribution_text(meta)

@@ -1,7 +1,11 @@
 """Reading an upload safely: size limits, binary refusal, decoding, and labels safe to show.
 
-Shared by :mod:`geo.upload.reader` (CSV tables) and :mod:`geo.upload.geojson` (polygons).
-:func:`safe_label` is re-exported by :mod:`geo.upload.reader`, its public home.
+The first stage of every upload, shared by :mod:`geo.upload.reader` (CSV tables) and
+:mod:`geo.upload.geojson` (polygons): :func:`_read_input` takes bytes, text, a path or a file
+object within a size limit; :func:`_decode` refuses binary files (images, spreadsheets, archives,
+NUL bytes) with the way to export the data instead, and decodes UTF-8, UTF-16 or Windows-1252
+saying which; :func:`safe_label` makes any user text safe to show in a page, a message or a
+spreadsheet.
 """
 
 from __future__ import annotations
