@@ -174,12 +174,19 @@ def check_output(
     return out
 
 
-def _closest(value: str, choices: Mapping[str, str], limit: int) -> list[str]:
+def _closest(value: str, labels: Mapping[str, str], limit: int) -> list[str]:
+    """The ``limit`` keys closest to ``value``: by the key itself, or by its label (a name)."""
     from rapidfuzz import fuzz, process, utils
 
-    found = process.extract(value, choices, scorer=fuzz.WRatio, limit=limit,
-                            processor=utils.default_process)
-    return [key for _, _, key in found]
+    keys = list(labels)
+    by_key = process.cdist([value], keys, scorer=fuzz.ratio, processor=utils.default_process)[0]
+    score = dict(zip(keys, by_key.tolist(), strict=True))
+    named = {k: v for k, v in labels.items() if v != k}
+    if named:
+        for _, points, key in process.extract(value, named, scorer=fuzz.WRatio, limit=None,
+                                              processor=utils.default_process):
+            score[key] = max(score[key], points)
+    return sorted(keys, key=lambda k: (-score[k], k))[:limit]
 
 
 def did_you_mean(
@@ -233,9 +240,7 @@ def did_you_mean(
     folded = {key.casefold(): key for key in labels}
     if text.casefold() in folded:
         return folded[text.casefold()]
-    searchable = {k: (k if v == k else f"{k} {v}") for k, v in labels.items()}
-    shown = [k if labels[k] == k else f"{k} ({labels[k]})" for k in _closest(text, searchable,
-                                                                               limit)]
+    shown = [k if labels[k] == k else f"{k} ({labels[k]})" for k in _closest(text, labels, limit)]
     who = f"`{option}` {value!r}" if option else repr(value)
     msg = f"{who} is not {what}"
     if shown:
