@@ -18,6 +18,7 @@ import json
 import sys
 import warnings
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from geo._errors import OppmapError
 from geo.cli._common import (
@@ -28,6 +29,9 @@ from geo.cli._common import (
     package_version,
     report_written,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ['main', 'build_parser']
 
@@ -54,7 +58,7 @@ def _cmd_assets(args: argparse.Namespace) -> int:
 CATALOGUE_COLUMNS = ("level", "unit", "polarity", "vintage", "label")
 
 
-def _catalogue_lines(cat) -> list[str]:  # noqa: ANN001 - the catalogue DataFrame
+def _catalogue_lines(cat: pd.DataFrame) -> list[str]:
     """The catalogue as aligned text: id, level, unit, polarity, vintage and label."""
     rows: list[tuple[str, ...]] = [("id", *CATALOGUE_COLUMNS)]
     for ident, row in cat.iterrows():
@@ -137,7 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _one_line_warning(message, category, *_args, **_kwargs) -> str:  # noqa: ANN001
+def _one_line_warning(message: Warning | str, category: type[Warning], *_args: object,
+                      **_kwargs: object) -> str:
     """Warnings (unmatched codes, repaired geometries) are for people: one line each, no source."""
     return f"warning: {message} [{category.__name__}]\n"
 
