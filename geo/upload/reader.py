@@ -148,6 +148,10 @@ def _read_columns(frame: pd.DataFrame, names: list[str], *, code_column: str, de
                             f"{format_codes(lines[infinite], limit=5)}), often a division by zero. "
                             "Replace them with a number or leave the cells empty.")
         kept[name] = numbers
+    if not kept:
+        why = "; ".join(f"{k}: {v}" for k, v in dropped.items()) or "it is the only column"
+        problems.append(f"No column holds numbers besides the code column {_q(code_column)} "
+                        f"({why}). Add at least one numeric column, one value per area.")
     return kept, columns, dropped
 
 def _column_messages(columns: list[ColumnReport], names: list[str]) -> list[str]:
@@ -209,6 +213,15 @@ def _duplicates(codes: pd.Series, is_code: np.ndarray, lines: np.ndarray) -> lis
             "Keep one row per area (sum counts or average rates first) and upload again."]
 
 
+def _codes_of(raw_codes: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray, int]:
+    """The code column as written, tidied (object dtype), which rows hold a code, how many tidied."""
+    codes = _normalise_codes(raw_codes)
+    normalised = int(((codes != raw_codes) & codes.str.match(_ONS_CODE.pattern)).sum())
+    is_code = codes.str.match(_ONS_CODE.pattern).to_numpy(dtype=bool)
+    # object dtype: isin against many codes is slow on Arrow-backed strings
+    return raw_codes, codes.astype(object), is_code, normalised
+
+
 def _match_messages(t: dict, *, code_column: str, raw_codes: pd.Series, is_code: np.ndarray,
                     matched: np.ndarray, level: str, unknown: list[str],
                     vintage_msgs: list[str], normalised: int) -> list[str]:
@@ -232,6 +245,8 @@ def _match_messages(t: dict, *, code_column: str, raw_codes: pd.Series, is_code:
         messages.append(f"{len(unknown)} codes are not {level} codes and were left out: "
                         f"{format_codes(unknown, limit=5)}.")
         messages += vintage_msgs
+        warnings.warn(f"{len(unknown)} uploaded codes did not match {level}: "
+                      f"{format_codes(unknown, limit=5)}", UnmatchedCodesWarning, stacklevel=3)
     return messages
 
 
@@ -257,7 +272,7 @@ def read_upload(data: bytes | str | Path, *, known_codes: Mapping[str, pd.Index]
     min_match
         Smallest share of the area codes that must match the level.
     filename
-        Name shown in messages (taken from a path or file object when not given).
+        Name shown in messages (default: the path's or file object's name).
 
     Returns
     -------
@@ -287,11 +302,7 @@ def read_upload(data: bytes | str | Path, *, known_codes: Mapping[str, pd.Index]
     t = _read_table(data, max_bytes=max_bytes, max_rows=max_rows, filename=filename)
     frame, names, lines = t["frame"], t["names"], t["lines"]
     code_column = _find_code_column(frame, known)
-    raw_codes = frame[code_column]
-    codes = _normalise_codes(raw_codes)
-    normalised = int(((codes != raw_codes) & codes.str.match(_ONS_CODE.pattern)).sum())
-    is_code = codes.str.match(_ONS_CODE.pattern).to_numpy(dtype=bool)
-    codes = codes.astype(object)  # isin against many codes is slow on Arrow-backed strings
+    raw_codes, codes, is_code, normalised = _codes_of(frame[code_column])
     problems = _duplicates(codes, is_code, lines)
     unique = pd.Index(codes[is_code].unique(), dtype=object)
     level, counts, unknown, other_vintage, vintage_msgs = _detect_level(
@@ -300,27 +311,19 @@ def read_upload(data: bytes | str | Path, *, known_codes: Mapping[str, pd.Index]
     matched = codes.isin(known[level]).to_numpy() & is_code
     kept, columns, dropped = _read_columns(frame, names, code_column=code_column,
                                            delimiter=t["delimiter"], lines=lines, problems=problems)
-    if not kept:
-        why = "; ".join(f"{k}: {v}" for k, v in dropped.items()) or "it is the only column"
-        problems.append(f"No column holds numbers besides the code column {_q(code_column)} "
-                        f"({why}). Add at least one numeric column, one value per area.")
     if problems:
         raise InputError(" ".join(problems))
-
     table = pd.DataFrame(kept).loc[matched].set_axis(
         pd.Index(codes[matched], dtype="str", name=f"{level}_code"))
     report = UploadReport(
         filename=safe_label(t["filename"]) if t["filename"] else None, encoding=t["encoding"],
-        delimiter=_DELIMITERS[t["delimiter"]], rows_read=len(lines),
-        rows_matched=int(matched.sum()), level_counts=counts, unknown_codes=unknown,
-        other_vintage=other_vintage, duplicates=[], rows_without_code=lines[~is_code].tolist(),
-        normalised_codes=normalised, columns=columns, dropped_columns=dropped)
+        delimiter=_DELIMITERS[t["delimiter"]], rows_read=len(lines), rows_matched=int(matched.sum()),
+        level_counts=counts, unknown_codes=unknown, other_vintage=other_vintage, duplicates=[],
+        rows_without_code=lines[~is_code].tolist(), normalised_codes=normalised, columns=columns,
+        dropped_columns=dropped)
     messages = _match_messages(t, code_column=code_column, raw_codes=raw_codes, is_code=is_code,
                                matched=matched, level=level, unknown=unknown,
                                vintage_msgs=vintage_msgs, normalised=normalised)
-    if unknown:
-        warnings.warn(f"{len(unknown)} uploaded codes did not match {level}: "
-                      f"{format_codes(unknown, limit=5)}", UnmatchedCodesWarning, stacklevel=2)
     messages += _column_messages(columns, names)
     if matched.sum() == 1:
         messages.append("Only one area matched: maps, ranks and comparisons need several areas.")
