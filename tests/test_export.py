@@ -470,10 +470,18 @@ def test_cli_export_council(fake_store, tmp_path):
     assert doc["oppmap"]["seed"] == 42
     assert doc["oppmap"]["attribution"] == ["ONS OGL line", "Public sector OGL line"]
     assert doc["oppmap"]["council"] == {"code": "E08000003", "name": "Manchester"}
+
+
+
+def test_cli_export_council_pack_is_the_one_builder(monkeypatch, tmp_path):
+    """``export --council X --out x.zip`` writes geo.council.council_pack(X), byte for byte
+    (its contents are tested in tests/test_council.py)."""
+    import geo.council
+
+    monkeypatch.setattr(geo.council, "council_pack", lambda code: f"pack of {code}".encode())
     pack = tmp_path / "pack.zip"
-    assert _main("export", "--council", "E08000003", "--out", pack) == 0
-    assert zipfile.ZipFile(pack).namelist() == [
-        "E08000003_lsoas.csv", "E08000003_lsoas.geojson", "README.txt"]
+    assert _main("export", "--council", "e08000003 ", "--out", pack) == 0
+    assert pack.read_bytes() == b"pack of E08000003"
 
 
 def test_cli_export_level(fake_store, tmp_path):

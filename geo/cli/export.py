@@ -42,24 +42,6 @@ HOTSPOT_PREFIX = "hotspot:"
 HOTSPOT_TABLE = "hotspots_lsoa21"
 
 
-METHODOLOGY = """\
-Each row is a Lower-layer Super Output Area (LSOA, December 2021 boundaries) of the council.
-Indicator columns are named '<dataset>.<column>' as in `python -m geo catalogue`, which gives
-each one's label, unit, polarity (whether higher is worse) and vintage. IoD ranks: 1 is the
-most deprived of England's 33,755 LSOAs; deciles: 1 is the most deprived 10%.
-Boundaries are the ONS super-generalised (200 m) LSOA 2021 outlines; GeoJSON coordinates are
-WGS 84 longitude/latitude rounded to 6 decimals (about 10 cm).
-"""
-
-
-METHODOLOGY_HOTSPOTS = """\
-Columns 'hotspot_<indicator>' hold national hot/cold spot labels from the local Getis-Ord Gi*
-statistic on England's LSOA contiguity graph (islands joined to their nearest neighbours),
-with permutation inference and Benjamini-Hochberg false discovery rate control; the
-permutations, seed and significance level are listed under 'Method parameters' below.
-"""
-
-
 # ----------------------------------------------------------------------------- metadata
 def _boundary_sources(level: str) -> list[str]:
     from geo.data.sources import registry
@@ -275,39 +257,27 @@ def _out_path(value: str, suffixes: tuple[str, ...], option: str = "--out") -> P
 def _cmd_export(args: argparse.Namespace) -> int:
     from geo.export.csv import to_csv_safe
     from geo.export.geojson import write_geojson
-    from geo.export.pack import council_pack
 
     out = _out_path(args.out, tuple(EXPORT_FORMATS))
     kind = EXPORT_FORMATS[out.suffix.lower()]
-    if args.council:
-        table, name, meta = council_table(args.council)
-    else:
-        if kind == "zip":
+    if kind == "zip":
+        if not args.council:
             msg = "`--out` *.zip (a council pack) needs `--council CODE`, not `--level`"
             raise InputError(msg)
-        table, meta = level_table(args.level)
-        name = args.level
-    if kind == "geojson":
-        write_geojson(table, out, metadata=meta)
-    elif kind == "csv":
-        to_csv_safe(table, out, metadata=meta)
-    else:
+        from geo.council import council_pack
         from geo.export.atomic import _write_bytes_atomic
 
-        data = council_pack(
-            table,
-            council_code=meta["council"]["code"],
-            council_name=name,
-            metadata=meta,
-            map_html=None,
-            methodology=METHODOLOGY
-            + (
-                METHODOLOGY_HOTSPOTS
-                if any(str(c).startswith("hotspot_") for c in table.columns)
-                else ""
-            ),
-        )
-        _write_bytes_atomic(out, data)
+        # the one council pack: the same bytes as the app's download
+        _write_bytes_atomic(out, council_pack(str(args.council).strip().upper()))
+        return 0
+    if args.council:
+        table, _name, meta = council_table(args.council)
+    else:
+        table, meta = level_table(args.level)
+    if kind == "geojson":
+        write_geojson(table, out, metadata=meta)
+    else:
+        to_csv_safe(table, out, metadata=meta)
     return 0
 
 
