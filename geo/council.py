@@ -68,7 +68,8 @@ from geo.methodology import (
 
 __all__ = [
     "TIERS", "COUNCIL_LEVELS", "MAP_INDICATOR", "PLACE_COLUMNS", "councils_table",
-    "load_councils", "council_level", "search_councils", "unknown_councils", "council_lsoas", "load_council_lsoas",
+    "load_councils", "council_level", "search_councils", "unknown_councils", "council_lsoas",
+    "load_council_lsoas",
     "view_data", "council_view_data", "council_view", "pack_frame", "load_lsoa_tables",
     "pack_filename", "council_pack",
 ]
@@ -366,7 +367,7 @@ def pack_frame(lsoas: gpd.GeoDataFrame, tables: Mapping[str, pd.DataFrame], *,
         Tables indexed by LSOA code, by name: each column becomes ``<name>.<column>`` (the
         catalogue's ids where catalogued).
     runs
-        :func:`geo.council_hotspots.run_columns` (``<run id>.<field>``).
+        :func:`geo.council_hotspots.run_columns` (``hotspot_<method>_<indicator>``, ...).
     clusters
         The named clusters: add ``clusters.cluster_id`` and ``clusters.name``.
 
@@ -418,8 +419,8 @@ def council_pack(code: str) -> bytes:
     """The council pack of a council in the store: the zip the app and the CLI serve.
 
     GeoJSON and CSV of the council's LSOAs (analysis boundaries) with every LSOA table of the
-    store (``<table>.<column>``), every national hotspot run (``<run id>.label`` / ``.q`` /
-    ``.robust``) and named cluster, an offline map when the map assets are installed, and a
+    store (``<table>.<column>``), every national hotspot run (``hotspot_<method>_<indicator>``,
+    ``q_...``, ``robust_...``) and named cluster, an offline map when the assets exist, and a
     README: the methodology with the store's parameters, what each column means, sources,
     licences and attribution. The same store gives the same bytes.
 
@@ -442,8 +443,8 @@ def council_pack(code: str) -> bytes:
     frame = pack_frame(lsoas, tables, runs=run_columns(long), clusters=load_clusters())
     map_html, map_note = _pack_map(code, name)
     cat = catalogue()
-    datasets = [*(i for i, e in registry().items() if e.get("level") == "lsoa21"
-                  and e.get("kind") in ("boundary", "lookup")),
+    datasets = [*(i for i, e in registry().items() if e["level"] == "lsoa21"
+                  and e["kind"] in ("boundary", "lookup")),
                 *tables, *hotspot_runs(long, cat)["dataset"].replace("", np.nan).dropna()]
     metadata = pack_metadata(datasets, params=params, council={
         "code": code, "name": name, "level": level, "tier": TIERS[level]})

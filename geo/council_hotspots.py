@@ -28,7 +28,7 @@ from geo.methodology import METHODS, correction_words
 
 __all__ = [
     "NATIONS", "CLUSTER_RUN", "run_id", "split_run_id", "nations", "hotspot_runs",
-    "run_results", "run_columns", "load_hotspots", "load_runs", "load_clusters",
+    "run_results", "run_column", "run_columns", "load_hotspots", "load_runs", "load_clusters",
     "cluster_names", "council_clusters", "cluster_neighbourhoods", "clusters_touching",
     "cluster_words", "cluster_sentence", "clusters_summary", "hotspot_counts",
 ]
@@ -134,10 +134,23 @@ def run_results(hotspots: pd.DataFrame, run: str) -> pd.DataFrame:
     return part.drop(columns=["method", "indicator"])
 
 
+def run_column(run: str, field: str = "label") -> str:
+    """The wide column of one field of a run: ``hotspot_<method>_<indicator>`` for its label,
+    ``<field>_<method>_<indicator>`` for the others (``q``, ``robust``).
+
+    Examples
+    --------
+    >>> run_column("gi_star:imd_score"), run_column("gi_star:imd_score", "q")
+    ('hotspot_gi_star_imd_score', 'q_gi_star_imd_score')
+    """
+    method, indicator = split_run_id(run)
+    return f"{'hotspot' if field == 'label' else field}_{method}_{indicator}"
+
+
 def run_columns(hotspots: pd.DataFrame,
                 fields: Iterable[str] = ("label", "q", "robust")) -> pd.DataFrame:
-    """Every run of the long hotspot table side by side: one column ``<run id>.<field>`` per
-    run and field (a field without any value in a run is left out), indexed by area code.
+    """Every run of the long hotspot table side by side: one column per run and field
+    (:func:`run_column`; a field without any value in a run is left out), by area code.
 
     Examples
     --------
@@ -145,11 +158,12 @@ def run_columns(hotspots: pd.DataFrame,
     ...                      "label": ["hot spot 95%", "not significant"], "q": [0.01, 0.6]},
     ...                     index=pd.Index(["E1", "E2"], name="lsoa21_code"))
     >>> list(run_columns(long).columns)
-    ['gi_star:x.label', 'gi_star:x.q']
+    ['hotspot_gi_star_x', 'q_gi_star_x']
     """
     columns = []
     for (method, indicator), part in hotspots.groupby(["method", "indicator"], sort=True):
-        columns += [part[f].rename(f"{run_id(str(method), str(indicator))}.{f}")
+        run = run_id(str(method), str(indicator))
+        columns += [part[f].rename(run_column(run, f))
                     for f in fields if f in part.columns and part[f].notna().any()]
     if not columns:
         return pd.DataFrame(index=hotspots.index.unique())

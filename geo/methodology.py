@@ -28,7 +28,8 @@ from geo.data.sources import attribution_lines, registry
 from geo.stats.permutation import PERMUTATION_CHUNK
 
 __all__ = ["PARAMETERS", "METHODS", "CORRECTIONS", "stored_parameters", "check_parameters",
-           "methodology_text", "correction_words", "inference_text", "method_text", "hotspots_paragraph",
+           "methodology_text", "correction_words", "inference_text", "method_text",
+           "hotspots_paragraph",
            "pack_columns_text", "sources_table"]
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "methodology.md"
@@ -48,7 +49,8 @@ METHODS: dict[str, dict[str, str]] = {
     },
     "local_moran": {
         "name": "local Moran's I", "tag": "local Moran", "results": "local Moran clusters",
-        "short": "local Moran", "statistic": "Local I", "weights": "row-standardised contiguity weights",
+        "short": "local Moran", "statistic": "Local I",
+        "weights": "row-standardised contiguity weights",
     },
 }
 
@@ -161,9 +163,9 @@ def pack_columns_text(columns: Iterable[str], catalogue: pd.DataFrame, *,
     """The "Columns of this pack" section of a council pack's README (Markdown).
 
     ``columns`` are the pack's column names (``<table>.<column>`` for the store's tables,
-    ``<method>:<indicator>.<field>`` for hotspot runs), ``catalogue`` is ``geo.catalogue()``
-    (each catalogued column is listed with its label, unit, polarity and vintage), and
-    ``map_note`` says what the map file shows (None when the pack has no map).
+    ``hotspot_<method>_<indicator>`` and the like for hotspot runs), ``catalogue`` is
+    ``geo.catalogue()`` (each catalogued column is listed with its label, unit, polarity and
+    vintage), and ``map_note`` says what the map file shows (None when the pack has no map).
     """
     cols = list(columns)
     listed = [c for c in cols if c in catalogue.index]
@@ -174,9 +176,10 @@ def pack_columns_text(columns: Iterable[str], catalogue: pd.DataFrame, *,
         "council, region and country codes).",
         "- `<table>.<column>`: a column of the store's table; catalogued ones (listed below) "
         "have the ids of `python -m geo catalogue`. IoD ranks and deciles: 1 = most deprived.",
-        "- `<method>:<indicator>.label`, `.q` and `.robust`: the national hotspot label of that "
-        "run (the run ids of the app), its q-value after the correction above, and whether it "
-        "is also a hot spot under 8-nearest-neighbour weights.",
+        "- `hotspot_<method>_<indicator>`, `q_<method>_<indicator>` and "
+        "`robust_<method>_<indicator>`: the national hotspot label of the run "
+        "`<method>:<indicator>` (as the app names it), its q-value after the correction above, "
+        "and whether it is also a hot spot under 8-nearest-neighbour weights.",
         "- `clusters.cluster_id`, `clusters.name`: the named cluster of hot spots the LSOA "
         "belongs to, if any.",
     ]
@@ -203,7 +206,7 @@ def sources_table(dataset_ids: list[str] | None = None) -> pd.DataFrame:
             "publisher": e["publisher"],
             "vintage": e["vintage"],
             "licence": e["licence"],
-            "kind": e.get("kind", ""),
+            "kind": e["kind"],
             "url": e["landing"],
             "attribution": attribution_lines([ident])[0],
         })

@@ -24,7 +24,8 @@ from geo.stats.neighbours import DEFAULT_NEIGHBOUR_VARIABLES, statistical_neighb
 
 __all__ = [
     "ENGLAND_CODE", "LIFE_STAGES", "PRINCIPLES", "PROFILE_MEASURES", "NEIGHBOUR_LABELS",
-    "council_measures", "measure_values", "comparison_table", "cohort_intervals", "council_neighbours",
+    "council_measures", "measure_values", "comparison_table", "cohort_intervals",
+    "council_neighbours",
     "council_profile", "iod_summary_ranks", "neet_comparison", "neighbour_reasons",
 ]
 
@@ -251,8 +252,8 @@ def council_profile(code: str, *, tables: Mapping[str, pd.DataFrame], measures: 
     tables, measures
         As in :func:`comparison_table`.
     councils
-        By council code (both tiers): ``level`` (``lad24`` / ``utla24``), ``region_code`` and,
-        for lower-tier councils, ``utla24_code``.
+        :func:`geo.council.councils_table`: by council code (both tiers), ``level``,
+        ``region_code`` and ``utla24_code`` (the council's own for an upper-tier one).
     ids, k
         Measures to include, in order; number of statistical neighbours (``summary_<level>``).
 
@@ -273,10 +274,7 @@ def council_profile(code: str, *, tables: Mapping[str, pd.DataFrame], measures: 
         pool = list(councils.index)
         msg = f"`code` {code!r} is not a council code here ({len(pool)} councils, e.g. {format_codes(pool, limit=3)})."
         raise InputError(msg)
-    level = str(councils.at[code, "level"])
-    parent = code
-    if level == "lad24" and "utla24_code" in councils.columns and pd.notna(councils.at[code, "utla24_code"]):
-        parent = str(councils.at[code, "utla24_code"])
+    level, parent = (str(v) for v in councils.loc[code, ["level", "utla24_code"]])
     parts: list[pd.DataFrame] = []
     for lvl, area in ((level, code), ("utla24", parent)):
         if lvl == "utla24" and level == "utla24" and parts:

@@ -50,9 +50,9 @@ def profile_table(profile: pd.DataFrame, *, names: Mapping[str, str] | None = No
             "Life stage": LIFE_STAGES.get(r["life_stage"], r["life_stage"]),
             "Principle": PRINCIPLES.get(r["principle"], r["principle"]),
             "Indicator": r["label"],
-            "Value": _with_interval(r["value"], r.get("lower"), r.get("upper"), r["unit"]),
-            "England": _with_interval(r["england"], r.get("england_lower"),
-                                      r.get("england_upper"), r["unit"])
+            "Value": _with_interval(r["value"], r["lower"], r["upper"], r["unit"]),
+            "England": _with_interval(r["england"], r["england_lower"], r["england_upper"],
+                                      r["unit"])
             + ("" if r["england_source"] in ("published", "given") else " (mean of councils)"),
             "vs England": r["vs_england"],
             "Region": format_value(r["region"], r["unit"]),

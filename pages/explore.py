@@ -97,8 +97,8 @@ def lsoa_card(code: str) -> None:
     info = lsoas.loc[code]
     meta = catalogue.loc[lsoa_indicator]
     tables = data.store_tables(("iod2025", "compound"))
-    iod = tables.get("iod2025", pd.DataFrame()).reindex([code]).dropna(how="all")
-    comp = tables.get("compound", pd.DataFrame()).reindex([code]).dropna(how="all")
+    iod = tables["iod2025"].reindex([code]).dropna(how="all")
+    comp = tables["compound"].reindex([code]).dropna(how="all")
     rows = {
         "Neighbourhood": f"{info['name']} ({code})",
         "Council": f"{info['lad24_name']} ({info['lad24_code']})",

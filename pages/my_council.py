@@ -124,8 +124,8 @@ if not here.empty:
     st.dataframe(here.rename(columns={"n_here": f"LSOAs in {name}", "n_lsoas": "LSOAs in all",
                                       "population": "people (all)"}),
                  width="stretch", key="council_clusters")
-    hoods = gh.cluster_neighbourhoods(data.clusters(), lsoas, data.store_tables(("compound",))
-                                      .get("compound", pd.DataFrame()))
+    hoods = gh.cluster_neighbourhoods(data.clusters(), lsoas,
+                                      data.store_tables(("compound",))["compound"])
     with st.expander(f"Their {len(hoods)} neighbourhoods in {name} (code, name, ward, domains)"):
         st.dataframe(hoods, width="stretch", key="council_cluster_lsoas")
 

@@ -399,13 +399,15 @@ def test_council_pack_contents(store):
     for key in ("iod2025.imd_score", "iod2025.income_decile",
                 "iod2025_subdomains.children_young_people_score", "iod2019.imd_rank",
                 "compound.n_domains_worst_decile", "compound.persistent",
-                "population.population_total", "gi_star:n_domains_worst_decile.label",
-                "local_moran:imd_score.label", "gi_star:imd_score.q", "clusters.name"):
+                "population.population_total", "hotspot_gi_star_n_domains_worst_decile",
+                "hotspot_local_moran_imd_score", "q_gi_star_imd_score",
+                "robust_gi_star_imd_score", "clusters.name"):
         assert key in props, key
     assert len(csv.strip().splitlines()) == n + 1
     params = _params()
     assert "## Hotspots" in readme and "Benjamini-Hochberg" in readme
-    assert f"{params['permutations']:,}\n  conditional permutations (two-sided, seed {params['seed']})" in readme
+    assert (f"{params['permutations']:,}\n  conditional permutations (two-sided, seed "
+            f"{params['seed']})") in readme
     assert "Contains OS data © Crown copyright and database right 2024." in readme
     assert "## Columns of this pack" in readme and "`iod2025.imd_score`: " in readme
     # offline: no script, style sheet or image loaded from another host

@@ -192,10 +192,11 @@ def test_run_results_and_columns(hotspots):
         gh.run_results(hotspots, "gi_star:imd_score")
     wide = gh.run_columns(hotspots)
     assert list(wide.columns) == [
-        "gi_star:n_domains_worst_decile.label", "gi_star:n_domains_worst_decile.q",
-        "gi_star:n_domains_worst_decile.robust", "local_moran:n_domains_worst_decile.label",
-        "local_moran:n_domains_worst_decile.q"]  # no robustness for local Moran
-    assert wide.loc["E01000005", "local_moran:n_domains_worst_decile.label"] == "Low-Low"
+        "hotspot_gi_star_n_domains_worst_decile", "q_gi_star_n_domains_worst_decile",
+        "robust_gi_star_n_domains_worst_decile", "hotspot_local_moran_n_domains_worst_decile",
+        "q_local_moran_n_domains_worst_decile"]  # no robustness for local Moran
+    assert wide.loc["E01000005", "hotspot_local_moran_n_domains_worst_decile"] == "Low-Low"
+    assert gh.run_column("local_moran:imd_score", "q") == "q_local_moran_imd_score"
 
 
 def test_hotspot_counts_per_method(hotspots):
@@ -339,7 +340,7 @@ def test_pack_frame_names_columns_by_table_run_and_cluster(lsoas, clusters, hots
     assert isinstance(frame, gpd.GeoDataFrame) and list(frame.index) == LSOAS[:3]
     assert list(frame.columns[:9]) == [*gc.PLACE_COLUMNS, "geometry"]
     assert list(frame["iod2019.imd_score"]) == [1.0, 2.0, 3.0]  # no clash with iod2025's
-    assert list(frame["gi_star:n_domains_worst_decile.label"]) == [
+    assert list(frame["hotspot_gi_star_n_domains_worst_decile"]) == [
         "hot spot 99%", "hot spot 95%", "not significant"]
     assert frame["clusters.cluster_id"].tolist() == [1, 1, pd.NA]
     assert frame["clusters.name"].tolist()[:2] == ["Big, Town", "Big, Town"]

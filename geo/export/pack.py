@@ -142,10 +142,10 @@ def pack_metadata(dataset_ids: Iterable[str], *, council: Mapping[str, Any],
     ids = [i for i in dict.fromkeys(s for d in dataset_ids for s in derived.get(d, [d]))
            if i in reg]
     licences = meta.get("licences", {})
-    sources = [{"id": i, "title": reg[i].get("title"), "publisher": reg[i].get("publisher"),
-                "vintage": reg[i].get("vintage"), "licence": reg[i].get("licence"),
-                "licence_url": licences.get(reg[i].get("licence")),
-                "url": reg[i].get("landing") or reg[i].get("url")} for i in ids]
+    sources = [{"id": i, "title": reg[i]["title"], "publisher": reg[i]["publisher"],
+                "vintage": reg[i]["vintage"], "licence": reg[i]["licence"],
+                "licence_url": licences.get(reg[i]["licence"]), "url": reg[i]["landing"]}
+               for i in ids]
     return {
         "title": "oppmap council pack",
         "council": dict(council),
