@@ -234,17 +234,18 @@ def test_click_on_the_national_image_reads_one_neighbourhood(page, server):
     page.get_by_text(f"across {len(geo.load_indicators('iod2025')):,} LSOAs").wait_for()
     frame = _map_frame(page)
     frame.wait_for_selector("img.leaflet-image-layer", state="attached")
-    x, y = frame.evaluate("() => { const p = window.map.latLngToContainerPoint([52.48, -1.89]); "
-                          "return [Math.round(p.x), Math.round(p.y)]; }")
-    # the LSOA under the pixel clicked (in central Birmingham), by a plain point-in-polygon test
-    lat, lng = frame.evaluate(f"() => {{ const c = window.map.containerPointToLatLng([{x}, {y}]);"
-                              " return [c.lat, c.lng]; }")
+    x, y = frame.evaluate(
+        "() => { const p = window.map.latLngToContainerPoint([52.48, -1.89]); return [p.x, p.y]; }")
+    # remember where Leaflet says the click is (what the app receives), in central Birmingham
+    frame.evaluate("() => { window.map.once('click', e => { window.clicked = e.latlng; }); }")
+    started = time.time()
+    frame.locator(".leaflet-container").click(position={"x": x, "y": y})
+    lat, lng = frame.evaluate("() => [window.clicked.lat, window.clicked.lng]")
+    # the LSOA under that point, by a plain point-in-polygon test
     lsoa = boundaries.load("lsoa21")
     point = shapely.Point(Transformer.from_crs(4326, 27700, always_xy=True).transform(lng, lat))
     code = lsoa.index[lsoa.contains(point)][0]
     name, ward, council = lsoa.loc[code, ["name", "ward24_name", "lad24_name"]]
-    started = time.time()
-    frame.locator(".leaflet-container").click(position={"x": x, "y": y})
     page.get_by_text(f"Clicked neighbourhood: {name}").wait_for()
     waited = time.time() - started
     card = page.locator("[data-testid='stTable']").inner_text()
