@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._shared import PAGES, store_problem, warm_up
+from pages._data import warm_up
+from pages._shared import PAGES, store_problem
 
 st.set_page_config(page_title="oppmap: where opportunity is missing",
                    layout="wide")

@@ -1,35 +1,32 @@
-"""Council profiles, side-by-side comparisons, spine charts and council packs.
+"""Council profiles: each measure of a council beside England, its region and its neighbours.
 
 Pure functions behind the "My council" and "Compare places" pages. They take the store's tables
 (``geo.load_indicators(name)``) as a mapping ``{name: DataFrame}``, so tests pass tiny synthetic
 ones. Measures have level-free ids (``summary.<column>`` for the IoD-style summaries, published
-for lower- and upper-tier councils, regions and England; catalogue ids otherwise); profiles set a
-council beside England, its region and its statistical neighbours with better / similar / worse
-verdicts where a Wilson interval exists (:func:`geo.stats.intervals.compare_area`); spine charts put
-England in the middle and *worse always on the left*; the pack functions prepare the inputs of
-:func:`geo.export.pack.council_pack`.
+for lower- and upper-tier councils, regions and England; catalogue ids otherwise); a profile
+sets a council beside England, its region and its statistical neighbours with better / similar /
+worse verdicts where a Wilson interval exists (:func:`geo.stats.intervals.compare_area`).
+Readable tables, sentences and spine-chart data of profiles are in :mod:`geo.profile_tables`.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from geo._errors import InputError, UnmatchedCodesWarning, format_codes
-from geo.maps.classes import format_value
 from geo.stats.intervals import compare_area, compare_to, percent_interval
 from geo.stats.neighbours import DEFAULT_NEIGHBOUR_VARIABLES, statistical_neighbours
 
 __all__ = [
     "ENGLAND_CODE", "LIFE_STAGES", "PRINCIPLES", "PROFILE_MEASURES", "NEIGHBOUR_LABELS",
-    "council_measures", "comparison_table", "cohort_intervals", "council_neighbours",
-    "council_profile", "profile_table", "side_by_side", "describe_profile", "spine_data",
-    "spine_chart", "iod_summary_ranks", "council_clusters", "cluster_neighbourhoods",
-    "neet_comparison", "neighbour_reasons", "pack_frame", "pack_metadata", "pack_methodology",
+    "council_measures", "measure_values", "comparison_table", "cohort_intervals",
+    "council_neighbours",
+    "council_profile", "iod_summary_ranks", "neet_comparison", "neighbour_reasons",
 ]
 
 ENGLAND_CODE = "E92000001"
@@ -79,23 +76,12 @@ _DOMAINS = {"imd": "Index of Multiple Deprivation", "income": "Income",
 # ----------------------------------------------------------------------------- measures
 
 
-def _is_council_row(code: Any) -> bool:
-    return not str(code).startswith(("E92", "E12"))
-
-
 def _published(tables: Mapping[str, pd.DataFrame], meta: pd.Series, level: str) -> list:
     """The measure's tables at ``level``, for regions and for England (those present), with
     text codes."""
     names = [meta[level], meta["region"], meta["england"]]
     return [tables[n].set_axis(tables[n].index.astype(str)) for n in names
             if n and n in tables and meta["column"] in tables[n].columns]
-
-
-def _cluster_of(clusters: pd.DataFrame) -> pd.Series:
-    """LSOA code -> cluster id, from the ``";"``-joined ``lsoa_codes`` of the clusters table."""
-    members = clusters["lsoa_codes"].fillna("").astype(str).str.split(";").explode()
-    owner = pd.Series(members.index, index=members.to_numpy())
-    return owner[(owner.index != "") & ~owner.index.duplicated()]
 
 
 def _first(parts: list) -> Any:
@@ -150,6 +136,16 @@ def council_measures(catalogue: pd.DataFrame) -> pd.DataFrame:
             row.update(region=f"{dataset}_regions", england=f"{dataset}_england")
         rows.append({"id": ident, **row})
     return pd.DataFrame(rows).set_index("id")
+
+
+def measure_values(table: pd.DataFrame, measure: pd.Series) -> pd.Series:
+    """A measure's values in display units (times its ``factor``), named ``value``.
+
+    ``table`` is the measure's table at its finest level (``measure[measure["level"]]``),
+    ``measure`` its row of :func:`council_measures`.
+    """
+    values = pd.to_numeric(table[measure["column"]], errors="coerce") * float(measure["factor"])
+    return values.rename("value")
 
 
 def comparison_table(tables: Mapping[str, pd.DataFrame], measures: pd.DataFrame, *,
@@ -256,8 +252,8 @@ def council_profile(code: str, *, tables: Mapping[str, pd.DataFrame], measures: 
     tables, measures
         As in :func:`comparison_table`.
     councils
-        By council code (both tiers): ``level`` (``lad24`` / ``utla24``), ``region_code`` and,
-        for lower-tier councils, ``utla24_code``.
+        :func:`geo.council.councils_table`: by council code (both tiers), ``level``,
+        ``region_code`` and ``utla24_code`` (the council's own for an upper-tier one).
     ids, k
         Measures to include, in order; number of statistical neighbours (``summary_<level>``).
 
@@ -278,11 +274,8 @@ def council_profile(code: str, *, tables: Mapping[str, pd.DataFrame], measures: 
         pool = list(councils.index)
         msg = f"`code` {code!r} is not a council code here ({len(pool)} councils, e.g. {format_codes(pool, limit=3)})."
         raise InputError(msg)
-    level = str(councils.at[code, "level"])
-    parent = code
-    if level == "lad24" and "utla24_code" in councils.columns and pd.notna(councils.at[code, "utla24_code"]):
-        parent = str(councils.at[code, "utla24_code"])
-    parts = []
+    level, parent = (str(v) for v in councils.loc[code, ["level", "utla24_code"]])
+    parts: list[pd.DataFrame] = []
     for lvl, area in ((level, code), ("utla24", parent)):
         if lvl == "utla24" and level == "utla24" and parts:
             break
@@ -321,239 +314,6 @@ def council_profile(code: str, *, tables: Mapping[str, pd.DataFrame], measures: 
     return out
 
 
-def _with_interval(value: float, lower: float, upper: float, unit: str) -> str:
-    text = format_value(value, unit)
-    if pd.notna(lower) and pd.notna(upper):
-        text += f" ({format_value(lower, '', decimals=1)} to {format_value(upper, '', decimals=1)})"
-    return text
-
-
-def profile_table(profile: pd.DataFrame, *, names: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """A readable version of :func:`council_profile`, grouped by life stage.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed like ``profile``: ``Life stage``, ``Principle``, ``Indicator``, ``Value``
-        (with its 95% interval where known), ``England``, ``vs England``, ``Region``,
-        ``vs region``, ``Neighbours``, ``vs neighbours``, ``Rank (1 = worst)``,
-        ``Figure for``.
-    """
-    names = names or {}
-    rows = []
-    for ident, r in profile.iterrows():
-        rows.append({
-            "indicator": ident,
-            "Life stage": LIFE_STAGES.get(r["life_stage"], r["life_stage"]),
-            "Principle": PRINCIPLES.get(r["principle"], r["principle"]),
-            "Indicator": r["label"],
-            "Value": _with_interval(r["value"], r.get("lower"), r.get("upper"), r["unit"]),
-            "England": _with_interval(r["england"], r.get("england_lower"),
-                                      r.get("england_upper"), r["unit"])
-            + ("" if r["england_source"] in ("published", "given") else " (mean of councils)"),
-            "vs England": r["vs_england"],
-            "Region": format_value(r["region"], r["unit"]),
-            "vs region": r["vs_region"],
-            "Neighbours": format_value(r["neighbours_mean"], r["unit"]),
-            "vs neighbours": r["vs_neighbours"],
-            "Rank (1 = worst)": (f"{int(r['rank'])} of {int(r['n_ranked'])}"
-                                 if pd.notna(r["rank"]) else ""),
-            "Figure for": names.get(r["area_code"], r["area_code"]),
-        })
-    return _by_stage(rows)
-
-
-def describe_profile(profile: pd.DataFrame, *, name: str) -> str:
-    """One sentence: how many indicators are significantly worse / better than England.
-
-    Verdicts come from intervals where they exist; all indicators count by rank.
-    """
-    if profile.empty:
-        return f"No council indicators are available for {name}."
-    verdicts = profile["vs_england"].value_counts()
-    worst_fifth = profile[profile["rank"] <= profile["n_ranked"] * 0.2]
-    tested = int(verdicts.drop("not tested", errors="ignore").sum())
-    text = (f"{name}: {len(profile)} indicators; among the worst fifth of councils on "
-            f"{len(worst_fifth)} (rank 1 = worst whatever the direction).")
-    if tested:
-        text += (f" Tested against England with 95% intervals: {int(verdicts.get('worse', 0))} "
-                 f"worse, {int(verdicts.get('similar', 0))} similar, "
-                 f"{int(verdicts.get('better', 0))} better.")
-    return text
-
-
-def _by_stage(rows: list[dict]) -> pd.DataFrame:
-    """Rows indexed by ``indicator``, in life-stage order (stable within a stage)."""
-    if not rows:
-        return pd.DataFrame(columns=["Life stage", "Principle", "Indicator"])
-    out = pd.DataFrame(rows).set_index("indicator")
-    stage = {v: i for i, v in enumerate(LIFE_STAGES.values())}
-    return out.iloc[np.argsort([stage.get(s, 99) for s in out["Life stage"]], kind="stable")]
-
-
-def _direction(value: float, reference: float, polarity: str) -> str:
-    """Worse / better / same by value only (no significance), in brackets."""
-    if pd.isna(value) or pd.isna(reference):
-        return "n/a"
-    diff = (value - reference) * (1 if polarity == "higher_worse" else -1)
-    return "(worse)" if diff > 0 else "(better)" if diff < 0 else "(same)"
-
-
-def side_by_side(profiles: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """Several councils' profiles in one table, grouped by life stage.
-
-    Each council gets two columns: its value with its rank (``"43.3 score · rank 1 of 296"``)
-    and its comparison with England, its region and its statistical neighbours
-    (``"worse · worse · similar"``): significance verdicts where an interval exists, otherwise
-    the direction by value alone, in brackets (``"(worse)"``).
-
-    ``profiles`` maps area names to :func:`council_profile` frames.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by measure id (life stage order, then profile order): ``Life stage``,
-        ``Principle``, ``Indicator``, ``England``, then per area ``<area>`` and
-        ``<area>: vs England · region · neighbours``.
-    """
-    order: list[str] = []
-    for prof in profiles.values():
-        order += [i for i in prof.index if i not in order]
-    rows = []
-    for ident in order:
-        first = next(p.loc[ident] for p in profiles.values() if ident in p.index)
-        row = {"indicator": ident,
-               "Life stage": LIFE_STAGES.get(first["life_stage"], first["life_stage"]),
-               "Principle": PRINCIPLES.get(first["principle"], first["principle"]),
-               "Indicator": first["label"], "England": format_value(first["england"], first["unit"])}
-        for area, prof in profiles.items():
-            if ident not in prof.index:
-                row[area], row[f"{area}: vs England · region · neighbours"] = "no data", ""
-                continue
-            r = prof.loc[ident]
-            rank = f" · rank {int(r['rank'])} of {int(r['n_ranked'])}" if pd.notna(r["rank"]) else ""
-            row[area] = format_value(r["value"], r["unit"]) + rank
-            words = []
-            for verdict, ref in (("vs_england", "england"), ("vs_region", "region"),
-                                 ("vs_neighbours", "neighbours_mean")):
-                words.append(r[verdict] if r[verdict] != "not tested"
-                             else _direction(r["value"], r[ref], r["polarity"]))
-            row[f"{area}: vs England · region · neighbours"] = " · ".join(words)
-        rows.append(row)
-    return _by_stage(rows)
-
-
-def spine_data(profiles: Mapping[str, pd.DataFrame],
-               tables_by_level: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """Each indicator of one or more profiles against the spread of all councils.
-
-    Values are put on a common scale where England is 0, *worse is negative* and the council
-    furthest from England (either side) is at -1 or 1: ``x = s (v - England) / max|s (v_i -
-    England)|`` with ``s = -1`` when higher is worse and ``+1`` when higher is better.
-
-    ``profiles`` maps area names to :func:`council_profile` frames; ``tables_by_level`` is
-    ``{"lad24": comparison_table(..., level="lad24"), "utla24": ...}``, the spread of all
-    councils of each level (rows of regions and England are left out).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per (indicator, area): ``indicator``, ``label``, ``life_stage``, ``stage``,
-        ``area``, ``value``, ``england``, ``unit``, ``verdict`` (vs England), ``rank``,
-        ``n_ranked``, ``x`` (the area), ``x_worst``, ``x_q25`` (the worse quartile),
-        ``x_median``, ``x_q75``, ``x_best``, ``n_councils``, ``value_text``,
-        ``england_text``, ``order``.
-    """
-    rows = []
-    stage_order = {k: i for i, k in enumerate(LIFE_STAGES)}
-    for area, profile in profiles.items():
-        for ident, r in profile.iterrows():
-            table = tables_by_level.get(r["level"])
-            if table is None or ident not in table.columns or pd.isna(r["england"]):
-                continue
-            all_values = table.loc[[_is_council_row(c) for c in table.index], ident].dropna()
-            sign = -1.0 if r["polarity"] == "higher_worse" else 1.0
-            oriented = sign * (all_values - r["england"])
-            scale = float(np.nanmax(np.abs(np.r_[oriented.to_numpy(),
-                                                 sign * (r["value"] - r["england"])])))
-            scale = scale if scale > 0 else 1.0
-            q = (oriented / scale).quantile([0, 0.25, 0.5, 0.75, 1]).to_numpy()
-            rows.append({
-                "indicator": ident, "label": r["label"], "life_stage": r["life_stage"],
-                "stage": LIFE_STAGES.get(r["life_stage"], r["life_stage"]), "area": area,
-                "value": r["value"], "england": r["england"], "unit": r["unit"],
-                "verdict": r["vs_england"], "rank": r["rank"], "n_ranked": r["n_ranked"],
-                "x": sign * (r["value"] - r["england"]) / scale, "x_worst": q[0],
-                "x_q25": q[1], "x_median": q[2], "x_q75": q[3], "x_best": q[4],
-                "n_councils": len(all_values), "value_text": format_value(r["value"], r["unit"]),
-                "england_text": format_value(r["england"], r["unit"]),
-                "order": stage_order.get(r["life_stage"], 99) * 1000 + len(rows),
-            })
-    columns = ["indicator", "label", "life_stage", "stage", "area", "value", "england", "unit",
-               "verdict", "rank", "n_ranked", "x", "x_worst", "x_q25", "x_median", "x_q75",
-               "x_best", "n_councils", "value_text", "england_text", "order"]
-    return pd.DataFrame(rows, columns=columns)
-
-
-#: Verdict colours (ColorBrewer RdYlBu ends and a neutral): worse red, better blue.
-VERDICT_COLOURS = {"worse": "#d7301f", "similar": "#fdd49e", "better": "#2b8cbe",
-                   "not tested": "#ffffff"}
-
-
-def spine_chart(data: pd.DataFrame, *, colour_by: str = "verdict", width: int = 420) -> Any:
-    """An Altair spine chart of :func:`spine_data`: worse on the left, England in the middle.
-
-    Grey bars show the spread of all councils (light: worst to best; dark: middle half), the
-    black tick is England, and a dot marks each area, coloured by its verdict against England
-    (``colour_by="verdict"``) or by area (``"area"``, for comparing places). One panel per
-    life stage.
-
-    Returns an ``altair.FacetChart``; raises InputError for empty data or an unknown
-    ``colour_by``.
-    """
-    import altair as alt
-
-    if colour_by not in ("verdict", "area"):
-        msg = f"`colour_by` must be 'verdict' or 'area'; got {colour_by!r}."
-        raise InputError(msg)
-    if data.empty:
-        msg = "`data` is empty: no indicator has a value and an England figure to compare."
-        raise InputError(msg)
-    df = data.copy()
-    labels = df.drop_duplicates("indicator").sort_values("order")["label"].tolist()
-    y = alt.Y("label:N", sort=labels, title=None, axis=alt.Axis(labelLimit=330))
-    scale = alt.Scale(domain=[-1.05, 1.05])
-    x_axis = alt.Axis(values=[-1, 0, 1], labelExpr=(
-        "datum.value < 0 ? '◀ worse' : datum.value > 0 ? 'better ▶' : 'England'"))
-    base = alt.Chart().encode(y=y)
-    spread = base.mark_bar(color="#e0e0e0", size=12).encode(
-        x=alt.X("x_worst:Q", scale=scale, axis=x_axis, title=None), x2="x_best:Q")
-    middle = base.mark_bar(color="#9e9e9e", size=12).encode(x="x_q25:Q", x2="x_q75:Q")
-    england = base.mark_tick(color="#000000", thickness=2, size=18).encode(
-        x=alt.datum(0))
-    tooltip = [alt.Tooltip(f, title=t) for f, t in (
-        ("area:N", "Area"), ("label:N", "Indicator"), ("value_text:N", "Value"),
-        ("england_text:N", "England"), ("verdict:N", "vs England"),
-        ("rank:Q", "Rank (1 = worst)"), ("n_ranked:Q", "of"))]
-    if colour_by == "verdict":
-        colour = alt.Color("verdict:N", title="vs England", scale=alt.Scale(
-            domain=list(VERDICT_COLOURS), range=list(VERDICT_COLOURS.values())))
-        shape = alt.value("circle")
-    else:
-        colour = alt.Color("area:N", title="Area", scale=alt.Scale(scheme="dark2"))
-        shape = alt.Shape("area:N", title="Area")
-    dots = base.mark_point(filled=True, size=90, stroke="#000000", strokeWidth=0.8,
-                           opacity=1).encode(x="x:Q", color=colour, shape=shape, tooltip=tooltip)
-    stages = [s for s in LIFE_STAGES.values() if s in set(df["stage"])]
-    return (
-        alt.layer(spread, middle, england, dots, data=df)
-        .properties(width=width)
-        .facet(row=alt.Row("stage:N", sort=stages, title=None,
-                           header=alt.Header(labelAngle=0, labelAlign="left",
-                                             labelFontWeight="bold")))
-        .resolve_scale(y="independent")
-    )
-
 
 def iod_summary_ranks(summary: pd.DataFrame, code: str) -> pd.DataFrame:
     """The council's rank on each IoD-style summary measure of each domain (1 = most deprived).
@@ -581,52 +341,6 @@ def iod_summary_ranks(summary: pd.DataFrame, code: str) -> pd.DataFrame:
                 texts.append("")
         out[label] = texts
     return out
-
-
-def council_clusters(clusters: pd.DataFrame, lsoa_codes: Iterable[str]) -> pd.DataFrame:
-    """The named clusters with at least one neighbourhood among ``lsoa_codes``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by ``cluster_id`` (most people first): ``name``, ``n_here`` (its LSOAs among
-        ``lsoa_codes``), ``n_lsoas``, ``population``, ``councils``, ``domains``.
-    """
-    owner = _cluster_of(clusters)
-    n_here = owner[owner.index.isin(list(lsoa_codes))].value_counts()
-    keep = clusters.loc[clusters.index.isin(n_here.index)].copy()
-    keep.insert(1, "n_here", n_here.reindex(keep.index))
-    cols = ["name", "n_here"] + [c for c in ("n_lsoas", "population", "councils", "domains")
-                                 if c in keep.columns]
-    return keep.sort_values("population" if "population" in keep else "n_here",
-                            ascending=False, kind="mergesort")[cols]
-
-
-def cluster_neighbourhoods(clusters: pd.DataFrame, lsoas: pd.DataFrame,
-                           compound: pd.DataFrame) -> pd.DataFrame:
-    """The neighbourhoods of ``lsoas`` that belong to a named cluster, and why.
-
-    ``clusters`` and ``compound`` are the store's tables; ``lsoas`` the council's LSOAs by
-    ``lsoa21_code`` with ``name`` and ``ward24_name``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by ``lsoa21_code`` (by cluster id, then code): ``cluster`` (its name),
-        ``cluster_id``, ``name``, ``ward``, ``n_domains_worst_decile``,
-        ``domains_worst_decile``.
-    """
-    owner = _cluster_of(clusters)
-    owner = owner[owner.index.isin(lsoas.index)]
-    out = pd.DataFrame({"cluster": clusters["name"].reindex(owner.to_numpy()).to_numpy(),
-                        "cluster_id": owner.to_numpy()}, index=owner.index)
-    out["name"] = lsoas["name"].reindex(out.index)
-    out["ward"] = lsoas["ward24_name"].reindex(out.index) if "ward24_name" in lsoas else ""
-    for col in ("n_domains_worst_decile", "domains_worst_decile"):
-        out[col] = compound[col].reindex(out.index) if col in compound else np.nan
-    out.index.name = "lsoa21_code"
-    order = np.lexsort((out.index.to_numpy(dtype=str), out["cluster_id"].to_numpy()))
-    return out.iloc[order]
 
 
 def neet_comparison(tables: Mapping[str, pd.DataFrame], code: str, *,
@@ -692,101 +406,3 @@ def neighbour_reasons(summary: pd.DataFrame, code: str, *, k: int = 10,
     out = nb[["name", "rank", "distance"]] if "name" in nb else nb[["rank", "distance"]]
     out = out.assign(differs_most_on=contrib.apply(top, axis=1))
     return out.join(contrib)
-
-
-# ----------------------------------------------------------------------------- council pack
-
-#: LSOA datasets of a council pack; those listed in _PREFIXED get ``<dataset>_`` names.
-PACK_DATASETS = ("iod2025", "iod2025_subdomains", "iod2025_indicators", "iod2019",
-                 "census21_deprivation", "population", "compound")
-_PREFIXED = ("iod2019",)
-
-
-def pack_frame(lsoas: pd.DataFrame, *, tables: Mapping[str, pd.DataFrame],
-               hotspots: pd.DataFrame | None = None, clusters: pd.DataFrame | None = None,
-               council_level: str = "lad24") -> pd.DataFrame:
-    """A council's LSOAs with every LSOA indicator, hotspot labels and named clusters.
-
-    Parameters
-    ----------
-    lsoas
-        The council's LSOAs (a GeoDataFrame in EPSG:4326 for GeoJSON) by ``lsoa21_code``, with
-        ``name``, ``ward24_name``, ``lad24_code``, ``lad24_name``, ``utla24_code``.
-    tables
-        Store tables by name; those of :data:`PACK_DATASETS` are joined (IoD 2019 columns
-        prefixed ``iod2019_``: they share names with IoD 2025).
-    hotspots
-        The store's ``hotspots_lsoa21``: a ``hotspot_<method>_<indicator>`` label and a
-        ``q_<method>_<indicator>`` column per method and indicator.
-    clusters
-        The store's ``clusters`` table: adds ``cluster_id`` and ``cluster`` (its name).
-    council_level
-        ``"utla24"`` renames ``lad24_code`` / ``lad24_name`` to ``district_code`` /
-        ``district_name`` (an upper-tier pack keeps all its districts' LSOAs).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed like ``lsoas`` (same type), one column per property.
-    """
-    keep = ["name", "ward24_name", "lad24_code", "lad24_name", "utla24_code", "region_code"]
-    out = lsoas[[c for c in keep if c in lsoas.columns] + [lsoas.geometry.name]
-                if hasattr(lsoas, "geometry") else [c for c in keep if c in lsoas.columns]]
-    for name in PACK_DATASETS:
-        table = tables.get(name)
-        if table is None:
-            continue
-        part = table.reindex(out.index)
-        part = part[[c for c in part.columns if c not in out.columns or name in _PREFIXED]]
-        if name in _PREFIXED:
-            part = part.add_prefix(f"{name}_")
-        out = out.join(part[[c for c in part.columns if c not in out.columns]])
-    if hotspots is not None and not hotspots.empty:
-        for (method, indicator), part in hotspots.groupby(["method", "indicator"], sort=True):
-            out[f"hotspot_{method}_{indicator}"] = part["label"].reindex(out.index)
-            out[f"q_{method}_{indicator}"] = part["q"].reindex(out.index)
-    if clusters is not None:
-        owner = _cluster_of(clusters)
-        out["cluster_id"] = owner.reindex(out.index).astype("Int64")
-        out["cluster"] = clusters["name"].reindex(owner.reindex(out.index)).to_numpy()
-    if council_level != "lad24":
-        out = out.rename(columns={"lad24_code": "district_code", "lad24_name": "district_name"})
-    return out
-
-
-def pack_metadata(sources: Sequence[Mapping[str, Any]], *, attribution: Sequence[str],
-                  params: Mapping[str, Any]) -> dict[str, Any]:
-    """The metadata of a council pack (for :func:`geo.export.pack.council_pack`).
-
-    ``sources`` are registry entries (``geo.dataset(id)``), ``attribution`` the attribution
-    lines (``geo.attribution_lines()``), ``params`` the hotspot parameters
-    (``geo.methodology.method_parameters()``).
-    """
-    keys = ("title", "publisher", "vintage", "licence", "landing")
-    return {
-        "title": "oppmap council pack",
-        "attribution": list(attribution),
-        "sources": [{k: s.get(k) for k in keys} for s in sources],
-        "method": {"hotspots": "Getis-Ord Gi* (binary contiguity incl. self) and local Moran's I",
-                   "permutations": params.get("permutations"), "alpha": params.get("alpha"),
-                   "correction": params.get("correction", "fdr_bh")},
-        "seed": params.get("seed"),
-    }
-
-
-def pack_methodology(methodology: str) -> str:
-    """The pack's methodology: the project's note plus what the pack's columns mean."""
-    return methodology.strip() + """
-
-## Columns of this pack
-- `<domain>_score`, `_rank`, `_decile`: IoD 2025 for each LSOA (rank 1 and decile 1 = most
-  deprived); sub-domains and underlying indicators follow; `iod2019_*`: IoD 2019 carried to
-  LSOA 2021 (`iod2019_lookup_rule` says how).
-- `n_domains_worst_decile`, `domains_worst_decile`, `compounded`, `persistent`: compounded and
-  persistent disadvantage (definitions above).
-- `hotspot_<method>_<indicator>` and `q_<method>_<indicator>`: the national hotspot label and its
-  Benjamini-Hochberg q-value; `cluster` / `cluster_id`: the named cluster of hot spots of
-  compounded disadvantage the LSOA belongs to, if any.
-- The map file opens offline in any browser: IMD 2025 score by LSOA, hotspots of compounded
-  disadvantage and named clusters outlined.
-"""

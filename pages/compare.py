@@ -7,18 +7,21 @@ import warnings
 
 import streamlit as st
 
-from geo import profile as gp
+from geo import profile_tables as gt
+from geo.maps.charts import spine_chart
 from geo.maps.choropleth import choropleth_map
-from geo.maps.classes import MissingValuesWarning, describe_values, map_table
+from geo.maps.classes import MissingValuesWarning
+from geo.maps.text import describe_values, map_table
+from pages import _data as data
 from pages import _shared as sh
 
 sh.set_page("compare")
 st.title("Compare places")
 sh.require_store()
 
-names = sh.councils()
+names = data.councils()
 lad = names[names["level"] == "lad24"].sort_values("name")
-options = sh.measures()
+options = data.measures()
 sh.unknown_council_notice("councils")
 
 if "compare_councils" not in st.session_state:
@@ -40,20 +43,20 @@ label_of = {code: str(lad.loc[code, "name"]) for code in chosen}
 
 # ----------------------------------------------------------------------------- indicators
 with st.spinner("Comparing the councils with England, their regions and neighbours..."):
-    profiles = {label_of[code]: sh.profile(code) for code in chosen}
-    table = gp.side_by_side(profiles)
-    spine = gp.spine_data({k: v for k, v in profiles.items() if not v.empty}, sh.level_tables())
+    profiles = {label_of[code]: data.profile(code) for code in chosen}
+    table = gt.side_by_side(profiles)
+    spine = gt.spine_data({k: v for k, v in profiles.items() if not v.empty}, data.level_tables())
 
 st.subheader("Indicators by life stage")
 for area, prof in profiles.items():
-    st.markdown("- " + gp.describe_profile(prof, name=area))
+    st.markdown("- " + gt.describe_profile(prof, name=area))
 if not spine.empty:
     st.markdown(
         "Each row: the spread of all councils (light grey: worst to best; dark grey: the middle "
         "half), England at the black tick, and a mark for each chosen council. **Worse is always "
         "on the left**, whatever the direction of the indicator."
     )
-    st.altair_chart(gp.spine_chart(spine, colour_by="area"), key="compare_spine")
+    st.altair_chart(spine_chart(spine, colour_by="area"), key="compare_spine")
 st.dataframe(table, width="stretch", hide_index=True, key="compare_table")
 st.caption(
     "Rank 1 is the worst council in England (the UK for the Social Mobility Commission's "
@@ -80,8 +83,8 @@ scheme = st.session_state["compare_scheme"]
 sh.set_param("indicator", indicator)
 sh.set_param("scheme", scheme)
 meta = lad_options.loc[indicator]
-values = sh.council_values(indicator)
-shapes = sh.display_boundaries("lad24", "national")
+values = data.council_values(indicator)
+shapes = data.display_boundaries("lad24", "national")
 countries = shapes.loc[shapes.index.isin(chosen), "country"].unique()
 frame = shapes.loc[shapes["country"].isin(countries), ["name", "geometry"]].join(values)
 st.bar_chart(frame.loc[chosen].set_index("name")["value"].rename(meta["unit"]),
@@ -101,27 +104,27 @@ st.caption("The map is classed over all councils shown; the chosen ones are outl
 
 # ----------------------------------------------------------------------------- neighbourhoods
 st.subheader("Neighbourhoods side by side")
-lsoa_opts = sh.lsoa_options()
-sh.init_state("compare_lsoa", "lsoa", lsoa_opts.index, sh.DEFAULT_LSOA)
-sh.init_state("compare_hotspots", "hotspots", sh.HOTSPOT_CHOICES, sh.DEFAULT_HOTSPOTS)
+lsoa_opts = data.lsoa_options()
+sh.init_state("compare_lsoa", "lsoa", lsoa_opts.index, data.DEFAULT_LSOA)
+sh.init_state("compare_hotspots", "hotspots", data.hotspot_choices(), data.DEFAULT_HOTSPOTS)
 d1, d2 = st.columns([3, 1.6])
 d1.selectbox("Indicator by neighbourhood (LSOA)", lsoa_opts.index, key="compare_lsoa",
              format_func=lambda i: lsoa_opts.loc[i, "label"])
-d2.selectbox("Hotspots", list(sh.HOTSPOT_CHOICES), key="compare_hotspots",
-             format_func=sh.HOTSPOT_CHOICES.get)
+d2.selectbox("Hotspots", list(data.hotspot_choices()), key="compare_hotspots",
+             format_func=data.hotspot_choices().get)
 lsoa_indicator = st.session_state["compare_lsoa"]
 hotspot = st.session_state["compare_hotspots"]
 sh.set_param("lsoa", lsoa_indicator)
 sh.set_param("hotspots", hotspot)
 st.caption("Each council's neighbourhoods are classed within that council (quantiles), so "
            "colours compare places within a council, not across councils; the national image on "
-           "Explore compares every neighbourhood of England."
-           + (" " + sh.hotspot_method(hotspot) if hotspot != "none" else ""))
+           "Explore compares every neighbourhood at once."
+           + (" " + data.run_method(hotspot) if hotspot != "none" else ""))
 for start in range(0, len(chosen), 2):
     for column, code in zip(st.columns(2), chosen[start:start + 2], strict=False):
         with column:
             st.markdown(f"**{label_of[code]}**")
             with st.spinner(f"Drawing {label_of[code]}..."):
-                view = sh.council_lsoa_view(code, lsoa_indicator, scheme="quantiles",
+                view = data.council_lsoa_view(code, lsoa_indicator, scheme="quantiles",
                                             hotspot=hotspot, label_top=3)
             sh.show_council_view(view, key=f"compare_lsoas_{code}", height=480, brief=True)

@@ -10,21 +10,24 @@ import folium
 import pandas as pd
 import streamlit as st
 
+from geo import council_hotspots as gh
 from geo.maps.choropleth import choropleth_map
-from geo.maps.classes import MissingValuesWarning, describe_values, format_value, map_table
+from geo.maps.classes import MissingValuesWarning
 from geo.maps.hotspots import cluster_layer
 from geo.maps.national import lsoa_overview_map
 from geo.maps.raster import lsoa_at
+from geo.maps.text import describe_values, format_value, map_table
+from pages import _data as data
 from pages import _shared as sh
 
 sh.set_page("explore")
 st.title("Where is opportunity missing?")
 sh.require_store()
 
-options = sh.measures()
-lsoa_opts = sh.lsoa_options()
-names = sh.councils()
-catalogue = sh.catalogue()
+options = data.measures()
+lsoa_opts = data.lsoa_options()
+names = data.councils()
+catalogue = data.catalogue()
 sh.unknown_council_notice()
 
 # a council clicked on the map (or opened from an LSOA card) in the previous run becomes the
@@ -38,9 +41,9 @@ council_codes = [""] + names.sort_values("name").index.tolist()
 sh.init_state("explore_indicator", "indicator", options.index, sh.DEFAULT_INDICATOR)
 sh.init_state("explore_scheme", "scheme", sh.SCHEMES, "quantiles")
 sh.init_state("explore_view", "view", VIEWS, "councils")
-sh.init_state("explore_lsoa", "lsoa", lsoa_opts.index, sh.DEFAULT_LSOA)
+sh.init_state("explore_lsoa", "lsoa", lsoa_opts.index, data.DEFAULT_LSOA)
 sh.init_state("explore_council", "council", council_codes, "")
-sh.init_state("explore_hotspots", "hotspots", sh.HOTSPOT_CHOICES, sh.DEFAULT_HOTSPOTS)
+sh.init_state("explore_hotspots", "hotspots", data.hotspot_choices(), data.DEFAULT_HOTSPOTS)
 
 c1, c2, c3 = st.columns([3, 1.4, 1.4])
 c1.selectbox("Indicator by council", options.index, key="explore_indicator",
@@ -53,8 +56,8 @@ d1.selectbox("Indicator by neighbourhood (LSOA)", lsoa_opts.index, key="explore_
              format_func=lambda i: lsoa_opts.loc[i, "label"])
 d2.selectbox("Council (or click one on the map)", council_codes, key="explore_council",
              format_func=lambda c: "(none)" if not c else f"{names.loc[c, 'name']} ({c})")
-d3.selectbox("Hotspots", list(sh.HOTSPOT_CHOICES), key="explore_hotspots",
-             format_func=sh.HOTSPOT_CHOICES.get)
+d3.selectbox("Hotspots", list(data.hotspot_choices()), key="explore_hotspots",
+             format_func=data.hotspot_choices().get)
 
 indicator = st.session_state["explore_indicator"]
 scheme = st.session_state["explore_scheme"]
@@ -66,7 +69,7 @@ for param, value in (("indicator", indicator), ("scheme", scheme), ("view", view
                      ("lsoa", lsoa_indicator), ("council", council),
                      ("hotspots", hotspot_choice)):
     sh.set_param(param, value)
-show_clusters = hotspot_choice == sh.CLUSTERED
+show_clusters = hotspot_choice == data.CLUSTERED
 
 
 def remember_click(result: dict, state_key: str) -> None:
@@ -80,56 +83,57 @@ def add_national_clusters(m) -> str | None:
     """Named clusters over a national map; returns the sentence that describes them."""
     if not show_clusters:
         return None
-    outlines = sh.national_cluster_outlines()
+    outlines = data.national_cluster_outlines()
     m.add_child(cluster_layer(outlines, name="Named clusters", precision=4, label_top=25,
                               label_min_zoom=9))
     folium.LayerControl(collapsed=True).add_to(m)
-    return sh.cluster_sentence(outlines, place="England")
+    where = data.hotspot_runs().loc[data.CLUSTERED, "where"]
+    return gh.cluster_sentence(outlines, place=where, words=data.cluster_words())
 
 
 def lsoa_card(code: str) -> None:
     """The values of one clicked LSOA, and a button to open its council."""
-    lsoas = sh.display_boundaries("lsoa21", "council")
+    lsoas = data.display_boundaries("lsoa21", "council")
     info = lsoas.loc[code]
     meta = catalogue.loc[lsoa_indicator]
-    tables = sh.store_tables(("iod2025", "compound"))
-    iod = tables.get("iod2025", pd.DataFrame()).reindex([code]).dropna(how="all")
-    comp = tables.get("compound", pd.DataFrame()).reindex([code]).dropna(how="all")
+    tables = data.store_tables(("iod2025", "compound"))
+    iod = tables["iod2025"].reindex([code]).dropna(how="all")
+    comp = tables["compound"].reindex([code]).dropna(how="all")
     rows = {
         "Neighbourhood": f"{info['name']} ({code})",
         "Council": f"{info['lad24_name']} ({info['lad24_code']})",
         "Ward": info["ward24_name"],
-        meta["label"]: format_value(sh.lsoa_values(lsoa_indicator).get(code), meta["unit"]),
+        meta["label"]: format_value(data.lsoa_values(lsoa_indicator).get(code), meta["unit"]),
     }
-    if not iod.empty and "imd_decile" in iod:
-        rows["IMD 2025 decile (1 = most deprived 10%)"] = str(int(iod["imd_decile"].iloc[0]))
-    if not comp.empty and "n_domains_worst_decile" in comp:
+    if not iod.empty:
+        rows[catalogue.loc["iod2025.imd_decile", "label"]] = str(int(iod["imd_decile"].iloc[0]))
+    if not comp.empty:
         doms = comp["domains_worst_decile"].iloc[0]
-        rows["Domains in England's worst 10%"] = (
-            f"{int(comp['n_domains_worst_decile'].iloc[0])} of 7"
+        rows[catalogue.loc["compound.n_domains_worst_decile", "label"]] = (
+            f"{int(comp['n_domains_worst_decile'].iloc[0])}"
             + (f" ({str(doms).replace(';', ', ')})" if isinstance(doms, str) and doms else ""))
         rows["Compounded / persistent"] = (
             f"{'yes' if comp['compounded'].iloc[0] else 'no'} / "
             f"{'yes' if comp['persistent'].iloc[0] else 'no'}")
     if hotspot_choice != "none":
-        rows[sh.HOTSPOT_INDICATORS[hotspot_choice]] = str(
-            sh.hotspots(hotspot_choice)["label"].get(code, "not tested"))
-    rows["Named cluster"] = str(sh.cluster_owner().get(code, "none"))
+        rows[data.hotspot_runs().loc[hotspot_choice, "name"]] = str(
+            data.run_labels(hotspot_choice).get(code, "not tested"))
+    rows["Named cluster"] = str(data.cluster_owner().get(code, "none"))
     st.markdown(f"**Clicked neighbourhood: {info['name']}**")
     st.table(pd.DataFrame({"value": rows}))
     parent = info["lad24_code"]
-    if parent in names.index and parent != council:
-        if st.button(f"Show {names.loc[parent, 'name']}'s neighbourhoods", key="explore_open"):
-            st.session_state["explore_pending_council"] = parent
-            st.rerun()
+    if parent != council and st.button(f"Show {names.loc[parent, 'name']}'s neighbourhoods",
+                                       key="explore_open"):
+        st.session_state["explore_pending_council"] = parent
+        st.rerun()
 
 
 # ----------------------------------------------------------------------------- national map
 if view == "councils":
     meta = options.loc[indicator]
     level = meta["level"]
-    values = sh.council_values(indicator)
-    shapes = sh.display_boundaries(level, "national")
+    values = data.council_values(indicator)
+    shapes = data.display_boundaries(level, "national")
     countries = shapes.loc[shapes.index.isin(values.dropna().index), "country"].unique()
     frame = shapes.loc[shapes["country"].isin(countries), ["name", "geometry"]].join(values)
     sentence = describe_values(frame["value"], label=meta["label"], unit=meta["unit"],
@@ -150,12 +154,13 @@ if view == "councils":
     remember_click(result, "explore_click_national")
 else:
     meta = catalogue.loc[lsoa_indicator]
-    with st.spinner("Painting every LSOA of England and Wales..."):
-        image = sh.lsoa_image(lsoa_indicator, scheme)
-    values = sh.lsoa_values(lsoa_indicator)
-    outlines = sh.display_boundaries("lad24", "national")
-    outlines = outlines.loc[outlines["country"].isin(["E", "W"]), ["name", "geometry"]]
-    lsoa_names = sh.display_boundaries("lsoa21", "council")["name"]
+    with st.spinner("Painting every LSOA..."):
+        image = data.lsoa_image(lsoa_indicator, scheme)
+    values = data.lsoa_values(lsoa_indicator)
+    outlines = data.display_boundaries("lad24", "national")
+    covered = data.display_boundaries("lsoa21", "council")["country"].unique()
+    outlines = outlines.loc[outlines["country"].isin(covered), ["name", "geometry"]]
+    lsoa_names = data.display_boundaries("lsoa21", "council")["name"]
     sentence = describe_values(values, label=meta["label"], unit=meta["unit"],
                                polarity=meta["polarity"], names=lsoa_names, area_word="LSOAs")
     m = lsoa_overview_map(image, label=meta["label"], unit=meta["unit"],
@@ -171,9 +176,9 @@ else:
     click = result.get("last_clicked") or {}
     if click.get("lat") is not None:
         with st.spinner("Finding the neighbourhood under the click..."):
-            clicked = lsoa_at(click["lat"], click["lng"], sh.lsoa_lookup())
+            clicked = lsoa_at(click["lat"], click["lng"], data.lsoa_lookup())
         if clicked is None or clicked not in lsoa_names.index:
-            st.info("No neighbourhood of England or Wales under that point.")
+            st.info("No neighbourhood (LSOA) of the store under that point.")
         else:
             lsoa_card(clicked)
 
@@ -181,6 +186,6 @@ else:
 if council:
     st.subheader(f"{names.loc[council, 'name']}: neighbourhoods (LSOAs)")
     with st.spinner(f"Drawing {names.loc[council, 'name']}'s neighbourhoods..."):
-        view_data = sh.council_lsoa_view(council, lsoa_indicator, scheme=scheme,
+        view_data = data.council_lsoa_view(council, lsoa_indicator, scheme=scheme,
                                          hotspot=hotspot_choice)
     sh.show_council_view(view_data, key="explore_council_map")

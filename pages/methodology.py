@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 import boundaries
@@ -10,7 +9,14 @@ import geo
 from geo._errors import OppmapError
 from geo.maps.assets import asset_versions
 from geo.maps.classes import PALETTES
-from geo.methodology import methodology_text
+from geo.methodology import (
+    correction_words,
+    hotspots_paragraph,
+    methodology_text,
+    sources_table,
+    stored_parameters,
+)
+from pages import _data as data
 from pages import _shared as sh
 
 sh.set_page("methods")
@@ -22,15 +28,9 @@ for line in geo.attribution_lines():
     st.markdown(f"- {line}")
 
 st.header("Datasets")
-rows = []
-for ident, meta in geo.registry().items():
-    rows.append({
-        "dataset": ident, "title": meta.get("title", ""), "publisher": meta.get("publisher", ""),
-        "vintage": meta.get("vintage", ""), "licence": meta.get("licence", ""),
-        "kind": meta.get("kind", ""), "landing page": meta.get("landing", ""),
-    })
-st.dataframe(pd.DataFrame(rows), width="stretch", hide_index=True, key="methods_datasets",
-             column_config={"landing page": st.column_config.LinkColumn()})
+datasets = sources_table().drop(columns="attribution").reset_index()
+st.dataframe(datasets, width="stretch", hide_index=True, key="methods_datasets",
+             column_config={"url": st.column_config.LinkColumn("landing page")})
 st.markdown(
     "Licences: the Open Government Licence v3.0 "
     "(https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/) for ONS, "
@@ -40,11 +40,24 @@ st.markdown(
 )
 
 st.header("Indicators")
-cat = sh.catalogue()
+cat = data.catalogue()
 st.dataframe(cat[["label", "unit", "polarity", "life_stage", "principle", "level", "vintage"]],
              width="stretch", key="methods_catalogue")
 
+try:
+    params = stored_parameters()
+except OppmapError as exc:
+    params, problem = None, str(exc)
+    st.warning(f"No data store to describe: {exc}")
+
 st.header("Methods")
+if params is None:
+    hotspots = ("**Hotspots.** Local Getis-Ord Gi* and local Moran's I with permutation "
+                f"inference and a false discovery rate; the parameters come from the store: "
+                f"{problem}")
+else:
+    run = data.hotspot_runs().loc[data.CLUSTERED]
+    hotspots = hotspots_paragraph(params, n_tested=run["n_tested"], where=run["where"])
 st.markdown(
     """
 **Geography.** Areas are identified by official codes and their vintage (LSOA 2021, LAD May
@@ -62,11 +75,7 @@ deprived.
 10% on at least three of the seven IoD domains at once, and *persistent* when it is in the worst
 10% on the IMD in both 2019 and 2025.
 
-**Hotspots.** Getis-Ord Gi* over all of England's 33,755 LSOAs, with binary contiguity weights
-that include each area itself (islands joined to their nearest neighbours so they are not
-falsely significant), 999 conditional permutations with a fixed seed, two-sided p-values, and
-the Benjamini-Hochberg false discovery rate controlled at 5% over all tests. A "hot spot 95%" is
-an LSOA whose neighbourhood is significantly more deprived than England's at q <= 0.05.
+{hotspots}
 
 **Comparisons.** Ranks put 1 on the worst council whatever the direction of the indicator.
 England's figure is the publisher's (DfE) or England summarised as one area exactly like a
@@ -92,26 +101,22 @@ and a one-sentence summary.
 
 **Your data.** Uploaded files are checked (codes, vintages, duplicates, suppressed cells,
 non-numeric values) and only the matching rows are mapped; nothing is stored.
-"""
+""".replace("{hotspots}", hotspots)
 )
 
 with st.expander("The full methodology note (also in every council pack)"):
-    st.markdown(methodology_text())
+    if params is None:
+        st.markdown(f"The note states the parameters of the store's hotspots: {problem}")
+    else:
+        st.markdown(methodology_text(params))
 
 st.header("Reproducibility")
-try:
-    manifest = boundaries.read_manifest(boundaries.store_dir())
-except OppmapError as exc:
-    st.warning(f"No data store to describe: {exc}")
-    manifest = {}
-params = manifest.get("hotspot_params", {})
-st.markdown(
-    f"- Store build fingerprint: `{manifest.get('fingerprint', 'n/a')}`\n"
-    f"- Hotspot permutations: {params.get('permutations', 999)}, seed "
-    f"{params.get('seed', 42)}, alpha {params.get('alpha', 0.05)}, correction "
-    f"{params.get('correction', 'fdr_bh')}\n"
-    f"- Colour palettes: {', '.join(sorted(PALETTES))}\n"
-    + "".join(f"- Map library: {name} {v['version']} ({v['license']}), served from this "
-              "machine, so maps work without internet\n"
-              for name, v in asset_versions().items())
-)
+lines = [f"- Colour palettes: {', '.join(sorted(PALETTES))}"]
+lines += [f"- Map library: {name} {v['version']} ({v['license']}), served from this machine, so "
+          "maps work without internet" for name, v in asset_versions().items()]
+if params is not None:
+    fingerprint = boundaries.read_manifest(boundaries.store_dir())["fingerprint"]
+    lines[:0] = [f"- Store build fingerprint: `{fingerprint}`",
+                 f"- Hotspot permutations: {params['permutations']:,}, seed {params['seed']}, "
+                 f"alpha {params['alpha']}, correction {correction_words(params)[0]}"]
+st.markdown("\n".join(lines))

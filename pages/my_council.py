@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from rapidfuzz import fuzz, process, utils
 
+from geo import council as gc
+from geo import council_hotspots as gh
 from geo import profile as gp
+from geo import profile_tables as gt
 from geo._errors import OppmapError
-from geo.maps.classes import format_value
+from geo.maps.charts import spine_chart
+from geo.maps.text import format_value
+from pages import _data as data
 from pages import _shared as sh
 
 sh.set_page("council")
 st.title("My council")
 sh.require_store()
 
-names = sh.councils()
+names = data.councils()
 sh.unknown_council_notice()
 
 st.markdown("Type a council's name: district, borough, city, unitary or county council "
@@ -27,23 +31,13 @@ if "council_query" not in st.session_state:
 query = st.text_input("Council name", key="council_query", placeholder="e.g. Manchester")
 
 
-@st.cache_data(show_spinner=False)
-def search(text: str) -> list[tuple[str, float]]:
-    """Best matches (code, score) over lower- and upper-tier council names."""
-    choices = sh.councils()["name"].to_dict()
-    hits = process.extract(text, choices, scorer=fuzz.WRatio, processor=utils.default_process,
-                           limit=6, score_cutoff=60)
-    return [(key, float(score)) for _name, score, key in hits]
-
-
 code = None
 if query.strip():
-    hits = search(query.strip())
-    if not hits:
+    codes = gc.search_councils(names, query.strip())
+    if not codes:
         st.warning(f"No council name is close to '{sh.md_escape(query.strip())}'. Check the "
                    "spelling, or try the town's council (for example 'Leeds' or 'Kent').")
     else:
-        codes = [c for c, _ in hits]
         wanted = st.query_params.get("council")
         if st.session_state.get("council_pick") not in codes:
             st.session_state["council_pick"] = wanted if wanted in codes else codes[0]
@@ -59,30 +53,29 @@ if not code:
         st.info("Start typing a council's name above.")
     st.stop()
 
-name = names.loc[code, "name"]
-level = names.loc[code, "level"]
-upper = names.loc[code, "utla24_code"] if level == "lad24" else code
+name, level, upper = names.loc[code, ["name", "level", "utla24_code"]]
 st.header(f"{name} ({code})")
 st.caption(f"{names.loc[code, 'tier'].capitalize()} council."
            + (f" Its upper-tier council is {names.loc[upper, 'name']} ({upper})."
-              if upper != code and upper in names.index else ""))
+              if upper != code else ""))
 
 # ----------------------------------------------------------------------------- profile
 st.subheader("Profile")
 with st.spinner(f"Comparing {name} with England, its region and its neighbours..."):
-    prof = sh.profile(code)
+    prof = data.profile(code)
 if prof.empty:
-    st.info(f"No council indicators are available for {name}: the IoD 2025 and the DfE figures "
-            "cover England only.")
+    nation = gh.NATIONS.get(names.loc[code, "country"], names.loc[code, "country"])
+    st.info(f"No council indicators are available for {name}: the sources of the profile do "
+            f"not cover {nation}.")
     st.stop()
-st.markdown(gp.describe_profile(prof, name=name))
-spine = gp.spine_data({name: prof}, sh.level_tables())
+st.markdown(gt.describe_profile(prof, name=name))
+spine = gt.spine_data({name: prof}, data.level_tables())
 st.markdown("Spine chart: each row is one indicator; the grey bar is the spread of all councils "
             "(light: worst to best; dark: the middle half), the black tick is England and the dot "
             f"is {name}, coloured by its verdict against England where a 95% interval exists. "
             "**Worse is always on the left**, whatever the direction of the indicator.")
-st.altair_chart(gp.spine_chart(spine, colour_by="verdict"), key="council_spine")
-table = gp.profile_table(prof, names=names["name"].to_dict())
+st.altair_chart(spine_chart(spine, colour_by="verdict"), key="council_spine")
+table = gt.profile_table(prof, names=names["name"].to_dict())
 with st.expander("Data table: the profile (the spine chart's values)", expanded=True):
     st.dataframe(table, width="stretch", hide_index=True, key="council_profile_table")
 st.caption("England: the store's figure for England as one area (IoD summaries) or the "
@@ -90,24 +83,23 @@ st.caption("England: the store's figure for England as one area (IoD summaries) 
            "or summarised regional figure. Neighbours: the mean of the 10 statistical neighbours "
            "below. DfE figures are published for upper-tier councils ('Figure for').")
 
-st.subheader("Indices of Deprivation 2025: summary ranks")
-summary = sh.summary_of(code)
+st.subheader("Indices of Deprivation: summary ranks")
+summary = data.summary_of(code)
 ranks = gp.iod_summary_ranks(summary, code)
 st.markdown(f"Rank of {name} among {int(summary['imd_average_score'].notna().sum())} councils on "
             "each IoD-style summary measure (1 = most deprived), computed from LSOA scores and "
-            "Census 2021 populations as MHCLG defines them.")
+            f"populations ({data.catalogue().loc[f'summary_{level}.imd_average_score', 'vintage']}) "
+            "as "
+            "MHCLG defines them.")
 st.dataframe(ranks, width="stretch", key="council_iod_ranks")
 
 # ----------------------------------------------------------------------------- compounded
 st.subheader("Compounded and persistent disadvantage")
 rows = {}
-for ident, what in (("summary.compounded_share_population", "People in neighbourhoods with "
-                     "3+ domains in England's worst 10% (compounded)"),
-                    ("summary.persistent_share_population", "People in neighbourhoods in the "
-                     "worst 10% on the IMD in both 2019 and 2025 (persistent)")):
+for ident in ("summary.compounded_share_population", "summary.persistent_share_population"):
     if ident in prof.index:
         r = prof.loc[ident]
-        rows[what] = {name: format_value(r["value"], r["unit"]),
+        rows[r["label"]] = {name: format_value(r["value"], r["unit"]),
                       "England": format_value(r["england"], r["unit"]),
                       "Region": format_value(r["region"], r["unit"]),
                       "Rank (1 = worst)": f"{int(r['rank'])} of {int(r['n_ranked'])}"}
@@ -124,27 +116,22 @@ if rows:
 
 # ----------------------------------------------------------------------------- clusters
 st.subheader("Named hotspot clusters")
-lsoas = sh.council_lsoas(code)
-here = gp.council_clusters(sh.clusters(), lsoas.index)
-if here.empty:
-    st.markdown(f"No named cluster of hot spots of compounded disadvantage touches {name}.")
-else:
-    st.markdown(
-        f"{len(here)} named cluster(s) of hot spots of compounded disadvantage (touching "
-        "neighbourhoods that are Gi* hot spots of the number of domains in England's worst 10%, "
-        "95% or more after the false discovery rate) have neighbourhoods in "
-        f"{name}: {int(here['n_here'].sum())} of its {len(lsoas)} LSOAs.")
+lsoas = data.council_lsoas(code)
+here = gh.council_clusters(data.clusters(), lsoas.index)
+st.markdown(gh.clusters_summary(here, n_lsoas=len(lsoas), place=name,
+                                words=data.cluster_words()))
+if not here.empty:
     st.dataframe(here.rename(columns={"n_here": f"LSOAs in {name}", "n_lsoas": "LSOAs in all",
                                       "population": "people (all)"}),
                  width="stretch", key="council_clusters")
-    hoods = gp.cluster_neighbourhoods(sh.clusters(), lsoas, sh.store_tables(("compound",))
-                                      .get("compound", pd.DataFrame()))
+    hoods = gh.cluster_neighbourhoods(data.clusters(), lsoas,
+                                      data.store_tables(("compound",))["compound"])
     with st.expander(f"Their {len(hoods)} neighbourhoods in {name} (code, name, ward, domains)"):
         st.dataframe(hoods, width="stretch", key="council_cluster_lsoas")
 
 # ----------------------------------------------------------------------------- NEET
 st.subheader("Young people not in education, employment or training (NEET)")
-neet = gp.neet_comparison(sh.store_tables(), upper)
+neet = gp.neet_comparison(data.store_tables(), upper)
 if neet.empty:
     st.markdown("The DfE does not publish NEET figures for this council.")
 else:
@@ -154,7 +141,7 @@ else:
         r = lead.iloc[0]
         st.markdown(
             f"In {r['year']}, {format_value(r['value'], '%')} of 16-17 year olds in "
-            f"{names.loc[upper, 'name'] if upper in names.index else upper} were NEET or their "
+            f"{names.loc[upper, 'name']} were NEET or their "
             f"activity was not known (95% interval {r['lower']:.1f}% to {r['upper']:.1f}%), against "
             f"{format_value(r['england'], '%')} in England: **{r['verdict']}** (Wilson intervals "
             "from the published cohorts; a difference counts only when the intervals do not "
@@ -187,23 +174,23 @@ else:
 
 # ----------------------------------------------------------------------------- map
 st.subheader("Neighbourhoods")
-lsoa_opts = sh.lsoa_options()
-sh.init_state("council_lsoa", "lsoa", lsoa_opts.index, sh.DEFAULT_LSOA)
-sh.init_state("council_hotspots", "hotspots", sh.HOTSPOT_CHOICES, sh.DEFAULT_HOTSPOTS)
+lsoa_opts = data.lsoa_options()
+sh.init_state("council_lsoa", "lsoa", lsoa_opts.index, data.DEFAULT_LSOA)
+sh.init_state("council_hotspots", "hotspots", data.hotspot_choices(), data.DEFAULT_HOTSPOTS)
 sh.init_state("council_scheme", "scheme", sh.SCHEMES, "quantiles")
 c1, c2, c3 = st.columns([3, 1.4, 1.4])
 c1.selectbox("Indicator by neighbourhood (LSOA)", lsoa_opts.index, key="council_lsoa",
              format_func=lambda i: lsoa_opts.loc[i, "label"])
 c2.selectbox("Classes", list(sh.SCHEMES), key="council_scheme", format_func=sh.SCHEMES.get)
-c3.selectbox("Hotspots", list(sh.HOTSPOT_CHOICES), key="council_hotspots",
-             format_func=sh.HOTSPOT_CHOICES.get)
+c3.selectbox("Hotspots", list(data.hotspot_choices()), key="council_hotspots",
+             format_func=data.hotspot_choices().get)
 lsoa_indicator = st.session_state["council_lsoa"]
 hotspot = st.session_state["council_hotspots"]
 scheme = st.session_state["council_scheme"]
 for param, value in (("lsoa", lsoa_indicator), ("hotspots", hotspot), ("scheme", scheme)):
     sh.set_param(param, value)
 with st.spinner(f"Drawing {name}'s neighbourhoods..."):
-    view = sh.council_lsoa_view(code, lsoa_indicator, scheme=scheme, hotspot=hotspot)
+    view = data.council_lsoa_view(code, lsoa_indicator, scheme=scheme, hotspot=hotspot)
 sh.show_council_view(view, key="council_map")
 
 # ----------------------------------------------------------------------------- pack
@@ -214,6 +201,6 @@ if view["status"] == "ok":
                 "disadvantage, hotspot labels and named clusters), a map that opens offline in "
                 "any browser, and a README with the methodology, sources, licences and "
                 "attribution. It is made when you click.")
-    st.download_button("Download the council pack (zip)", data=lambda: sh.council_pack(code),
-                       file_name=sh.pack_filename(code), mime="application/zip",
+    st.download_button("Download the council pack (zip)", data=lambda: data.council_pack(code),
+                       file_name=data.pack_filename(code), mime="application/zip",
                        on_click="ignore", key="council_pack_download")

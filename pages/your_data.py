@@ -8,9 +8,11 @@ import streamlit as st
 
 from geo._errors import OppmapError
 from geo.maps.choropleth import choropleth_map
-from geo.maps.classes import MissingValuesWarning, describe_values, map_table
+from geo.maps.classes import MissingValuesWarning
 from geo.maps.national import lsoa_overview_map, paint_lsoa_grid
+from geo.maps.text import describe_values, map_table
 from geo.upload.reader import read_upload
+from pages import _data as data
 from pages import _shared as sh
 
 sh.set_page("upload")
@@ -29,8 +31,8 @@ if upload is None:
     st.stop()
 
 try:
-    result = read_upload(upload.getvalue(), known_codes=sh.known_codes(),
-                         vintages=sh.vintage_codes(), filename=upload.name)
+    result = read_upload(upload.getvalue(), known_codes=data.known_codes(),
+                         vintages=data.vintage_codes(), filename=upload.name)
 except OppmapError as exc:
     st.error("This file cannot be mapped: " + sh.md_escape(str(exc)))
     st.stop()
@@ -68,14 +70,14 @@ if values.notna().sum() == 0:
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     if result.level == "lsoa21" and values.size > 5_000:
-        names = sh.display_boundaries("lsoa21", "council")["name"]
+        names = data.display_boundaries("lsoa21", "council")["name"]
         frame = values.to_frame().join(names)
         with st.spinner("Painting your neighbourhoods..."):
-            image = paint_lsoa_grid(sh.national_grid(), values, scheme=scheme, polarity=polarity)
+            image = paint_lsoa_grid(data.national_grid(), values, scheme=scheme, polarity=polarity)
         m = lsoa_overview_map(image, label=label, polarity=polarity)
     else:
         view = "council" if result.level == "lsoa21" else "national"
-        shapes = sh.display_boundaries(result.level, view)
+        shapes = data.display_boundaries(result.level, view)
         frame = shapes.loc[shapes.index.isin(values.index), ["name", "geometry"]].join(values)
         m = choropleth_map(frame, "value", scheme=scheme, polarity=polarity, label=label,
                            layer_name="Your data")

@@ -8,12 +8,14 @@ import re
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import boundaries
 import geo
-from geo.data.indicators import load_lsoa_flags
+from geo import profile as gp
+from geo.maps.assets import asset_versions
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 180
@@ -22,12 +24,30 @@ CLUSTER_FEATURE = re.compile(r'"type":"Feature","id":"\d+"')
 
 
 
-def _hot_cold(council: str, column: str) -> tuple[int, int]:
-    """Hot and cold spot counts of a council's LSOAs in the stored national run."""
-    flags = load_lsoa_flags()
+def _labels(council: str, run: str) -> pd.Series:
+    """The stored labels of a run (``method:indicator``) on a council's LSOAs."""
+    method, indicator = run.split(":")
+    long = geo.load_indicators("hotspots_lsoa21")
+    part = long.loc[(long["method"] == method) & (long["indicator"] == indicator), "label"]
     lsoa = boundaries.load("lsoa21")
-    labels = flags.loc[lsoa.index[lsoa["lad24_code"] == council], column].astype(str)
+    return part.reindex(lsoa.index[lsoa["lad24_code"] == council]).fillna("not significant")
+
+
+def _hot_cold(council: str, run: str) -> tuple[int, int]:
+    """Hot and cold spot counts of a council's LSOAs in the stored national run."""
+    labels = _labels(council, run)
     return int(labels.str.startswith("hot spot").sum()), int(labels.str.startswith("cold spot").sum())
+
+
+def _tested(run: str) -> pd.Index:
+    method, indicator = run.split(":")
+    long = geo.load_indicators("hotspots_lsoa21")
+    keep = (long["method"] == method) & (long["indicator"] == indicator) & long["p"].notna()
+    return long.index[keep.to_numpy()]
+
+
+def _params() -> dict:
+    return boundaries.read_manifest(boundaries.store_dir())["hotspot_params"]
 
 
 def _cluster_names_reaching(council: str) -> list[str]:
@@ -40,6 +60,36 @@ def _cluster_names_reaching(council: str) -> list[str]:
 
 def _clusters_reaching(council: str) -> int:
     return len(_cluster_names_reaching(council))
+
+
+def _extremes(values: pd.Series, names: pd.Series) -> tuple[str, str]:
+    """Names of the highest and lowest value (higher is worse for the indicators used here)."""
+    v = values.dropna()
+    return str(names[v.idxmax()]), str(names[v.idxmin()])
+
+
+def _wilson(pct: float, n: float, z: float = 1.959964) -> tuple[float, float]:
+    p = pct / 100
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5 / (1 + z * z / n)
+    return 100 * (centre - half), 100 * (centre + half)
+
+
+def _neet_verdict(code: str, column: str = "neet_or_not_known_percent") -> str:
+    """Worse / better / similar than England by non-overlapping 95% Wilson intervals."""
+    neet, eng = geo.load_indicators("neet2025"), geo.load_indicators("neet2025_england").iloc[0]
+    lo, hi = _wilson(neet.at[code, column], neet.at[code, "cohort"])
+    e_lo, e_hi = _wilson(eng[column], eng["cohort"])
+    return "worse" if lo > e_hi else "better" if hi < e_lo else "similar"
+
+
+def _imd(code: str) -> tuple[str, str]:
+    """A council's IMD average score and rank as the tables show them."""
+    summary = geo.load_indicators("summary_lad24")
+    n = int(summary["imd_average_score"].notna().sum())
+    return (f"{summary.at[code, 'imd_average_score']:.1f} score",
+            f"{int(summary.at[code, 'imd_average_score_rank'])} of {n}")
+
 
 def _run(**params: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
@@ -97,10 +147,15 @@ def test_explore_national_map_with_named_clusters(store):
     assert at.query_params["indicator"] == "summary.imd_average_score"
     assert at.query_params["hotspots"] == "gi_star:n_domains_worst_decile"  # the default
     text = _text(at)
-    assert ("Index of Multiple Deprivation 2025: average score across 296 councils: worst "
-            "Blackpool (43.3 score), best Hart (5.9 score), median 19.0 score.") in text
+    summary = geo.load_indicators("summary_lad24")
+    scores = summary["imd_average_score"].dropna()
+    worst, best = _extremes(scores, summary["name"])
+    label = geo.catalogue().loc["summary_lad24.imd_average_score", "label"]
+    assert (f"{label} across {len(scores)} councils: worst {worst} ({scores.max():.1f} score), "
+            f"best {best} ({scores.min():.1f} score)") in text
     clusters = geo.load_indicators("clusters")
     largest = clusters.sort_values("population", ascending=False).iloc[0]
+    assert {c[0] for c in _tested("gi_star:n_domains_worst_decile")} == {"E"}  # England's run
     assert (f"{len(clusters)} named clusters of hot spots of compounded disadvantage (Gi*, 95%+ "
             f"after FDR) in England; the largest, {largest['name']}, has "
             f"{largest['n_lsoas']} neighbourhoods and {largest['population']:,.0f} people") in text
@@ -109,7 +164,10 @@ def test_explore_national_map_with_named_clusters(store):
     assert m["js_links"] == ["/app/static/vendor/leaflet-1.9.4/leaflet.js"]
     assert m["css_links"] == ["/app/static/vendor/leaflet-1.9.4/leaflet.css"]
     assert m["returned_objects"] == ["last_active_drawing"]
-    assert len(COUNCIL_FEATURE.findall(m["script"])) == 296  # England only: the IoD's coverage
+    # the councils of the nations the indicator covers (the IoD: England only)
+    lad = boundaries.load("lad24", display="national")
+    covered = lad[lad["country"].isin({c[0] for c in scores.index})]
+    assert len(COUNCIL_FEATURE.findall(m["script"])) == len(covered)
     n_clusters = len(geo.load_indicators("clusters"))
     assert len(CLUSTER_FEATURE.findall(m["script"])) == 2 * n_clusters  # casing and outline
     assert len(json.dumps(m)) < 1_200_000
@@ -123,9 +181,14 @@ def test_explore_change_indicator_updates_map_and_url(store):
     at.selectbox(key="explore_indicator").set_value("neet2025.neet_percent").run()
     assert not at.exception
     assert at.query_params["indicator"] == "neet2025.neet_percent"
-    assert "across 151 councils: worst Blackpool (7.60% of cohort)" in _text(at)
+    neet = geo.load_indicators("neet2025")
+    values = neet["neet_percent"].dropna()
+    worst, _best = _extremes(values, neet["name"])
+    assert f"across {len(values)} councils: worst {worst} ({values.max():.2f}% of cohort)" in _text(at)
     (m,) = _maps(at)
-    assert len(re.findall(r'"type":"Feature","id":"E[01]\d', m["script"])) == 153
+    utla = boundaries.load("utla24", display="national")
+    shown = utla[utla["country"].isin({c[0] for c in values.index})]
+    assert len(re.findall(r'"type":"Feature","id":"E[01]\d', m["script"])) == len(shown)
 
 
 @pytest.mark.real
@@ -134,11 +197,19 @@ def test_explore_shared_link_opens_council_with_clusters(store):
     text = _text(at)
     assert at.selectbox(key="explore_council").value == "E08000025"
     assert at.selectbox(key="explore_scheme").value == "deciles"
-    assert "score across 659 LSOAs in Birmingham: worst Birmingham 121B (77.9 score)" in text
+    lsoa = boundaries.load("lsoa21")
+    codes = lsoa.index[lsoa["lad24_code"] == "E08000025"]
+    scores = geo.load_indicators("iod2025")["imd_score"].reindex(codes)
+    worst, _best = _extremes(scores, lsoa["name"])
+    assert (f"score across {len(codes)} LSOAs in Birmingham: worst {worst} "
+            f"({scores.max():.1f} score)") in text
     # national Gi* of the number of domains in the worst decile, FDR over all of England
-    assert ("Benjamini-Hochberg false discovery rate at 5% over all 33,755 English LSOAs "
-            "tested together") in text
-    hot, cold = _hot_cold("E08000025", "hotspot_gi_star_n_domains_worst_decile")
+    run = "gi_star:n_domains_worst_decile"
+    assert (f"{_params()['permutations']:,} conditional permutations (seed {_params()['seed']})"
+            in text)
+    assert (f"Benjamini-Hochberg false discovery rate at {_params()['alpha']:.0%} over all "
+            f"{len(_tested(run)):,} LSOAs of England tested together") in text
+    hot, cold = _hot_cold("E08000025", run)
     assert f"In Birmingham: {hot} LSOAs in hot spots, {cold} in cold spots." in text
     n_clusters = _clusters_reaching("E08000025")
     assert f"{n_clusters} named clusters of hot spots of compounded disadvantage" in text
@@ -147,18 +218,16 @@ def test_explore_shared_link_opens_council_with_clusters(store):
     assert "Named cluster" in council["script"] and "oppmapClusters" in council["script"]
     assert council["returned_objects"] == []
     table = at.dataframe[-1].value  # the council map's data table
-    flags = load_lsoa_flags()
     in_cluster = table.index[(table["cluster"] != "none").to_numpy()]
     assert len(in_cluster) > 0
-    assert flags.loc[in_cluster, "hotspot_gi_star_n_domains_worst_decile"].str.startswith(
-        "hot spot").all()
+    assert _labels("E08000025", run)[in_cluster].str.startswith("hot spot").all()
 
 
 @pytest.mark.real
 def test_explore_imd_hotspots_have_no_named_clusters(store):
     at = _run(council="E08000025", hotspots="gi_star:imd_score")
     text = _text(at)
-    hot, cold = _hot_cold("E08000025", "hotspot_gi_star_imd_score")
+    hot, cold = _hot_cold("E08000025", "gi_star:imd_score")
     assert f"In Birmingham: {hot} LSOAs in hot spots, {cold} in cold spots." in text
     assert "named cluster" not in text
 
@@ -184,14 +253,16 @@ def test_explore_bad_link_falls_back_and_non_english_council(store):
 def test_explore_national_lsoa_image(store):
     at = _run(view="lsoas")
     text = _text(at)
-    assert ("score across 33,755 LSOAs: worst Tendring 018A (94.2 score), best St Albans 003B "
-            "(0.2 score), median 17.4 score.") in text
+    scores = geo.load_indicators("iod2025")["imd_score"].dropna()
+    worst, best = _extremes(scores, boundaries.load("lsoa21")["name"])
+    assert (f"score across {len(scores):,} LSOAs: worst {worst} ({scores.max():.1f} score), "
+            f"best {best} ({scores.min():.1f} score)") in text
     assert "Click anywhere to read that neighbourhood's values" in text
     (m,) = _maps(at)
     assert "data:image/png;base64," in m["script"]
     assert m["returned_objects"] == ["last_clicked"]  # a click asks for the LSOA under it
     assert len(json.dumps(m)) < 1_200_000
-    assert len(at.dataframe[0].value) == 33_755  # the image's data table
+    assert len(at.dataframe[0].value) == len(scores)  # the image's data table
 
 
 # ----------------------------------------------------------------------------- compare
@@ -205,18 +276,24 @@ def test_compare_places_table_chart_and_maps(store):
     assert list(table.columns[:4]) == ["Life stage", "Principle", "Indicator", "England"]
     assert {"Birmingham", "Blackpool", "Malvern Hills"} <= set(table.columns)
     imd = table.loc["summary.imd_average_score"]
-    assert imd["Blackpool"] == "43.3 score · rank 1 of 296"
-    assert imd["Birmingham"] == "38.2 score · rank 5 of 296"
-    assert imd["England"] == "21.8 score"
+    for code, name in (("E06000009", "Blackpool"), ("E08000025", "Birmingham")):
+        assert imd[name] == "{} · rank {}".format(*_imd(code))
+    england = geo.load_indicators("summary_england")["imd_average_score"].iloc[0]
+    assert imd["England"] == f"{england:.1f} score"
     neet = table.loc["neet2025.neet_or_not_known_percent"]
-    assert neet["Blackpool: vs England · region · neighbours"].startswith("worse")
+    assert neet["Blackpool: vs England · region · neighbours"].startswith(
+        _neet_verdict("E06000009"))
     assert list(dict.fromkeys(table["Life stage"])) == ["Early years", "School", "Youth",
                                                         "Adulthood", "All ages"]
     charts = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
     assert len(charts) == 2  # the spine chart and the bar chart of one indicator
     assert charts[0]["facet"]["row"]["field"] == "stage"
     text = _text(at)
-    assert "Blackpool: 24 indicators; among the worst fifth of councils on 19" in text
+    shown = table["Blackpool"][table["Blackpool"] != "no data"]
+    ranks = shown.str.extract(r"rank (\d+) of (\d+)").dropna().astype(int)
+    worst_fifth = int((ranks[0] <= ranks[1] * 0.2).sum())
+    assert (f"Blackpool: {len(shown)} indicators; among the worst fifth of councils on "
+            f"{worst_fifth}") in text
     assert len(_maps(at)) == 1 + 3  # the councils, then each one's neighbourhoods
     at.multiselect(key="compare_councils").set_value(["E08000025"]).run()
     assert "Choose at least two councils" in _text(at)
@@ -242,15 +319,25 @@ def test_my_council_typo_search_and_full_profile(store):
     assert at.query_params["council"] == "E08000003"
     profile = at.dataframe[0].value
     imd = profile.loc["summary.imd_average_score"]
-    assert (imd["Value"], imd["Rank (1 = worst)"], imd["England"]) == (
-        "39.0 score", "3 of 296", "21.8 score")
+    england = geo.load_indicators("summary_england").iloc[0]
+    assert (imd["Value"], imd["Rank (1 = worst)"]) == _imd("E08000003")
+    assert imd["England"] == f"{england['imd_average_score']:.1f} score"
     assert len(at.get("vega_lite_chart")) == 1  # the spine chart
     ranks = at.dataframe[1].value
-    assert ranks.loc["Index of Multiple Deprivation", "Extent"] == "1 of 296"
+    summary = geo.load_indicators("summary_lad24")
+    assert ranks.loc["Index of Multiple Deprivation", "Extent"] == (
+        f"{int(summary.at['E08000003', 'imd_extent_rank'])} of "
+        f"{int(summary['imd_extent_rank'].notna().sum())}")
     text = _text(at)
-    assert "40.2% of Manchester's residents live in neighbourhoods with compounded" in text
-    assert ("7.30% of 16-17 year olds in Manchester were NEET or their activity was not known "
-            "(95% interval 6.9% to 7.7%), against 5.60% in England: **worse**") in text
+    share = 100 * summary.at["E08000003", "compounded_share_population"]
+    assert f"{share:.1f}% of Manchester's residents live in neighbourhoods with compounded" in text
+    neet = geo.load_indicators("neet2025").loc["E08000003"]
+    lo, hi = _wilson(neet["neet_or_not_known_percent"], neet["cohort"])
+    eng = geo.load_indicators("neet2025_england").iloc[0]
+    assert (f"{neet['neet_or_not_known_percent']:.2f}% of 16-17 year olds in Manchester were "
+            f"NEET or their activity was not known (95% interval {lo:.1f}% to {hi:.1f}%), "
+            f"against {eng['neet_or_not_known_percent']:.2f}% in England: "
+            f"**{_neet_verdict('E08000003')}**") in text
     clusters = at.dataframe[3].value
     stored = geo.load_indicators("clusters")
     assert clusters["name"].iloc[0] in set(stored["name"])
@@ -260,7 +347,8 @@ def test_my_council_typo_search_and_full_profile(store):
     members = {c for codes in stored["lsoa_codes"] for c in codes.split(";")} & manchester
     assert len(at.dataframe[4].value) == len(members)  # their neighbourhoods in Manchester
     neighbours = at.dataframe[6].value
-    assert neighbours["name"].iloc[0] == "Nottingham" and len(neighbours) == 10
+    expected = gp.neighbour_reasons(summary, "E08000003")  # the page shows the library's answer
+    assert list(neighbours.index) == list(expected.index) and len(neighbours) == 10
     assert len(at.get("download_button")) == 1
     assert len(_maps(at)) == 1
 
@@ -268,10 +356,12 @@ def test_my_council_typo_search_and_full_profile(store):
 @pytest.mark.real
 def test_my_council_county_from_link(store):
     at = _run(page="council", council="E10000016")
-    assert at.text_input(key="council_query").value == "Kent"
-    assert "Kent (E10000016)" in _text(at)
+    name = boundaries.load("utla24", display="national").at["E10000016", "name"]
+    assert at.text_input(key="council_query").value == name
+    assert f"{name} (E10000016)" in _text(at)
     profile = at.dataframe[0].value
-    assert profile.loc["summary.imd_average_score", "Rank (1 = worst)"].endswith("of 153")
+    n_upper = int(geo.load_indicators("summary_utla24")["imd_average_score"].notna().sum())
+    assert profile.loc["summary.imd_average_score", "Rank (1 = worst)"].endswith(f"of {n_upper}")
     assert "smc_ci1.conditions_of_childhood_2018_2024" not in profile.index
 
 
@@ -290,10 +380,10 @@ def test_my_council_no_match_and_unknown_code(store):
 def test_council_pack_contents(store):
     """The pack the download button serves: GeoJSON, CSV, offline map, methodology."""
     from geo.export._rfc7946 import rfc7946_problems
-    from pages import _shared as sh
+    from pages import _data as data
 
-    data = sh.council_pack("E06000009")  # Blackpool
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+    pack = data.council_pack("E06000009")  # Blackpool
+    with zipfile.ZipFile(io.BytesIO(pack)) as zf:
         names = sorted(zf.namelist())
         doc = json.loads(zf.read("E06000009_lsoas.geojson"))
         csv = zf.read("E06000009_lsoas.csv").decode()
@@ -302,17 +392,24 @@ def test_council_pack_contents(store):
     assert names == ["E06000009_lsoas.csv", "E06000009_lsoas.geojson", "E06000009_map.html",
                      "README.txt"]
     assert rfc7946_problems(doc) == []
-    assert len(doc["features"]) == 94
+    lsoa = boundaries.load("lsoa21")
+    n = int((lsoa["lad24_code"] == "E06000009").sum())
+    assert len(doc["features"]) == n
     props = doc["features"][0]["properties"]
-    for key in ("imd_score", "income_decile", "children_young_people_score", "iod2019_imd_rank",
-                "n_domains_worst_decile", "persistent", "population_total",
-                "hotspot_gi_star_n_domains_worst_decile", "hotspot_local_moran_imd_score",
-                "q_gi_star_imd_score", "cluster"):
+    for key in ("iod2025.imd_score", "iod2025.income_decile",
+                "iod2025_subdomains.children_young_people_score", "iod2019.imd_rank",
+                "compound.n_domains_worst_decile", "compound.persistent",
+                "population.population_total", "hotspot_gi_star_n_domains_worst_decile",
+                "hotspot_local_moran_imd_score", "q_gi_star_imd_score",
+                "robust_gi_star_imd_score", "clusters.name"):
         assert key in props, key
-    assert len(csv.strip().splitlines()) == 95
+    assert len(csv.strip().splitlines()) == n + 1
+    params = _params()
     assert "## Hotspots" in readme and "Benjamini-Hochberg" in readme
+    assert (f"{params['permutations']:,}\n  conditional permutations (two-sided, seed "
+            f"{params['seed']})") in readme
     assert "Contains OS data © Crown copyright and database right 2024." in readme
-    assert "## Columns of this pack" in readme
+    assert "## Columns of this pack" in readme and "`iod2025.imd_score`: " in readme
     # offline: no script, style sheet or image loaded from another host
     assert re.findall(r"""<(?:script|link|img)[^>]+(?:src|href)\s*=\s*["']https?:""", page) == []
     assert "L.version" in page or "Leaflet" in page  # Leaflet itself is inlined
@@ -352,9 +449,13 @@ def test_your_data_bad_upload_is_refused_and_nothing_mapped(store):
 def test_methodology_lists_sources_licences_and_seed(store):
     at = _run(page="methods")
     text = _text(at)
+    params = _params()
     assert "Contains OS data © Crown copyright and database right 2024." in text
-    assert "Benjamini-Hochberg" in text and "seed 42" in text
-    assert "leaflet 1.9.4" in text
+    assert "Benjamini-Hochberg" in text and f"seed {params['seed']}" in text
+    assert f"{params['permutations']:,} conditional permutations" in text
+    assert "999 conditional" not in text.replace(f"{params['permutations']:,} conditional", "")
+    for name, v in asset_versions().items():
+        assert f"{name} {v['version']}" in text
     datasets = at.dataframe[0].value
     assert "iod2025" in set(datasets["dataset"])
     assert "The full methodology note" in at.expander[0].label

@@ -12,14 +12,8 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from geo._errors import InputError
-from geo.maps.classes import (
-    NO_DATA_COLOUR,
-    MissingValuesWarning,
-    classify,
-    colours_for,
-    legend_labels,
-    palette,
-)
+from geo.maps.classes import NO_DATA_COLOUR, MissingValuesWarning, classify, colours_for, palette
+from geo.maps.text import legend_labels
 
 
 def _series(values, prefix="E0", name="lad24_code"):

@@ -22,7 +22,8 @@ from pyproj import Transformer
 from geo._errors import InputError, OppmapError
 from geo.export._rfc7946 import resolve_inside, rfc7946_problems, safe_filename
 from geo.export.csv import to_csv_safe
-from geo.export.geojson import attribution_text, to_geojson, write_geojson
+from geo.export.geojson import to_geojson, write_geojson
+from geo.export.metadata import attribution_text
 from geo.export.pack import council_pack
 
 META = {
@@ -555,10 +556,18 @@ def test_cli_export_council(fake_store, tmp_path):
     assert doc["oppmap"]["seed"] == 42
     assert doc["oppmap"]["attribution"] == ["ONS OGL line", "Public sector OGL line"]
     assert doc["oppmap"]["council"] == {"code": "E08000003", "name": "Manchester"}
+
+
+
+def test_cli_export_council_pack_is_the_one_builder(monkeypatch, tmp_path):
+    """``export --council X --out x.zip`` writes geo.council.council_pack(X), byte for byte
+    (its contents are tested in tests/test_council.py)."""
+    import geo.council
+
+    monkeypatch.setattr(geo.council, "council_pack", lambda code: f"pack of {code}".encode())
     pack = tmp_path / "pack.zip"
-    assert _main("export", "--council", "E08000003", "--out", pack) == 0
-    assert zipfile.ZipFile(pack).namelist() == [
-        "E08000003_lsoas.csv", "E08000003_lsoas.geojson", "README.txt"]
+    assert _main("export", "--council", "e08000003 ", "--out", pack) == 0
+    assert pack.read_bytes() == b"pack of E08000003"
 
 
 def test_cli_export_level(fake_store, tmp_path, capsys):

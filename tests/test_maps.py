@@ -23,14 +23,7 @@ from shapely.geometry import box
 import geo.maps.assets as assets
 from geo._errors import InputError, OfflineError, OppmapError
 from geo.maps.choropleth import base_map, choropleth_map, to_standalone_html
-from geo.maps.classes import (
-    NO_DATA_COLOUR,
-    MissingValuesWarning,
-    describe_values,
-    format_value,
-    map_table,
-    palette,
-)
+from geo.maps.classes import NO_DATA_COLOUR, MissingValuesWarning, palette
 from geo.maps.elements import _VectorLayer
 from geo.maps.hotspots import (
     CLUSTER_COLOUR,
@@ -40,6 +33,7 @@ from geo.maps.hotspots import (
     hotspot_layer,
 )
 from geo.maps.national import lsoa_grid, lsoa_overview_map, paint_lsoa_grid, render_lsoa_image
+from geo.maps.text import describe_values, format_value, map_table
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -55,13 +49,12 @@ def grid() -> gpd.GeoDataFrame:
             codes.append(f"E0{r}{c}")
             names.append(f"Area {r}{c}")
     names[0] = XSS
-    gdf = gpd.GeoDataFrame(
+    return gpd.GeoDataFrame(
         {"name": names, "value": np.arange(1.0, 10.0), "pop": np.arange(100, 1000, 100)},
         geometry=cells,
         crs=4326,
         index=pd.Index(codes, name="lad24_code"),
     )
-    return gdf
 
 
 def _layers(m) -> list[_VectorLayer]:
@@ -447,6 +440,21 @@ def test_standalone_html_inlines_assets(grid, tmp_path):
     assert "<title>Council &lt;map&gt;</title>" in page
     # the map can still be shown by Streamlit afterwards: nothing inlined is left behind
     assert "/* dist/leaflet.js */" not in m.get_root().header.render()
+
+
+def test_standalone_html_is_the_same_bytes_for_the_same_map(grid, tmp_path, named_clusters):
+    """folium names elements with random ids; a file made twice must not differ."""
+    _fake_vendor(tmp_path)
+
+    def page() -> str:
+        m = choropleth_map(grid, "value", k=3)
+        m.add_child(cluster_layer(cluster_outlines(grid, named_clusters)))
+        return to_standalone_html(m, assets_dir=tmp_path)
+
+    first, second = page(), page()
+    assert first == second
+    ids = set(re.findall(r"(?<=_)[0-9a-f]{32}(?![0-9A-Za-z])", first))
+    assert len(ids) > 3 and all(i.isdigit() for i in ids)  # numbered, none random
 
 
 def test_standalone_html_without_assets_says_how_to_install(grid, tmp_path):

@@ -1,4 +1,5 @@
-"""Tests for geo.profile: council measures, profiles with verdicts, spine charts, packs.
+"""Tests for geo.profile and geo.profile_tables: council measures, profiles with verdicts,
+readable tables and spine charts.
 
 Synthetic tables mimic the store's: five lower-tier councils in two regions (two districts of
 one county, three unitary authorities), IoD-style summaries for councils, regions and England,
@@ -8,20 +9,18 @@ councils only. Real-data tests (marked ``real``) check Manchester against publis
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
-from shapely.geometry import box
 
 import geo
 from geo import profile as gp
+from geo import profile_tables as gt
 from geo._errors import InputError
+from geo.maps.charts import spine_chart
 from geo.stats.neighbours import DEFAULT_NEIGHBOUR_VARIABLES
 
 LAD = ["E07000001", "E07000002", "E06000001", "E06000002", "E06000003"]
@@ -210,7 +209,7 @@ def test_profile_unknown_code(tables, measures, councils):
 def test_profile_table_and_sentence(tables, measures, councils):
     prof = gp.council_profile("E07000001", tables=tables, measures=measures,
                               councils=councils, ids=IDS)
-    table = gp.profile_table(prof, names={"E10000001": "County"})
+    table = gt.profile_table(prof, names={"E10000001": "County"})
     assert list(table["Life stage"]) == ["Early years", "School", "Youth", "All ages",
                                          "All ages"]
     neet = table.loc["neet2025.neet_percent"]
@@ -218,7 +217,7 @@ def test_profile_table_and_sentence(tables, measures, councils):
     assert neet["Figure for"] == "County"
     assert table.loc["summary.imd_average_score", "Rank (1 = worst)"] == "1 of 5"
     assert table.loc["smc_ci1.conditions", "England"].endswith("(mean of councils)")
-    text = gp.describe_profile(prof, name="Dist A")
+    text = gt.describe_profile(prof, name="Dist A")
     assert text == ("Dist A: 5 indicators; among the worst fifth of councils on 3 (rank 1 = "
                     "worst whatever the direction). Tested against England with 95% intervals: "
                     "1 worse, 0 similar, 0 better.")
@@ -228,7 +227,7 @@ def test_side_by_side_words(tables, measures, councils):
     profiles = {name: gp.council_profile(code, tables=tables, measures=measures,
                                          councils=councils, ids=IDS)
                 for name, code in (("Dist A", "E07000001"), ("Uni C", "E06000001"))}
-    table = gp.side_by_side(profiles)
+    table = gt.side_by_side(profiles)
     assert list(table.columns) == ["Life stage", "Principle", "Indicator", "England", "Dist A",
                                    "Dist A: vs England · region · neighbours", "Uni C",
                                    "Uni C: vs England · region · neighbours"]
@@ -254,30 +253,32 @@ def _spine_profile(value: float, polarity: str) -> pd.DataFrame:
 def test_spine_data_puts_worse_on_the_left():
     table = pd.DataFrame({"m.x": [5.0, 10.0, 20.0, 30.0, 10.0]},
                          index=["E1", "E2", "E3", "E4", "E92000001"])
-    worse = gp.spine_data({"A": _spine_profile(20.0, "higher_worse")}, {"lad24": table})
+    worse = gt.spine_data({"A": _spine_profile(20.0, "higher_worse")}, {"lad24": table})
     # oriented distances from England: 5, 0, -10, -20, scaled by 20 (England's row left out)
     row = worse.iloc[0]
     assert_allclose(row[["x", "x_worst", "x_q25", "x_median", "x_q75", "x_best"]].astype(float),
                     [-0.5, -1.0, -0.625, -0.25, 0.0625, 0.25])
     assert row["n_councils"] == 4 and row["stage"] == "School"
-    better = gp.spine_data({"A": _spine_profile(20.0, "higher_better")}, {"lad24": table})
+    better = gt.spine_data({"A": _spine_profile(20.0, "higher_better")}, {"lad24": table})
     assert_allclose(better.iloc[0][["x", "x_worst", "x_best"]].astype(float), [0.5, -0.25, 1.0])
 
 
 def test_spine_chart_layers_and_errors():
     table = pd.DataFrame({"m.x": [5.0, 10.0, 20.0, 30.0]}, index=["E1", "E2", "E3", "E4"])
-    data = gp.spine_data({"A": _spine_profile(20.0, "higher_worse"),
+    data = gt.spine_data({"A": _spine_profile(20.0, "higher_worse"),
                           "B": _spine_profile(5.0, "higher_worse")}, {"lad24": table})
-    spec = gp.spine_chart(data, colour_by="area").to_dict()
+    spec = spine_chart(data, colour_by="area").to_dict()
     assert spec["facet"]["row"]["field"] == "stage"
     marks = [layer["mark"]["type"] for layer in spec["spec"]["layer"]]
     assert marks == ["bar", "bar", "tick", "point"]
     assert spec["spec"]["layer"][3]["encoding"]["color"]["field"] == "area"
     assert "worse" in json.dumps(spec["spec"]["layer"][0]["encoding"]["x"]["axis"])
     with pytest.raises(InputError, match="`colour_by` must be"):
-        gp.spine_chart(data, colour_by="rainbow")
+        spine_chart(data, colour_by="rainbow")
     with pytest.raises(InputError, match="`data` is empty"):
-        gp.spine_chart(data.iloc[0:0])
+        spine_chart(data.iloc[0:0])
+    with pytest.raises(InputError, match=r"`data` lacks columns \['x'"):
+        spine_chart(data.drop(columns=["x"]))
 
 
 # ----------------------------------------------------------------------------- blocks
@@ -289,31 +290,6 @@ def test_iod_summary_ranks(tables):
     assert ranks.loc["Income", "Average score"] == ""  # no such column here
     with pytest.raises(InputError, match="`code` 'nope' is not in the summary table"):
         gp.iod_summary_ranks(tables["summary_lad24"], "nope")
-
-
-@pytest.fixture
-def clusters() -> pd.DataFrame:
-    return pd.DataFrame({"name": ["Big, Town", "Small, Town"], "n_lsoas": [3, 1],
-                         "population": [4500.0, 1500.0], "councils": ["Town; Other", "Town"],
-                         "domains": ["income 100%", "health 100%"],
-                         "lsoa_codes": ["L1;L2;L9", "L3"]},
-                        index=pd.Index([1, 2], name="cluster_id"))
-
-
-def test_council_clusters_and_their_neighbourhoods(clusters):
-    here = gp.council_clusters(clusters, ["L1", "L3", "L4"])
-    assert list(here.index) == [1, 2] and list(here["n_here"]) == [1, 1]
-    assert gp.council_clusters(clusters, ["L4"]).empty
-    lsoas = pd.DataFrame({"name": ["One", "Two", "Three"], "ward24_name": ["W1", "W1", "W2"]},
-                         index=["L3", "L2", "L1"])
-    compound = pd.DataFrame({"n_domains_worst_decile": [4, 3, 5],
-                             "domains_worst_decile": ["a;b;c;d", "a;b;c", "a;b;c;d;e"]},
-                            index=["L1", "L2", "L3"])
-    hoods = gp.cluster_neighbourhoods(clusters, lsoas, compound)
-    assert list(hoods.index) == ["L1", "L2", "L3"]
-    assert list(hoods["cluster"]) == ["Big, Town", "Big, Town", "Small, Town"]
-    assert list(hoods["n_domains_worst_decile"]) == [4, 3, 5]
-    assert hoods.loc["L3", "ward"] == "W1"
 
 
 def test_neet_comparison_by_year(tables):
@@ -338,61 +314,17 @@ def test_neighbour_reasons_shares_of_distance():
     assert_allclose(out["x (% of distance)"], [100.0, 0.0])
 
 
-# ----------------------------------------------------------------------------- pack
-
-
-def test_pack_frame_joins_every_table_hotspots_and_clusters(clusters):
-    lsoas = gpd.GeoDataFrame(
-        {"name": ["One", "Two"], "ward24_name": ["W1", "W2"], "lad24_code": ["E1", "E1"],
-         "lad24_name": ["Town", "Town"], "utla24_code": ["E2", "E2"]},
-        geometry=[box(0, 51, 0.01, 51.01), box(0.01, 51, 0.02, 51.01)], crs=4326,
-        index=pd.Index(["L1", "L3"], name="lsoa21_code"))
-    tables = {"iod2025": pd.DataFrame({"imd_rank": [10, 20], "imd_score": [50.0, 40.0]},
-                                      index=["L1", "L3"]),
-              "iod2019": pd.DataFrame({"imd_rank": [11, 21], "lookup_rule": ["U", "S"]},
-                                      index=["L1", "L3"]),
-              "compound": pd.DataFrame({"compounded": [True, False]}, index=["L1", "L3"])}
-    hs = pd.DataFrame({"method": ["gi_star", "gi_star"], "indicator": ["n", "n"],
-                       "label": ["hot spot 99%", "not significant"], "q": [0.001, 0.5]},
-                      index=["L1", "L3"])
-    out = gp.pack_frame(lsoas, tables=tables, hotspots=hs, clusters=clusters)
-    assert isinstance(out, gpd.GeoDataFrame) and list(out.index) == ["L1", "L3"]
-    assert list(out["imd_rank"]) == [10, 20] and list(out["iod2019_imd_rank"]) == [11, 21]
-    assert list(out["hotspot_gi_star_n"]) == ["hot spot 99%", "not significant"]
-    assert list(out["cluster"]) == ["Big, Town", "Small, Town"]
-    assert list(out["cluster_id"]) == [1, 2]
-    county = gp.pack_frame(lsoas, tables=tables, council_level="utla24")
-    assert "district_code" in county.columns and "lad24_code" not in county.columns
-
-
-def test_pack_metadata_and_methodology():
-    meta = gp.pack_metadata([{"title": "IoD", "publisher": "MHCLG", "vintage": "2025",
-                              "licence": "OGL", "landing": "https://x", "extra": 1}],
-                            attribution=["Line 1"], params={"permutations": 999, "seed": 42,
-                                                            "alpha": 0.05})
-    assert meta["sources"] == [{"title": "IoD", "publisher": "MHCLG", "vintage": "2025",
-                                "licence": "OGL", "landing": "https://x"}]
-    assert (meta["seed"], meta["method"]["permutations"]) == (42, 999)
-    text = gp.pack_methodology("# Methodology\n")
-    assert text.startswith("# Methodology") and "## Columns of this pack" in text
-
-
 # ----------------------------------------------------------------------------- real data
 
 
 @pytest.fixture(scope="module")
 def real(store):
-    import boundaries
+    from geo.council import load_councils
 
     names = ["summary_lad24", "summary_utla24", "summary_region", "summary_england",
              "neet2025", "neet2025_england", "neet2025_regions", "ks2_2022", "smc_ci1"]
     tables = {n: geo.load_indicators(n) for n in names}
-    lad = boundaries.load("lad24", display="national")
-    utla = boundaries.load("utla24", display="national")
-    councils = pd.concat([lad[["name", "region_code", "utla24_code"]].assign(level="lad24"),
-                          utla[["name", "region_code"]].assign(level="utla24")])
-    councils = councils[~councils.index.duplicated()]
-    return tables, gp.council_measures(geo.catalogue()), councils
+    return tables, gp.council_measures(geo.catalogue()), load_councils()
 
 
 @pytest.mark.real
@@ -407,45 +339,30 @@ def test_manchester_profile_against_published_figures(real):
     assert_allclose([neet["value"], neet["england"]], [7.3, 5.6])
     assert neet["vs_england"] == "worse"
     assert_allclose([neet["lower"], neet["upper"]], [6.89, 7.73], atol=0.01)
+    # compounded: the share of people in LSOAs with 3+ domains in the worst decile, from the
+    # LSOA tables directly
+    import boundaries
+
+    lsoa = boundaries.load("lsoa21")
+    people = geo.load_indicators("population")["population_total"]
+    compounded = geo.load_indicators("compound")["compounded"].astype(bool)
+    english = compounded.index
+    here = lsoa.index[lsoa["lad24_code"] == "E08000003"]
+    expected = [100 * people[here][compounded[here]].sum() / people[here].sum(),
+                100 * people[english][compounded].sum() / people[english].sum()]
     comp = prof.loc["summary.compounded_share_population"]
-    assert_allclose([comp["value"], comp["england"]], [40.23, 10.03], atol=0.01)
+    assert_allclose([comp["value"], comp["england"]], expected, rtol=1e-9)
     nb = gp.neighbour_reasons(tables["summary_lad24"], "E08000003")
-    assert len(nb) == 10 and nb["name"].iloc[0] == "Nottingham"
+    assert len(nb) == 10 and "E08000003" not in nb.index
+    assert nb["distance"].is_monotonic_increasing
     assert_allclose(nb.filter(like="% of distance").sum(axis=1), 100.0)
 
 
 @pytest.mark.real
-def test_real_county_profile_and_pack_geojson(real, store):
-    from geo.export._rfc7946 import rfc7946_problems
-    from geo.export.pack import council_pack
-
+def test_real_county_profile(real):
     tables, measures, councils = real
     kent = gp.council_profile("E10000016", tables=tables, measures=measures, councils=councils)
-    assert kent.loc["summary.imd_average_score", "n_ranked"] == 153
-    assert kent.loc["neet2025.neet_or_not_known_percent", "n_ranked"] == 151
-
-    import boundaries
-
-    lsoas = boundaries.load("lsoa21", display="council")
-    lsoas = lsoas[lsoas["lad24_code"] == "E06000009"]  # Blackpool: 94 LSOAs
-    pack_tables = {n: geo.load_indicators(n) for n in ("iod2025", "iod2019", "compound")}
-    frame = gp.pack_frame(lsoas, tables=pack_tables,
-                          hotspots=geo.load_indicators("hotspots_lsoa21"),
-                          clusters=geo.load_indicators("clusters"))
-    assert len(frame) == 94
-    meta = gp.pack_metadata([geo.dataset("iod2025")], attribution=geo.attribution_lines(),
-                            params={"permutations": 999, "seed": 42, "alpha": 0.05})
-    data = council_pack(frame, council_code="E06000009", council_name="Blackpool",
-                        metadata=meta, methodology=gp.pack_methodology("Method"))
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        doc = json.loads(zf.read("E06000009_lsoas.geojson"))
-    assert rfc7946_problems(doc) == []
-    props = doc["features"][0]["properties"]
-    assert {"imd_score", "iod2019_imd_rank", "hotspot_gi_star_n_domains_worst_decile",
-            "cluster"} <= set(props)
-    labels = {f["properties"]["cluster"] for f in doc["features"]} - {None}
-    stored = geo.load_indicators("clusters")
-    blackpool = {f["properties"]["lsoa21_code"] for f in doc["features"]}
-    reaching = {row["name"] for _, row in stored.iterrows()
-                if blackpool & set(row["lsoa_codes"].split(";"))}
-    assert labels == reaching and labels
+    n_upper = int(tables["summary_utla24"]["imd_average_score"].notna().sum())
+    assert kent.loc["summary.imd_average_score", "n_ranked"] == n_upper
+    n_neet = int(tables["neet2025"]["neet_or_not_known_percent"].notna().sum())
+    assert kent.loc["neet2025.neet_or_not_known_percent", "n_ranked"] == n_neet

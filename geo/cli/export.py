@@ -38,39 +38,6 @@ __all__ = ['register_cli']
 EXPORT_FORMATS = {".geojson": "geojson", ".json": "geojson", ".csv": "csv", ".zip": "zip"}
 
 
-# TODO(lead): replace by geo.council.council_pack(code) once it is merged; the text below and
-# _legacy_council_pack then go.
-METHODOLOGY = """\
-Each row is a Lower-layer Super Output Area (LSOA, December 2021 boundaries) of the council.
-Indicator columns are named '<dataset>.<column>' as in `python -m geo catalogue`, which gives
-each one's label, unit, polarity (whether higher is worse) and vintage. IoD ranks: 1 is the
-most deprived of England's 33,755 LSOAs; deciles: 1 is the most deprived 10%.
-Boundaries are the ONS super-generalised (200 m) LSOA 2021 outlines; GeoJSON coordinates are
-WGS 84 longitude/latitude rounded to 6 decimals (about 10 cm).
-"""
-
-
-METHODOLOGY_HOTSPOTS = """\
-Columns 'hotspot_<indicator>' hold national hot/cold spot labels from the local Getis-Ord Gi*
-statistic on England's LSOA contiguity graph (islands joined to their nearest neighbours),
-with permutation inference and Benjamini-Hochberg false discovery rate control; the
-permutations, seed and significance level are listed under 'Method parameters' below.
-"""
-
-
-def _legacy_council_pack(code: str) -> tuple[bytes, dict]:
-    """The council pack built from the CLI's own table (until geo.council.council_pack lands)."""
-    from geo.export.pack import council_pack
-    from geo.export.tables import council_table
-
-    table, name, meta = council_table(code)
-    hotspots = any(str(c).startswith("hotspot_") for c in table.columns)
-    data = council_pack(table, council_code=meta["council"]["code"], council_name=name,
-                        metadata=meta, map_html=None,
-                        methodology=METHODOLOGY + (METHODOLOGY_HOTSPOTS if hotspots else ""))
-    return data, meta
-
-
 def _council(value: str) -> str:
     from geo.export.tables import council_names
 
@@ -90,9 +57,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
         msg = "`--out` *.zip (a council pack) needs `--council CODE`, not `--level`"
         raise InputError(msg)
     if kind == "zip":
-        # TODO(lead): data = geo.council.council_pack(code) (one pack for the app and the CLI).
-        data, meta = _legacy_council_pack(_council(args.council))
-        write_export(out, data, metadata=meta)
+        from geo.council import council_pack
+
+        # the one council pack: the same bytes as the app's download (its README is inside)
+        write_export(out, council_pack(_council(args.council)), metadata={}, readme=False)
     else:
         if args.council:
             table, _, meta = council_table(_council(args.council))

@@ -84,8 +84,3 @@ def write_export(
     with export_path(path, metadata=metadata, readme=readme) as tmp:
         tmp.write_bytes(data)
     return Path(path)
-
-
-# Old private names, kept until geo/export/pack.py (rewritten in parallel) stops importing them.
-_atomic_target = atomic_path
-_write_bytes_atomic = write_bytes_atomic

@@ -30,7 +30,6 @@ from geo.export.columns import export_types
 from geo.export.metadata import _UNSUPPORTED, _json_scalar, check_metadata
 
 # Kept importable from here while geo/export/pack.py (rewritten in parallel) imports it.
-from geo.export.metadata import attribution_text as attribution_text
 
 __all__ = ['to_geojson', 'write_geojson']
 

@@ -329,7 +329,6 @@ def check_metadata(metadata: Any, *, required: bool = True) -> dict:
 
 
 # Old private name, kept while geo/export/pack.py (rewritten in parallel) imports it.
-_check_metadata = check_metadata
 
 
 def _json_ready(obj: Any, *, where: str) -> Any:

@@ -1,17 +1,14 @@
-"""Exports that GIS clients and spreadsheets can trust.
+"""The council pack's zip and its provenance: one deterministic file per council.
 
-* :func:`to_geojson` / :func:`write_geojson`: RFC 7946 GeoJSON (lon/lat, no ``crs`` member,
-  counter-clockwise exteriors, 6 decimals, valid polygons), byte-identical for the same inputs,
-  with the sources, vintages, licence and method recorded in a top-level ``"oppmap"`` member.
-* :func:`to_csv_safe`: CSV whose text cells cannot run as spreadsheet formulas.
-* :func:`council_pack`: a deterministic zip for one council (GeoJSON, CSV, map, README).
-* :func:`safe_filename` / :func:`resolve_inside`: names from user input never leave the folder.
-* :func:`rfc7946_problems`: a validator the tests (and the browser tests) use.
+* :func:`council_pack`: the zip of a council's LSOAs: ``<code>_lsoas.csv``,
+  ``<code>_lsoas.geojson`` (RFC 7946), ``<code>_map.html`` when a map is given, and a
+  ``README.txt`` with the methodology, attribution, sources and method parameters. Fixed
+  timestamps and entry order, so the same inputs give the same bytes.
+* :func:`pack_metadata`: the provenance of a pack (sources, licences, attribution, method,
+  seed) from the registry entries of the datasets it holds.
 
-Every file is written atomically: a temporary file in the same folder, then :func:`os.replace`,
-so a failure never leaves half a file behind (:mod:`geo.export.atomic`). The file-name guards and the
-validator are defined in :mod:`geo.export._rfc7946`, the metadata checks in :mod:`geo.export.metadata`;
-all are importable from here.
+The pack of a council in the store, as the app and ``python -m geo export --council`` serve
+it, is built by :func:`geo.council.council_pack`, which calls these.
 """
 
 from __future__ import annotations
@@ -19,138 +16,152 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 
 from geo._errors import InputError
+from geo.data.sources import attribution_lines, registry, registry_meta
 from geo.export._rfc7946 import safe_filename
-
-# Re-exported: the atomic writers, metadata checks, file-name guards and the RFC 7946 validator
-# live in private modules but stay importable from here (geo.cli.export uses _write_bytes_atomic).
-from geo.export.atomic import _atomic_target as _atomic_target
 from geo.export.csv import to_csv_safe
 from geo.export.geojson import _check_frame, attribution_text, to_geojson
-from geo.export.metadata import _check_metadata
-from geo.export.metadata import _json_ready as _json_ready
+from geo.export.metadata import check_metadata
 
-__all__ = ['council_pack']
-
+__all__ = ["council_pack", "pack_metadata", "ZIP_DATE_TIME"]
 
 #: Fixed timestamp of every zip entry, so that the same inputs give the same bytes.
 ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
-
-
-# ----------------------------------------------------------------------------- council pack
 _COUNCIL_CODE = re.compile(r"^[EWSN]\d{8}$")
+#: Columns that name the council an LSOA belongs to, by level.
+_COUNCIL_COLUMNS = ("lad24_code", "utla24_code")
 
 
-def council_pack(
-    lsoa_gdf: gpd.GeoDataFrame,
-    *,
-    council_code: str,
-    council_name: str,
-    metadata: Mapping,
-    map_html: str | None = None,
-    methodology: str,
-) -> bytes:
+def _council_rows(gdf: gpd.GeoDataFrame, code: str) -> gpd.GeoDataFrame:
+    """The rows of the council ``code`` (by its ``lad24_code`` / ``utla24_code`` columns,
+    those present), or every row when the frame has neither."""
+    columns = [c for c in _COUNCIL_COLUMNS if c in gdf.columns]
+    if columns:
+        gdf = gdf[np.logical_or.reduce([gdf[c] == code for c in columns])]
+        if gdf.empty:
+            wanted = " or ".join(f"{c} == {code!r}" for c in columns)
+            msg = (f"`lsoa_gdf` has no rows with {wanted}; check the code (2024 council codes) "
+                   "or pass the council's LSOAs")
+            raise InputError(msg)
+    if gdf.empty:
+        msg = "`lsoa_gdf` is empty; pass the council's LSOAs"
+        raise InputError(msg)
+    return gdf
+
+
+def council_pack(lsoa_gdf: gpd.GeoDataFrame, *, council_code: str, council_name: str,
+                 metadata: Mapping, methodology: str, map_html: str | None = None) -> bytes:
     """A zip of one council's LSOAs: GeoJSON, CSV, optional map and a README.
-
-    Entries, in this order: ``<code>_lsoas.csv``, ``<code>_lsoas.geojson``, ``<code>_map.html``
-    (only when ``map_html`` is given) and ``README.txt`` (methodology, attribution, sources,
-    method parameters). Timestamps are fixed, so the same inputs give the same bytes.
 
     Parameters
     ----------
     lsoa_gdf
-        LSOAs indexed by code. When it has a ``lad24_code`` column, only the rows of
-        ``council_code`` are packed; otherwise every row is.
-    council_code
-        The council's GSS code, e.g. ``"E08000003"``.
-    council_name
-        Its name, for the README.
+        LSOAs indexed by code (any CRS; GeoJSON is written in WGS 84). When it has
+        ``lad24_code`` or ``utla24_code`` columns, only the council's rows are packed.
+    council_code, council_name
+        The council's GSS code (e.g. ``"E08000003"``) and name, for the file names and README.
     metadata
-        As for :func:`to_geojson` (must include ``attribution``).
-    map_html
-        A standalone HTML map (e.g. ``folium.Map.get_root().render()``).
+        As for :func:`geo.export.geojson.to_geojson` (must include ``attribution``), e.g.
+        :func:`pack_metadata`.
     methodology
-        Plain text describing how the indicators and labels were made.
+        Text describing how the figures were made (the README's middle).
+    map_html
+        A standalone HTML map (:func:`geo.maps.choropleth.to_standalone_html`), or None.
 
     Returns
     -------
     bytes
-        The zip file.
+        The zip file; entries in name order with fixed timestamps.
 
     Raises
     ------
     InputError
-        Bad council code, no LSOAs for the council, or anything :func:`to_geojson` refuses.
+        Bad council code, no LSOAs for the council, empty methodology, or anything
+        :func:`geo.export.geojson.to_geojson` refuses.
 
     Examples
     --------
     >>> data = council_pack(g, council_code="E08000003", council_name="Manchester",
     ...                     metadata=meta, methodology="...")  # doctest: +SKIP
     """
+    problems = []
     if not isinstance(council_code, str) or not _COUNCIL_CODE.match(council_code):
-        msg = (
-            f"`council_code` must be a 9-character GSS code like 'E08000003'; got {council_code!r}"
-        )
-        raise InputError(msg)
+        problems.append(f"`council_code` must be a 9-character GSS code like 'E08000003'; "
+                        f"got {council_code!r}")
     if not isinstance(methodology, str) or not methodology.strip():
-        msg = "`methodology` must be non-empty text describing how the figures were made"
-        raise InputError(msg)
+        problems.append("`methodology` must be non-empty text describing how the figures "
+                        "were made")
     if map_html is not None and not isinstance(map_html, str):
-        msg = f"`map_html` must be HTML text or None; got {type(map_html).__name__}"
-        raise InputError(msg)
+        problems.append(f"`map_html` must be HTML text or None; got {type(map_html).__name__}")
+    if problems:
+        raise InputError("; ".join(problems))
     _check_frame(lsoa_gdf, name="lsoa_gdf")
-    gdf = lsoa_gdf
-    if "lad24_code" in gdf.columns:
-        gdf = gdf[gdf["lad24_code"] == council_code]
-        if gdf.empty:
-            msg = (
-                f"`lsoa_gdf` has no rows with lad24_code == {council_code!r}; check the code "
-                "(LAD 2024 codes) or pass the council's LSOAs"
-            )
-            raise InputError(msg)
-    if gdf.empty:
-        msg = "`lsoa_gdf` is empty; pass the council's LSOAs"
-        raise InputError(msg)
-
+    gdf = _council_rows(lsoa_gdf, council_code)
     code = safe_filename(council_code)
-    geojson = to_geojson(gdf, metadata=metadata, precision=6)
+    entries = {f"{code}_lsoas.geojson": to_geojson(gdf, metadata=metadata, precision=6)}
     order = np.argsort(np.asarray(gdf.index.astype(str)), kind="stable")
-    csv_text = to_csv_safe(gdf.iloc[order], None) or ""
-    entries = {
-        f"{code}_lsoas.geojson": geojson,
-        f"{code}_lsoas.csv": csv_text.encode("utf-8"),
-        "README.txt": _readme(
-            gdf,
-            council_code=council_code,
-            council_name=str(council_name),
-            metadata=metadata,
-            methodology=methodology,
-            files=sorted(
-                [f"{code}_lsoas.geojson", f"{code}_lsoas.csv"]
-                + ([f"{code}_map.html"] if map_html is not None else [])
-            ),
-        ).encode("utf-8"),
-    }
+    entries[f"{code}_lsoas.csv"] = (to_csv_safe(gdf.iloc[order], None) or "").encode("utf-8")
     if map_html is not None:
         entries[f"{code}_map.html"] = map_html.encode("utf-8")
+    entries["README.txt"] = _readme(
+        gdf, council_code=council_code, council_name=str(council_name), metadata=metadata,
+        methodology=methodology, files=sorted(entries)).encode("utf-8")
     return _deterministic_zip(entries)
 
 
-def _readme(
-    gdf: gpd.GeoDataFrame,
-    *,
-    council_code: str,
-    council_name: str,
-    metadata: Mapping,
-    methodology: str,
-    files: list[str],
-) -> str:
-    meta = _check_metadata(metadata)
+def pack_metadata(dataset_ids: Iterable[str], *, council: Mapping[str, Any],
+                  params: Mapping[str, Any]) -> dict[str, Any]:
+    """The provenance of a council pack, from the registry.
+
+    Parameters
+    ----------
+    dataset_ids
+        The datasets whose data the pack holds: registry ids, or derived tables (expanded to
+        the sources they were computed from, as ``[[derived]]`` of the registry lists them).
+    council
+        What the pack is about, e.g. ``{"code": ..., "name": ..., "level": ...}``.
+    params
+        The hotspot parameters (:func:`geo.methodology.stored_parameters`).
+
+    Returns
+    -------
+    dict
+        JSON-ready: ``title``, ``council``, ``level``, ``sources`` (id, title, publisher,
+        vintage, licence, licence_url, url), ``licence``, ``attribution`` and ``method`` (with
+        the permutations, seed, alpha and correction); no timestamp, so the same store gives
+        the same bytes.
+    """
+    reg, meta = registry(), registry_meta()
+    derived = {d["id"]: d.get("sources", []) for d in meta.get("derived", [])}
+    ids = [i for i in dict.fromkeys(s for d in dataset_ids for s in derived.get(d, [d]))
+           if i in reg]
+    licences = meta.get("licences", {})
+    sources = [{"id": i, "title": reg[i]["title"], "publisher": reg[i]["publisher"],
+                "vintage": reg[i]["vintage"], "licence": reg[i]["licence"],
+                "licence_url": licences.get(reg[i]["licence"]), "url": reg[i]["landing"]}
+               for i in ids]
+    return {
+        "title": "oppmap council pack",
+        "council": dict(council),
+        "level": "lsoa21",
+        "sources": sources,
+        "licence": ", ".join(sorted({s["licence"] for s in sources if s["licence"]})),
+        "attribution": attribution_lines(ids),
+        "method": {"hotspots": "local Getis-Ord Gi* (binary contiguity weights including "
+                               "self) and local Moran's I (row-standardised), conditional "
+                               "permutations, two-sided p-values", **params},
+    }
+
+
+def _readme(gdf: gpd.GeoDataFrame, *, council_code: str, council_name: str, metadata: Mapping,
+            methodology: str, files: list[str]) -> str:
+    meta = check_metadata(metadata)
     title = meta.get("title") or "oppmap export"
     lines = [
         f"{title}: {council_name} ({council_code})",

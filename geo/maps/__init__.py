@@ -1,4 +1,7 @@
-"""Presentation: classes and palettes, choropleths, map elements, display rasters, offline assets.
+"""Presentation: classes and palettes, the words of a map, choropleths, hotspot layers, the
+national LSOA image, display rasters, offline assets and charts.
+
+Imports only :mod:`boundaries` and :mod:`geo.stats` of the project; no Streamlit.
 """
 
 from geo.maps.assets import (
@@ -11,6 +14,7 @@ from geo.maps.assets import (
     local_asset_urls,
     missing_assets,
 )
+from geo.maps.charts import VERDICT_COLOURS, spine_chart
 from geo.maps.choropleth import (
     DEFAULT_ATTRIBUTION,
     add_legend,
@@ -26,10 +30,6 @@ from geo.maps.classes import (
     MissingValuesWarning,
     classify,
     colours_for,
-    describe_values,
-    format_value,
-    legend_labels,
-    map_table,
     normalise_key,
     palette,
 )
@@ -37,6 +37,7 @@ from geo.maps.hotspots import (
     CLUSTER_COLOUR,
     add_hotspot_legend,
     cluster_layer,
+    cluster_members,
     cluster_outlines,
     hotspot_layer,
 )
@@ -50,6 +51,7 @@ from geo.maps.national import (
     render_lsoa_image,
 )
 from geo.maps.raster import LookupIndex, lsoa_at, make_lookup_index, rasterize_for_display
+from geo.maps.text import describe_values, format_value, legend_labels, map_table
 
 __all__ = [
     'ASSETS',
@@ -81,6 +83,7 @@ __all__ = [
     'hotspot_layer',
     'add_hotspot_legend',
     'CLUSTER_COLOUR',
+    'cluster_members',
     'cluster_outlines',
     'cluster_layer',
     'LsoaImage',
@@ -94,4 +97,6 @@ __all__ = [
     'make_lookup_index',
     'lsoa_at',
     'LookupIndex',
+    'VERDICT_COLOURS',
+    'spine_chart',
 ]

@@ -1,5 +1,9 @@
-"""Grid helpers shared by :mod:`geo.raster` and :mod:`geo.maps.raster`: input checks and a
-grid snapped to multiples of the resolution.
+"""Grids for rasters: checks of the areas to burn, a grid snapped to the resolution, Web Mercator.
+
+Shared by the display rasters of :mod:`geo.maps.raster` and :mod:`geo.maps._position` (pixels
+in Web Mercator, about ``resolution`` metres on the ground) and by the GeoTIFF and zonal
+exports of :mod:`geo.export` (cells in British National Grid). Grids larger than
+:data:`MAX_CELLS` are refused.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 from affine import Affine
+from pyproj import Transformer
 
 from geo._errors import InputError, format_codes
 
@@ -71,3 +76,24 @@ def _grid(bounds: Sequence[float], resolution: float) -> tuple[Affine, int, int]
         )
         raise InputError(msg)
     return Affine(resolution, 0.0, x0, 0.0, -resolution, y1), width, height
+
+
+WEB_MERCATOR = "EPSG:3857"
+
+
+def _mercator_grid(
+    gdf_27700: gpd.GeoDataFrame, resolution: float
+) -> tuple[np.ndarray, Affine, int, int, list[list[float]]]:
+    """The areas in Web Mercator and a grid over them with pixels about ``resolution`` metres
+    on the ground at their central latitude (Web Mercator stretches distances by
+    1/cos(latitude)); last, the grid's ``[[south, west], [north, east]]`` in degrees."""
+    merc = gdf_27700.geometry.to_crs(WEB_MERCATOR)
+    lonlat = gdf_27700.geometry.to_crs("EPSG:4326").total_bounds
+    pixel = resolution / math.cos(math.radians((lonlat[1] + lonlat[3]) / 2))
+    transform, width, height = _grid(merc.total_bounds, pixel)
+    x0, y1 = transform.c, transform.f
+    to_lonlat = Transformer.from_crs(WEB_MERCATOR, "EPSG:4326", always_xy=True)
+    west, south = to_lonlat.transform(x0, y1 - height * pixel)
+    east, north = to_lonlat.transform(x0 + width * pixel, y1)
+    bounds = [[float(south), float(west)], [float(north), float(east)]]
+    return np.asarray(merc.values, dtype=object), transform, width, height, bounds

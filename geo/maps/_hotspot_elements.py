@@ -1,13 +1,12 @@
-"""Private Leaflet elements and helpers behind :mod:`geo.maps` (not a public API).
+"""The drawing behind :mod:`geo.maps.hotspots` (private names): hotspots, clusters, legends.
 
-- :class:`_VectorLayer`: one ``L.geoJson`` layer styled from precomputed ``_fill`` / ``_line``
-  properties (canvas by default; an SVG pane for hoverable outlines drawn over a canvas);
-- :class:`_Legend`, :class:`_Attribution`, :class:`_PermanentLabels`: controls and labels;
-- script-safe GeoJSON (:func:`_features_json`), input checks, tooltip specs, hotspot colours;
-- :func:`_dissolve_by`: outlines of groups of areas (clusters) at display precision;
-- :func:`_position_grid` / :func:`_paint_grid`: every LSOA burnt once into a grid of row
-  positions, then any indicator painted by a colour lookup. Every name and value shown in a
-  tooltip, label or legend goes through :func:`html.escape`.
+- :data:`HOTSPOT_COLOURS`: one colour per hotspot or cluster label, matched on a normalised key;
+- :func:`_hotspot_fill`: labels aligned with the areas, their keys and fill colours;
+- :func:`_hotspot_areas`: significant areas tinted over a choropleth, with tooltips, and the
+  outlines of touching areas that share a label;
+- :func:`_dissolve_by` and :func:`_cluster_outlines`: named clusters dissolved at display
+  precision, outlined in an SVG pane that lets clicks through, the largest labelled;
+- :func:`_hotspot_legend_html`: the legend rows of the labels present.
 """
 
 from __future__ import annotations
@@ -22,8 +21,9 @@ import pandas as pd
 import shapely
 
 from geo._errors import InputError, format_codes
-from geo.maps.classes import format_value, normalise_key
+from geo.maps.classes import normalise_key
 from geo.maps.elements import _bounds_latlon, _features_json, _PermanentLabels, _VectorLayer
+from geo.maps.text import format_value
 
 __all__ = ['HOTSPOT_COLOURS']
 
@@ -177,23 +177,6 @@ def _cluster_outlines(
     return group
 
 
-def _outline_layer(outlines: gpd.GeoDataFrame, *, precision: int) -> _VectorLayer:
-    """Thin council outlines with a name tooltip and ``properties.code`` (national image)."""
-    props = pd.DataFrame({"code": outlines.index.astype(str)}, index=outlines.index)
-    names = outlines["name"] if "name" in outlines.columns else outlines.index.to_series()
-    props["name"] = [html.escape(f"{n} ({c})") for n, c in zip(names, outlines.index, strict=True)]
-    return _VectorLayer(
-        _features_json(outlines, props, precision=precision),
-        _bounds_latlon(outlines),
-        name="Councils",
-        base_style={"color": "#333333", "weight": 0.5, "opacity": 0.7,
-                    "fillOpacity": 0, "fillColor": "#ffffff"},
-        hover_style={"color": "#000000", "weight": 2, "opacity": 1},
-        tooltip_fields=["name"],
-        tooltip_aliases=["Council"],
-    )
-
-
 def _hotspot_legend_html(labels: pd.Series, *, title: str, note: str | None) -> str:
     """Legend rows of the hotspot labels present (escaped), with counts."""
     counts = labels.dropna().astype(str).value_counts()
@@ -211,24 +194,6 @@ def _hotspot_legend_html(labels: pd.Series, *, title: str, note: str | None) -> 
     if note:
         rows.append(f"<div style='margin-top:3px;color:#444'>{html.escape(note)}</div>")
     return "".join(rows)
-
-
-def _cluster_owner(clusters: pd.DataFrame) -> pd.Series:
-    """Area code -> cluster id from the ``";"``-joined ``lsoa_codes`` of ``clusters``."""
-    absent = [c for c in ("name", "lsoa_codes") if c not in getattr(clusters, "columns", [])]
-    if absent:
-        msg = (
-            f"`clusters` lacks columns {absent}; pass the store's clusters table "
-            "(geo.load_indicators('clusters')) or geo.stats.clusters.hotspot_clusters()."
-        )
-        raise InputError(msg)
-    members = clusters["lsoa_codes"].fillna("").astype(str).str.split(";").explode()
-    members = members[members != ""]
-    if members.duplicated().any():
-        dup = members[members.duplicated()].unique()
-        msg = f"`clusters` puts areas in two clusters: {format_codes(dup)}; pass disjoint clusters."
-        raise InputError(msg)
-    return pd.Series(members.index, index=members.to_numpy())
 
 
 def _hotspot_fill(

@@ -183,8 +183,8 @@ def install_assets(
         if not force and not any(pkg_dir in p.parents for p in missing):
             continue
         dest.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=dest, prefix=f".{name}-") as tmp:
-            tmp = Path(tmp)
+        with tempfile.TemporaryDirectory(dir=dest, prefix=f".{name}-") as tmp_name:
+            tmp = Path(tmp_name)
             tarball = _npm_pack(name, spec["version"], tmp, npm)
             data = tarball.read_bytes()
             got = _sri(data)

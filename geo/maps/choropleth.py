@@ -1,8 +1,7 @@
-"""Folium maps that draw without internet: choropleths, the national LSOA image and hotspots.
+"""Choropleth maps that draw without internet: the base map, one-column choropleths, legends.
 
-Pure functions: each returns a :class:`folium.Map` or a layer; no Streamlit call here.
-
-Design choices, each for a measured reason:
+Pure functions: each returns a :class:`folium.Map`; no Streamlit call here. Design choices,
+each for a measured reason:
 
 - one GeoJSON layer per map whose style reads a precomputed colour property (``_fill``) in
   JavaScript, instead of folium's per-feature ``style_function`` (which writes one style entry
@@ -10,34 +9,28 @@ Design choices, each for a measured reason:
 - ``prefer_canvas=True``: one canvas instead of one SVG path per area;
 - coordinates rounded to ``precision`` decimals (5 = about 1 m) and compact JSON;
 - no base tiles by default (the boundaries give the context, and there is no internet);
-- Leaflet from ``static/vendor`` (:mod:`geo.maps.assets`), or inlined for a standalone HTML file;
-- every name and value shown in a tooltip or legend goes through :func:`html.escape`;
-- the national LSOA image is painted from a grid of area positions burnt once
-  (:func:`lsoa_grid`), so a new indicator or class scheme costs a colour lookup, not a
-  rasterisation of 33,755 polygons.
+- Leaflet from ``static/vendor`` (:mod:`geo.maps.assets`), or inlined by
+  :func:`to_standalone_html` for a file that opens anywhere, byte-identical for the same map.
 
-The Leaflet elements themselves (layer, legend, labels) are private, in :mod:`geo._map_elements`.
+The Leaflet elements themselves (layer, legend, attribution) are in :mod:`geo.maps.elements`.
 """
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import cast
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from branca.element import Element
+from branca.element import Element, Figure
 
 from geo._errors import InputError
 from geo.maps.assets import STATIC_URL, inline_assets, local_asset_urls
-from geo.maps.classes import (
-    classify,
-    colours_for,
-    legend_labels,
-    normalise_key,
-    palette,
-)
+from geo.maps.classes import classify, colours_for, normalise_key, palette
 from geo.maps.elements import (
     _BASE_STYLE,
     _HOVER_STYLE,
@@ -51,10 +44,10 @@ from geo.maps.elements import (
     _highlight_layer,
     _Legend,
     _legend_html,
-    _standalone_html,
     _tooltip_spec,
     _VectorLayer,
 )
+from geo.maps.text import legend_labels
 
 __all__ = ['DEFAULT_ATTRIBUTION', 'base_map', 'choropleth_map', 'add_legend', 'to_standalone_html']
 
@@ -109,7 +102,7 @@ def base_map(
     )
     m.default_js = list(urls["js"])
     m.default_css = list(urls["css"])
-    m.get_root().header.add_child(Element(_TIP_CSS), name="oppmap_css")
+    cast(Figure, m.get_root()).header.add_child(Element(_TIP_CSS), name="oppmap_css")
     if attribution:
         m.add_child(_Attribution(attribution))
     b = bounds if bounds is not None else [[49.8, -8.7], [60.9, 1.8]]
@@ -173,25 +166,23 @@ def add_legend(
     return m
 
 
+def _fit_bounds(gdf: gpd.GeoDataFrame, highlight_codes: list[str], fit: str) -> list:
+    if normalise_key(fit) not in ("all", "highlight"):
+        msg = f"`fit` must be 'all' or 'highlight'; got {fit!r}."
+        raise InputError(msg)
+    if highlight_codes and normalise_key(fit) == "highlight":
+        return _bounds_latlon(gdf.loc[highlight_codes])
+    return _bounds_latlon(gdf)
+
+
 def choropleth_map(
-    gdf: gpd.GeoDataFrame,
-    column: str,
-    *,
-    scheme: str = "quantiles",
-    k: int | None = None,
-    polarity: str = "higher_worse",
-    label: str | None = None,
-    unit: str = "",
+    gdf: gpd.GeoDataFrame, column: str, *, scheme: str = "quantiles", k: int | None = None,
+    polarity: str = "higher_worse", label: str | None = None, unit: str = "",
     tooltip_fields: Mapping[str, str] | Sequence[str] | None = None,
-    highlight: str | Iterable[str] | None = None,
-    name_column: str | None = "name",
-    palette_name: str = "ylorrd",
-    attribution: str = DEFAULT_ATTRIBUTION,
-    tiles: str | None = None,
-    precision: int = 5,
-    fit: str = "all",
-    layer_name: str | None = None,
-    asset_base_url: str = STATIC_URL,
+    highlight: str | Iterable[str] | None = None, name_column: str | None = "name",
+    palette_name: str = "ylorrd", attribution: str = DEFAULT_ATTRIBUTION,
+    tiles: str | None = None, precision: int = 5, fit: str = "all",
+    layer_name: str | None = None, asset_base_url: str = STATIC_URL,
 ) -> folium.Map:
     """A choropleth of one column: one GeoJSON layer, colours precomputed, canvas rendering.
 
@@ -199,36 +190,22 @@ def choropleth_map(
     ----------
     gdf
         Display copy in EPSG:4326, indexed by area code, with ``column`` (numeric; NaN is drawn
-        grey as "no data") and usually a ``name`` column.
-    column
-        The column to map.
-    scheme, k
-        Classification (:func:`geo.maps.classes.classify`).
-    polarity
-        ``"higher_worse"`` or ``"higher_better"``: the darkest colour is always the worse end.
-    label, unit
-        Indicator label (default ``column``) and unit, for the tooltip and legend.
+        grey as "no data") and usually a ``name`` column (``name_column``; None for codes only).
+    column, label, unit
+        The column to map, its label (default ``column``) and unit, for tooltip and legend.
+    scheme, k, polarity, palette_name
+        Classes (:func:`geo.maps.classes.classify`) and colours (:func:`geo.maps.classes.palette`):
+        the darkest colour is always the worse end.
     tooltip_fields
         Extra columns for the tooltip: a list, or a mapping column -> label. The area name and
         the mapped value are always shown. Every name and value is HTML-escaped.
-    highlight
-        One code or several to outline in black on top (e.g. the selected council).
-    name_column
-        Column holding area names (``None`` for codes only).
-    palette_name
-        ``"ylorrd"``, ``"pubu"`` or ``"viridis"``.
-    attribution
-        Text for the map's attribution control.
-    tiles
-        Base tiles; default none (see :func:`base_map`).
-    precision
-        Decimal places kept in coordinates (5 is about 1 m).
-    fit
-        ``"all"`` fits the map to every area, ``"highlight"`` to the highlighted ones.
-    layer_name
-        Name of the layer (default ``label``).
-    asset_base_url
-        Where the vendored Leaflet is served.
+    highlight, fit
+        Codes to outline in black on top (e.g. the selected council); ``fit="highlight"``
+        fits the map to them instead of to every area (``"all"``).
+    attribution, tiles, asset_base_url
+        As in :func:`base_map`.
+    precision, layer_name
+        Decimal places kept in coordinates (5 is about 1 m); the layer's name (default ``label``).
 
     Returns
     -------
@@ -255,45 +232,25 @@ def choropleth_map(
     if not (pd.api.types.is_numeric_dtype(gdf[column]) or gdf[column].isna().all()):
         msg = f"`column` {column!r} must be numeric; got dtype {gdf[column].dtype}."
         raise InputError(msg)
-    if normalise_key(fit) not in ("all", "highlight"):
-        msg = f"`fit` must be 'all' or 'highlight'; got {fit!r}."
-        raise InputError(msg)
     label = label or column
     highlight_codes = _highlight_codes(gdf, highlight)
-
+    m = base_map(bounds=_fit_bounds(gdf, highlight_codes, fit), tiles=tiles,
+                 attribution=attribution, asset_base_url=asset_base_url)
     classes = classify(gdf[column], scheme=scheme, k=k)
-    fills = colours_for(classes, polarity=polarity, name=palette_name)
     props, fields, aliases = _tooltip_spec(
         gdf, column, label=label, unit=unit, name_column=name_column, tooltip_fields=tooltip_fields
     )
     props.insert(0, "code", [str(c) for c in gdf.index])
-    props["_fill"] = fills.to_numpy()
-
-    bounds = _bounds_latlon(gdf)
-    if highlight_codes and normalise_key(fit) == "highlight":
-        fit_bounds = _bounds_latlon(gdf.loc[highlight_codes])
-    else:
-        fit_bounds = bounds
-    m = base_map(
-        bounds=fit_bounds, tiles=tiles, attribution=attribution, asset_base_url=asset_base_url
-    )
-    layer = _VectorLayer(
-        _features_json(gdf, props, precision=precision),
-        bounds,
-        name=layer_name or label,
-        base_style=_BASE_STYLE,
-        hover_style=_HOVER_STYLE,
-        tooltip_fields=fields,
-        tooltip_aliases=aliases,
-    )
-    m.add_child(layer)
+    props["_fill"] = colours_for(classes, polarity=polarity, name=palette_name).to_numpy()
+    m.add_child(_VectorLayer(
+        _features_json(gdf, props, precision=precision), _bounds_latlon(gdf),
+        name=layer_name or label, base_style=_BASE_STYLE, hover_style=_HOVER_STYLE,
+        tooltip_fields=fields, tooltip_aliases=aliases,
+    ))
     if highlight_codes:
         m.add_child(_highlight_layer(gdf.loc[highlight_codes], precision=precision))
-    scheme_note = f"{classes.attrs['scheme'].replace('_', ' ')}, {classes.attrs['k']} classes"
-    add_legend(
-        m, classes, polarity=polarity, label=label, unit=unit, palette_name=palette_name,
-        note=scheme_note,
-    )
+    add_legend(m, classes, polarity=polarity, label=label, unit=unit, palette_name=palette_name,
+               note=f"{classes.attrs['scheme'].replace('_', ' ')}, {classes.attrs['k']} classes")
     return m
 
 
@@ -326,3 +283,36 @@ def to_standalone_html(
     >>> html_text = to_standalone_html(choropleth_map(g, "v"))  # doctest: +SKIP
     """
     return _standalone_html(m, inline_assets(assets_dir), title=title)
+
+
+def _standalone_html(m: folium.Map, assets: Mapping[str, str], *, title: str) -> str:
+    """Render ``m`` with Leaflet's CSS and JS inlined, leaving the map as it was."""
+    saved_js, saved_css = m.default_js, m.default_css
+    m.default_js, m.default_css = [], []
+    try:
+        root = cast(Figure, m.get_root())
+        root.header.add_child(
+            Element("<style>" + assets["css"] + "</style>"),
+            name="leaflet_inline_css",
+        )
+        root.header.add_child(
+            Element("<script>" + assets["js"].replace("</script", "<\\/script") + "</script>"),
+            name="leaflet_inline_js",
+        )
+        text = root.render()
+    finally:
+        m.default_js, m.default_css = saved_js, saved_css
+        for key in ("leaflet_inline_css", "leaflet_inline_js"):
+            cast(Figure, m.get_root()).header._children.pop(key, None)
+    text = text.replace("<head>", f"<head>\n<title>{html.escape(title)}</title>", 1)
+    return _number_element_ids(text)
+
+
+#: folium names each element ``<kind>_<32 random hex digits>``.
+_ELEMENT_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9A-Za-z])")
+
+
+def _number_element_ids(text: str) -> str:
+    """Replace folium's random element ids by their order of first appearance."""
+    order: dict[str, str] = {}
+    return _ELEMENT_ID.sub(lambda m: order.setdefault(m.group(0), f"{len(order):032d}"), text)

@@ -1,19 +1,17 @@
-"""Classes, colour palettes and legend labels for choropleth maps.
+"""Classes and palettes of choropleth maps: which class each area falls in, and its colour.
 
-Three small functions, used together by :mod:`geo.maps`:
+- :func:`classify` puts each area in a class (0 = lowest values) with a mapclassify scheme
+  (:data:`SCHEMES`), validating the values and reporting missing ones;
+- :func:`palette` gives one colour-blind-safe sequential colour per class (:data:`PALETTES`),
+  oriented so that the darkest colour always means *worse*, whatever the indicator's polarity;
+- :func:`colours_for` turns classes into colours, grey (:data:`NO_DATA_COLOUR`) where missing.
 
-- :func:`classify` puts each area in a class (0 = lowest values) with a mapclassify scheme;
-- :func:`palette` gives one colour-blind-safe sequential colour per class, oriented so that the
-  darkest colour always means *worse*, whatever the indicator's polarity;
-- :func:`legend_labels` writes the legend's range labels with the indicator's unit;
-- :func:`format_value`, :func:`map_table` and :func:`describe_values` give every map its text
-  alternatives: formatted values, the map as a table, and a one-sentence summary (all three are
-  re-exported by :mod:`geo.maps`).
+The words that go with a map (legend labels, formatted values, the map as a table and its
+one-sentence summary) are in :mod:`geo.maps.text`.
 """
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -24,7 +22,8 @@ import pandas as pd
 
 from geo._errors import InputError, format_codes
 
-__all__ = ['SCHEMES', 'PALETTES', 'POLARITIES', 'NO_DATA_COLOUR', 'MissingValuesWarning', 'normalise_key', 'classify', 'palette', 'colours_for', 'legend_labels', 'format_value', 'map_table', 'describe_values']
+__all__ = ['SCHEMES', 'PALETTES', 'POLARITIES', 'NO_DATA_COLOUR', 'MissingValuesWarning',
+           'normalise_key', 'classify', 'palette', 'colours_for']
 
 
 #: Colour of areas with no value (a neutral grey, distinct from every palette's lightest colour).
@@ -42,7 +41,7 @@ class MissingValuesWarning(UserWarning):
 #: Classification schemes by normalised name: (builder taking (y, k) -> upper bounds, fixed k or None).
 SCHEMES: dict[str, tuple[Callable[[np.ndarray, int], np.ndarray], int | None]] = {
     "quantiles": (lambda y, k: mapclassify.Quantiles(y, k=k).bins, None),
-    "deciles": (lambda y, k: mapclassify.Quantiles(y, k=10).bins, 10),
+    "deciles": (lambda y, _k: mapclassify.Quantiles(y, k=10).bins, 10),
     "fisher_jenks": (lambda y, k: mapclassify.FisherJenks(y, k=k).bins, None),
     "equal_interval": (lambda y, k: mapclassify.EqualInterval(y, k=k).bins, None),
 }
@@ -101,12 +100,84 @@ def _check_polarity(polarity: str) -> str:
     return norm
 
 
-def classify(
-    values: pd.Series,
-    *,
-    scheme: str = "quantiles",
-    k: int | None = None,
-) -> pd.Series:
+def _check_classify(values: Any, norm: str, k: int | None) -> int:
+    """The number of classes to form; every problem with ``values`` and ``k`` in one error."""
+    fixed_k = SCHEMES[norm][1]
+    problems = []
+    if fixed_k is not None and k is not None and k != fixed_k:
+        problems.append(
+            f"`k` is {k} but scheme {norm!r} always has {fixed_k} classes; leave `k` unset"
+        )
+    k = fixed_k or (5 if k is None else k)
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 2 <= k <= 12:
+        problems.append(f"`k` must be an integer from 2 to 12; got {k!r}")
+    if not isinstance(values, pd.Series):
+        problems.append(
+            f"`values` must be a pandas Series indexed by area code; got {type(values).__name__}"
+        )
+    else:
+        if not values.index.is_unique:
+            dup = values.index[values.index.duplicated()].unique()
+            problems.append(
+                f"`values` has {len(dup)} duplicated index codes ({format_codes(dup)}); "
+                "aggregate or drop them first"
+            )
+        if not (pd.api.types.is_numeric_dtype(values) or values.isna().all()):
+            problems.append(
+                f"`values` must be numeric; got dtype {values.dtype}. Convert with "
+                "pd.to_numeric(values, errors='coerce') after checking the non-numbers"
+            )
+    if problems:
+        raise InputError("; ".join(problems) + ".")
+    return int(k)
+
+
+def _present_values(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """The finite values to classify and the mask of missing ones (warned about, not refused)."""
+    y = values.astype("float64")
+    infinite = y.notna() & ~np.isfinite(y.to_numpy(dtype="float64", na_value=np.nan))
+    if infinite.any():
+        msg = (
+            f"`values` has {int(infinite.sum())} infinite values "
+            f"({format_codes(values.index[infinite])}); replace them with NaN or a finite number."
+        )
+        raise InputError(msg)
+    missing = y.isna()
+    if missing.all():
+        msg = f"`values` has no value to classify (all {len(y)} are missing); nothing to map."
+        raise InputError(msg)
+    if missing.any():
+        warnings.warn(
+            f"{int(missing.sum())} of {len(y)} areas have no value and stay unclassified "
+            f"(drawn as 'no data'): {format_codes(values.index[missing])}.",
+            MissingValuesWarning,
+            stacklevel=3,
+        )
+    return y[~missing].to_numpy(), missing
+
+
+def _upper_bounds(present: np.ndarray, norm: str, k: int) -> np.ndarray:
+    """Inclusive upper bound of each class (fewer than ``k`` when values are too few)."""
+    n_unique = np.unique(present).size
+    if n_unique == 1:
+        bins = np.array([present[0]])
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            bins = np.unique(np.asarray(SCHEMES[norm][0](present, min(k, n_unique)),
+                                        dtype="float64"))
+    if bins.size < k:
+        warnings.warn(
+            f"`values` has {n_unique} distinct values, so scheme {norm!r} formed "
+            f"{bins.size} classes instead of {k}.",
+            UserWarning,
+            stacklevel=3,
+        )
+    bins[-1] = max(bins[-1], present.max())
+    return bins
+
+
+def classify(values: pd.Series, *, scheme: str = "quantiles", k: int | None = None) -> pd.Series:
     """Put each area into a class with a mapclassify scheme.
 
     Parameters
@@ -147,78 +218,11 @@ def classify(
     [0, 0, 1, 1]
     """
     norm = _lookup(SCHEMES, scheme, "scheme")
-    builder, fixed_k = SCHEMES[norm]
-    problems = []
-    if fixed_k is not None:
-        if k is not None and k != fixed_k:
-            problems.append(
-                f"`k` is {k} but scheme {norm!r} always has {fixed_k} classes; leave `k` unset"
-            )
-        k = fixed_k
-    elif k is None:
-        k = 5
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 2 <= k <= 12:
-        problems.append(f"`k` must be an integer from 2 to 12; got {k!r}")
-    if not isinstance(values, pd.Series):
-        problems.append(
-            f"`values` must be a pandas Series indexed by area code; got {type(values).__name__}"
-        )
-    else:
-        if not values.index.is_unique:
-            dup = values.index[values.index.duplicated()].unique()
-            problems.append(
-                f"`values` has {len(dup)} duplicated index codes ({format_codes(dup)}); "
-                "aggregate or drop them first"
-            )
-        if not (pd.api.types.is_numeric_dtype(values) or values.isna().all()):
-            problems.append(
-                f"`values` must be numeric; got dtype {values.dtype}. Convert with "
-                "pd.to_numeric(values, errors='coerce') after checking the non-numbers"
-            )
-    if problems:
-        raise InputError("; ".join(problems) + ".")
-
-    y = values.astype("float64")
-    finite = np.isfinite(y.to_numpy(dtype="float64", na_value=np.nan))
-    infinite = y.notna() & ~finite
-    if infinite.any():
-        msg = (
-            f"`values` has {int(infinite.sum())} infinite values "
-            f"({format_codes(values.index[infinite])}); replace them with NaN or a finite number."
-        )
-        raise InputError(msg)
-    missing = y.isna()
-    if missing.all():
-        msg = f"`values` has no value to classify (all {len(y)} are missing); nothing to map."
-        raise InputError(msg)
-    if missing.any():
-        warnings.warn(
-            f"{int(missing.sum())} of {len(y)} areas have no value and stay unclassified "
-            f"(drawn as 'no data'): {format_codes(values.index[missing])}.",
-            MissingValuesWarning,
-            stacklevel=2,
-        )
-
-    present = y[~missing].to_numpy()
-    n_unique = np.unique(present).size
-    if n_unique == 1:
-        bins = np.array([present[0]])
-    else:
-        k_try = min(k, n_unique)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            bins = np.unique(np.asarray(builder(present, k_try), dtype="float64"))
-    if bins.size < k:
-        warnings.warn(
-            f"`values` has {n_unique} distinct values, so scheme {norm!r} formed "
-            f"{bins.size} classes instead of {k}.",
-            UserWarning,
-            stacklevel=2,
-        )
-    bins[-1] = max(bins[-1], present.max())
-    cls = np.searchsorted(bins, present, side="left")
+    k = _check_classify(values, norm, k)
+    present, missing = _present_values(values)
+    bins = _upper_bounds(present, norm, k)
     out = pd.Series(pd.NA, index=values.index, dtype="Int64", name=values.name)
-    out[~missing.to_numpy()] = cls
+    out[~missing.to_numpy()] = np.searchsorted(bins, present, side="left")
     out.attrs = {
         "bins": [float(b) for b in bins],
         "lower": float(present.min()),
@@ -324,255 +328,3 @@ def colours_for(
         raise InputError(msg)
     out[ok] = colours[arr[ok].astype(int)]
     return pd.Series(out, index=classes.index, name=classes.name, dtype=object)
-
-
-def _decimals(edges: Sequence[float]) -> int:
-    span = max(edges) - min(edges) if len(edges) > 1 else abs(edges[0])
-    if span >= 100:
-        d = 0
-    elif span >= 10:
-        d = 1
-    elif span >= 1:
-        d = 2
-    else:
-        d = 2 + max(0, -math.floor(math.log10(span))) if span > 0 else 2
-    while d < 6 and len({f"{e:.{d}f}" for e in edges}) < len(set(edges)):
-        d += 1
-    return d
-
-
-def legend_labels(
-    bins: Sequence[float],
-    unit: str = "",
-    *,
-    lower: float | None = None,
-    decimals: int | None = None,
-) -> list[str]:
-    """Range labels for a legend, one per class, with the unit.
-
-    Parameters
-    ----------
-    bins
-        Inclusive upper bound of each class, increasing (``classify(...).attrs["bins"]``).
-    unit
-        The indicator's unit: ``"%"`` is appended to every number (``"% of cohort"`` gives
-        ``"5.0% to 6.0% of cohort"``), ``"£"`` prefixed, any other text (``"score"``,
-        ``"rank"``) follows the range once. Empty for none.
-    lower
-        Smallest value of the first class (``classify(...).attrs["lower"]``); without it the
-        first label reads "up to ...".
-    decimals
-        Decimal places; by default the fewest that tell every bound apart (at most 6).
-
-    Returns
-    -------
-    list of str
-        ``len(bins)`` labels such as ``"10.5% to 20.3%"``.
-
-    Raises
-    ------
-    InputError
-        Empty or decreasing ``bins``.
-
-    Examples
-    --------
-    >>> legend_labels([10, 20], "%", lower=0)
-    ['0.0% to 10.0%', '10.0% to 20.0%']
-    >>> legend_labels([2.5, 7.5], "score")
-    ['up to 2.50 score', '2.50 to 7.50 score']
-    """
-    b = [float(x) for x in bins]
-    if not b or any(np.diff(b) < 0) or not all(np.isfinite(b)):
-        msg = f"`bins` must be a non-empty increasing list of finite numbers; got {list(bins)!r}."
-        raise InputError(msg)
-    edges = ([float(lower)] if lower is not None else []) + b
-    d = _decimals(edges) if decimals is None else int(decimals)
-    unit = (unit or "").strip()
-    pct = unit in ("%", "percent", "per cent") or unit.startswith("% ")
-    money = unit in ("£", "GBP")
-    rest = unit[1:].strip() if unit.startswith("% ") else ""
-
-    def num(x: float) -> str:
-        s = f"{x:,.{d}f}"
-        if pct:
-            return s + "%"
-        if money:
-            return ("-£" + s[1:]) if s.startswith("-") else "£" + s
-        return s
-
-    suffix = f" {rest}" if rest else "" if (pct or money or not unit) else f" {unit}"
-    labels = []
-    for i, hi in enumerate(b):
-        lo = lower if i == 0 else b[i - 1]
-        if lo is None:
-            text = f"up to {num(hi)}"
-        elif i == 0 and lo == hi:
-            text = num(hi)
-        else:
-            text = f"{num(lo)} to {num(hi)}"
-        labels.append(text + suffix)
-    return labels
-
-
-def format_value(value: Any, unit: str = "", *, decimals: int | None = None) -> str:
-    """Format one value for a tooltip or table: thousands separators, unit, "no data".
-
-    Parameters
-    ----------
-    value
-        A number (or anything else, shown as text); NaN/None read "no data".
-    unit
-        ``"%"`` is appended (``"% of cohort"`` too: ``"6.4% of cohort"``), ``"£"`` prefixed,
-        other units follow after a space.
-    decimals
-        Decimal places; default 0 for integers and values of 1,000 or more, else 1 or 2.
-
-    Returns
-    -------
-    str
-        Plain text (not escaped).
-
-    Examples
-    --------
-    >>> format_value(12.345, "%")
-    '12.3%'
-    >>> format_value(float("nan"))
-    'no data'
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return "no data"
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        v = float(value)
-        if decimals is None:
-            if v == int(v) and abs(v) < 1e15 and isinstance(value, (int, np.integer)):
-                decimals = 0
-            elif abs(v) >= 1000:
-                decimals = 0
-            elif abs(v) >= 10:
-                decimals = 1
-            else:
-                decimals = 2
-        s = f"{v:,.{decimals}f}"
-    else:
-        return str(value)
-    unit = (unit or "").strip()
-    if unit in ("%", "percent", "per cent"):
-        return s + "%"
-    if unit.startswith("% "):
-        return s + unit
-    if unit in ("£", "GBP"):
-        return ("-£" + s[1:]) if s.startswith("-") else "£" + s
-    return f"{s} {unit}" if unit else s
-
-
-def map_table(
-    gdf: pd.DataFrame,
-    column: str,
-    *,
-    scheme: str = "quantiles",
-    k: int | None = None,
-    unit: str = "",
-    name_column: str | None = "name",
-) -> pd.DataFrame:
-    """The map as a table (the accessible alternative): name, value, class range, rank.
-
-    Parameters
-    ----------
-    gdf
-        A (Geo)DataFrame indexed by area code with ``column``.
-    column, scheme, k, unit, name_column
-        As in :func:`choropleth_map`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed exactly like ``gdf``, columns ``name`` (if available), ``value``, ``class``
-        (1 = lowest values), ``range`` (legend label) and ``rank`` (1 = highest value).
-
-    Examples
-    --------
-    >>> t = map_table(pd.DataFrame({"v": [1.0, 3.0]}, index=["a", "b"]), "v", k=2)
-    >>> t["rank"].tolist()
-    [2, 1]
-    """
-    if not isinstance(gdf, pd.DataFrame):
-        msg = f"`gdf` must be a DataFrame indexed by area code; got {type(gdf).__name__}."
-        raise InputError(msg)
-    if column not in gdf.columns:
-        msg = f"`column` {column!r} is not in `gdf`; available: {list(gdf.columns)}."
-        raise InputError(msg)
-    classes = classify(gdf[column], scheme=scheme, k=k)
-    labels = legend_labels(classes.attrs["bins"], unit, lower=classes.attrs["lower"])
-    out = pd.DataFrame(index=gdf.index)
-    if name_column is not None and name_column in gdf.columns:
-        out["name"] = gdf[name_column]
-    out["value"] = gdf[column].astype("float64")
-    out["class"] = (classes + 1).astype("Int64")
-    out["range"] = [labels[int(c)] if pd.notna(c) else "no data" for c in classes]
-    out["rank"] = out["value"].rank(ascending=False, method="min").astype("Int64")
-    return out
-
-
-def describe_values(
-    values: pd.Series,
-    *,
-    label: str,
-    unit: str = "",
-    polarity: str = "higher_worse",
-    names: pd.Series | None = None,
-    area_word: str = "areas",
-) -> str:
-    """A one-sentence summary of a map for screen readers and the caption.
-
-    Parameters
-    ----------
-    values
-        The mapped values indexed by code.
-    label, unit, polarity
-        The indicator's label, unit and polarity.
-    names
-        Area names indexed by code (codes are used when missing).
-    area_word
-        Plural noun for the areas ("councils", "LSOAs").
-
-    Returns
-    -------
-    str
-        E.g. "IMD score across 296 councils: worst Blackpool (45.0), best Hart (5.2),
-        median 20.1; 0 without data."
-
-    Examples
-    --------
-    >>> s = pd.Series([1.0, 5.0, 3.0], index=["a", "b", "c"])
-    >>> describe_values(s, label="Score")
-    'Score across 3 areas: worst b (5.00), best a (1.00), median 3.00.'
-    """
-    pol = normalise_key(polarity)
-    if pol not in ("higher_worse", "higher_better"):
-        msg = f"`polarity` {polarity!r} is not known; expected 'higher_worse' or 'higher_better'."
-        raise InputError(msg)
-    v = pd.to_numeric(values, errors="coerce").dropna()
-    if v.empty:
-        return f"{label}: no data to describe."
-    worst_code = v.idxmax() if pol == "higher_worse" else v.idxmin()
-    best_code = v.idxmin() if pol == "higher_worse" else v.idxmax()
-
-    def nm(code: Any) -> str:
-        if names is not None and code in names.index and pd.notna(names.loc[code]):
-            return str(names.loc[code])
-        return str(code)
-
-    top = float(v.abs().max())
-    decimals = 0 if top >= 1000 else 1 if top >= 10 else 2
-
-    def fmt(x: float) -> str:
-        return format_value(float(x), unit, decimals=decimals)
-
-    n_missing = int(len(values) - len(v))
-    tail = f"; {n_missing} without data" if n_missing else ""
-    return (
-        f"{label} across {len(v):,} {area_word}: worst {nm(worst_code)} "
-        f"({fmt(v.loc[worst_code])}), best {nm(best_code)} "
-        f"({fmt(v.loc[best_code])}), median {fmt(v.median())}"
-        f"{tail}."
-    )

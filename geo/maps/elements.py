@@ -1,13 +1,15 @@
-"""Private Leaflet elements and helpers behind :mod:`geo.maps` (not a public API).
+"""Leaflet building blocks of every map in :mod:`geo.maps` (private names, one module).
 
 - :class:`_VectorLayer`: one ``L.geoJson`` layer styled from precomputed ``_fill`` / ``_line``
   properties (canvas by default; an SVG pane for hoverable outlines drawn over a canvas);
 - :class:`_Legend`, :class:`_Attribution`, :class:`_PermanentLabels`: controls and labels;
-- script-safe GeoJSON (:func:`_features_json`), input checks, tooltip specs, hotspot colours;
-- :func:`_dissolve_by`: outlines of groups of areas (clusters) at display precision;
-- :func:`_position_grid` / :func:`_paint_grid`: every LSOA burnt once into a grid of row
-  positions, then any indicator painted by a colour lookup. Every name and value shown in a
-  tooltip, label or legend goes through :func:`html.escape`.
+- :func:`_features_json`: compact GeoJSON with rounded coordinates, safe inside ``<script>``;
+- the checks of a map's input (:func:`_check_gdf`, :func:`_check_column`,
+  :func:`_highlight_codes`), tooltip specs and legend HTML;
+- :func:`_highlight_layer` (black outlines of chosen areas) and :func:`_outline_layer` (thin
+  clickable council outlines over the national image).
+
+Every name and value shown in a tooltip, label or legend goes through :func:`html.escape`.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from folium.map import Layer
 from folium.template import Template
 
 from geo._errors import InputError, format_codes
-from geo.maps.classes import NO_DATA_COLOUR, format_value, normalise_key
+from geo.maps.classes import NO_DATA_COLOUR, normalise_key
+from geo.maps.text import format_value
 
 _BASE_STYLE = {"color": "#4d4d4d", "weight": 0.6, "opacity": 0.9, "fillOpacity": 0.85}
 
@@ -227,17 +230,17 @@ class _VectorLayer(Layer):
         self.pane = pane
         self.map_name = ""
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> str:
         if self.pane:
             m = _map_of(self)
             if m is None:
                 msg = "A layer drawn in its own pane must be added to a folium.Map first."
                 raise InputError(msg)
             self.map_name = m.get_name()
-        super().render(**kwargs)
+        return super().render(**kwargs)
 
-    def _get_self_bounds(self) -> list[list[float]]:
-        return self.bounds
+    def _get_self_bounds(self) -> list[list[float | None]]:
+        return [list(corner) for corner in self.bounds]
 
 
 class _PermanentLabels(MacroElement):
@@ -287,13 +290,13 @@ class _PermanentLabels(MacroElement):
         )
         self.map_name = ""
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> str:
         m = _map_of(self)
         if m is None:
             msg = "Labels must be added to a folium.Map (or one of its layers) first."
             raise InputError(msg)
         self.map_name = m.get_name()
-        super().render(**kwargs)
+        return super().render(**kwargs)
 
 
 class _Legend(MacroElement):
@@ -419,30 +422,6 @@ def _tooltip_spec(
     return props, fields, aliases
 
 
-def _standalone_html(m: Any, assets: Mapping[str, str], *, title: str) -> str:
-    """Render ``m`` with Leaflet's CSS and JS inlined, leaving the map as it was."""
-    from branca.element import Element
-
-    saved_js, saved_css = m.default_js, m.default_css
-    m.default_js, m.default_css = [], []
-    try:
-        root = m.get_root()
-        root.header.add_child(
-            Element("<style>" + assets["css"] + "</style>"),
-            name="leaflet_inline_css",
-        )
-        root.header.add_child(
-            Element("<script>" + assets["js"].replace("</script", "<\\/script") + "</script>"),
-            name="leaflet_inline_js",
-        )
-        text = root.render()
-    finally:
-        m.default_js, m.default_css = saved_js, saved_css
-        for key in ("leaflet_inline_css", "leaflet_inline_js"):
-            m.get_root().header._children.pop(key, None)
-    return text.replace("<head>", f"<head>\n<title>{html.escape(title)}</title>", 1)
-
-
 def _highlight_layer(sel: gpd.GeoDataFrame, *, precision: int) -> _VectorLayer:
     """Black outlines of the selected areas, drawn on top and not interactive."""
     return _VectorLayer(
@@ -468,3 +447,20 @@ def _highlight_codes(gdf: pd.DataFrame, highlight: Any) -> list[str]:
                f"({gdf.index.name or 'codes'}); pass codes of the mapped level.")
         raise InputError(msg)
     return codes
+
+
+def _outline_layer(outlines: gpd.GeoDataFrame, *, precision: int) -> _VectorLayer:
+    """Thin council outlines with a name tooltip and ``properties.code`` (national image)."""
+    props = pd.DataFrame({"code": outlines.index.astype(str)}, index=outlines.index)
+    names = outlines["name"] if "name" in outlines.columns else outlines.index.to_series()
+    props["name"] = [html.escape(f"{n} ({c})") for n, c in zip(names, outlines.index, strict=True)]
+    return _VectorLayer(
+        _features_json(outlines, props, precision=precision),
+        _bounds_latlon(outlines),
+        name="Councils",
+        base_style={"color": "#333333", "weight": 0.5, "opacity": 0.7,
+                    "fillOpacity": 0, "fillColor": "#ffffff"},
+        hover_style={"color": "#000000", "weight": 2, "opacity": 1},
+        tooltip_fields=["name"],
+        tooltip_aliases=["Council"],
+    )

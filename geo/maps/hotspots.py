@@ -1,22 +1,15 @@
-"""Folium maps that draw without internet: choropleths, the national LSOA image and hotspots.
+"""Hotspot and cluster layers for a choropleth, and their legends.
 
-Pure functions: each returns a :class:`folium.Map` or a layer; no Streamlit call here.
+- :func:`hotspot_layer`: the areas a local statistic found significant (Gi* hot and cold
+  spots, local Moran quadrants), tinted by label over the choropleth, with the outlines of
+  touching areas that share a label; :func:`add_hotspot_legend` lists the labels present;
+- :func:`cluster_members`: which named cluster each area belongs to, from the clusters table;
+- :func:`cluster_outlines` (cacheable) and :func:`cluster_layer`: named clusters dissolved,
+  outlined in purple over the map (hovering one names it; clicks reach the areas beneath) and
+  the largest labelled on the map.
 
-Design choices, each for a measured reason:
-
-- one GeoJSON layer per map whose style reads a precomputed colour property (``_fill``) in
-  JavaScript, instead of folium's per-feature ``style_function`` (which writes one style entry
-  per feature into the page); classes are computed once in Python (:mod:`geo.maps.classes`);
-- ``prefer_canvas=True``: one canvas instead of one SVG path per area;
-- coordinates rounded to ``precision`` decimals (5 = about 1 m) and compact JSON;
-- no base tiles by default (the boundaries give the context, and there is no internet);
-- Leaflet from ``static/vendor`` (:mod:`geo.maps.assets`), or inlined for a standalone HTML file;
-- every name and value shown in a tooltip or legend goes through :func:`html.escape`;
-- the national LSOA image is painted from a grid of area positions burnt once
-  (:func:`lsoa_grid`), so a new indicator or class scheme costs a colour lookup, not a
-  rasterisation of 33,755 polygons.
-
-The Leaflet elements themselves (layer, legend, labels) are private, in :mod:`geo._map_elements`.
+Labels are drawn as the statistic names them ("hot spot 95%", "High-High"); the pages say
+separately what that means for the place.
 """
 
 from __future__ import annotations
@@ -27,10 +20,9 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from geo._errors import InputError
+from geo._errors import InputError, format_codes
 from geo.maps._hotspot_elements import (
     _cluster_outlines,
-    _cluster_owner,
     _dissolve_by,
     _hotspot_areas,
     _hotspot_fill,
@@ -41,7 +33,8 @@ from geo.maps.elements import (
     _Legend,
 )
 
-__all__ = ['hotspot_layer', 'add_hotspot_legend', 'CLUSTER_COLOUR', 'cluster_outlines', 'cluster_layer']
+__all__ = ['hotspot_layer', 'add_hotspot_legend', 'CLUSTER_COLOUR', 'cluster_members',
+           'cluster_outlines', 'cluster_layer']
 
 
 def hotspot_layer(
@@ -126,6 +119,7 @@ def add_hotspot_legend(
 
     Examples
     --------
+    >>> from geo.maps.choropleth import base_map
     >>> _ = add_hotspot_legend(base_map(), pd.Series(["hot spot 95%", "not significant"]))
     """
     m.add_child(_Legend(_hotspot_legend_html(labels, title=title, note=note), position=position))
@@ -135,6 +129,48 @@ def add_hotspot_legend(
 #: Outline colour of named clusters (ColorBrewer PuOr's darkest purple: apart from the
 #: red/blue of hot and cold spots and from every choropleth palette's darkest colour).
 CLUSTER_COLOUR = "#542788"
+
+
+def cluster_members(clusters: pd.DataFrame) -> pd.Series:
+    """Which cluster each area belongs to, from the ``";"``-joined ``lsoa_codes`` of ``clusters``.
+
+    Parameters
+    ----------
+    clusters
+        Indexed by cluster id, with ``name`` and ``lsoa_codes`` (the store's ``clusters``
+        table, or :func:`geo.stats.clusters.hotspot_clusters`).
+
+    Returns
+    -------
+    pandas.Series
+        Cluster id indexed by area code (members only, in the order of ``clusters``).
+
+    Raises
+    ------
+    InputError
+        ``clusters`` without ``name`` or ``lsoa_codes``, or an area in two clusters.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"name": ["A"], "lsoa_codes": ["E1;E2"]}, index=[7])
+    >>> cluster_members(t).to_dict()
+    {'E1': 7, 'E2': 7}
+    """
+    absent = [c for c in ("name", "lsoa_codes") if c not in getattr(clusters, "columns", [])]
+    if absent:
+        msg = (
+            f"`clusters` lacks columns {absent}; pass the store's clusters table "
+            "(geo.load_indicators('clusters')) or geo.stats.clusters.hotspot_clusters()."
+        )
+        raise InputError(msg)
+    members = clusters["lsoa_codes"].fillna("").astype(str).str.split(";").explode()
+    members = members[members != ""]
+    if members.duplicated().any():
+        dup = members[members.duplicated()].unique()
+        msg = f"`clusters` puts areas in two clusters: {format_codes(dup)}; pass disjoint clusters."
+        raise InputError(msg)
+    return pd.Series(members.index, index=pd.Index(members.to_numpy(), name="code"),
+                     name="cluster_id")
 
 
 def cluster_outlines(
@@ -163,9 +199,9 @@ def cluster_outlines(
     Returns
     -------
     geopandas.GeoDataFrame
-        EPSG:4326, indexed by cluster id (those with a member in ``gdf``): the columns of
-        ``clusters`` except ``lsoa_codes``, ``lat`` / ``lon`` of a point inside (for labels)
-        and the geometry.
+        EPSG:4326, indexed by cluster id (those with a member in ``gdf``, none when ``gdf`` is
+        empty): the columns of ``clusters`` except ``lsoa_codes``, ``lat`` / ``lon`` of a
+        point inside (for labels) and the geometry.
 
     Raises
     ------
@@ -176,8 +212,9 @@ def cluster_outlines(
     --------
     >>> outlines = cluster_outlines(lsoas, geo.load_indicators("clusters"))  # doctest: +SKIP
     """
-    _check_gdf(gdf)
-    owner = _cluster_owner(clusters)
+    if len(gdf):  # no area of any cluster here: no outline
+        _check_gdf(gdf)
+    owner = cluster_members(clusters)
     shapes = _dissolve_by(gdf, owner, precision=precision, simplify=simplify)
     info = clusters.loc[shapes.index].drop(columns="lsoa_codes")
     out = gpd.GeoDataFrame(info.join(shapes), geometry="geometry", crs=gdf.crs)

@@ -1,22 +1,10 @@
-"""Folium maps that draw without internet: choropleths, the national LSOA image and hotspots.
+"""The national LSOA map: every neighbourhood of England and Wales painted into one image.
 
-Pure functions: each returns a :class:`folium.Map` or a layer; no Streamlit call here.
-
-Design choices, each for a measured reason:
-
-- one GeoJSON layer per map whose style reads a precomputed colour property (``_fill``) in
-  JavaScript, instead of folium's per-feature ``style_function`` (which writes one style entry
-  per feature into the page); classes are computed once in Python (:mod:`geo.maps.classes`);
-- ``prefer_canvas=True``: one canvas instead of one SVG path per area;
-- coordinates rounded to ``precision`` decimals (5 = about 1 m) and compact JSON;
-- no base tiles by default (the boundaries give the context, and there is no internet);
-- Leaflet from ``static/vendor`` (:mod:`geo.maps.assets`), or inlined for a standalone HTML file;
-- every name and value shown in a tooltip or legend goes through :func:`html.escape`;
-- the national LSOA image is painted from a grid of area positions burnt once
-  (:func:`lsoa_grid`), so a new indicator or class scheme costs a colour lookup, not a
-  rasterisation of 33,755 polygons.
-
-The Leaflet elements themselves (layer, legend, labels) are private, in :mod:`geo._map_elements`.
+33,755 LSOA polygons are too many for a browser to draw, so the national view is a PNG in a
+Leaflet image overlay: :func:`lsoa_grid` burns every area once into a grid of row positions
+(about 3 s), :func:`paint_lsoa_grid` classifies an indicator and paints the grid by a colour
+lookup (a fraction of a second), :func:`lsoa_overview_map` puts the image, its legend and
+clickable council outlines on a map. :func:`render_lsoa_image` does the first two in one call.
 """
 
 from __future__ import annotations
@@ -29,20 +17,11 @@ import geopandas as gpd
 import pandas as pd
 
 from geo._errors import InputError
-from geo.maps._hotspot_elements import (
-    _outline_layer,
-)
 from geo.maps._position import _check_paint, _paint_grid, _position_grid, _PositionGrid
 from geo.maps.assets import STATIC_URL
 from geo.maps.choropleth import DEFAULT_ATTRIBUTION, add_legend, base_map
-from geo.maps.classes import (
-    classify,
-    colours_for,
-)
-from geo.maps.elements import (
-    _check_column,
-    _check_gdf,
-)
+from geo.maps.classes import classify, colours_for
+from geo.maps.elements import _check_column, _check_gdf, _outline_layer
 
 __all__ = ['LsoaImage', 'LsoaGrid', 'lsoa_grid', 'paint_lsoa_grid', 'render_lsoa_image', 'national_lsoa_overlay', 'lsoa_overview_map']
 

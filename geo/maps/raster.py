@@ -1,11 +1,14 @@
-"""The display side of :mod:`geo.raster`: a choropleth PNG for a Leaflet overlay and the
-lookup of the area under a map click.
+"""Display rasters and map clicks: a choropleth PNG for a Leaflet overlay, the area under a point.
 
-* :func:`rasterize_for_display`: the national LSOA choropleth as a PNG in Web Mercator for a
-  ``folium.raster_layers.ImageOverlay``, with its lat/lon bounds.
-* :func:`make_lookup_index` / :func:`lsoa_at`: which area lies under a clicked point.
+* :func:`rasterize_for_display`: many small areas burnt into one PNG in Web Mercator (the
+  projection of Leaflet's tiles) for a ``folium.raster_layers.ImageOverlay``, with its lat/lon
+  bounds; pixels are about ``resolution`` metres on the ground.
+* :func:`make_lookup_index` / :func:`lsoa_at`: which area lies under a clicked point, exactly,
+  answered from a coarse grid where one area covers a whole cell and from the polygons
+  elsewhere.
 
-All are re-exported by :mod:`geo.raster`, their public home.
+GeoTIFF exports in British National Grid are :mod:`geo.export.geotiff`; both use the grid
+helpers of :mod:`geo.maps._grid`.
 """
 
 from __future__ import annotations
@@ -28,12 +31,16 @@ from affine import Affine
 from pyproj import CRS, Transformer
 
 from geo._errors import InputError, UnmatchedCodesWarning, format_codes
-from geo.maps._grid import _check_projected, _check_resolution, _grid
+from geo.maps._grid import WEB_MERCATOR as WEB_MERCATOR  # imported from here by geo.export
+from geo.maps._grid import (
+    _check_projected,
+    _check_resolution,
+    _grid,
+    _mercator_grid,
+)
 
 __all__ = ['rasterize_for_display', 'make_lookup_index', 'lsoa_at', 'LookupIndex']
 
-
-WEB_MERCATOR = "EPSG:3857"
 
 
 _HEX = re.compile(r"^#([0-9a-fA-F]{6})([0-9a-fA-F]{2})?$")
@@ -108,6 +115,22 @@ def _missing(value: Any) -> bool:
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
 
 
+def _png(grid: np.ndarray, rgba: list[tuple[int, int, int, int]]) -> bytes:
+    """The grid of colour numbers (0 = transparent) as a PNG: paletted up to 255 colours."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    if len(rgba) <= 255:
+        image = Image.fromarray(grid, mode="P")
+        image.putpalette([0, 0, 0] + [v for c in rgba for v in c[:3]])
+        alpha = bytes([0] + [c[3] for c in rgba])
+        image.save(buffer, format="PNG", transparency=alpha, optimize=False, compress_level=6)
+    else:
+        lut = np.array([(0, 0, 0, 0), *rgba], dtype="uint8")
+        Image.fromarray(lut[grid], mode="RGBA").save(buffer, format="PNG", compress_level=6)
+    return buffer.getvalue()
+
+
 def rasterize_for_display(
     gdf_27700: gpd.GeoDataFrame,
     values: pd.Series | Sequence | None,
@@ -155,8 +178,6 @@ def rasterize_for_display(
     >>> png, bounds = rasterize_for_display(lsoas, deciles, colors=palette)  # doctest: +SKIP
     >>> folium.raster_layers.ImageOverlay(png_data_url, bounds=bounds).add_to(m)  # doctest: +SKIP
     """
-    from PIL import Image
-
     _check_projected(gdf_27700, name="gdf_27700")
     res = _check_resolution(resolution)
     feature_colours = _feature_colours(gdf_27700, values, colors)
@@ -167,42 +188,16 @@ def rasterize_for_display(
         [0 if c is None else index[c.strip().lower()] for c in feature_colours], dtype="int32"
     )
 
-    merc = gdf_27700.geometry.to_crs(WEB_MERCATOR)
-    geoms = np.asarray(merc.values, dtype=object)
+    geoms, transform, width, height, bounds = _mercator_grid(gdf_27700, res)
     keep = (codes > 0) & ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    lonlat_bounds = gdf_27700.geometry.to_crs("EPSG:4326").total_bounds
-    centre_lat = math.radians((lonlat_bounds[1] + lonlat_bounds[3]) / 2)
-    pixel = res / math.cos(centre_lat)
-    transform, width, height = _grid(merc.total_bounds, pixel)
     dtype = "uint8" if len(palette) <= 255 else "uint16"
     grid = np.zeros((height, width), dtype=dtype)
     if keep.any():
         grid = rasterio.features.rasterize(
             zip(geoms[keep], codes[keep].tolist(), strict=True),
-            out_shape=(height, width),
-            transform=transform,
-            fill=0,
-            dtype=dtype,
+            out_shape=(height, width), transform=transform, fill=0, dtype=dtype,
         )
-    if len(palette) <= 255:
-        image = Image.fromarray(grid, mode="P")
-        flat = [0, 0, 0] + [v for c in rgba for v in c[:3]]
-        image.putpalette(flat)
-        alpha = bytes([0] + [c[3] for c in rgba])
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG", transparency=alpha, optimize=False, compress_level=6)
-    else:
-        lut = np.array([(0, 0, 0, 0), *rgba], dtype="uint8")
-        image = Image.fromarray(lut[grid], mode="RGBA")
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG", compress_level=6)
-
-    x0, y1 = transform.c, transform.f
-    x1, y0 = x0 + width * pixel, y1 - height * pixel
-    to_lonlat = Transformer.from_crs(WEB_MERCATOR, "EPSG:4326", always_xy=True)
-    west, south = to_lonlat.transform(x0, y0)
-    east, north = to_lonlat.transform(x1, y1)
-    return buffer.getvalue(), [[float(south), float(west)], [float(north), float(east)]]
+    return _png(grid, rgba), bounds
 
 
 # ----------------------------------------------------------------------------- click lookup

@@ -1,0 +1,92 @@
+"""Charts of council profiles (Altair): the spine chart, worse always on the left.
+
+A spine chart sets one or more councils against the spread of all councils, indicator by
+indicator, on the common scale of :func:`geo.profile_tables.spine_data` (England at 0, the
+council furthest from England at -1 or 1, worse negative): grey bars for the spread, a black
+tick for England and a dot per council. One panel per life stage, in the order of the data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from geo._errors import InputError
+
+__all__ = ["VERDICT_COLOURS", "spine_chart"]
+
+#: Verdict colours (ColorBrewer RdYlBu ends and a neutral): worse red, better blue.
+VERDICT_COLOURS = {"worse": "#d7301f", "similar": "#fdd49e", "better": "#2b8cbe",
+                   "not tested": "#ffffff"}
+
+_TOOLTIP = (("area:N", "Area"), ("label:N", "Indicator"), ("value_text:N", "Value"),
+            ("england_text:N", "England"), ("verdict:N", "vs England"),
+            ("rank:Q", "Rank (1 = worst)"), ("n_ranked:Q", "of"))
+_NEEDED = ("indicator", "label", "stage", "area", "verdict", "x", "x_worst", "x_q25", "x_q75",
+           "x_best", "order")
+
+
+def spine_chart(data: pd.DataFrame, *, colour_by: str = "verdict", width: int = 420) -> Any:
+    """An Altair spine chart of :func:`geo.profile_tables.spine_data`.
+
+    Grey bars show the spread of all councils (light: worst to best; dark: middle half), the
+    black tick is England, and a dot marks each area, coloured by its verdict against England
+    (``colour_by="verdict"``) or by area (``"area"``, for comparing places). One panel per
+    life stage, stages and indicators in the data's ``order``.
+
+    Returns
+    -------
+    altair.FacetChart
+
+    Raises
+    ------
+    InputError
+        Empty data, data without the columns of ``spine_data``, or an unknown ``colour_by``.
+
+    Examples
+    --------
+    >>> chart = spine_chart(spine_data({"Blackpool": prof}, tables))  # doctest: +SKIP
+    """
+    import altair as alt
+
+    if colour_by not in ("verdict", "area"):
+        msg = f"`colour_by` must be 'verdict' or 'area'; got {colour_by!r}."
+        raise InputError(msg)
+    absent = [c for c in _NEEDED if c not in getattr(data, "columns", [])]
+    if absent:
+        msg = f"`data` lacks columns {absent}; pass the frame of geo.profile_tables.spine_data()."
+        raise InputError(msg)
+    if data.empty:
+        msg = "`data` is empty: no indicator has a value and an England figure to compare."
+        raise InputError(msg)
+    ordered = data.sort_values("order", kind="mergesort")
+    labels = list(dict.fromkeys(ordered["label"]))
+    stages = list(dict.fromkeys(ordered["stage"]))
+    x_axis = alt.Axis(values=[-1, 0, 1], labelExpr=(
+        "datum.value < 0 ? '◀ worse' : datum.value > 0 ? 'better ▶' : 'England'"))
+    base = alt.Chart().encode(y=alt.Y("label:N", sort=labels, title=None,
+                                      axis=alt.Axis(labelLimit=330)))
+    spread = base.mark_bar(color="#e0e0e0", size=12).encode(
+        x=alt.X("x_worst:Q", scale=alt.Scale(domain=[-1.05, 1.05]), axis=x_axis, title=None),
+        x2="x_best:Q")
+    middle = base.mark_bar(color="#9e9e9e", size=12).encode(x="x_q25:Q", x2="x_q75:Q")
+    england = base.mark_tick(color="#000000", thickness=2, size=18).encode(x=alt.datum(0))
+    if colour_by == "verdict":
+        colour = alt.Color("verdict:N", title="vs England", scale=alt.Scale(
+            domain=list(VERDICT_COLOURS), range=list(VERDICT_COLOURS.values())))
+        shape: Any = alt.value("circle")
+    else:
+        colour = alt.Color("area:N", title="Area", scale=alt.Scale(scheme="dark2"))
+        shape = alt.Shape("area:N", title="Area")
+    dots = base.mark_point(filled=True, size=90, stroke="#000000", strokeWidth=0.8,
+                           opacity=1).encode(x="x:Q", color=colour, shape=shape,
+                                             tooltip=[alt.Tooltip(f, title=t) for f, t in _TOOLTIP])
+    return (
+        alt.layer(spread, middle, england, dots, data=data.copy())
+        .properties(width=width)
+        .facet(row=alt.Row("stage:N", sort=stages, title=None,
+                           header=alt.Header(labelAngle=0, labelAlign="left",
+                                             labelFontWeight="bold")))
+        .resolve_scale(y="independent")
+    )

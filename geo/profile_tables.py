@@ -1,0 +1,198 @@
+"""Council profiles made readable: tables by life stage, sentences, spine-chart data.
+
+Functions of :func:`geo.profile.council_profile` frames: :func:`profile_table` (one council),
+:func:`side_by_side` (several), :func:`describe_profile` (one sentence) and :func:`spine_data`,
+the common scale of the spine chart (:func:`geo.maps.charts.spine_chart`) where England is 0
+and *worse is always negative*, whatever the direction of the indicator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geo.maps.text import format_value
+from geo.profile import LIFE_STAGES, PRINCIPLES
+
+__all__ = ["profile_table", "describe_profile", "side_by_side", "spine_data"]
+
+
+def _is_council_row(code: Any) -> bool:
+    return not str(code).startswith(("E92", "E12"))
+
+
+def _with_interval(value: float, lower: float, upper: float, unit: str) -> str:
+    text = format_value(value, unit)
+    if pd.notna(lower) and pd.notna(upper):
+        text += f" ({format_value(lower, '', decimals=1)} to {format_value(upper, '', decimals=1)})"
+    return text
+
+
+def profile_table(profile: pd.DataFrame, *, names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """A readable version of :func:`council_profile`, grouped by life stage.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``profile``: ``Life stage``, ``Principle``, ``Indicator``, ``Value``
+        (with its 95% interval where known), ``England``, ``vs England``, ``Region``,
+        ``vs region``, ``Neighbours``, ``vs neighbours``, ``Rank (1 = worst)``,
+        ``Figure for``.
+    """
+    names = names or {}
+    rows = []
+    for ident, r in profile.iterrows():
+        rows.append({
+            "indicator": ident,
+            "Life stage": LIFE_STAGES.get(r["life_stage"], r["life_stage"]),
+            "Principle": PRINCIPLES.get(r["principle"], r["principle"]),
+            "Indicator": r["label"],
+            "Value": _with_interval(r["value"], r["lower"], r["upper"], r["unit"]),
+            "England": _with_interval(r["england"], r["england_lower"], r["england_upper"],
+                                      r["unit"])
+            + ("" if r["england_source"] in ("published", "given") else " (mean of councils)"),
+            "vs England": r["vs_england"],
+            "Region": format_value(r["region"], r["unit"]),
+            "vs region": r["vs_region"],
+            "Neighbours": format_value(r["neighbours_mean"], r["unit"]),
+            "vs neighbours": r["vs_neighbours"],
+            "Rank (1 = worst)": (f"{int(r['rank'])} of {int(r['n_ranked'])}"
+                                 if pd.notna(r["rank"]) else ""),
+            "Figure for": names.get(r["area_code"], r["area_code"]),
+        })
+    return _by_stage(rows)
+
+
+def describe_profile(profile: pd.DataFrame, *, name: str) -> str:
+    """One sentence: how many indicators are significantly worse / better than England.
+
+    Verdicts come from intervals where they exist; all indicators count by rank.
+    """
+    if profile.empty:
+        return f"No council indicators are available for {name}."
+    verdicts = profile["vs_england"].value_counts()
+    worst_fifth = profile[profile["rank"] <= profile["n_ranked"] * 0.2]
+    tested = int(verdicts.drop("not tested", errors="ignore").sum())
+    text = (f"{name}: {len(profile)} indicators; among the worst fifth of councils on "
+            f"{len(worst_fifth)} (rank 1 = worst whatever the direction).")
+    if tested:
+        text += (f" Tested against England with 95% intervals: {int(verdicts.get('worse', 0))} "
+                 f"worse, {int(verdicts.get('similar', 0))} similar, "
+                 f"{int(verdicts.get('better', 0))} better.")
+    return text
+
+
+def _by_stage(rows: list[dict]) -> pd.DataFrame:
+    """Rows indexed by ``indicator``, in life-stage order (stable within a stage)."""
+    if not rows:
+        return pd.DataFrame(columns=["Life stage", "Principle", "Indicator"])
+    out = pd.DataFrame(rows).set_index("indicator")
+    stage = {v: i for i, v in enumerate(LIFE_STAGES.values())}
+    return out.iloc[np.argsort([stage.get(s, 99) for s in out["Life stage"]], kind="stable")]
+
+
+def _direction(value: float, reference: float, polarity: str) -> str:
+    """Worse / better / same by value only (no significance), in brackets."""
+    if pd.isna(value) or pd.isna(reference):
+        return "n/a"
+    diff = (value - reference) * (1 if polarity == "higher_worse" else -1)
+    return "(worse)" if diff > 0 else "(better)" if diff < 0 else "(same)"
+
+
+def side_by_side(profiles: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Several councils' profiles in one table, grouped by life stage.
+
+    Each council gets two columns: its value with its rank (``"43.3 score · rank 1 of 296"``)
+    and its comparison with England, its region and its statistical neighbours
+    (``"worse · worse · similar"``): significance verdicts where an interval exists, otherwise
+    the direction by value alone, in brackets (``"(worse)"``).
+
+    ``profiles`` maps area names to :func:`council_profile` frames.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by measure id (life stage order, then profile order): ``Life stage``,
+        ``Principle``, ``Indicator``, ``England``, then per area ``<area>`` and
+        ``<area>: vs England · region · neighbours``.
+    """
+    order: list[str] = []
+    for prof in profiles.values():
+        order += [i for i in prof.index if i not in order]
+    rows = []
+    for ident in order:
+        first = next(p.loc[ident] for p in profiles.values() if ident in p.index)
+        row = {"indicator": ident,
+               "Life stage": LIFE_STAGES.get(first["life_stage"], first["life_stage"]),
+               "Principle": PRINCIPLES.get(first["principle"], first["principle"]),
+               "Indicator": first["label"], "England": format_value(first["england"], first["unit"])}
+        for area, prof in profiles.items():
+            if ident not in prof.index:
+                row[area], row[f"{area}: vs England · region · neighbours"] = "no data", ""
+                continue
+            r = prof.loc[ident]
+            rank = f" · rank {int(r['rank'])} of {int(r['n_ranked'])}" if pd.notna(r["rank"]) else ""
+            row[area] = format_value(r["value"], r["unit"]) + rank
+            words = []
+            for verdict, ref in (("vs_england", "england"), ("vs_region", "region"),
+                                 ("vs_neighbours", "neighbours_mean")):
+                words.append(r[verdict] if r[verdict] != "not tested"
+                             else _direction(r["value"], r[ref], r["polarity"]))
+            row[f"{area}: vs England · region · neighbours"] = " · ".join(words)
+        rows.append(row)
+    return _by_stage(rows)
+
+
+def spine_data(profiles: Mapping[str, pd.DataFrame],
+               tables_by_level: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Each indicator of one or more profiles against the spread of all councils.
+
+    Values are put on a common scale where England is 0, *worse is negative* and the council
+    furthest from England (either side) is at -1 or 1: ``x = s (v - England) / max|s (v_i -
+    England)|`` with ``s = -1`` when higher is worse and ``+1`` when higher is better.
+
+    ``profiles`` maps area names to :func:`council_profile` frames; ``tables_by_level`` is
+    ``{"lad24": comparison_table(..., level="lad24"), "utla24": ...}``, the spread of all
+    councils of each level (rows of regions and England are left out).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (indicator, area): ``indicator``, ``label``, ``life_stage``, ``stage``,
+        ``area``, ``value``, ``england``, ``unit``, ``verdict`` (vs England), ``rank``,
+        ``n_ranked``, ``x`` (the area), ``x_worst``, ``x_q25`` (the worse quartile),
+        ``x_median``, ``x_q75``, ``x_best``, ``n_councils``, ``value_text``,
+        ``england_text``, ``order``.
+    """
+    rows: list[dict[str, Any]] = []
+    stage_order = {k: i for i, k in enumerate(LIFE_STAGES)}
+    for area, profile in profiles.items():
+        for ident, r in profile.iterrows():
+            table = tables_by_level.get(r["level"])
+            if table is None or ident not in table.columns or pd.isna(r["england"]):
+                continue
+            all_values = table.loc[[_is_council_row(c) for c in table.index], ident].dropna()
+            sign = -1.0 if r["polarity"] == "higher_worse" else 1.0
+            oriented = sign * (all_values - r["england"])
+            scale = float(np.nanmax(np.abs(np.r_[oriented.to_numpy(),
+                                                 sign * (r["value"] - r["england"])])))
+            scale = scale if scale > 0 else 1.0
+            q = (oriented / scale).quantile([0, 0.25, 0.5, 0.75, 1]).to_numpy()
+            rows.append({
+                "indicator": ident, "label": r["label"], "life_stage": r["life_stage"],
+                "stage": LIFE_STAGES.get(r["life_stage"], r["life_stage"]), "area": area,
+                "value": r["value"], "england": r["england"], "unit": r["unit"],
+                "verdict": r["vs_england"], "rank": r["rank"], "n_ranked": r["n_ranked"],
+                "x": sign * (r["value"] - r["england"]) / scale, "x_worst": q[0],
+                "x_q25": q[1], "x_median": q[2], "x_q75": q[3], "x_best": q[4],
+                "n_councils": len(all_values), "value_text": format_value(r["value"], r["unit"]),
+                "england_text": format_value(r["england"], r["unit"]),
+                "order": stage_order.get(r["life_stage"], 99) * 1000 + len(rows),
+            })
+    columns = ["indicator", "label", "life_stage", "stage", "area", "value", "england", "unit",
+               "verdict", "rank", "n_ranked", "x", "x_worst", "x_q25", "x_median", "x_q75",
+               "x_best", "n_councils", "value_text", "england_text", "order"]
+    return pd.DataFrame(rows, columns=columns)
