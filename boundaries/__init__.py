@@ -1,6 +1,8 @@
-"""Geography for oppmap: the ground floor (the store's location, boundaries, lookups, graphs).
+"""The ground floor of oppmap: where the store is, and the geography in it.
 
-``boundaries`` never imports ``geo``.
+Public names: the levels and graphs (:data:`LEVELS`, :data:`GRAPHS`), :func:`load` and
+:func:`load_graph` for reading them from the store, the readers and display copies the build
+uses, and the store's location and manifest. ``boundaries`` never imports ``geo``.
 """
 
 from boundaries._errors import OppmapError, StoreError
@@ -8,6 +10,7 @@ from boundaries._store import STORE_FORMAT, cache_dir, read_manifest, store_dir
 from boundaries.geography import (
     BNG,
     DISPLAY_TOLERANCES,
+    GRAPH_LEVELS,
     GRAPHS,
     LEVELS,
     WGS84,
@@ -28,6 +31,7 @@ __all__ = [
     "WGS84",
     "LEVELS",
     "GRAPHS",
+    "GRAPH_LEVELS",
     "DISPLAY_TOLERANCES",
     "STORE_FORMAT",
     "OppmapError",

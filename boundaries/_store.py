@@ -150,9 +150,8 @@ def publish_build(tmp: Path, build_id: str) -> Path:
     for old in (root / "builds").iterdir():
         if old.name == build_id:
             continue
-        if old.name.startswith(".tmp-"):
-            if time.time() - old.stat().st_mtime < 6 * 3600:
-                continue
+        if old.name.startswith(".tmp-") and time.time() - old.stat().st_mtime < 6 * 3600:
+            continue
         shutil.rmtree(old, ignore_errors=True)
     return final
 

@@ -1,5 +1,9 @@
-"""The data layer: source registry, official downloads, readers of each source, the catalogue and
-the store build (which calls :mod:`geo.stats`).
+"""The data layer: everything that reads the mirror or the store.
+
+Modules: :mod:`~geo.data.sources` (the registry ``data/sources.toml``), :mod:`~geo.data.fetch`
+(official downloads), :mod:`~geo.data.readers` (one reader per source layout),
+:mod:`~geo.data.indicators` (the catalogue and loading), :mod:`~geo.data.build` (the store build,
+which calls :mod:`geo.stats`) and :mod:`~geo.data.derived` (tables computed at build time).
 """
 
 from geo.data.build import build_store, code_fingerprint, format_report, store_fingerprint

@@ -1,8 +1,9 @@
-"""Indicator tables: reading registry sources into canonical tables, the catalogue, loading.
+"""The catalogue of indicators and loading them from the store.
 
-Reading (at build time) turns a mirror file into a canonical wide table indexed by area code,
-and reports what it saw: rows read, suppressed markers per column, codes that are repeated or
-of another vintage. Loading (at run time) reads the store's Parquet tables.
+:func:`catalogue` lists every indicator of the registry (source and derived) with its label,
+unit, polarity, life stage, principle, level, vintage and the nations it covers;
+:func:`load_indicators` reads stored tables or single indicators by id, and
+:func:`load_lsoa_flags` joins the per-LSOA flags and hotspot labels that exports carry.
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ def indicator_meta(indicator_id: str) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=64)
-def _read_table(path: str, mtime: float) -> pd.DataFrame:
+def _read_table(path: str, _mtime: float) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
@@ -160,8 +161,7 @@ def load_indicators(what: str | Iterable[str]) -> pd.DataFrame:
             msg = f"the stored table {meta['dataset']!r} lacks column {meta['column']!r}: {BUILD_HINT}"
             raise StoreError(msg)
         frames.append(table[meta["column"]].rename(meta["id"]))
-    out = pd.concat(frames, axis=1)
-    return out
+    return pd.concat(frames, axis=1)
 
 
 #: Columns of the stored ``compound`` table that exports carry as flags.
