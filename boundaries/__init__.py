@@ -7,6 +7,7 @@ uses, and the store's location and manifest. ``boundaries`` never imports ``geo`
 
 from boundaries._errors import OppmapError, StoreError
 from boundaries._store import STORE_FORMAT, cache_dir, read_manifest, store_dir
+from boundaries.fit import STRADDLE_SHARE, best_fit
 from boundaries.geography import (
     BNG,
     DISPLAY_TOLERANCES,
@@ -49,4 +50,6 @@ __all__ = [
     "read_topojson_layer",
     "repair_geometries",
     "display_copy",
+    "best_fit",
+    "STRADDLE_SHARE",
 ]

@@ -376,6 +376,8 @@ def _read_graph(path: str, _mtime: float):  # noqa: ANN202 - libpysal Graph
 GRAPH_LEVELS: dict[str, tuple[str, str | None]] = {
     "lsoa21": ("lsoa21", None),
     "lsoa21_en": ("lsoa21", "E"),
+    "lsoa21_wa": ("lsoa21", "W"),
+    "dz11": ("dz11", None),
     "lad24": ("lad24", None),
 }
 

@@ -17,6 +17,13 @@ from geo.data.fetch import (
     format_fetch_report,
 )
 from geo.data.indicators import catalogue, indicator_meta, load_indicators
+from geo.data.nations import (
+    hotspot_inputs,
+    index_of_nation,
+    index_summaries,
+    nation_coverage,
+    national_indices,
+)
 from geo.data.readers import (
     SUPPRESSED_MARKERS,
     apply_successors,
@@ -27,6 +34,7 @@ from geo.data.readers import (
 from geo.data.sources import (
     KINDS,
     LIFE_STAGES,
+    NATIONS,
     POLARITIES,
     PRINCIPLES,
     REGISTRY_PATH,
@@ -48,6 +56,11 @@ __all__ = [
     'catalogue',
     'load_indicators',
     'indicator_meta',
+    'national_indices',
+    'index_of_nation',
+    'index_summaries',
+    'nation_coverage',
+    'hotspot_inputs',
     'build_derived_tables',
     'SUMMARY_LEVELS',
     'ARCGIS_MAX_PAGE',
@@ -66,6 +79,7 @@ __all__ = [
     'LIFE_STAGES',
     'PRINCIPLES',
     'POLARITIES',
+    'NATIONS',
     'registry',
     'registry_meta',
     'dataset',

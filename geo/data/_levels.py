@@ -28,7 +28,8 @@ __all__ = ["read_lookups", "read_levels", "build_graphs", "write_levels", "join_
 
 #: Lookups read as tables indexed by their code column.
 LOOKUPS = ("lookup_lsoa21_ward24_lad24", "lookup_lad23_utla23", "lookup_lad24_region24",
-           "lookup_lad23_cauth23", "lookup_smc205_lad", "lookup_lsoa11_lad21")
+           "lookup_lad23_cauth23", "lookup_smc205_lad", "lookup_lsoa11_lad21",
+           "lookup_mysociety_la")
 
 #: Boundary levels read from GeoPackages: level -> registry id.
 BOUNDARY_FILES = {"lad24": "lad24_uk_buc", "lad24_detailed": "lad24_ew_detailed",
@@ -98,7 +99,10 @@ def read_levels(ctx: BuildContext, lk: dict[str, pd.DataFrame]) -> dict[str, gpd
         region, info_r = boundaries.read_topojson_layer(
             ctx.src("ons_topojson"), layer="rgn", year=year, code_column="region_code",
             prefixes=("E12",))
-        ctx.note("ons_topojson", {"utla": info_u, "rgn": info_r})
+        councils_s, info_l = boundaries.read_topojson_layer(
+            ctx.src("ons_topojson"), layer="ltla", year=year, code_column="lad24_code",
+            prefixes=("S",))
+        ctx.note("ons_topojson", {"utla": info_u, "rgn": info_r, "ltla_scotland": info_l})
     ctx.report["warnings"] = [str(w.message) for w in caught]
     lad = geo_levels["lad24"]
     for gdf in (lad, geo_levels["lad24_detailed"]):
@@ -107,6 +111,7 @@ def read_levels(ctx: BuildContext, lk: dict[str, pd.DataFrame]) -> dict[str, gpd
     geo_levels["lsoa21"] = _join_lsoa_parents(geo_levels["lsoa21"], lad,
                                               lk["lookup_lsoa21_ward24_lad24"])
     geo_levels["utla24"] = _upper_tier(utla, lad, lk["lookup_lad23_utla23"], ctx.report)
+    geo_levels["dz11"] = _fit_data_zones(geo_levels["dz11"], councils_s, lad, ctx.report)
     geo_levels["region"] = region
     for level, gdf in geo_levels.items():
         gdf.index.name = boundaries.index_name(level)
@@ -192,6 +197,42 @@ def _upper_tier(utla: gpd.GeoDataFrame, lad: gpd.GeoDataFrame, l2u: pd.DataFrame
     report["levels"]["utla24"] = {"dropped_not_in_2024_lookup": extra}
     utla["region_code"] = lad.groupby("utla24_code")["region_code"].first().reindex(utla.index)
     return utla
+
+
+def _fit_data_zones(dz: gpd.GeoDataFrame, councils: gpd.GeoDataFrame, lad: gpd.GeoDataFrame,
+                    report: dict[str, Any]) -> gpd.GeoDataFrame:
+    """Give each Scottish data zone the council holding most of its area (best fit), reported.
+
+    The fit uses the TopoJSON council outlines (finer than LAD24 BUC); its pre-2019 codes of
+    Glasgow City and North Lanarkshire are recoded by the registry's ``stale_codes``.
+    """
+    stale = dataset("ons_topojson").get("stale_codes", {})
+    councils = councils.rename(index=stale)
+    councils.index.name = "lad24_code"
+    scottish = lad.index[lad["country"] == "S"]
+    if set(councils.index) != set(scottish):
+        msg = (f"Scottish councils of the TopoJSON ({format_codes(sorted(councils.index))}) are "
+               f"not the LAD 2024 ones ({format_codes(sorted(scottish))}); update `stale_codes` "
+               "of ons_topojson in data/sources.toml")
+        raise VintageError(msg)
+    fit = boundaries.best_fit(dz, councils)
+    dz = dz.join(fit[["lad24_code"]].assign(council_share=fit["share"]), validate="one_to_one")
+    dz["lad24_name"] = dz["lad24_code"].map(lad["name"])
+    for col in ("utla24_code", "region_code", "cauth_code"):
+        dz[col] = dz["lad24_code"].map(lad[col])
+    straddling = fit[fit["straddles"]].sort_values("share")
+    report["levels"]["dz11_councils"] = {
+        "method": ("best fit by area on the ONS TopoJSON council outlines (2024; "
+                   f"{sorted(stale)} recoded to {sorted(stale.values())})"),
+        "councils": int(dz["lad24_code"].nunique()),
+        "straddle_share": boundaries.STRADDLE_SHARE,
+        "straddling": [{"dz11_code": str(c), "name": str(dz.loc[c, "name"]),
+                        "lad24_code": str(r["lad24_code"]), "share": round(float(r["share"]), 3),
+                        "second_code": str(r["second_code"]),
+                        "second_share": round(float(r["second_share"]), 3)}
+                       for c, r in straddling.iterrows()],
+    }
+    return dz
 
 
 def build_graphs(geo_levels: dict[str, gpd.GeoDataFrame], report: dict[str, Any]

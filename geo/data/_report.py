@@ -28,6 +28,8 @@ def format_report(report: dict[str, Any]) -> str:
                          + (f"; islands joined: {len(isl)}" if isl else ""))
     lines.append("datasets: rows read -> joined; unmatched; absent; suppressed")
     for ident, info in report.get("datasets", {}).items():
+        if "not_joined" in info:
+            lines.append(f"  {ident:28s} {info.get('rows_read', '?'):>6} read; not joined: {info['not_joined']}")
         if "rows_joined" not in info:
             continue
         sup = sum(sum(v.values()) for v in info.get("suppressed", {}).values())

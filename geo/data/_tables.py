@@ -81,7 +81,8 @@ def build_indicator_tables(ctx: BuildContext, geo_levels: dict[str, gpd.GeoDataF
     lsoa11_codes = pd.Index(lsoa11_lookup["lsoa11_code"].unique())
     lad = geo_levels["lad24"]
     lookups = {"lookup_smc205_lad": lk["lookup_smc205_lad"].reset_index(),
-               "lad_to_utla": lad["utla24_code"]}
+               "lad_to_utla": lad["utla24_code"],
+               "lookup_mysociety_la": lk["lookup_mysociety_la"]}
     tables: dict[str, pd.DataFrame] = {}
     for ident, entry in registry().items():
         if entry["kind"] not in ("indicators", "population"):
@@ -92,8 +93,11 @@ def build_indicator_tables(ctx: BuildContext, geo_levels: dict[str, gpd.GeoDataF
             msg = f"dataset {ident!r}: expected {expected} rows, found {info.get('rows')}"
             raise OppmapError(msg)
         native, level = entry["level"], entry.get("store_level", entry["level"])
-        valid = _valid_codes(native, geo_levels, lsoa11_codes)
-        check_codes(ident, table, valid, scope=_scope(valid, entry), entry=entry, info=info)
+        if "unmapped" in entry:  # a level with no boundaries in the mirror: kept as published
+            info["not_joined"] = entry["unmapped"]
+        else:
+            valid = _valid_codes(native, geo_levels, lsoa11_codes)
+            check_codes(ident, table, valid, scope=_scope(valid, entry), entry=entry, info=info)
         if level != native:  # published on LSOA 2011, kept on LSOA 2021 as well
             tables[f"{ident}_{native}"] = table
             table, carry = carry_table(table, lsoa11_lookup, tables, entry)

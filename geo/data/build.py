@@ -41,6 +41,7 @@ from geo.data._levels import build_graphs, read_levels, read_lookups, write_leve
 from geo.data._report import format_report
 from geo.data._tables import build_indicator_tables
 from geo.data.derived import build_derived_tables
+from geo.data.nations import build_nation_tables
 from geo.data.sources import REGISTRY_PATH, file_sha256, mirror_dir, registry, source_path
 
 __all__ = ['build_store', 'store_fingerprint', 'format_report', 'code_fingerprint']
@@ -187,6 +188,7 @@ def _build_into(tmp: Path, ctx: BuildContext, *, hotspots: bool) -> dict[str, An
     ctx.log("writing boundaries and simplified display copies ...")
     expected = write_levels(tmp, geo_levels, graphs, ctx.report)
     tables = build_indicator_tables(ctx, geo_levels, lk)
+    tables.update(build_nation_tables(ctx, tables, geo_levels, lk))
     ctx.log("computing compounded and persistent disadvantage, summaries ...")
     derived = build_derived_tables(tables, geo_levels, graphs, report=ctx.report["derived"],
                                    progress=ctx.log, hotspots=hotspots,

@@ -32,7 +32,7 @@ SUPPRESSED_MARKERS = ("z", "c", "x", ":", "..", "u", "low", "NA", "n/a", "[c]", 
 
 
 def read_csv_strict(path: Path, *, columns: Mapping[str, str], source: str,
-                    row_filter: Mapping[str, str] | None = None) -> pd.DataFrame:
+                    row_filter: Mapping[str, str | list[str]] | None = None) -> pd.DataFrame:
     """Read a CSV as text, check the expected columns, filter rows, rename to canonical names.
 
     Raises
@@ -54,9 +54,9 @@ def read_csv_strict(path: Path, *, columns: Mapping[str, str], source: str,
             "Was the file renamed or re-exported with other headers?"
         )
         raise SchemaError(msg)
-    if row_filter:
+    if row_filter:  # a value, or a list of values any of which is kept
         for col, val in row_filter.items():
-            raw = raw[raw[col] == val]
+            raw = raw[raw[col].isin(val if isinstance(val, list) else [val])]
     return raw[list(columns)].rename(columns=dict(columns))
 
 
@@ -275,7 +275,7 @@ def _read_mysociety_la(path: Path, entry: dict[str, Any], *, source: str,
         msg = f"{source}: council codes {format_codes(unknown)} are not in the mySociety register"
         raise SchemaError(msg)
     gss = register.reindex(table.index)
-    keep = gss.str.match(r"^[EWSN]0[6789]").to_numpy()  # districts and unitary councils
+    keep = gss.str.match(entry["code_pattern"]).to_numpy()  # e.g. councils, not counties
     report["not_councils"] = sorted(table.index[~keep])
     out = table[keep].copy()
     out.insert(0, "mysociety_code", out.index.to_numpy())
