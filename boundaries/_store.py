@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 #: Bump when the layout or the meaning of stored tables changes: older stores are then rebuilt.
-STORE_FORMAT = 3
+STORE_FORMAT = 4
 
 REPO = Path(__file__).resolve().parents[1]
 BUILD_HINT = "run `python -m geo data build` (or `make run`, which builds it when missing)"

@@ -257,6 +257,10 @@ def test_every_uk_council_has_its_own_nations_summaries(store):
     assert covered.sort_values().equals(lad.index.sort_values())  # 361, each once
     with pytest.raises(InputError, match="geography"):
         index_summaries("nimdm2017", geography="country")
+    # Northern Ireland: council figures only, and the store's report says why
+    report = json.loads((store / "report.json").read_text())
+    assert "no boundaries" in report["derived"]["nimdm2017"]["small_areas"]
+    assert report["derived"]["nimdm2017"]["councils"] == (lad["country"] == "N").sum()
 
 
 @pytest.mark.real

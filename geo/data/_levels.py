@@ -222,8 +222,8 @@ def _fit_data_zones(dz: gpd.GeoDataFrame, councils: gpd.GeoDataFrame, lad: gpd.G
         dz[col] = dz["lad24_code"].map(lad[col])
     straddling = fit[fit["straddles"]].sort_values("share")
     report["levels"]["dz11_councils"] = {
-        "method": ("best fit by area on the ONS TopoJSON council outlines (2024; "
-                   f"{sorted(stale)} recoded to {sorted(stale.values())})"),
+        "method": ("best fit by area on the ONS TopoJSON council outlines (2024; recoded "
+                   + ", ".join(f"{a} -> {b}" for a, b in sorted(stale.items())) + ")"),
         "councils": int(dz["lad24_code"].nunique()),
         "straddle_share": boundaries.STRADDLE_SHARE,
         "straddling": [{"dz11_code": str(c), "name": str(dz.loc[c, "name"]),

@@ -26,6 +26,7 @@ def format_report(report: dict[str, Any]) -> str:
             isl = info.get("islands", [])
             lines.append(f"  {level:15s} {info['rows']:>6} ({countries})"
                          + (f"; islands joined: {len(isl)}" if isl else ""))
+    lines += _geography_lines(report)
     lines.append("datasets: rows read -> joined; unmatched; absent; suppressed")
     for ident, info in report.get("datasets", {}).items():
         if "not_joined" in info:
@@ -47,3 +48,21 @@ def format_report(report: dict[str, Any]) -> str:
     for name, info in report.get("derived", {}).items():
         lines.append(f"derived {name}: {info}")
     return "\n".join(lines)
+
+
+def _geography_lines(report: dict[str, Any]) -> list[str]:
+    """How data zones reached councils, and how LSOA 2011 tables reached LSOA 2021."""
+    lines = []
+    fit = report.get("levels", {}).get("dz11_councils")
+    if fit:
+        zones = [z["dz11_code"] for z in fit["straddling"]]
+        lines.append(f"  data zones -> {fit['councils']} councils by {fit['method']}; "
+                     f"{len(zones)} straddle (>= {fit['straddle_share']:.0%} in a second "
+                     f"council): {format_codes(zones, limit=4) or 'none'}")
+    for ident, info in report.get("datasets", {}).items():
+        carry = info.get("carried_to_lsoa21")
+        if carry:
+            rules = ", ".join(f"{k} {v}" for k, v in sorted(carry["by_rule"].items()))
+            lines.append(f"  {ident} carried from LSOA 2011 to {carry['lsoa21_rows']} LSOA 2021 "
+                         f"({rules}; {len(carry['lsoa21_without_value'])} without a value)")
+    return lines

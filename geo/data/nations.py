@@ -176,7 +176,12 @@ def build_nation_tables(ctx: BuildContext, tables: dict[str, pd.DataFrame],
     ctx.log("computing the Welsh and Scottish summaries and compounded disadvantage ...")
     out: dict[str, pd.DataFrame] = {}
     for ident, spec in national_indices().items():
-        if spec["nation"] == "E" or "native_table" not in spec:
+        if "native_table" not in spec:  # Northern Ireland: council figures as published
+            table = tables[spec["dataset"]]
+            ctx.report["derived"][ident] = {"councils": int(len(table)),
+                                            "small_areas": spec["small_areas"]}
+            continue
+        if spec["nation"] == "E":  # England's tables: geo.data.derived
             continue
         native = tables[spec["native_table"]]
         parent = _parent(spec, native, lk, geo_levels)
