@@ -1,15 +1,18 @@
-"""Geography for oppmap: the ground floor (the store's location, boundaries, lookups, graphs,
-atomic file writes).
+"""The ground floor of oppmap: where the store is, the geography in it, and atomic file writes.
 
-``boundaries`` never imports ``geo``.
+Public names: the levels and graphs (:data:`LEVELS`, :data:`GRAPHS`), :func:`load` and
+:func:`load_graph` for reading them from the store, the readers and display copies the build
+uses, and the store's location and manifest. ``boundaries`` never imports ``geo``.
 """
 
 from boundaries._atomic import atomic_path, write_bytes_atomic, write_text_atomic
 from boundaries._errors import OppmapError, StoreError
 from boundaries._store import STORE_FORMAT, cache_dir, read_manifest, store_dir
+from boundaries.fit import STRADDLE_SHARE, best_fit
 from boundaries.geography import (
     BNG,
     DISPLAY_TOLERANCES,
+    GRAPH_LEVELS,
     GRAPHS,
     LEVELS,
     WGS84,
@@ -30,6 +33,7 @@ __all__ = [
     "WGS84",
     "LEVELS",
     "GRAPHS",
+    "GRAPH_LEVELS",
     "DISPLAY_TOLERANCES",
     "STORE_FORMAT",
     "OppmapError",
@@ -50,4 +54,6 @@ __all__ = [
     "atomic_path",
     "write_bytes_atomic",
     "write_text_atomic",
+    "best_fit",
+    "STRADDLE_SHARE",
 ]

@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 #: Bump when the layout or the meaning of stored tables changes: older stores are then rebuilt.
-STORE_FORMAT = 3
+STORE_FORMAT = 4
 
 REPO = Path(__file__).resolve().parents[1]
 BUILD_HINT = "run `python -m geo data build` (or `make run`, which builds it when missing)"
@@ -151,9 +151,8 @@ def publish_build(tmp: Path, build_id: str) -> Path:
     for old in (root / "builds").iterdir():
         if old.name == build_id:
             continue
-        if old.name.startswith(".tmp-"):
-            if time.time() - old.stat().st_mtime < 6 * 3600:
-                continue
+        if old.name.startswith(".tmp-") and time.time() - old.stat().st_mtime < 6 * 3600:
+            continue
         shutil.rmtree(old, ignore_errors=True)
     return final
 

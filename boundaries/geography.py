@@ -1,8 +1,10 @@
-"""Geography: reading and validating boundaries, parent codes, display copies, loading from the store.
+"""Geography levels: reading, repairing and serving boundaries and graphs.
 
-Functions here take paths and frames (the registry lives in :mod:`geo.data.registry`; the build in
-:mod:`geo.data.build` passes what it read). Everything is computed in EPSG:27700 (British National
-Grid, metres); display copies are the only EPSG:4326 tables.
+The levels oppmap knows (:data:`LEVELS`, a vintage in every name), the stored graphs
+(:data:`GRAPHS`), reading a boundary file or one layer of the ONS TopoJSON into EPSG:27700 with
+invalid geometries repaired, coverage-aware display copies in EPSG:4326, and loading boundaries
+and graphs from the store (:func:`load`, :func:`load_graph`). Functions take paths and frames;
+the store build (:mod:`geo.data.build`) decides which files to read.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ __all__ = [
     "load",
     "load_graph",
     "clear_cache",
+    "GRAPHS",
+    "GRAPH_LEVELS",
 ]
 
 BNG = "EPSG:27700"
@@ -296,7 +300,7 @@ def display_copy(gdf: gpd.GeoDataFrame, *, tolerance: float,
 # ----------------------------------------------------------------------------- loading
 
 @lru_cache(maxsize=32)
-def _read_parquet(path: str, mtime: float) -> gpd.GeoDataFrame:
+def _read_parquet(path: str, _mtime: float) -> gpd.GeoDataFrame:
     return gpd.read_parquet(path)
 
 
@@ -354,7 +358,7 @@ def load(level: str, *, display: str | None = None) -> gpd.GeoDataFrame:
 
 
 @lru_cache(maxsize=8)
-def _read_graph(path: str, mtime: float):  # noqa: ANN202 - libpysal Graph
+def _read_graph(path: str, _mtime: float):  # noqa: ANN202 - libpysal Graph
     from libpysal.graph import Graph, read_parquet
 
     graph = read_parquet(path)
@@ -367,12 +371,22 @@ def _read_graph(path: str, mtime: float):  # noqa: ANN202 - libpysal Graph
     return graph
 
 
-#: Graphs kept in the store: fuzzy contiguity, islands joined to their nearest neighbours.
-GRAPHS = ("lsoa21", "lsoa21_en", "lad24")
+#: Graphs kept in the store (fuzzy contiguity, islands joined to their nearest neighbours):
+#: name -> (level, country letter of the nodes or ``None`` for all of the level).
+GRAPH_LEVELS: dict[str, tuple[str, str | None]] = {
+    "lsoa21": ("lsoa21", None),
+    "lsoa21_en": ("lsoa21", "E"),
+    "lsoa21_wa": ("lsoa21", "W"),
+    "dz11": ("dz11", None),
+    "lad24": ("lad24", None),
+}
+
+#: Names of the stored graphs.
+GRAPHS = tuple(GRAPH_LEVELS)
 
 
 def load_graph(name: str):  # noqa: ANN201 - libpysal Graph
-    """Load a stored contiguity graph (``lsoa21``, ``lsoa21_en`` or ``lad24``).
+    """Load a stored contiguity graph (one of :data:`GRAPHS`).
 
     Returns
     -------

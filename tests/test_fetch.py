@@ -416,9 +416,9 @@ def test_topojson_is_saved_as_is(httpserver, tmp_path):
     rec = fetch_dataset("ons_topojson", tmp_path, base_url=_base(httpserver), **QUIET)
     assert rec.file.read_bytes() == body
     assert rec.sha256 == rec.file_sha256 == hashlib.sha256(body).hexdigest()
-    assert rec.rows == 3  # 2 utla + 1 rgn geometries
+    assert rec.rows == 5  # 2 utla + 1 rgn + 2 ltla geometries
     layers = sorted(str(x) for x in pyogrio.list_layers(rec.file)[:, 0])
-    assert layers == ["rgn", "utla"]
+    assert layers == ["ltla", "rgn", "utla"]
     utla = pyogrio.read_dataframe(rec.file, layer="utla")
     assert utla["areacd"].tolist() == ["E06000001", "E06000002"]
 
@@ -427,7 +427,7 @@ def test_topojson_without_the_registry_layers_is_refused(httpserver, tmp_path):
     topo = json.loads((OFFICIAL / "onsvisual_sample.topo.json").read_text())
     del topo["objects"]["rgn"]
     httpserver.expect_request(_path("ons_topojson")).respond_with_json(topo)
-    with pytest.raises(SchemaError, match=r"lacks layers \['rgn'\]; found \['utla'\]"):
+    with pytest.raises(SchemaError, match=r"lacks layers \['rgn'\]; found \['ltla', 'utla'\]"):
         fetch_dataset("ons_topojson", tmp_path, base_url=_base(httpserver), **QUIET)
     assert _files(tmp_path) == []
 

@@ -372,3 +372,50 @@ def test_lsoa_flags_carry_every_hotspot_run(store):
     lsoa = boundaries.load("lsoa21")
     scilly = lsoa.index[lsoa["lad24_code"] == "E06000053"]
     assert not gi.loc[scilly].str.startswith("hot spot").any()
+
+
+def _code_tree(tmp_path: Path) -> Path:
+    """A copy of the code the fingerprint covers (BUILD_CODE and the registry)."""
+    import shutil
+
+    from geo.data.build import BUILD_CODE, REPO
+
+    for part in BUILD_CODE:
+        src = REPO / part
+        if src.is_dir():
+            shutil.copytree(src, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            (tmp_path / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, tmp_path / part)
+    (tmp_path / "data").mkdir(exist_ok=True)
+    shutil.copy2(REPO / "data" / "sources.toml", tmp_path / "data" / "sources.toml")
+    return tmp_path
+
+
+@pytest.mark.parametrize("package", ["geo/stats", "geo/data", "boundaries"])
+def test_a_module_added_to_a_package_changes_the_code_fingerprint(tmp_path, monkeypatch, package):
+    import geo.data.build as build
+
+    tree = _code_tree(tmp_path)
+    monkeypatch.setattr(build, "REPO", tree)
+    monkeypatch.setattr(build, "REGISTRY_PATH", tree / "data" / "sources.toml")
+    before = build.code_fingerprint()
+    assert build.code_fingerprint() == before  # deterministic
+    (tree / package / "new_statistic.py").write_text('"""A new module."""\n')
+    after = build.code_fingerprint()
+    assert after != before
+    # moving the same code to another file name is a change too
+    (tree / package / "new_statistic.py").rename(tree / package / "renamed.py")
+    assert build.code_fingerprint() not in (before, after)
+
+
+def test_the_registry_is_part_of_the_code_fingerprint(tmp_path, monkeypatch):
+    import geo.data.build as build
+
+    tree = _code_tree(tmp_path)
+    monkeypatch.setattr(build, "REPO", tree)
+    monkeypatch.setattr(build, "REGISTRY_PATH", tree / "data" / "sources.toml")
+    before = build.code_fingerprint()
+    with (tree / "data" / "sources.toml").open("a") as fh:
+        fh.write("\n# a comment\n")
+    assert build.code_fingerprint() != before

@@ -1,5 +1,9 @@
-"""The data layer: source registry, official downloads, readers of each source, the catalogue and
-the store build (which calls :mod:`geo.stats`).
+"""The data layer: everything that reads the mirror or the store.
+
+Modules: :mod:`~geo.data.sources` (the registry ``data/sources.toml``), :mod:`~geo.data.fetch`
+(official downloads), :mod:`~geo.data.readers` (one reader per source layout),
+:mod:`~geo.data.indicators` (the catalogue and loading), :mod:`~geo.data.build` (the store build,
+which calls :mod:`geo.stats`) and :mod:`~geo.data.derived` (tables computed at build time).
 """
 
 from geo.data.build import build_store, code_fingerprint, format_report, store_fingerprint
@@ -13,6 +17,13 @@ from geo.data.fetch import (
     format_fetch_report,
 )
 from geo.data.indicators import catalogue, indicator_meta, load_indicators
+from geo.data.nations import (
+    hotspot_inputs,
+    index_of_nation,
+    index_summaries,
+    nation_coverage,
+    national_indices,
+)
 from geo.data.readers import (
     SUPPRESSED_MARKERS,
     apply_successors,
@@ -23,6 +34,7 @@ from geo.data.readers import (
 from geo.data.sources import (
     KINDS,
     LIFE_STAGES,
+    NATIONS,
     POLARITIES,
     PRINCIPLES,
     REGISTRY_PATH,
@@ -44,6 +56,11 @@ __all__ = [
     'catalogue',
     'load_indicators',
     'indicator_meta',
+    'national_indices',
+    'index_of_nation',
+    'index_summaries',
+    'nation_coverage',
+    'hotspot_inputs',
     'build_derived_tables',
     'SUMMARY_LEVELS',
     'ARCGIS_MAX_PAGE',
@@ -62,6 +79,7 @@ __all__ = [
     'LIFE_STAGES',
     'PRINCIPLES',
     'POLARITIES',
+    'NATIONS',
     'registry',
     'registry_meta',
     'dataset',

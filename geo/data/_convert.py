@@ -1,4 +1,4 @@
-"""Conversions for :mod:`geo.fetch`: official tables and features to mirror files.
+"""Conversions for :mod:`geo.data.fetch`: official tables and features to mirror files.
 
 CSV headers are renamed to mirror columns, ArcGIS features become a GeoDataFrame, TopoJSON is
 checked, and derived boundaries are dissolved from their child areas through a lookup.
@@ -99,8 +99,7 @@ def _features_to_frame(features: list[dict[str, Any]], *, entry: dict[str, Any],
     gdf = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
     table = _to_mirror_columns(pd.DataFrame(gdf.drop(columns="geometry")), entry=entry,
                                source=source)
-    out = gpd.GeoDataFrame(table, geometry=_to_multi(gdf.geometry).values, crs="EPSG:4326")
-    return out
+    return gpd.GeoDataFrame(table, geometry=_to_multi(gdf.geometry).values, crs="EPSG:4326")
 
 
 def _to_multi(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
@@ -233,9 +232,8 @@ def _derive_dissolved(entry: dict[str, Any], dest: Path, reg: dict[str, dict[str
     joined = areas.merge(table, left_on=child, right_on=lk_child, how="left",
                          validate="one_to_one").to_crs(27700)
     dissolved = joined.dissolve(by=lk_parent, aggfunc={lk_name: "first"}).sort_index()
-    out = gpd.GeoDataFrame(
+    return gpd.GeoDataFrame(
         {out_code: dissolved.index.astype(str), out_name: dissolved[lk_name].to_numpy()},
         geometry=_to_multi(dissolved.geometry.to_crs(4326)).values,
         crs="EPSG:4326",
     )
-    return out

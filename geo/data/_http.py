@@ -1,4 +1,8 @@
-"""Downloads for :mod:`geo.fetch`: pooch with retries, URL rewriting and ArcGIS paging.
+"""Downloading official files for :mod:`geo.data.fetch`: retries, URL rewriting, ArcGIS paging.
+
+Files come through :mod:`pooch` (checked against a pinned SHA-256 when the registry has one);
+an ArcGIS feature service is read page by page (``resultOffset``) until it says it has no more,
+and a service that ignores paging or answers with an error raises with the URL.
 """
 
 from __future__ import annotations
@@ -132,6 +136,38 @@ def _refuse_pinned_pages(entry: dict[str, Any]) -> None:
         raise OppmapError(msg)
 
 
+def _read_page(path: Path, *, page_url: str, entry: dict[str, Any]
+               ) -> tuple[list[dict[str, Any]], bool | None]:
+    """The features of one downloaded page and the service's ``exceededTransferLimit`` flag."""
+    ident = entry["id"]
+    try:
+        answer = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        msg = f"dataset {ident!r}: {page_url} did not return JSON ({exc})"
+        raise SchemaError(msg) from exc
+    path.unlink()
+    if not isinstance(answer, dict):
+        msg = f"dataset {ident!r}: {page_url} returned JSON that is not an object"
+        raise SchemaError(msg)
+    if "error" in answer:
+        msg = (
+            f"dataset {ident!r}: the ArcGIS service at {page_url} answered with an error: "
+            f"{answer['error']}; check the service on {entry['landing']}"
+        )
+        raise OppmapError(msg)
+    got = answer.get("features")
+    if not isinstance(got, list):
+        msg = (
+            f"dataset {ident!r}: {page_url} returned no `features` list (keys "
+            f"{sorted(answer)}); expected a GeoJSON FeatureCollection (f=geojson)"
+        )
+        raise SchemaError(msg)
+    flag = answer.get("exceededTransferLimit")
+    if flag is None:
+        flag = (answer.get("properties") or {}).get("exceededTransferLimit")
+    return got, flag
+
+
 def _fetch_arcgis(url: str, tmpdir: Path, *, entry: dict[str, Any], page_size: int,
                   retries: int, backoff: float, progress: bool) -> list[dict[str, Any]]:
     """Every feature of an ArcGIS GeoJSON query, following ``resultOffset`` pages.
@@ -153,28 +189,7 @@ def _fetch_arcgis(url: str, tmpdir: Path, *, entry: dict[str, Any], page_size: i
             page_url = _page_url(url, offset=len(features), count=page_size)
             path = _download(page_url, tmpdir / f"page_{page:05d}.geojson", entry=entry,
                              known_hash=None, retries=retries, backoff=backoff, progress=False)
-            try:
-                answer = json.loads(path.read_text(encoding="utf-8"))
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                msg = f"dataset {ident!r}: {page_url} did not return JSON ({exc})"
-                raise SchemaError(msg) from exc
-            path.unlink()
-            if not isinstance(answer, dict):
-                msg = f"dataset {ident!r}: {page_url} returned JSON that is not an object"
-                raise SchemaError(msg)
-            if "error" in answer:
-                msg = (
-                    f"dataset {ident!r}: the ArcGIS service at {page_url} answered with an error: "
-                    f"{answer['error']}; check the service on {entry['landing']}"
-                )
-                raise OppmapError(msg)
-            got = answer.get("features")
-            if not isinstance(got, list):
-                msg = (
-                    f"dataset {ident!r}: {page_url} returned no `features` list (keys "
-                    f"{sorted(answer)}); expected a GeoJSON FeatureCollection (f=geojson)"
-                )
-                raise SchemaError(msg)
+            got, flag = _read_page(path, page_url=page_url, entry=entry)
             if not got:
                 break
             first = got[0].get("properties")
@@ -188,12 +203,9 @@ def _fetch_arcgis(url: str, tmpdir: Path, *, entry: dict[str, Any], page_size: i
             features.extend(got)
             if bar is not None:
                 bar.update(len(got))
-            flag = answer.get("exceededTransferLimit")
-            if flag is None:
-                flag = (answer.get("properties") or {}).get("exceededTransferLimit")
-            if flag is True or (flag is None and len(got) >= page_size):
-                continue
-            break
+            # more pages follow when the service says so, or says nothing and the page was full
+            if not (flag is True or (flag is None and len(got) >= page_size)):
+                break
         else:
             msg = f"dataset {ident!r}: {url} still had more pages after {_MAX_PAGES} pages"
             raise OppmapError(msg)

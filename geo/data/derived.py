@@ -76,19 +76,35 @@ def build_derived_tables(tables: dict[str, pd.DataFrame], geo_levels: dict[str, 
     """
     out: dict[str, pd.DataFrame] = {}
     iod = tables["iod2025"]
-    lsoa = geo_levels["lsoa21"]
-    eng = lsoa.loc[iod.index]
+    eng = geo_levels["lsoa21"].loc[iod.index]
     pop = tables["population"].loc[iod.index]
+    compound = _compound_england(iod, tables["iod2019"], report)
+    out["compound"] = compound
+    flags = compound[["compounded", "compounded_quintile", "persistent"]]
+    for level in SUMMARY_LEVELS:
+        t = time.perf_counter()
+        parent = eng[f"{level}_code"].rename(f"{level}_code")
+        out[f"summary_{level}"] = _summary_table(iod, flags, parent, pop, geo_levels[level])
+        report[f"summary_{level}"] = {"areas": int(len(out[f"summary_{level}"])),
+                                      "seconds": round(time.perf_counter() - t, 2)}
+    out["summary_england"] = _england_row(iod, flags, pop, eng)
+    if hotspots:
+        out.update(_national_hotspot_tables(compound, iod, eng, pop, graphs, report=report,
+                                            progress=progress, hotspot_params=hotspot_params))
+    return out
 
+
+def _compound_england(iod: pd.DataFrame, iod2019: pd.DataFrame, report: dict[str, Any]
+                      ) -> pd.DataFrame:
+    """Compounded (IoD 2025) and persistent (2019 and 2025) disadvantage per English LSOA."""
     comp = count_deprived_domains(iod)
-    pers = persistent_disadvantage(iod, tables["iod2019"])
+    pers = persistent_disadvantage(iod, iod2019)
     compound = comp.join(pers[["imd_decile_2019", "persistent", "status", "lookup_rule"]],
                          validate="one_to_one")
     # An LSOA without a 2019 value cannot be called persistent; it is counted, not hidden.
     unknown = compound.index[compound["persistent"].isna().to_numpy()]
     compound["persistent"] = compound["persistent"].fillna(False).astype(bool)
     compound.index.name = "lsoa21_code"
-    out["compound"] = compound
     report["compound"] = {
         "lsoas": int(len(compound)),
         "compounded": int(compound["compounded"].sum()),
@@ -96,23 +112,24 @@ def build_derived_tables(tables: dict[str, pd.DataFrame], geo_levels: dict[str, 
         "persistent": int(compound["persistent"].sum()),
         "persistence_unknown_no_2019_value": [str(c) for c in unknown],
     }
+    return compound
 
-    flags = compound[["compounded", "compounded_quintile", "persistent"]]
-    for level in SUMMARY_LEVELS:
-        t = time.perf_counter()
-        parent = eng[f"{level}_code"].rename(f"{level}_code")
-        summary = summarise_areas(iod, parent=parent, population=pop,
-                                  n_ranked=N_RANKED["iod2025"])
-        shares = area_shares(flags, parent=parent, population=pop["population_total"])
-        table = summary.join(shares, validate="one_to_one")
-        table = table.join(_context(pop, parent, geo_levels[level]), validate="one_to_one")
-        table.insert(0, "name", geo_levels[level]["name"].reindex(table.index))
-        table.index.name = f"{level}_code"
-        out[f"summary_{level}"] = table
-        report[f"summary_{level}"] = {"areas": int(len(table)),
-                                      "seconds": round(time.perf_counter() - t, 2)}
 
-    # England as one area: the comparator for every council (not a mean of councils).
+def _summary_table(iod: pd.DataFrame, flags: pd.DataFrame, parent: pd.Series,
+                   pop: pd.DataFrame, areas: gpd.GeoDataFrame) -> pd.DataFrame:
+    """IoD 2025 measures, flag shares and context (for statistical neighbours) of one level."""
+    summary = summarise_areas(iod, parent=parent, population=pop, n_ranked=N_RANKED["iod2025"])
+    shares = area_shares(flags, parent=parent, population=pop["population_total"])
+    table = summary.join(shares, validate="one_to_one")
+    table = table.join(_context(pop, parent, areas), validate="one_to_one")
+    table.insert(0, "name", areas["name"].reindex(table.index))
+    table.index.name = parent.name
+    return table
+
+
+def _england_row(iod: pd.DataFrame, flags: pd.DataFrame, pop: pd.DataFrame,
+                 eng: gpd.GeoDataFrame) -> pd.DataFrame:
+    """England as one area: the comparator for every council (not a mean of councils)."""
     parent = pd.Series("E92000001", index=eng.index, name="country_code")
     england = summarise_areas(iod, parent=parent, population=pop, n_ranked=N_RANKED["iod2025"])
     england = england.join(area_shares(flags, parent=parent, population=pop["population_total"]))
@@ -123,51 +140,57 @@ def build_derived_tables(tables: dict[str, pd.DataFrame], geo_levels: dict[str, 
     england["population_density"] = pop_sum["population_total"] / (eng.geometry.area.sum() / 1e6)
     england.insert(0, "name", "England")
     england.index.name = "country_code"
-    out["summary_england"] = england[[c for c in england.columns if not c.endswith("_rank")
-                                      or c.endswith("average_rank")]]
+    return england[[c for c in england.columns if not c.endswith("_rank")
+                     or c.endswith("average_rank")]]
 
-    if hotspots:
-        from geo.stats import hotspot_clusters, national_hotspots
-        from geo.stats.local import warm_up
 
-        t = time.perf_counter()
-        progress("compiling esda's permutation kernels once (numba) ...")
-        warm_up()
-        report["numba_warm_up_seconds"] = round(time.perf_counter() - t, 1)
-        graph = graphs["lsoa21_en"]
-        frame = pd.DataFrame({
-            "n_domains_worst_decile": compound["n_domains_worst_decile"].astype(float),
-            "imd_score": iod["imd_score"],
-        })
-        t = time.perf_counter()
-        progress(f"national hotspots: Gi* and local Moran, {hotspot_params['permutations']} "
-                 f"permutations, seed {hotspot_params['seed']} ...")
-        from geo.stats.weights import knn_graph
+def _national_hotspot_tables(compound: pd.DataFrame, iod: pd.DataFrame, eng: gpd.GeoDataFrame,
+                             pop: pd.DataFrame, graphs: dict[str, Any], *,
+                             report: dict[str, Any], progress: Callable[[str], None],
+                             hotspot_params: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """National hotspots and named clusters of England (the build's hotspot stage)."""
+    out: dict[str, pd.DataFrame] = {}
+    from geo.stats import hotspot_clusters, national_hotspots
+    from geo.stats.local import warm_up
 
-        knn = knn_graph(eng, k=8)
-        parts = []
-        for method in ("gi_star", "local_moran"):
-            part = national_hotspots(frame, graph, columns=list(frame.columns), method=method,
-                                     permutations=hotspot_params["permutations"],
-                                     seed=hotspot_params["seed"], alpha=hotspot_params["alpha"],
-                                     knn=knn if method == "gi_star" else None)
-            part = part.reset_index()
-            part.insert(0, "method", method)
-            parts.append(part)
-        hs_long = pd.concat(parts, ignore_index=True)
-        # Stored with plain columns (method, indicator, lsoa21_code): Parquet keeps it simple.
-        out["hotspots_lsoa21"] = hs_long.set_index("lsoa21_code")
-        hs = parts[0].set_index(["indicator", "lsoa21_code"])
-        report["hotspots"] = {"rows": int(len(hs_long)), "seconds": round(time.perf_counter() - t, 1),
-                              **hotspot_params}
-        info = pd.DataFrame({
-            "population_total": pop["population_total"],
-            "ward24_name": eng["ward24_name"],
-            "lad24_name": eng["lad24_name"],
-            "lad24_code": eng["lad24_code"],
-            "domains_worst_decile": compound["domains_worst_decile"],
-        })
-        clusters = hotspot_clusters(hs, graph, lsoa_info=info)
-        out["clusters"] = clusters
-        report["clusters"] = {"clusters": int(len(clusters))}
+    t = time.perf_counter()
+    progress("compiling esda's permutation kernels once (numba) ...")
+    warm_up()
+    report["numba_warm_up_seconds"] = round(time.perf_counter() - t, 1)
+    graph = graphs["lsoa21_en"]
+    frame = pd.DataFrame({
+        "n_domains_worst_decile": compound["n_domains_worst_decile"].astype(float),
+        "imd_score": iod["imd_score"],
+    })
+    t = time.perf_counter()
+    progress(f"national hotspots: Gi* and local Moran, {hotspot_params['permutations']} "
+             f"permutations, seed {hotspot_params['seed']} ...")
+    from geo.stats.weights import knn_graph
+
+    knn = knn_graph(eng, k=8)
+    parts = []
+    for method in ("gi_star", "local_moran"):
+        part = national_hotspots(frame, graph, columns=list(frame.columns), method=method,
+                                 permutations=hotspot_params["permutations"],
+                                 seed=hotspot_params["seed"], alpha=hotspot_params["alpha"],
+                                 knn=knn if method == "gi_star" else None)
+        part = part.reset_index()
+        part.insert(0, "method", method)
+        parts.append(part)
+    hs_long = pd.concat(parts, ignore_index=True)
+    # Stored with plain columns (method, indicator, lsoa21_code): Parquet keeps it simple.
+    out["hotspots_lsoa21"] = hs_long.set_index("lsoa21_code")
+    hs = parts[0].set_index(["indicator", "lsoa21_code"])
+    report["hotspots"] = {"rows": int(len(hs_long)), "seconds": round(time.perf_counter() - t, 1),
+                          **hotspot_params}
+    info = pd.DataFrame({
+        "population_total": pop["population_total"],
+        "ward24_name": eng["ward24_name"],
+        "lad24_name": eng["lad24_name"],
+        "lad24_code": eng["lad24_code"],
+        "domains_worst_decile": compound["domains_worst_decile"],
+    })
+    clusters = hotspot_clusters(hs, graph, lsoa_info=info)
+    out["clusters"] = clusters
+    report["clusters"] = {"clusters": int(len(clusters))}
     return out

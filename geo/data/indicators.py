@@ -1,8 +1,9 @@
-"""Indicator tables: reading registry sources into canonical tables, the catalogue, loading.
+"""The catalogue of indicators and loading them from the store.
 
-Reading (at build time) turns a mirror file into a canonical wide table indexed by area code,
-and reports what it saw: rows read, suppressed markers per column, codes that are repeated or
-of another vintage. Loading (at run time) reads the store's Parquet tables.
+:func:`catalogue` lists every indicator of the registry (source and derived) with its label,
+unit, polarity, life stage, principle, level, vintage and the nations it covers;
+:func:`load_indicators` reads stored tables or single indicators by id, and
+:func:`load_lsoa_flags` joins the per-LSOA flags and hotspot labels that exports carry.
 """
 
 from __future__ import annotations
@@ -24,53 +25,61 @@ from geo.data.sources import registry, registry_meta
 __all__ = ['catalogue', 'load_indicators', 'indicator_meta']
 
 
-@lru_cache(maxsize=1)
-def _catalogue() -> pd.DataFrame:
+def _row(ident: str, column: str, meta: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    return {**base, "id": f"{ident}.{column}", "column": column, "label": meta["label"],
+            "unit": meta["unit"], "polarity": meta["polarity"], "life_stage": meta["life_stage"],
+            "principle": meta["principle"], "interval": meta.get("interval"),
+            "description": meta.get("description", base.get("description", ""))}
+
+
+def _dataset_rows() -> list[dict[str, Any]]:
     rows = []
     for ident, entry in registry().items():
         if entry["kind"] != "indicators":
             continue
-        for col, meta in entry.get("indicators", {}).items():
-            if meta.get("catalogue", True) is False:
-                continue
-            rows.append({
-                "id": f"{ident}.{col}",
-                "dataset": ident,
-                "column": col,
-                "label": meta["label"],
-                "unit": meta["unit"],
-                "polarity": meta["polarity"],
-                "life_stage": meta["life_stage"],
-                "principle": meta["principle"],
-                "level": entry.get("store_level", entry["level"]),
-                "vintage": entry["vintage"],
-                "source_id": ident,
-                "interval": meta.get("interval"),
-                "description": meta.get("description", ""),
-            })
+        base = {"dataset": ident, "level": entry.get("store_level", entry["level"]),
+                "vintage": entry["vintage"], "source_id": ident,
+                "nations": ";".join(entry["nations"])}
+        rows += [_row(ident, col, meta, base) for col, meta in entry.get("indicators", {}).items()
+                 if meta.get("catalogue", True) is not False]
+    return rows
+
+
+def _derived_rows(entry: dict[str, Any], meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """A derived table's indicators; a summary table's expand measures over its domains."""
+    base = {"dataset": entry["id"], "level": entry["level"], "vintage": entry["vintage"],
+            "source_id": ";".join(entry["sources"]), "description": entry["title"],
+            "nations": ";".join(entry["nations"])}
+    rows = []
+    singles = entry.get("indicators", {})
+    if entry["id"].startswith("summary_"):
+        domains = (meta["index_domains"][entry["domains"]] if "domains" in entry
+                   else meta.get("iod_domains", {}))
+        words = {"areas": entry.get("areas", "neighbourhoods"),
+                 "area_unit": entry.get("area_unit", "LSOAs"),
+                 "nation": entry.get("nation_name", "England")}
+        measures = meta.get("derived_measures", {})
+        for dom, dmeta in domains.items():
+            for measure in entry.get("measures", list(measures)):
+                m = measures[measure]
+                rows.append(_row(entry["id"], f"{dom}_{measure}", {
+                    **dmeta, "label": m["label"].format(domain=dmeta["label"], **words),
+                    "unit": m["unit"].format(**words), "polarity": m["polarity"]}, base))
+        singles = entry.get("indicators", meta.get("derived_indicators", {}))
+    rows += [_row(entry["id"], col, m, base) for col, m in singles.items()
+             if m.get("catalogue", True) is not False]
+    return rows
+
+
+@lru_cache(maxsize=1)
+def _catalogue() -> pd.DataFrame:
     meta = registry_meta()
-    domains = meta.get("iod_domains", {})
+    rows = _dataset_rows()
     for entry in meta.get("derived", []):
-        base = {"dataset": entry["id"], "level": entry["level"], "vintage": entry["vintage"],
-                "source_id": ";".join(entry["sources"]), "interval": None, "description": entry["title"]}
-        if entry["id"].startswith("summary_"):
-            for dom, dmeta in domains.items():
-                for measure, mmeta in meta.get("derived_measures", {}).items():
-                    rows.append({**base, "id": f"{entry['id']}.{dom}_{measure}",
-                                 "column": f"{dom}_{measure}",
-                                 "label": mmeta["label"].format(domain=dmeta["label"]),
-                                 "unit": mmeta["unit"], "polarity": mmeta["polarity"],
-                                 "life_stage": dmeta["life_stage"], "principle": dmeta["principle"]})
-            singles = meta.get("derived_indicators", {})
-        else:
-            singles = entry.get("indicators", {})
-        for col, m in singles.items():
-            if m.get("catalogue", True) is False:
-                continue
-            rows.append({**base, "id": f"{entry['id']}.{col}", "column": col, "label": m["label"],
-                         "unit": m["unit"], "polarity": m["polarity"],
-                         "life_stage": m["life_stage"], "principle": m["principle"]})
-    return pd.DataFrame(rows).set_index("id")
+        rows += _derived_rows(entry, meta)
+    columns = ["id", "dataset", "column", "label", "unit", "polarity", "life_stage", "principle",
+               "level", "vintage", "nations", "source_id", "interval", "description"]
+    return pd.DataFrame(rows)[columns].set_index("id")
 
 
 def derived_meta(column: str) -> dict[str, Any]:
@@ -87,12 +96,15 @@ def catalogue() -> pd.DataFrame:
     DataFrame
         Indexed by indicator id (``"<dataset>.<column>"``), with columns ``dataset``,
         ``column``, ``label``, ``unit``, ``polarity``, ``life_stage``, ``principle``, ``level``,
-        ``vintage``, ``source_id``, ``interval``.
+        ``vintage``, ``nations`` (the nations it covers, letters joined by ``;``: ``"E;W"`` for
+        Census 2021, ``"S"`` for SIMD), ``source_id``, ``interval``, ``description``.
 
     Examples
     --------
     >>> catalogue().loc["iod2025.imd_score", "polarity"]
     'higher_worse'
+    >>> catalogue().loc["census21_deprivation.households_deprived_2plus_pct", "nations"]
+    'E;W'
     """
     return _catalogue().copy()
 
@@ -113,7 +125,7 @@ def indicator_meta(indicator_id: str) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=64)
-def _read_table(path: str, mtime: float) -> pd.DataFrame:
+def _read_table(path: str, _mtime: float) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
@@ -160,8 +172,7 @@ def load_indicators(what: str | Iterable[str]) -> pd.DataFrame:
             msg = f"the stored table {meta['dataset']!r} lacks column {meta['column']!r}: {BUILD_HINT}"
             raise StoreError(msg)
         frames.append(table[meta["column"]].rename(meta["id"]))
-    out = pd.concat(frames, axis=1)
-    return out
+    return pd.concat(frames, axis=1)
 
 
 #: Columns of the stored ``compound`` table that exports carry as flags.

@@ -21,7 +21,7 @@ from typing import Any
 
 from geo._errors import OppmapError, SchemaError, SourceMissingError
 
-__all__ = ['REGISTRY_PATH', 'KINDS', 'LIFE_STAGES', 'PRINCIPLES', 'POLARITIES', 'registry', 'registry_meta', 'dataset', 'mirror_dir', 'source_path', 'attribution', 'attribution_lines', 'file_sha256']
+__all__ = ['REGISTRY_PATH', 'KINDS', 'LIFE_STAGES', 'PRINCIPLES', 'POLARITIES', 'NATIONS', 'registry', 'registry_meta', 'dataset', 'mirror_dir', 'source_path', 'attribution', 'attribution_lines', 'file_sha256']
 
 
 REPO = Path(__file__).resolve().parents[2]
@@ -42,6 +42,10 @@ PRINCIPLES = ("equity", "place", "beyond_school_gates", "lifelong")
 POLARITIES = ("higher_worse", "higher_better")
 
 
+#: Nations by their letter (the first letter of GSS codes), as datasets name them in ``nations``.
+NATIONS = {"E": "England", "W": "Wales", "S": "Scotland", "N": "Northern Ireland"}
+
+
 REQUIRED_KEYS = (
     "id", "kind", "title", "publisher", "licence", "attribution", "url", "landing",
     "vintage", "level", "file", "format", "code_column",
@@ -49,6 +53,37 @@ REQUIRED_KEYS = (
 
 
 INDICATOR_KEYS = ("label", "unit", "polarity", "life_stage", "principle")
+
+
+def _entry_problems(entry: dict[str, Any], attributions: dict[str, Any]) -> list[str]:
+    """Every problem of one complete dataset entry (kind, nations, attribution, indicators)."""
+    ident = entry["id"]
+    problems = []
+    if entry["kind"] not in KINDS:
+        problems.append(f"dataset {ident!r}: kind {entry['kind']!r} is not one of {KINDS}")
+    nations = entry.get("nations", [])
+    if entry["kind"] in ("indicators", "population") and not nations:
+        problems.append(f"dataset {ident!r} names no `nations` (any of {list(NATIONS)})")
+    if not set(nations) <= set(NATIONS):
+        problems.append(f"dataset {ident!r}: nations {nations} are not all of {list(NATIONS)}")
+    if entry["attribution"] not in attributions:
+        problems.append(
+            f"dataset {ident!r}: attribution {entry['attribution']!r} is not in [attribution] "
+            f"({sorted(attributions)})"
+        )
+    for col, meta in entry.get("indicators", {}).items():
+        problems += _indicator_problems(f"{ident}.{col}", meta)
+    return problems
+
+
+def _indicator_problems(name: str, meta: dict[str, Any]) -> list[str]:
+    lacking = [k for k in INDICATOR_KEYS if k not in meta]
+    if lacking:
+        return [f"indicator {name} lacks {lacking}"]
+    return [f"indicator {name}: {key} {meta[key]!r} is not one of {allowed}"
+            for key, allowed in (("polarity", POLARITIES), ("life_stage", LIFE_STAGES),
+                                 ("principle", PRINCIPLES))
+            if meta[key] not in allowed]
 
 
 def _validate_registry(raw: dict[str, Any], path: Path) -> dict[str, dict[str, Any]]:
@@ -63,27 +98,7 @@ def _validate_registry(raw: dict[str, Any], path: Path) -> dict[str, dict[str, A
             continue
         if ident in out:
             problems.append(f"dataset id {ident!r} appears twice")
-        if entry["kind"] not in KINDS:
-            problems.append(f"dataset {ident!r}: kind {entry['kind']!r} is not one of {KINDS}")
-        if entry["attribution"] not in attributions:
-            problems.append(
-                f"dataset {ident!r}: attribution {entry['attribution']!r} is not in [attribution] "
-                f"({sorted(attributions)})"
-            )
-        for col, meta in entry.get("indicators", {}).items():
-            lacking = [k for k in INDICATOR_KEYS if k not in meta]
-            if lacking:
-                problems.append(f"indicator {ident}.{col} lacks {lacking}")
-                continue
-            for key, allowed in (
-                ("polarity", POLARITIES),
-                ("life_stage", LIFE_STAGES),
-                ("principle", PRINCIPLES),
-            ):
-                if meta[key] not in allowed:
-                    problems.append(
-                        f"indicator {ident}.{col}: {key} {meta[key]!r} is not one of {allowed}"
-                    )
+        problems += _entry_problems(entry, attributions)
         out[ident] = entry
     if problems:
         msg = f"the source registry {path} has problems:\n  - " + "\n  - ".join(problems)

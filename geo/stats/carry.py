@@ -32,7 +32,7 @@ from geo.stats.summaries import (
     _population_frame,
 )
 
-__all__ = ['LOOKUP_RULES', 'carry_iod2019_to_lsoa21']
+__all__ = ['LOOKUP_RULES', 'carry_iod2019_to_lsoa21', 'carry_lsoa11_to_lsoa21']
 
 
 #: ONS LSOA 2011 -> 2021 change codes and how :func:`carry_iod2019_to_lsoa21` treats them.
@@ -216,3 +216,162 @@ def carry_iod2019_to_lsoa21(
     out["n_parents_2011"] = n_parents.reindex(all21).fillna(0).astype(int)
     out.attrs["n_ranked"] = n_ranked
     return out
+
+
+# ----------------------------------------------------------------------------- any nation, any value
+
+
+def _check_nations(nations) -> tuple[str, ...]:
+    nations = (nations,) if isinstance(nations, str) else tuple(nations)
+    bad = [n for n in nations if n not in ("E", "W")]
+    if not nations or bad:
+        msg = (f"`nations` must name LSOA nations 'E' and/or 'W' (LSOAs exist in England and "
+               f"Wales only); got {nations!r}")
+        raise InputError(msg)
+    return nations
+
+
+def _carry_rules(lookup: pd.DataFrame, codes11: pd.Index, nations: tuple[str, ...]
+                 ) -> tuple[pd.DataFrame, pd.Index]:
+    """Lookup rows of the nations whose 2011 parent has values, each with its 2021 rule."""
+    lk = _lookup_frame(lookup)
+    lk = lk[lk["lsoa21_code"].astype(str).str.startswith(nations)].drop_duplicates(
+        ["lsoa11_code", "lsoa21_code"])
+    all21 = pd.Index(sorted(lk["lsoa21_code"].unique()), name="lsoa21_code")
+    lost = codes11.difference(pd.Index(lk["lsoa11_code"].unique()))
+    if len(lost):
+        msg = (f"{len(lost)} LSOA 2011 code(s) of `table` are not in `lookup` for nations "
+               f"{list(nations)} and are not carried: {format_codes(lost)}")
+        warnings.warn(msg, UnmatchedCodesWarning, stacklevel=3)
+    lk = lk[lk["lsoa11_code"].isin(codes11)]
+    order = {"U": 0, "S": 1, "M": 2, "X": 3}  # one rule per LSOA 2021: X wins over M
+    rule = lk["change_code"].map(order).groupby(lk["lsoa21_code"]).max().map(lambda i: list(order)[i])
+    no_parent = all21.difference(rule.index)
+    if len(no_parent):
+        msg = (f"{len(no_parent)} LSOA 2021 code(s) have no 2011 parent with values and are "
+               f"left NaN: {format_codes(no_parent)}")
+        warnings.warn(msg, UnmatchedCodesWarning, stacklevel=3)
+    return lk.assign(rule=lk["lsoa21_code"].map(rule)), all21
+
+
+def _decile_by_cutoffs(rank: np.ndarray, native_rank: pd.Series, native_decile: pd.Series
+                       ) -> np.ndarray:
+    """The decile the index gives to each rank: that of the first native area ranked at or after it."""
+    ok = native_rank.notna() & native_decile.notna()
+    order = np.argsort(native_rank[ok].to_numpy(dtype=float), kind="mergesort")
+    r = native_rank[ok].to_numpy(dtype=float)[order]
+    d = native_decile[ok].to_numpy(dtype=float)[order]
+    pos = np.clip(np.searchsorted(r, rank - 1e-9, side="left"), 0, len(r) - 1)
+    return np.where(np.isnan(rank), np.nan, d[pos])
+
+
+def carry_lsoa11_to_lsoa21(
+    table: pd.DataFrame,
+    lookup: pd.DataFrame,
+    population_lsoa11: pd.Series,
+    *,
+    nations: tuple[str, ...] | str = ("E",),
+    n_ranked: int | None = None,
+) -> pd.DataFrame:
+    """Carry an LSOA 2011 table (ranks, scores, deciles) to the LSOA 2021 of some nations.
+
+    The rule of :func:`carry_iod2019_to_lsoa21`, for any index and either nation: an unchanged
+    (``U``) or split (``S``) LSOA 2021 inherits its single parent's values; a merged (``M``) or
+    complex (``X``) one gets the population-weighted mean of its parents' ranks and scores, and
+    the decile the index's own cut-offs give to that mean rank (the decile of the first native
+    LSOA ranked at or after it: ``ceil(10 r / N)`` for the IoD, equal-count bins for WIMD).
+
+    Parameters
+    ----------
+    table
+        Indexed by LSOA 2011 code, with ``<domain>_rank`` and/or ``<domain>_score`` columns and,
+        optionally, ``<domain>_decile``. Other columns are not carried.
+    lookup
+        The ONS lookup with ``lsoa11_code``, ``change_code`` (U, S, M, X) and ``lsoa21_code``.
+    population_lsoa11
+        People per LSOA 2011 (ONS mid-2019); only the parents of M and X LSOAs need a value.
+    nations
+        LSOA 2021 codes kept: ``"E"`` (England), ``"W"`` (Wales) or both.
+    n_ranked
+        Number of areas ranked, kept in ``attrs["n_ranked"]``; default the largest rank.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``lsoa21_code`` (every LSOA 2021 of the nations in ``lookup``, sorted): the
+        carried columns (ranks and scores float, deciles nullable int), ``lookup_rule`` and
+        ``n_parents_2011``; LSOAs whose parents have no row are NaN.
+
+    Raises
+    ------
+    SchemaError
+        No rank or score column, or a lookup column missing.
+    InputError
+        A used value is NaN, a parent of an M/X LSOA has no population, or bad ``nations``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"imd_rank": [1.0, 3.0]}, index=["W1", "W2"])
+    >>> lk = pd.DataFrame({"lsoa11_code": ["W1", "W2"], "change_code": ["M", "M"],
+    ...                    "lsoa21_code": ["W9", "W9"]})
+    >>> carry_lsoa11_to_lsoa21(t, lk, pd.Series([1.0, 3.0], index=t.index), nations="W")[
+    ...     "imd_rank"].tolist()
+    [2.5]
+    """
+    _check_frame(table, "table")
+    _check_unique(table.index, "table")
+    nations = _check_nations(nations)
+    cols = [c for c in table.columns if str(c).endswith(("_rank", "_score"))]
+    if not cols:
+        msg = (f"`table` has no `<domain>_rank` or `<domain>_score` column; columns are "
+               f"{list(table.columns)[:20]}")
+        raise SchemaError(msg)
+    values = table[cols].apply(pd.to_numeric, errors="coerce")
+    lk, all21 = _carry_rules(lookup, table.index, nations)
+    used = pd.Index(lk["lsoa11_code"].unique())
+    nan = [f"{c!r}: {format_codes(used[values.loc[used, c].isna().to_numpy()])}"
+           for c in cols if values.loc[used, c].isna().any()]
+    if nan:
+        msg = "`table` has NaN values that cannot be carried: " + "; ".join(nan)
+        raise InputError(msg + ". Fill or drop those LSOAs first")
+    out = _carry_values(values, lk, all21, population_lsoa11)
+    for dcol in [c for c in table.columns if str(c).endswith("_decile")]:
+        out[dcol] = _carry_decile(pd.to_numeric(table[dcol], errors="coerce"), out, values, lk,
+                                  rank_column=dcol[: -len("_decile")] + "_rank")
+    out = out[[c for c in table.columns if c in out.columns]]
+    rule = lk.drop_duplicates("lsoa21_code").set_index("lsoa21_code")["rule"]
+    out["lookup_rule"] = rule.reindex(all21).astype(object)
+    out["n_parents_2011"] = lk.groupby("lsoa21_code").size().reindex(all21).fillna(0).astype(int)
+    ranks = values[[c for c in cols if c.endswith("_rank")]]
+    out.attrs["n_ranked"] = n_ranked if n_ranked is not None or ranks.empty else int(ranks.max().max())
+    return out
+
+
+def _carry_values(values: pd.DataFrame, lk: pd.DataFrame, all21: pd.Index,
+                  population_lsoa11: pd.Series) -> pd.DataFrame:
+    """Ranks and scores on LSOA 2021: inherited (U, S) or population-weighted means (M, X)."""
+    mean = lk[lk["rule"].isin(["M", "X"])]
+    w = _population_frame(population_lsoa11, pd.Index(mean["lsoa11_code"].unique()), ["w"])["w"]
+    w = w.reindex(mean["lsoa11_code"]).to_numpy(dtype=float)
+    groups = mean["lsoa21_code"].to_numpy()
+    den = pd.Series(w).groupby(groups).sum()
+    inherit = lk[lk["rule"].isin(["U", "S"])].drop_duplicates("lsoa21_code")
+    out = pd.DataFrame(index=all21)
+    for col in values.columns:
+        v = values[col]
+        kept = pd.Series(v.reindex(inherit["lsoa11_code"]).to_numpy(), index=inherit["lsoa21_code"])
+        num = pd.Series(w * v.reindex(mean["lsoa11_code"]).to_numpy()).groupby(groups).sum()
+        out[col] = pd.concat([kept, num / den.where(den > 0)]).reindex(all21).astype(float)
+    return out
+
+
+def _carry_decile(decile: pd.Series, out: pd.DataFrame, values: pd.DataFrame, lk: pd.DataFrame,
+                  *, rank_column: str) -> pd.arrays.IntegerArray:
+    """A decile on LSOA 2021: inherited (U, S), or the index's decile of the mean rank (M, X)."""
+    inherit = lk[lk["rule"].isin(["U", "S"])].drop_duplicates("lsoa21_code")
+    res = pd.Series(decile.reindex(inherit["lsoa11_code"]).to_numpy(),
+                    index=inherit["lsoa21_code"]).reindex(out.index).astype(float)
+    if rank_column in out.columns:
+        at = out.index.isin(lk.loc[lk["rule"].isin(["M", "X"]), "lsoa21_code"])
+        res[at] = _decile_by_cutoffs(out.loc[at, rank_column].to_numpy(), values[rank_column], decile)
+    return pd.array(res.to_numpy(), dtype="Float64").astype("Int64")
