@@ -43,8 +43,6 @@ from geo.stats.weights import (
     ensure_canonical,
     graph_matrix,
     knn_graph,
-    load_graph,
-    save_graph,
     subgraph_with_ring,
 )
 
@@ -85,8 +83,6 @@ __all__ = [
     'build_contiguity',
     'knn_graph',
     'subgraph_with_ring',
-    'save_graph',
-    'load_graph',
     'graph_matrix',
     'ensure_canonical',
 ]
