@@ -1,8 +1,8 @@
-"""Tests of geo.hotspots: Gi*, local Moran, FDR, the esda guards, clusters, robustness."""
+"""Tests of the local statistics of geo.stats: Gi*, local Moran, FDR, the esda guards, the
+registry, robustness, national tables, run ids, clusters and cluster membership."""
 
 from __future__ import annotations
 
-import time
 import warnings
 
 import esda
@@ -10,7 +10,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from libpysal.graph import Graph
@@ -18,11 +17,23 @@ from numpy.testing import assert_allclose
 from scipy import stats
 
 from geo._errors import DuplicateCodeError, InputError, SchemaError
-from geo.stats import hotspot_clusters, national_hotspots, robustness
+from geo.stats import (
+    LOCAL_METHODS,
+    cluster_members,
+    clusters_reaching,
+    hotspot_clusters,
+    hotspot_column,
+    hotspot_run_id,
+    hotspots_wide,
+    national_hotspots,
+    parse_hotspot_run_id,
+    robustness,
+    select_run,
+)
 from geo.stats._results import ISLAND_LABEL, MISSING_LABEL
 from geo.stats.fdr import fdr_bh
 from geo.stats.gi_star import gi_star_analytic, local_gi_star
-from geo.stats.local import warm_up
+from geo.stats.local import local_method, warm_up
 from geo.stats.moran import local_moran
 from geo.stats.weights import build_contiguity, knn_graph
 
@@ -33,29 +44,8 @@ def _code(r: int, c: int) -> str:
     return f"r{r}c{c}"
 
 
-def _lattice(side: int) -> gpd.GeoDataFrame:
-    codes, geoms = [], []
-    for r in range(side):
-        for c in range(side):
-            codes.append(_code(r, c))
-            geoms.append(shapely.box(c * 100, r * 100, (c + 1) * 100, (r + 1) * 100))
-    return gpd.GeoDataFrame(geometry=geoms, index=pd.Index(codes, name="lsoa21_code"), crs=27700)
-
-
-def _rook(side: int) -> Graph:
-    heads, tails = [], []
-    for r in range(side):
-        for c in range(side):
-            for dr, dc in ((-1, 0), (0, -1), (0, 1), (1, 0)):
-                rr, cc = r + dr, c + dc
-                if 0 <= rr < side and 0 <= cc < side:
-                    heads.append(_code(r, c))
-                    tails.append(_code(rr, cc))
-    return Graph.from_arrays(heads, tails, np.ones(len(heads)), transformation="B")
-
-
 def _hot_corner(side: int = 8, *, block: int = 3, seed: int = 0) -> pd.Series:
-    """Values 0..1 (seeded) with a block of 10s in the top-left corner."""
+    """Values 0..1 (seeded) on the lattice's squares with a block of 10s in corner r0c0."""
     rng = np.random.default_rng(seed)
     vals = {}
     for r in range(side):
@@ -65,6 +55,7 @@ def _hot_corner(side: int = 8, *, block: int = 3, seed: int = 0) -> pd.Series:
 
 
 def _path(codes: list[str], *, isolate: str | None = None) -> Graph:
+    """A path graph a-b-c-... (small enough to compute by hand), optionally with an isolate."""
     heads, tails, weights = [], [], []
     for i, code in enumerate(codes):
         for j in (i - 1, i + 1):
@@ -77,6 +68,13 @@ def _path(codes: list[str], *, isolate: str | None = None) -> Graph:
         tails.append(isolate)
         weights.append(0.0)
     return Graph.from_arrays(heads, tails, weights, transformation="B")
+
+
+@pytest.fixture(scope="module")
+def grid(lattice) -> tuple[gpd.GeoDataFrame, Graph]:
+    """The shared lattice's 8 x 8 squares (no islands) and their contiguity graph."""
+    gdf = lattice(8, islands=False)
+    return gdf, build_contiguity(gdf)[0]
 
 
 @pytest.fixture(scope="module")
@@ -134,9 +132,9 @@ def test_gi_star_analytic_by_hand_on_a_path():
     assert_allclose(z.iloc[:, 0].to_numpy(), [za, zb, -zb, -za], rtol=1e-12)
 
 
-def test_gi_star_analytic_matches_esda_binary_star_and_not_the_default():
+def test_gi_star_analytic_matches_esda_binary_star_and_not_the_default(lattice):
     side = 7
-    g = _rook(side)
+    g, _ = build_contiguity(lattice(side, islands=False))
     rng = np.random.default_rng(11)
     frame = pd.DataFrame(rng.gamma(2.0, 3.0, size=(side * side, 3)),
                          index=g.unique_ids, columns=["x", "y", "w"])
@@ -176,28 +174,12 @@ def test_gi_star_analytic_validation():
         gi_star_analytic(pd.DataFrame({"k": [2.0, 2.0, 2.0]}, index=list("abc")), g)
 
 
-@pytest.mark.real
-def test_gi_star_analytic_eight_columns_is_fast(england):
-    graph, iod = england
-    frame = iod[[c for c in iod.columns if c.endswith("_score")]]
-    assert frame.shape == (33755, 8)
-    gi_star_analytic(frame, graph)  # first call builds libpysal's cached structures
-    best = min(_timed(lambda: gi_star_analytic(frame, graph)) for _ in range(3))
-    assert best < 0.1, f"8 columns took {best:.3f} s"
-
-
-def _timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
 # --------------------------------------------------------------------------- local_gi_star
 
 
-def test_local_gi_star_analytic_p_q_and_labels():
+def test_local_gi_star_analytic_p_q_and_labels(grid):
     values = _hot_corner()
-    g = _rook(8)
+    _, g = grid
     res = local_gi_star(values, g, permutations=0)
     assert list(res.columns) == ["value", "statistic", "p", "q", "label"]
     assert res.index.equals(values.index) and res.index.name == "lsoa21_code"
@@ -223,9 +205,9 @@ def test_local_gi_star_analytic_p_q_and_labels():
     assert res.attrs["n_tested"] == 64 and res.attrs["islands"] == []
 
 
-def test_local_gi_star_alpha_and_fdr_switches():
+def test_local_gi_star_alpha_and_fdr_switches(grid):
     values = _hot_corner()
-    g = _rook(8)
+    _, g = grid
     raw = local_gi_star(values, g, permutations=0, fdr=False, alpha=0.1)
     assert raw.attrs["correction"] == "none"
     sig = raw["p"] <= 0.1
@@ -239,9 +221,9 @@ def test_local_gi_star_alpha_and_fdr_switches():
     assert (fdr.label != "not significant").sum() <= sig.sum()
 
 
-def test_local_gi_star_permutations_seeded_and_two_sided(compiled):
+def test_local_gi_star_permutations_seeded_and_two_sided(grid, compiled):
     values = _hot_corner()
-    g = _rook(8)
+    _, g = grid
     a = local_gi_star(values, g, permutations=99, seed=7)
     b = local_gi_star(values, g, permutations=99, seed=7)
     pd.testing.assert_frame_equal(a, b)
@@ -256,23 +238,22 @@ def test_local_gi_star_permutations_seeded_and_two_sided(compiled):
     assert_allclose(a["statistic"], local_gi_star(values, g, permutations=0)["statistic"])
 
 
-def test_local_gi_star_negative_values_same_inference_as_shifted(compiled):
+def test_local_gi_star_negative_values_same_inference_as_shifted(grid, compiled):
     values = _hot_corner()
     values += np.linspace(0, 0.5, len(values))  # no ties: pseudo p then cannot hinge on rounding
-    g = _rook(8)
+    _, g = grid
     neg = local_gi_star(values - 50, g, permutations=99, seed=3)
     pos = local_gi_star(values, g, permutations=99, seed=3)
     assert_allclose(neg["statistic"], pos["statistic"], atol=1e-9)
     assert_allclose(neg["p"], pos["p"])
     assert (neg["label"] == pos["label"]).all()
-    assert neg.attrs["shift"] > 0 and pos.attrs["shift"] == 0
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.permutations(list(range(36))))
-def test_row_order_does_not_change_the_result(order):
+def test_row_order_does_not_change_the_result(lattice, order):
     values = _hot_corner(6, block=2, seed=5)
-    g = _rook(6)
+    g, _ = build_contiguity(lattice(6, islands=False))
     ref = local_gi_star(values, g, permutations=0)
     shuffled = values.iloc[list(order)]
     res = local_gi_star(shuffled, g, permutations=0)
@@ -283,9 +264,9 @@ def test_row_order_does_not_change_the_result(order):
                                   check_exact=False, rtol=1e-12)
 
 
-def test_shuffled_values_give_identical_permutation_results(compiled):
+def test_shuffled_values_give_identical_permutation_results(grid, compiled):
     values = _hot_corner()
-    g = _rook(8)
+    _, g = grid
     ref = local_gi_star(values, g, permutations=99, seed=1)
     shuffled = values.iloc[np.random.default_rng(0).permutation(64)]
     res = local_gi_star(shuffled, g, permutations=99, seed=1)
@@ -303,10 +284,10 @@ def test_codes_must_match_the_graph():
         local_gi_star(pd.Series([1.0, 2.0, 3.0], index=list("aab")), g, permutations=0)
 
 
-def test_nan_raise_lists_codes_and_drop_reports_them():
+def test_nan_raise_lists_codes_and_drop_reports_them(grid):
     values = _hot_corner()
     values[["r5c5", "r0c7"]] = np.nan
-    g = _rook(8)
+    _, g = grid
     with pytest.raises(InputError, match=r"2 missing values \(r0c7, r5c5\).*nan='drop'"):
         local_gi_star(values, g, permutations=0)
     res = local_gi_star(values, g, permutations=0, nan="drop")
@@ -335,9 +316,9 @@ def test_islands_are_never_significant():
         assert res.attrs["islands"] == ["z"] and res.attrs["n_tested"] == 6
 
 
-def test_focus_reports_and_corrects_only_the_focus():
+def test_focus_reports_and_corrects_only_the_focus(grid):
     values = _hot_corner()
-    g = _rook(8)
+    _, g = grid
     focus = [_code(r, c) for r in range(4) for c in range(4)]
     res = local_gi_star(values, g, permutations=0, focus=focus)
     full = local_gi_star(values, g, permutations=0)
@@ -349,9 +330,9 @@ def test_focus_reports_and_corrects_only_the_focus():
         local_gi_star(values, g, permutations=0, focus=["nope"])
 
 
-def test_option_validation_messages():
+def test_option_validation_messages(grid):
     values = _hot_corner()
-    g = _rook(8)
+    _, g = grid
     with pytest.raises(InputError, match=r"`alpha` must be one of 0.01, 0.05, 0.10"):
         local_gi_star(values, g, alpha=0.2)
     with pytest.raises(InputError, match=r"`permutations` must be an integer >= 0"):
@@ -375,10 +356,10 @@ def test_option_validation_messages():
 # --------------------------------------------------------------------------- local_moran
 
 
-def test_local_moran_statistic_by_hand_and_quadrants():
+def test_local_moran_statistic_by_hand_and_quadrants(grid):
     values = _hot_corner()
     values["r6c6"] = 10.0  # a high outlier among low values
-    g = _rook(8)
+    _, g = grid
     res = local_moran(values, g, permutations=0)
     # I_i = (n - 1) z_i sum_j w_ij z_j / sum z^2, z standardised, w row-standardised (esda)
     y = values.reindex(g.unique_ids).to_numpy()
@@ -387,40 +368,35 @@ def test_local_moran_statistic_by_hand_and_quadrants():
     expected = (len(y) - 1) * z * (w @ z) / (z @ z)
     assert_allclose(res["statistic"].reindex(g.unique_ids), expected, rtol=1e-10)
     assert res.loc["r1c1", "label"] == "High-High"
-    # the lone outlier is significant on its own (p < 0.05) but not after FDR over 64 tests
-    assert res.loc["r6c6", "p"] < 0.05 < res.loc["r6c6", "q"]
-    assert res.loc["r6c6", "label"] == "not significant"
+    # the lone outlier among its eight low neighbours stays significant after FDR over 64 tests
+    assert res.loc["r6c6", "q"] < 0.05 and res.loc["r6c6", "label"] == "High-Low"
+    # FDR never labels more areas than raw p
     raw = local_moran(values, g, permutations=0, fdr=False)
-    assert raw.loc["r6c6", "label"] == "High-Low"
+    assert (raw["label"] != "not significant").sum() >= (res["label"] != "not significant").sum()
     assert res.attrs["method"] == "local_moran"
     assert "row-standardised" in res.attrs["weights"]
     assert set(res["label"]) <= {"High-High", "Low-Low", "High-Low", "Low-High",
                                  "not significant"}
 
 
-def test_local_moran_permutations_seeded(compiled):
+def test_local_moran_permutations_seeded(grid, compiled):
     values = _hot_corner()
-    g = _rook(8)
+    _, g = grid
     a = local_moran(values, g, permutations=99, seed=5)
     pd.testing.assert_frame_equal(a, local_moran(values, g, permutations=99, seed=5))
     assert a["p"].min() == pytest.approx(0.02)
 
 
-def test_warm_up_compiles_once(compiled):
-    assert compiled > 0
-    assert warm_up() < 5.0  # kernels already compiled in this process
-
-
 # --------------------------------------------------------------------------- clusters
 
 
-def _cluster_inputs():
-    g = _rook(5)
+def _cluster_inputs(lattice):
+    g, _ = build_contiguity(lattice(5, islands=False))
     labels = pd.Series("not significant", index=g.unique_ids, name="label")
     labels[["r0c0", "r1c0"]] = "hot spot 95%"
     labels["r0c1"] = "hot spot 99%"
-    labels[["r3c3", "r4c4"]] = "hot spot 95%"
-    labels["r3c4"] = "hot spot 90%"
+    labels[["r3c2", "r3c4"]] = "hot spot 95%"
+    labels["r3c3"] = "hot spot 90%"
     labels["r2c2"] = "cold spot 99%"
     result = pd.DataFrame({"value": 1.0, "statistic": 2.0, "p": 0.01, "q": 0.02,
                            "label": labels})
@@ -433,16 +409,16 @@ def _cluster_inputs():
     info.loc[["r0c0", "r0c1", "r1c0"], "population_total"] = [1100.0, 1400.0, 500.0]
     info.loc[["r0c0", "r0c1", "r1c0"], "ward24_name"] = ["Manningham", "Toller", "Heaton"]
     info.loc[["r0c0", "r0c1", "r1c0"], "lad24_name"] = "Bradford"
-    info.loc["r3c3", ["population_total", "ward24_name", "lad24_name"]] = [2000.0, "City", "Leeds"]
-    info.loc[["r3c4", "r4c4"], ["ward24_name", "lad24_name"]] = ["Moor", "Kirklees"]
-    info.loc["r4c4", "population_total"] = 100.0
+    info.loc["r3c2", ["population_total", "ward24_name", "lad24_name"]] = [2000.0, "City", "Leeds"]
+    info.loc[["r3c3", "r3c4"], ["ward24_name", "lad24_name"]] = ["Moor", "Kirklees"]
+    info.loc["r3c4", "population_total"] = 100.0
     info.loc[["r0c0", "r0c1"], "income"] = True
     info.loc["r0c0", "health"] = True
     return result, g, info
 
 
-def test_hotspot_clusters_by_hand():
-    result, g, info = _cluster_inputs()
+def test_hotspot_clusters_by_hand(lattice):
+    result, g, info = _cluster_inputs(lattice)
     clusters = hotspot_clusters(result, g, lsoa_info=info)
     assert clusters.index.name == "cluster_id" and list(clusters.index) == [1, 2, 3]
     first = clusters.loc[1]
@@ -455,10 +431,10 @@ def test_hotspot_clusters_by_hand():
     assert first["domains"] == "income 67%; health 33%"
     assert first["mean_value"] == pytest.approx(2.0) and first["max_statistic"] == 5.0
     assert clusters.loc[2, "name"] == "City, Leeds" and clusters.loc[2, "population"] == 2000
-    assert clusters.loc[3, "lsoa_codes"] == "r4c4" and clusters.loc[3, "domains"] == ""
-    # at 90% the 90% spot r3c4 bridges r3c3 and r4c4 into one cluster across two councils
+    assert clusters.loc[3, "lsoa_codes"] == "r3c4" and clusters.loc[3, "domains"] == ""
+    # at 90% the 90% spot r3c3 bridges r3c2 and r3c4 into one cluster across two councils
     loose = hotspot_clusters(result, g, lsoa_info=info, confidence=90)
-    assert list(loose["lsoa_codes"]) == ["r3c3;r3c4;r4c4", "r0c0;r0c1;r1c0"]
+    assert list(loose["lsoa_codes"]) == ["r3c2;r3c3;r3c4", "r0c0;r0c1;r1c0"]
     assert loose.loc[1, "name"] == "City, Leeds"
     assert loose.loc[1, "councils"] == "Leeds; Kirklees"
     strict = hotspot_clusters(result, g, lsoa_info=info, confidence=99)
@@ -467,23 +443,26 @@ def test_hotspot_clusters_by_hand():
     assert list(cold["lsoa_codes"]) == ["r2c2"]
 
 
-def test_hotspot_clusters_from_a_national_table_and_text_domains():
-    result, g, info = _cluster_inputs()
-    other = result.assign(label="not significant")
-    table = pd.concat({"imd_score": other, "n_domains": result}, names=["indicator"])
+def test_hotspot_clusters_with_text_domains_and_members_read_back(lattice):
+    result, g, info = _cluster_inputs(lattice)
     text = info.drop(columns=["income", "health", "crime"]).assign(
         domains_worst_decile=["income;health" if c == "r0c0" else ("income" if c == "r0c1" else "")
                               for c in info.index])
-    clusters = hotspot_clusters(table, g, lsoa_info=text, indicator="n_domains")
+    clusters = hotspot_clusters(result, g, lsoa_info=text)
     assert clusters.loc[1, "domains"] == "income 67%; health 33%"
-    assert clusters.attrs["indicator"] == "n_domains"
-    assert hotspot_clusters(table, g, lsoa_info=text).empty  # first indicator: no spots
-    with pytest.raises(InputError, match="available"):
-        hotspot_clusters(table, g, lsoa_info=text, indicator="nope")
+    owner = cluster_members(clusters)
+    assert owner.to_dict() == {"r0c0": 1, "r0c1": 1, "r1c0": 1, "r3c2": 2, "r3c4": 3}
+    assert list(clusters_reaching(clusters, ["r3c4", "r9c9"]).index) == [3]
+    with pytest.raises(InputError, match=r"puts 1 areas in more than one cluster \(r3c2\)"):
+        cluster_members(clusters.assign(lsoa_codes=["r0c0;r3c2", "r3c2", "r3c4"]))
+    with pytest.raises(InputError, match="without member codes: 2"):
+        cluster_members(clusters.assign(lsoa_codes=["r0c0", "", "r3c4"]))
+    with pytest.raises(SchemaError, match="lsoa_codes"):
+        cluster_members(clusters.drop(columns="lsoa_codes"))
 
 
-def test_hotspot_clusters_validation():
-    result, g, info = _cluster_inputs()
+def test_hotspot_clusters_validation(lattice):
+    result, g, info = _cluster_inputs(lattice)
     with pytest.raises(SchemaError, match=r"lacks columns \['ward24_name'\]"):
         hotspot_clusters(result, g, lsoa_info=info.drop(columns="ward24_name"))
     with pytest.raises(InputError, match="lacks 1 spot codes: r0c0"):
@@ -495,10 +474,10 @@ def test_hotspot_clusters_validation():
 # --------------------------------------------------------------------------- robustness, national
 
 
-def test_robustness_against_knn_weights():
+def test_robustness_against_knn_weights(grid):
     values = _hot_corner()
-    g = _rook(8)
-    knn = knn_graph(_lattice(8), k=8)
+    gdf, g = grid
+    knn = knn_graph(gdf, k=8)
     res = local_gi_star(values, g, permutations=0)
     robust = robustness(values, res, knn_graph=knn)
     assert robust.dtype == "boolean" and robust.name == "robust"
@@ -514,22 +493,45 @@ def test_robustness_against_knn_weights():
         robustness(values, res.drop(columns="label"), knn_graph=knn)
 
 
-def test_national_hotspots_long_table():
+def test_national_hotspots_long_table_and_runs(grid):
     values = _hot_corner()
     frame = pd.DataFrame({"a": values, "b": values[::-1].to_numpy()}, index=values.index)
-    g = _rook(8)
-    table = national_hotspots(frame, g, permutations=0)
-    assert table.index.names == ["indicator", "lsoa21_code"]
-    assert len(table) == 128
-    pd.testing.assert_frame_equal(table.xs("a", level="indicator"),
-                                  local_gi_star(frame["a"], g, permutations=0))
-    assert table.attrs["method"] == "gi_star" and table.attrs["seed"] == 42
-    assert set(table.attrs["indicators"]) == {"a", "b"}
-    with_knn = national_hotspots(frame, g, columns=["a"], permutations=0,
-                                 knn=knn_graph(_lattice(8), k=8), method="gi_star")
+    gdf, g = grid
+    table = national_hotspots(frame, g, permutations=0, methods=("gi_star", "local_moran"),
+                              polarity={"a": "higher_worse", "b": "higher_better"})
+    assert table.index.name == "lsoa21_code" and len(table) == 4 * 64
+    assert list(table.columns[:2]) == ["method", "indicator"]
+    run = select_run(table, "gi_star:b")
+    alone = local_gi_star(frame["b"], g, permutations=0, polarity="higher_better")
+    pd.testing.assert_frame_equal(run, alone, check_like=True)
+    assert run.attrs["polarity"] == "higher_better" and run.attrs["method"] == "gi_star"
+    assert table.attrs["seed"] == 42 and set(table.attrs["runs"]) == {
+        "gi_star:a", "gi_star:b", "local_moran:a", "local_moran:b"}
+    wide = hotspots_wide(table, fields=("label", "q"))
+    assert list(wide.columns) == ["hotspot_gi_star_a", "q_gi_star_a", "hotspot_gi_star_b",
+                                  "q_gi_star_b", "hotspot_local_moran_a", "q_local_moran_a",
+                                  "hotspot_local_moran_b", "q_local_moran_b"]
+    assert (wide["hotspot_gi_star_b"] == run["label"]).all()
+    with_knn = national_hotspots(frame, g, columns=["a"], permutations=0, knn=knn_graph(gdf, k=8))
     assert "robust" in with_knn.columns and len(with_knn) == 64
-    with pytest.raises(InputError, match="method"):
-        national_hotspots(frame, g, method="lisa")
+    with pytest.raises(InputError, match="methods"):
+        national_hotspots(frame, g, methods=("lisa",))
+    with pytest.raises(InputError, match=r"no polarity for columns \['b'\]"):
+        national_hotspots(frame, g, polarity={"a": "higher_worse"})
+    with pytest.raises(InputError, match="not in the table; available"):
+        select_run(table, "gi_star:c")
+
+
+def test_run_ids_make_and_parse_one_format():
+    for method in LOCAL_METHODS:
+        assert parse_hotspot_run_id(hotspot_run_id(method, "imd_score")) == (method, "imd_score")
+    assert hotspot_run_id("gi_star", "n_domains_worst_decile") == "gi_star:n_domains_worst_decile"
+    assert hotspot_column("local_moran:imd_score", "q") == "q_local_moran_imd_score"
+    for bad in ("gi_star_imd_score", "hotspot:gi_star_imd_score", "lisa:imd_score", "gi_star:"):
+        with pytest.raises(InputError, match="<method>:<indicator>"):
+            parse_hotspot_run_id(bad)
+    with pytest.raises(InputError, match="must be one of"):
+        local_method("lisa")
 
 
 # --------------------------------------------------------------------------- real data
@@ -584,23 +586,8 @@ def test_fixed_seed_gives_identical_output_on_a_council(england, mirror, compile
 # --------------------------------------------------------------------------- CLI (needs the store)
 
 
-@pytest.fixture(scope="module")
-def built_store():
-    import boundaries
-    import geo
-
-    needed = [getattr(geo, "catalogue", None), getattr(geo, "load_indicators", None),
-              getattr(boundaries, "load", None), getattr(boundaries, "load_graph", None)]
-    if not all(needed):
-        pytest.skip("the store API (geo.catalogue, boundaries.load_graph, ...) is not there yet")
-    try:
-        return boundaries.store_dir()
-    except Exception as exc:  # noqa: BLE001 - any store problem means: not built here
-        pytest.skip(f"no built store ({exc}); run `python -m geo data build`")
-
-
 @pytest.mark.real
-def test_cli_hotspots_within_a_council(built_store, tmp_path, compiled):
+def test_cli_hotspots_within_a_council(store, tmp_path, compiled):
     from geo.cli.parser import main
 
     out = tmp_path / "bradford.csv"
@@ -617,7 +604,7 @@ def test_cli_hotspots_within_a_council(built_store, tmp_path, compiled):
 
 
 @pytest.mark.real
-def test_cli_unknown_indicator_exits_2_and_lists_names(built_store, tmp_path, capsys):
+def test_cli_unknown_indicator_exits_2_and_lists_names(store, tmp_path, capsys):
     from geo.cli.parser import main
 
     out = tmp_path / "x.csv"
@@ -633,7 +620,7 @@ def test_cli_unknown_indicator_exits_2_and_lists_names(built_store, tmp_path, ca
 
 
 @pytest.mark.real
-def test_cli_clusters_within_a_council(built_store, tmp_path, compiled):
+def test_cli_clusters_within_a_council(store, tmp_path, compiled):
     from geo.cli.parser import main
 
     out = tmp_path / "clusters.csv"
@@ -646,19 +633,11 @@ def test_cli_clusters_within_a_council(built_store, tmp_path, compiled):
     assert clusters["lsoa_codes"].str.split(";").map(len).sum() == clusters["n_lsoas"].sum()
 
 
-def test_ties_count_in_both_tails_so_zeros_among_zeros_are_not_significant():
+def test_ties_count_in_both_tails_so_zeros_among_zeros_are_not_significant(lattice):
     """Counts (domains in the worst decile) are full of ties: esda's own lower-tail p leaves
     ties out, which made every zero surrounded by zeros a '99% cold spot'."""
-    import libpysal
-
-    from geo.stats.gi_star import local_gi_star
-    from geo.stats.moran import local_moran
-
-    w = libpysal.weights.lat2W(20, 20, rook=False)
-    ids = np.array([f"a{i:03d}" for i in range(400)])
-    pairs = [(i, j) for i, nbrs in w.neighbors.items() for j in nbrs]
-    graph = Graph.from_arrays(ids[[p[0] for p in pairs]], ids[[p[1] for p in pairs]],
-                              np.ones(len(pairs)))
+    graph, _ = build_contiguity(lattice(20, islands=False))
+    ids = np.asarray(graph.unique_ids)
     y = np.zeros(400)
     y[:40] = 1.0  # two rows of ones along one edge
     values = pd.Series(y, index=ids)
@@ -674,21 +653,11 @@ def test_ties_count_in_both_tails_so_zeros_among_zeros_are_not_significant():
     assert not (lm.loc[far, "label"] == "Low-Low").any()
 
 
-def test_permutations_beyond_one_chunk_are_reproducible_and_finer():
-    from geo.stats.gi_star import local_gi_star
-
+def test_permutations_beyond_one_chunk_are_reproducible_and_finer(grid):
     rng = np.random.default_rng(3)
-    n = 64
-    ids = np.array([f"b{i:02d}" for i in range(n)])
-    heads, tails = [], []
-    for i in range(n):
-        for j in (i - 1, i + 1, i - 8, i + 8):
-            if 0 <= j < n and not (abs(j - i) == 1 and j // 8 != i // 8):
-                heads.append(ids[i])
-                tails.append(ids[j])
-    graph = Graph.from_arrays(heads, tails, np.ones(len(heads)))
-    values = pd.Series(rng.normal(size=n), index=ids)
-    values.iloc[:6] += 4
+    _, graph = grid
+    values = pd.Series(rng.normal(size=graph.n), index=graph.unique_ids)
+    values[[_code(r, c) for r in range(3) for c in range(3)]] += 4
     a = local_gi_star(values, graph, permutations=2500, seed=7, fdr=False)
     b = local_gi_star(values, graph, permutations=2500, seed=7, fdr=False)
     pd.testing.assert_frame_equal(a, b)

@@ -24,8 +24,13 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from geo.data.indicators import indicator_meta
+from geo.stats.clusters import hotspot_clusters
 from geo.stats.compound import area_shares, count_deprived_domains, persistent_disadvantage
+from geo.stats.national import national_hotspots
+from geo.stats.runs import hotspot_run_id, select_run
 from geo.stats.summaries import N_RANKED, summarise_areas
+from geo.stats.weights import knn_graph
 
 __all__ = ['build_derived_tables', 'SUMMARY_LEVELS']
 
@@ -74,29 +79,11 @@ def build_derived_tables(tables: dict[str, pd.DataFrame], geo_levels: dict[str, 
     dict
         Table name -> DataFrame indexed by code.
     """
-    out: dict[str, pd.DataFrame] = {}
     iod = tables["iod2025"]
-    lsoa = geo_levels["lsoa21"]
-    eng = lsoa.loc[iod.index]
+    eng = geo_levels["lsoa21"].loc[iod.index]
     pop = tables["population"].loc[iod.index]
-
-    comp = count_deprived_domains(iod)
-    pers = persistent_disadvantage(iod, tables["iod2019"])
-    compound = comp.join(pers[["imd_decile_2019", "persistent", "status", "lookup_rule"]],
-                         validate="one_to_one")
-    # An LSOA without a 2019 value cannot be called persistent; it is counted, not hidden.
-    unknown = compound.index[compound["persistent"].isna().to_numpy()]
-    compound["persistent"] = compound["persistent"].fillna(False).astype(bool)
-    compound.index.name = "lsoa21_code"
-    out["compound"] = compound
-    report["compound"] = {
-        "lsoas": int(len(compound)),
-        "compounded": int(compound["compounded"].sum()),
-        "compounded_quintile": int(compound["compounded_quintile"].sum()),
-        "persistent": int(compound["persistent"].sum()),
-        "persistence_unknown_no_2019_value": [str(c) for c in unknown],
-    }
-
+    compound = _compound(iod, tables["iod2019"], report)
+    out = {"compound": compound}
     flags = compound[["compounded", "compounded_quintile", "persistent"]]
     for level in SUMMARY_LEVELS:
         t = time.perf_counter()
@@ -111,8 +98,38 @@ def build_derived_tables(tables: dict[str, pd.DataFrame], geo_levels: dict[str, 
         out[f"summary_{level}"] = table
         report[f"summary_{level}"] = {"areas": int(len(table)),
                                       "seconds": round(time.perf_counter() - t, 2)}
+    out["summary_england"] = _england(iod, pop, flags, eng)
+    if hotspots:
+        out.update(_hotspot_tables(iod, compound, eng, pop, graphs["lsoa21_en"], report=report,
+                                   progress=progress, params=hotspot_params))
+    return out
 
-    # England as one area: the comparator for every council (not a mean of councils).
+
+def _compound(iod: pd.DataFrame, iod2019: pd.DataFrame, report: dict[str, Any]) -> pd.DataFrame:
+    """Compounded and persistent disadvantage per English LSOA (and its report entry)."""
+    comp = count_deprived_domains(iod)
+    pers = persistent_disadvantage(iod, iod2019)
+    compound = comp.join(pers[["imd_decile_2019", "persistent", "status", "lookup_rule",
+                               "approximate_2019"]], validate="one_to_one")
+    # An LSOA without a 2019 value cannot be called persistent; it is counted, not hidden.
+    unknown = compound.index[compound["persistent"].isna().to_numpy()]
+    compound["persistent"] = compound["persistent"].fillna(False).astype(bool)
+    compound.index.name = "lsoa21_code"
+    report["compound"] = {
+        "lsoas": int(len(compound)),
+        "compounded": int(compound["compounded"].sum()),
+        "compounded_quintile": int(compound["compounded_quintile"].sum()),
+        "persistent": int(compound["persistent"].sum()),
+        "persistent_approximate": int((compound["persistent"]
+                                       & compound["approximate_2019"]).sum()),
+        "persistence_unknown_no_2019_value": [str(c) for c in unknown],
+    }
+    return compound
+
+
+def _england(iod: pd.DataFrame, pop: pd.DataFrame, flags: pd.DataFrame,
+             eng: gpd.GeoDataFrame) -> pd.DataFrame:
+    """England as one area: the comparator for every council (not a mean of councils)."""
     parent = pd.Series("E92000001", index=eng.index, name="country_code")
     england = summarise_areas(iod, parent=parent, population=pop, n_ranked=N_RANKED["iod2025"])
     england = england.join(area_shares(flags, parent=parent, population=pop["population_total"]))
@@ -123,51 +140,49 @@ def build_derived_tables(tables: dict[str, pd.DataFrame], geo_levels: dict[str, 
     england["population_density"] = pop_sum["population_total"] / (eng.geometry.area.sum() / 1e6)
     england.insert(0, "name", "England")
     england.index.name = "country_code"
-    out["summary_england"] = england[[c for c in england.columns if not c.endswith("_rank")
-                                      or c.endswith("average_rank")]]
+    return england[[c for c in england.columns
+                    if not c.endswith("_rank") or c.endswith("average_rank")]]
 
-    if hotspots:
-        from geo.stats import hotspot_clusters, national_hotspots
-        from geo.stats.local import warm_up
 
-        t = time.perf_counter()
-        progress("compiling esda's permutation kernels once (numba) ...")
-        warm_up()
-        report["numba_warm_up_seconds"] = round(time.perf_counter() - t, 1)
-        graph = graphs["lsoa21_en"]
-        frame = pd.DataFrame({
-            "n_domains_worst_decile": compound["n_domains_worst_decile"].astype(float),
-            "imd_score": iod["imd_score"],
-        })
-        t = time.perf_counter()
-        progress(f"national hotspots: Gi* and local Moran, {hotspot_params['permutations']} "
-                 f"permutations, seed {hotspot_params['seed']} ...")
-        from geo.stats.weights import knn_graph
+#: The national runs kept in the store: stored indicator name -> catalogue id.
+NATIONAL_RUNS = {"n_domains_worst_decile": "compound.n_domains_worst_decile",
+                 "imd_score": "iod2025.imd_score"}
 
-        knn = knn_graph(eng, k=8)
-        parts = []
-        for method in ("gi_star", "local_moran"):
-            part = national_hotspots(frame, graph, columns=list(frame.columns), method=method,
-                                     permutations=hotspot_params["permutations"],
-                                     seed=hotspot_params["seed"], alpha=hotspot_params["alpha"],
-                                     knn=knn if method == "gi_star" else None)
-            part = part.reset_index()
-            part.insert(0, "method", method)
-            parts.append(part)
-        hs_long = pd.concat(parts, ignore_index=True)
-        # Stored with plain columns (method, indicator, lsoa21_code): Parquet keeps it simple.
-        out["hotspots_lsoa21"] = hs_long.set_index("lsoa21_code")
-        hs = parts[0].set_index(["indicator", "lsoa21_code"])
-        report["hotspots"] = {"rows": int(len(hs_long)), "seconds": round(time.perf_counter() - t, 1),
-                              **hotspot_params}
-        info = pd.DataFrame({
-            "population_total": pop["population_total"],
-            "ward24_name": eng["ward24_name"],
-            "lad24_name": eng["lad24_name"],
-            "lad24_code": eng["lad24_code"],
-            "domains_worst_decile": compound["domains_worst_decile"],
-        })
-        clusters = hotspot_clusters(hs, graph, lsoa_info=info)
-        out["clusters"] = clusters
-        report["clusters"] = {"clusters": int(len(clusters))}
-    return out
+#: Local methods of the national runs.
+NATIONAL_METHODS = ("gi_star", "local_moran")
+
+
+def _hotspot_tables(iod: pd.DataFrame, compound: pd.DataFrame, eng: gpd.GeoDataFrame,
+                    pop: pd.DataFrame, graph: Any, *, report: dict[str, Any],
+                    progress: Callable[[str], None], params: dict[str, Any]
+                    ) -> dict[str, pd.DataFrame]:
+    """National hotspots of :data:`NATIONAL_RUNS` (``hotspots_lsoa21``) and named clusters."""
+    from geo.stats.local import warm_up
+
+    t = time.perf_counter()
+    progress("compiling esda's permutation kernels once (numba) ...")
+    warm_up()
+    report["numba_warm_up_seconds"] = round(time.perf_counter() - t, 1)
+    frame = pd.DataFrame({"n_domains_worst_decile": compound["n_domains_worst_decile"].astype(float),
+                          "imd_score": iod["imd_score"]})
+    polarity = {col: indicator_meta(ident)["polarity"] for col, ident in NATIONAL_RUNS.items()}
+    t = time.perf_counter()
+    progress(f"national hotspots: Gi* and local Moran, {params['permutations']} "
+             f"permutations, seed {params['seed']} ...")
+    long = national_hotspots(frame, graph, polarity=polarity, methods=NATIONAL_METHODS,
+                             permutations=params["permutations"], seed=params["seed"],
+                             alpha=params["alpha"], knn=knn_graph(eng, k=8))
+    long.attrs["indicator_ids"] = dict(NATIONAL_RUNS)
+    report["hotspots"] = {"rows": int(len(long)), "seconds": round(time.perf_counter() - t, 1),
+                          **params}
+    info = pd.DataFrame({
+        "population_total": pop["population_total"],
+        "ward24_name": eng["ward24_name"],
+        "lad24_name": eng["lad24_name"],
+        "lad24_code": eng["lad24_code"],
+        "domains_worst_decile": compound["domains_worst_decile"],
+    })
+    run = select_run(long, hotspot_run_id("gi_star", "n_domains_worst_decile"))
+    clusters = hotspot_clusters(run, graph, lsoa_info=info)
+    report["clusters"] = {"clusters": int(len(clusters))}
+    return {"hotspots_lsoa21": long, "clusters": clusters}

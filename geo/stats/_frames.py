@@ -56,7 +56,8 @@ def _resolve_parent(parent, parent_level: str | None) -> tuple[pd.Series, str]:
         if not isinstance(parent_level, str) or not parent_level:
             msg = f"`parent_level` must be a level name such as 'lad24'; got {parent_level!r}"
             raise InputError(msg)
-        level = parent_level[: -len("_code")] if parent_level.endswith("_code") else parent_level
+        level: str | None = (parent_level[: -len("_code")] if parent_level.endswith("_code")
+                             else parent_level)
     else:
         level = _level_from_name(parent.name)
         if level is None:

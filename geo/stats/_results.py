@@ -1,59 +1,34 @@
-"""Hot spots and local clusters with honest inference: Gi*, local Moran, FDR, clusters.
+"""What every local statistic returns: labels, the multiple-testing family and the attributes.
 
-The statistics come from esda; this module guards the traps esda leaves open:
-
-* esda is positional. Values are reordered to ``graph.unique_ids`` and the codes are checked on
-  both sides before every call, so a shuffled Series gives the same answer.
-* ``esda.G_Local`` re-transforms the weights it is given (default ``transform="R"``). Gi* here
-  always uses binary weights including the area itself (``transform="B", star=True``).
-* One NaN turns every local statistic into NaN silently: ``nan="raise"`` (default) lists the
-  codes, ``nan="drop"`` drops them from the values *and* the graph and says so in
-  ``attrs["dropped"]``.
-* An area with no neighbours tests nothing: it is labelled ``"island (not tested)"`` and left
-  out of the multiple-testing family (use :func:`geo.stats.weights.build_contiguity`, which joins
-  islands to their nearest neighbours, to avoid islands altogether).
-* Thousands of local tests: p-values are adjusted with Benjamini-Hochberg (``fdr=True``) and
-  the correction is recorded in ``attrs``.
-* esda's permutation p-value is *directed* (the tail the observed value lies in), half a
-  two-sided p-value. ``p`` here is two-sided and tie-aware: ``min(1, 2 (min(#sim >= obs, #sim <= obs) + 1) / (R + 1))`` with permutations,
-  ``2 * (1 - Phi(|z|))`` without.
-* numba compiles esda's permutation kernels on the first call in a process (tens of seconds):
-  call :func:`warm_up` once at build time, never on a request path; keep ``n_jobs=1`` (each
-  parallel worker process compiles again).
-
-Named clusters of touching spots, robustness to k-nearest weights and national tables live in
-:mod:`geo.clusters` (:func:`~geo.stats.clusters.hotspot_clusters`, :func:`~geo.stats.robust.robustness`,
-:func:`~geo.stats.national.national_hotspots`); they are importable from this module too.
+:func:`_finish` is the last step of :func:`~geo.stats.gi_star.local_gi_star` and
+:func:`~geo.stats.moran.local_moran`: it masks islands (an area without neighbours tests nothing
+and is labelled :data:`ISLAND_LABEL`), adjusts the p-values of the reported, tested areas with
+Benjamini-Hochberg, labels them and reindexes the result like the input (dropped areas come back
+as :data:`MISSING_LABEL`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    pass
 from geo.stats._validate import _member
 from geo.stats.fdr import fdr_bh
 
-__all__ = ['ISLAND_LABEL', 'MISSING_LABEL', 'NOT_SIGNIFICANT']
+__all__ = ["ISLAND_LABEL", "LEVELS", "MISSING_LABEL", "NOT_SIGNIFICANT"]
 
 
+#: Label of an area with no neighbours (it tests nothing).
 ISLAND_LABEL = "island (not tested)"
 
-
+#: Label of an area dropped for a missing value (``nan="drop"``).
 MISSING_LABEL = "no data (not tested)"
 
-
+#: Label of a tested area that is not significant.
 NOT_SIGNIFICANT = "not significant"
 
-
+#: Significance levels and the confidence each label states.
 LEVELS = ((0.01, 99), (0.05, 95), (0.10, 90))
-
-
-METHODS = ("gi_star", "local_moran")
 
 
 def _finish(

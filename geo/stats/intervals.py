@@ -18,13 +18,10 @@ import numpy as np
 import pandas as pd
 
 from geo._errors import InputError, SchemaError, format_codes
+from geo.stats._validate import POLARITIES, _polarity_sign
 from geo.stats.neighbours import _unknown_code
 
 __all__ = ['POLARITIES', 'VERDICTS', 'compare_area', 'compare_to', 'percent_interval', 'wilson_interval']
-
-
-#: Polarity names to the sign of "worse" (+1: a higher value is worse).
-POLARITIES = {"higher_worse": 1, "higher_better": -1}
 
 
 VERDICTS = ("better", "similar", "worse", "not tested")
@@ -34,10 +31,7 @@ _CATALOGUE_COLUMNS = ("label", "unit", "polarity", "life_stage", "principle")
 
 
 def _polarity(polarity: str) -> int:
-    key = str(polarity).strip().lower().replace("-", "_").replace(" ", "_")
-    if key not in POLARITIES:
-        raise InputError(f"`polarity` must be one of {sorted(POLARITIES)}; got {polarity!r}")
-    return POLARITIES[key]
+    return _polarity_sign(polarity)
 
 
 def _as_array(x, name: str) -> np.ndarray:
@@ -195,13 +189,13 @@ def compare_to(values, *, reference, polarity: str, lower=None, upper=None, ref_
         raise InputError("Give both `lower` and `upper` (and both `ref_lower` and `ref_upper`), or "
                          "neither")
     with np.errstate(invalid="ignore"):
-        if lo is not None and rlo is not None:
+        if lo is not None and rlo is not None and hi is not None and rhi is not None:
             significant = (lo > rhi) | (hi < rlo)
             tested = ~np.isnan(lo + hi + rlo + rhi)
-        elif lo is not None:
+        elif lo is not None and hi is not None:
             significant = (ref < lo) | (ref > hi)
             tested = ~np.isnan(lo + hi + ref)
-        elif rlo is not None:
+        elif rlo is not None and rhi is not None:
             significant = (v < rlo) | (v > rhi)
             tested = ~np.isnan(rlo + rhi)
         else:

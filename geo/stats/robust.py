@@ -1,13 +1,9 @@
-"""Hot-spot clusters, robustness to the choice of weights, and national hot-spot tables.
+"""Robustness of local results to the choice of weights: the same run on k-nearest neighbours.
 
-Built on :mod:`geo.hotspots` (Gi* and local Moran with FDR control):
-
-* :func:`hotspot_clusters`: touching significant hot (or cold) spots joined into named clusters,
-  with population, councils, wards and the deprivation domains most often in the worst decile.
-* :func:`robustness`: does each spot survive a change of weights to k-nearest neighbours?
-* :func:`national_hotspots`: hot spots for several indicators in one tidy table (for the store).
-
-All three are also importable from :mod:`geo.hotspots`.
+Contiguity decides who is a neighbour; a spot that disappears when neighbours are the k nearest
+areas instead depends on that choice. :func:`robustness` re-runs the method recorded in a
+result's attributes, with the same polarity, permutations, seed, alpha and correction, on another
+graph and says, spot by spot, whether it is still a spot of the same kind.
 """
 
 from __future__ import annotations
@@ -16,23 +12,10 @@ import pandas as pd
 from libpysal.graph import Graph
 
 from geo._errors import InputError
-from geo.stats._results import METHODS
 from geo.stats._validate import _check_values
-from geo.stats.gi_star import local_gi_star
-from geo.stats.moran import MORAN_QUADRANTS, local_moran
+from geo.stats.local import LOCAL_METHODS
 
-__all__ = ['robustness']
-
-
-def _direction(labels: pd.Series, method: str) -> pd.Series:
-    """Comparable significant category: 'hot'/'cold' for Gi*, the quadrant for local Moran."""
-    labels = labels.astype(str)
-    if method == "gi_star":
-        out = pd.Series(pd.NA, index=labels.index, dtype=object)
-        out[labels.str.startswith("hot spot")] = "hot"
-        out[labels.str.startswith("cold spot")] = "cold"
-        return out
-    return labels.where(labels.isin(list(MORAN_QUADRANTS.values())), other=pd.NA)
+__all__ = ["robustness"]
 
 
 def robustness(
@@ -43,19 +26,19 @@ def robustness(
     permutations: int | None = None,
     seed: int | None = None,
 ) -> pd.Series:
-    """Does each hot/cold spot (or LISA cluster) survive a change of weights to k-nearest?
+    """Does each significant area of ``result`` keep its kind under another graph?
 
-    Re-runs the method recorded in ``result.attrs`` (same alpha and correction) with the
-    k-nearest-neighbour graph (``geo.stats.weights.knn_graph(gdf, k=8)``) and compares: a Gi*
-    spot is robust when it is a spot of the same kind (hot or cold, at any reported level);
-    a LISA area when it has the same quadrant label.
+    Re-runs the method of ``result.attrs`` with the same polarity, alpha and correction on
+    ``knn_graph`` (e.g. ``geo.stats.weights.knn_graph(gdf, k=8)``) and compares the kind of
+    each significant area (a Gi* spot is robust when it is a spot of the same kind at any
+    reported level; a LISA area when it keeps its quadrant).
 
     Parameters
     ----------
     values
         The values ``result`` was computed from.
     result
-        Output of :func:`local_gi_star` or :func:`local_moran`.
+        Output of a method of :data:`geo.stats.local.LOCAL_METHODS`, attrs intact.
     knn_graph
         Alternative graph over the same codes as ``values``.
     permutations, seed
@@ -64,20 +47,20 @@ def robustness(
     Returns
     -------
     pandas.Series
-        Nullable boolean named ``robust``, indexed like ``result``: True/False for spots,
-        ``<NA>`` for areas that were not spots in ``result``.
+        Nullable boolean named ``robust``, indexed like ``result``: True/False for significant
+        areas, ``<NA>`` for the others.
 
     Raises
     ------
     InputError
-        ``result`` lacks the attrs or the ``label`` column, or the graph does not match.
+        ``result`` lacks its attrs or ``label`` column, or the graph does not match.
 
     Examples
     --------
     >>> robust = robustness(values, res, knn_graph=knn)  # doctest: +SKIP
     """
     if not isinstance(result, pd.DataFrame) or "label" not in result.columns or (
-        result.attrs.get("method") not in METHODS
+        result.attrs.get("method") not in LOCAL_METHODS
     ):
         msg = (
             "`result` must be the DataFrame returned by local_gi_star or local_moran (with its "
@@ -85,22 +68,21 @@ def robustness(
         )
         raise InputError(msg)
     attrs = result.attrs
-    method = attrs["method"]
-    run = local_gi_star if method == "gi_star" else local_moran
+    method = LOCAL_METHODS[attrs["method"]]
     values = _check_values(values)
-    focus = result.index if len(result.index) < len(values.index) else None
-    other = run(
+    other = method.run(
         values,
         knn_graph,
+        polarity=attrs.get("polarity", "higher_worse"),
         permutations=attrs["permutations"] if permutations is None else permutations,
         seed=attrs["seed"] if seed is None else seed,
         alpha=attrs["alpha"],
         fdr=attrs["correction"] == "fdr_bh",
         nan="drop" if attrs.get("dropped") else "raise",
-        focus=focus,
+        focus=result.index if len(result.index) < len(values.index) else None,
     )
-    before = _direction(result["label"], method)
-    after = _direction(other["label"].reindex(result.index), method)
+    before = method.direction(result["label"])
+    after = method.direction(other["label"].reindex(result.index))
     robust = pd.Series(pd.NA, index=result.index, dtype="boolean", name="robust")
     spots = before.notna()
     robust[spots] = (after[spots] == before[spots]).fillna(False).astype(bool)
