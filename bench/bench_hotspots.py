@@ -50,7 +50,7 @@ DOMAINS = ("imd", "income", "employment", "education", "health", "crime", "housi
 _FRESH = """
 import json, time
 t = time.perf_counter()
-from geo.hotspots import warm_up
+from geo.stats.local import warm_up
 imported = time.perf_counter() - t
 first = warm_up()
 second = warm_up()
