@@ -12,12 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from geo._errors import InputError
-from geo.analysis.clusters import (
-    DEFAULT_CLUSTER_INDICATOR,
-    cluster_geometries,
-    named_clusters,
-)
-from geo.analysis.hotspots import hotspot_table, with_geometry
+from geo.analysis.clusters import DEFAULT_CLUSTER_INDICATOR, cluster_geometries, named_clusters
+from geo.analysis.hotspots import REFERENCES, hotspot_table, stored_params, with_geometry
 from geo.cli.export import export_metadata
 from geo.export.atomic import _atomic_target
 from geo.export.csv import to_csv_safe
@@ -28,13 +24,15 @@ __all__ = ["register_cli"]
 
 OUT_SUFFIXES = {"hotspots": (".csv", ".parquet", ".geojson"), "clusters": (".csv", ".geojson")}
 
-#: Keys of the run info that go into the metadata of every file.
-METHOD_KEYS = ("method", "polarity", "weights", "permutations", "seed", "alpha", "correction",
-               "p_value", "robustness", "graph", "within", "indicator")
+#: Keys of the run info that go into the metadata (and README) of every file.
+METHOD_KEYS = ("indicator", "method", "polarity", "weights", "permutations", "seed", "alpha",
+               "correction", "p_value", "reference", "within", "source", "graph", "robustness",
+               "outcome", "confidence", "island_links_ignored", "z_against_tail",
+               "permutation_floor", "global")
 
 
 def _metadata(info: dict[str, Any], *, datasets: list[str]) -> dict[str, Any]:
-    method = {k: info.get(k) for k in METHOD_KEYS}
+    method = {k: info[k] for k in METHOD_KEYS if info.get(k) is not None}
     return export_metadata(datasets, level=info["level"], method=method)
 
 
@@ -49,12 +47,20 @@ def _check_out(out: str, command: str) -> Path:
     return path
 
 
+def _global_line(info: dict[str, Any]) -> str:
+    g = info.get("global") or {}
+    if not g:
+        return ""
+    return (f"global Moran's I {g['moran_i']:.3f} (p {g['moran_p']:.3g}), General G "
+            f"{g['general_g']:.3g} (p {g['general_g_p']:.3g}), {g['permutations']} permutations\n")
+
+
 def _cmd_hotspots(args: argparse.Namespace) -> int:
     path = _check_out(args.out, "hotspots")
     table, info = hotspot_table(
-        args.indicator, level=args.level, within=args.within, method=args.method,
-        permutations=args.permutations, seed=args.seed, alpha=args.alpha, fdr=not args.no_fdr,
-        robust=not args.no_robust,
+        args.indicator, level=args.level, within=args.within, reference=args.reference,
+        method=args.method, permutations=args.permutations, seed=args.seed, alpha=args.alpha,
+        fdr=not args.no_fdr, robust=not args.no_robust,
     )
     meta = _metadata(info, datasets=[str(info["dataset"])])
     suffix = path.suffix.lower()
@@ -65,12 +71,14 @@ def _cmd_hotspots(args: argparse.Namespace) -> int:
             table.to_parquet(tmp, index=False)
     else:
         write_geojson(with_geometry(table, info["level"]), path, metadata=meta)
-    counts = ", ".join(f"{k}: {v}" for k, v in info["counts"].items())
+    outcomes = ", ".join(f"{k}: {v}" for k, v in (info["outcomes"] or {}).items())
     sys.stderr.write(
-        f"{info['method']} on {info['indicator']} ({info['level']}, graph {info['graph']}), "
-        f"{info['permutations']} permutations, seed {info['seed']}, alpha {info['alpha']}, "
-        f"correction {info['correction']}; {counts}"
-        + "".join(f"; {n}" for n in info["notes"]) + f"\nwrote {path}\n"
+        f"{info['method']} on {info['indicator']} ({info['level']}, graph {info['graph']}, "
+        f"{info['polarity']}), {info['permutations']} permutations, seed {info['seed']}, "
+        f"alpha {info['alpha']}, correction {info['correction']}; {info['source']}\n"
+        + (f"within {info['within']}: {info['reference']}\n" if info["within"] else "")
+        + f"{outcomes}" + "".join(f"; {n}" for n in info["notes"]) + "\n"
+        + _global_line(info) + f"wrote {path}\n"
     )
     return 0
 
@@ -78,8 +86,8 @@ def _cmd_hotspots(args: argparse.Namespace) -> int:
 def _cmd_clusters(args: argparse.Namespace) -> int:
     path = _check_out(args.out, "clusters")
     clusters, info = named_clusters(
-        args.indicator, within=args.within, permutations=args.permutations, seed=args.seed,
-        alpha=args.alpha, confidence=args.confidence,
+        args.indicator, within=args.within, outcome=f"{args.outcome} cluster",
+        permutations=args.permutations, seed=args.seed, confidence=args.confidence,
     )
     meta = _metadata(info, datasets=[str(info["dataset"]), "population"])
     if path.suffix.lower() == ".csv":
@@ -87,48 +95,86 @@ def _cmd_clusters(args: argparse.Namespace) -> int:
     else:
         write_geojson(cluster_geometries(clusters), path, metadata=meta)
     sys.stderr.write(
-        f"{len(clusters)} clusters of hot spots ({args.confidence}% or more, "
-        f"{info['correction']}) of {info['indicator']}\nwrote {path}\n"
+        f"{len(clusters)} {args.outcome} clusters ({args.confidence}% or more after "
+        f"{info.get('correction', 'fdr_bh')}) of {info['indicator']}; {info['source']}\n"
+        f"wrote {path}\n"
     )
     return 0
+
+
+def _stored(key: str) -> str:
+    """The store's value of a hotspot parameter, for help texts."""
+    value = stored_params().get(key)
+    return f"the store's national run ({value})" if value is not None else (
+        "the store's national run (its manifest's hotspot_params)")
 
 
 def register_cli(subparsers: argparse._SubParsersAction) -> None:
     """Add ``hotspots`` and ``clusters`` to ``python -m geo``."""
     h = subparsers.add_parser(
         "hotspots",
-        help="Gi* / local Moran hot spots of one indicator, FDR-corrected",
+        help="Gi* / local Moran hot spots of one indicator, FDR-corrected, with outcomes",
         description="Local statistics of one catalogue indicator on its level's contiguity "
-        "graph (islands joined to nearest neighbours), with Benjamini-Hochberg FDR and a "
-        "k-nearest-neighbour robustness check. Output columns: code, value, statistic, p, q, "
-        "label, robust.",
+        "graph (islands joined to their nearest neighbours), two-sided conditional-permutation "
+        "p-values, Benjamini-Hochberg FDR and a k=8 nearest-neighbour robustness check. The "
+        "store's national run is read when the indicator, method, permutations and seed match "
+        "it. Output columns: code, value, statistic, p, q, label (the method's words about "
+        "values), outcome (worse/better cluster or outlier, not significant, not tested), bin "
+        "(-3..3, + worse), robust, and z_against_tail (Gi*) or quadrant (local Moran). Global "
+        "Moran's I and General G go in the README beside the file.",
     )
-    h.add_argument("--indicator", required=True, help="catalogue id, e.g. iod2025.imd_score")
-    h.add_argument("--level", help="expected level (lsoa21, lad24, utla24...)")
-    h.add_argument("--within", metavar="LAD24CODE", help="one council's LSOAs (plus a ring)")
-    h.add_argument("--method", choices=list(LOCAL_METHODS), default="gi_star")
-    h.add_argument("--permutations", type=int, default=999)
-    h.add_argument("--seed", type=int, default=42)
-    h.add_argument("--alpha", type=float, default=0.05, choices=[0.01, 0.05, 0.1])
-    h.add_argument("--no-fdr", action="store_true", help="judge by raw p instead of FDR q")
-    h.add_argument("--no-robust", action="store_true", help="skip the k=8 robustness check")
-    h.add_argument("--out", required=True, help="PATH.csv, PATH.parquet or PATH.geojson")
+    h.add_argument("--indicator", required=True,
+                   help="catalogue id, e.g. iod2025.imd_score (required; list them with "
+                   "python -m geo catalogue)")
+    h.add_argument("--level", help="expected level, checked against the catalogue "
+                   "(default: the indicator's own)")
+    h.add_argument("--within", metavar="CODE", help="report one place's LSOAs: a council (LAD "
+                   "or UTLA 2024), region or combined authority code (default: every area)")
+    h.add_argument("--reference", choices=list(REFERENCES), default="national",
+                   help="with --within: 'national' keeps the national run's z and p and judges "
+                   "the place's LSOAs as one FDR family; 'local' analyses the place and one ring "
+                   "of neighbours on their own (default: national)")
+    h.add_argument("--method", choices=list(LOCAL_METHODS), default="gi_star",
+                   help="local statistic (default: gi_star)")
+    h.add_argument("--permutations", type=int, default=None,
+                   help=f"conditional permutations; 0 for the normal approximation (default: "
+                   f"{_stored('permutations')})")
+    h.add_argument("--seed", type=int, default=None,
+                   help=f"seed of the permutations (default: {_stored('seed')})")
+    h.add_argument("--alpha", type=float, default=0.05, choices=[0.01, 0.05, 0.1],
+                   help="significance level of q (or p with --no-fdr); labels state 99, 95 or "
+                   "90%% confidence up to 1 - alpha (default: 0.05)")
+    h.add_argument("--no-fdr", action="store_true",
+                   help="judge by raw p instead of Benjamini-Hochberg q (default: FDR)")
+    h.add_argument("--no-robust", action="store_true",
+                   help="skip the k=8 nearest-neighbour robustness check (default: run it)")
+    h.add_argument("--out", required=True, help="PATH.csv, PATH.parquet or PATH.geojson "
+                   "(required; its folder must exist)")
     h.set_defaults(func=_cmd_hotspots)
 
     c = subparsers.add_parser(
         "clusters",
-        help="named clusters of touching hot spots (LSOA indicators)",
-        description="Gi* hot spots of an LSOA indicator joined into contiguous clusters, named "
-        "after their main wards and council, with the IoD domains that drive them.",
+        help="named clusters of touching significant areas (LSOA indicators)",
+        description="Gi* worse (or better) clusters of an LSOA indicator's national run joined "
+        "over real contiguity (the links that join islands left out), named after their main "
+        "wards and councils, with population, members in compounded disadvantage and the IoD "
+        "domains that drive them. The store's clusters are read for the default question.",
     )
     c.add_argument("--indicator", default=DEFAULT_CLUSTER_INDICATOR,
-                   help="LSOA indicator (default: the count of IoD domains in the worst decile, "
-                   "i.e. hotspots of compounded disadvantage, read from the store)")
-    c.add_argument("--within", metavar="LAD24CODE")
+                   help="LSOA indicator (default: compound.n_domains_worst_decile, the number "
+                   "of IoD domains in England's worst decile: compounded disadvantage)")
+    c.add_argument("--within", metavar="CODE", help="keep the national clusters that reach "
+                   "one council, region or combined authority (default: all of England)")
+    c.add_argument("--outcome", choices=["worse", "better"], default="worse",
+                   help="cluster worse or better areas, by the indicator's polarity "
+                   "(default: worse)")
     c.add_argument("--permutations", type=int, default=None,
-                   help="recompute with this many permutations (default: the stored run)")
-    c.add_argument("--seed", type=int, default=42)
-    c.add_argument("--alpha", type=float, default=0.05, choices=[0.01, 0.05, 0.1])
-    c.add_argument("--confidence", type=int, default=95, choices=[90, 95, 99])
-    c.add_argument("--out", required=True, help="PATH.csv or PATH.geojson")
+                   help=f"permutations of the national run (default: {_stored('permutations')})")
+    c.add_argument("--seed", type=int, default=None,
+                   help=f"seed of the permutations (default: {_stored('seed')})")
+    c.add_argument("--confidence", type=int, default=95, choices=[90, 95, 99],
+                   help="members are significant at this confidence after the national "
+                   "Benjamini-Hochberg correction, i.e. q <= 1 - confidence/100 (default: 95)")
+    c.add_argument("--out", required=True, help="PATH.csv or PATH.geojson (required; its folder "
+                   "must exist)")
     c.set_defaults(func=_cmd_clusters)

@@ -7,9 +7,11 @@
   disadvantage.
 - ``hotspots_lsoa21``: national Gi* (binary weights including self) and local Moran's I on
   the stored England contiguity graph, with permutation inference and Benjamini-Hochberg FDR,
-  for the count of domains in the worst decile (the headline) and the IMD score.
-- ``clusters``: contiguous clusters of significant hot spots of compounded disadvantage,
-  named after their main wards and council.
+  outcomes and bins by polarity, robustness to 8 nearest neighbours and global Moran's I and
+  General G in its attrs, for the count of domains in the worst decile (the headline) and the
+  IMD score (one long table, :func:`geo.stats.national.national_hotspots`).
+- ``clusters``: worse clusters of compounded disadvantage joined over real contiguity (the links
+  that join islands left out, listed in the build report), named after their main wards.
 
 Derived indicators are described in ``[[derived]]`` entries of ``data/sources.toml`` so that
 the catalogue lists them like any source indicator.
@@ -22,11 +24,13 @@ from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo.data.indicators import indicator_meta
 from geo.stats.clusters import hotspot_clusters
 from geo.stats.compound import area_shares, count_deprived_domains, persistent_disadvantage
+from geo.stats.islands import drop_links, island_links
 from geo.stats.national import national_hotspots
 from geo.stats.runs import hotspot_run_id, select_run
 from geo.stats.summaries import N_RANKED, summarise_areas
@@ -36,7 +40,8 @@ __all__ = ['build_derived_tables', 'SUMMARY_LEVELS']
 
 
 def _context(pop: pd.DataFrame, parent: pd.Series, areas: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Population, density and age shares per area (Census 2021), for statistical neighbours."""
+    """Population, density (and their log10) and age shares per area (Census 2021), for
+    statistical neighbours."""
     sums = pop[["population_total", "age_0_15", "age_65_plus"]].groupby(parent).sum()
     out = pd.DataFrame(index=sums.index)
     out["population_2021"] = sums["population_total"]
@@ -44,6 +49,9 @@ def _context(pop: pd.DataFrame, parent: pd.Series, areas: gpd.GeoDataFrame) -> p
     out["population_density"] = sums["population_total"] / km2
     out["share_age_0_15"] = sums["age_0_15"] / sums["population_total"]
     out["share_age_65_plus"] = sums["age_65_plus"] / sums["population_total"]
+    # statistical neighbours compare size and density on a log scale (geo.stats.neighbours)
+    out["log10_population_density"] = np.log10(out["population_density"])
+    out["log10_population"] = np.log10(out["population_2021"])
     return out
 
 
@@ -138,6 +146,8 @@ def _england(iod: pd.DataFrame, pop: pd.DataFrame, flags: pd.DataFrame,
     england["share_age_0_15"] = pop_sum["age_0_15"] / pop_sum["population_total"]
     england["share_age_65_plus"] = pop_sum["age_65_plus"] / pop_sum["population_total"]
     england["population_density"] = pop_sum["population_total"] / (eng.geometry.area.sum() / 1e6)
+    england["log10_population_density"] = np.log10(england["population_density"])
+    england["log10_population"] = np.log10(england["population_2021"])
     england.insert(0, "name", "England")
     england.index.name = "country_code"
     return england[[c for c in england.columns
@@ -157,12 +167,6 @@ def _hotspot_tables(iod: pd.DataFrame, compound: pd.DataFrame, eng: gpd.GeoDataF
                     progress: Callable[[str], None], params: dict[str, Any]
                     ) -> dict[str, pd.DataFrame]:
     """National hotspots of :data:`NATIONAL_RUNS` (``hotspots_lsoa21``) and named clusters."""
-    from geo.stats.local import warm_up
-
-    t = time.perf_counter()
-    progress("compiling esda's permutation kernels once (numba) ...")
-    warm_up()
-    report["numba_warm_up_seconds"] = round(time.perf_counter() - t, 1)
     frame = pd.DataFrame({"n_domains_worst_decile": compound["n_domains_worst_decile"].astype(float),
                           "imd_score": iod["imd_score"]})
     polarity = {col: indicator_meta(ident)["polarity"] for col, ident in NATIONAL_RUNS.items()}
@@ -179,10 +183,17 @@ def _hotspot_tables(iod: pd.DataFrame, compound: pd.DataFrame, eng: gpd.GeoDataF
         "population_total": pop["population_total"],
         "ward24_name": eng["ward24_name"],
         "lad24_name": eng["lad24_name"],
-        "lad24_code": eng["lad24_code"],
+        "compounded": compound["compounded"],
+        "n_domains_worst_decile": compound["n_domains_worst_decile"],
         "domains_worst_decile": compound["domains_worst_decile"],
     })
+    # clusters form over real contiguity: the links that join islands are for inference only
+    islands = eng.index[eng["island"].fillna(False).astype(bool).to_numpy()]
+    links = island_links(graph, eng, candidates=islands)
     run = select_run(long, hotspot_run_id("gi_star", "n_domains_worst_decile"))
-    clusters = hotspot_clusters(run, graph, lsoa_info=info)
-    report["clusters"] = {"clusters": int(len(clusters))}
+    clusters = hotspot_clusters(run, drop_links(graph, links), lsoa_info=info)
+    report["clusters"] = {"clusters": int(len(clusters)),
+                          "island_links_ignored": sorted({tuple(sorted(p)) for p in
+                                                          links.itertuples(index=False)}),
+                          "seconds": round(time.perf_counter() - t, 1)}
     return {"hotspots_lsoa21": long, "clusters": clusters}

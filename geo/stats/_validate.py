@@ -49,7 +49,8 @@ def _member(index: pd.Index, codes) -> np.ndarray:
     return codes.get_indexer(index) >= 0
 
 
-def _check_options(permutations, seed, alpha, fdr, nan, n_jobs) -> None:
+def _check_options(permutations, seed, alpha, fdr, nan) -> None:
+    """Report every bad option of a local statistic in one message."""
     problems = []
     if not isinstance(permutations, int | np.integer) or isinstance(permutations, bool) or (
         permutations < 0
@@ -63,8 +64,6 @@ def _check_options(permutations, seed, alpha, fdr, nan, n_jobs) -> None:
         problems.append(f"`fdr` must be True or False; got {fdr!r}")
     if nan not in NAN_POLICIES:
         problems.append(f"`nan` must be one of {NAN_POLICIES}; got {nan!r}")
-    if not isinstance(n_jobs, int | np.integer) or n_jobs == 0 or n_jobs < -1:
-        problems.append(f"`n_jobs` must be 1, a positive integer or -1; got {n_jobs!r}")
     if problems:
         raise InputError("; ".join(problems) + ".")
 

@@ -1,11 +1,15 @@
-"""Named clusters of touching significant spots, and cluster membership read back.
+"""Named clusters of touching significant areas, and cluster membership read back.
 
-:func:`hotspot_clusters` joins significant areas of one kind that touch into clusters and
-describes each: its size, population, councils and wards (by population), a name from its main
-wards and the deprivation domains most often in the worst decile among its members. The member
-codes travel as one ``";"``-joined ``lsoa_codes`` column; :func:`cluster_members` is the one
-reader of that column (it refuses an area in two clusters) and :func:`clusters_reaching` picks
-the clusters that reach a set of areas.
+:func:`hotspot_clusters` joins the areas of one significant outcome (``"worse cluster"`` by
+default) that touch into clusters and describes each: its size, population, how many members are
+themselves in compounded disadvantage, councils and wards (by population), a name from its main
+wards, the deprivation domains most often in the worst decile among its members and its most
+extreme z. Touching means real contiguity: give the graph without the links that join islands
+(:func:`geo.stats.islands.drop_links`), which are for inference, not membership.
+
+The member codes travel as one ``";"``-joined ``lsoa_codes`` column; :func:`cluster_members` is
+the one reader of that column (it refuses an area in two clusters) and :func:`clusters_reaching`
+picks the clusters that reach a set of areas.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ from libpysal.graph import Graph
 from scipy.sparse.csgraph import connected_components
 
 from geo._errors import InputError, SchemaError, format_codes
-from geo.stats._validate import _check_graph
+from geo.stats._validate import _check_graph, _polarity_sign
+from geo.stats.outcome import LEVELS
 from geo.stats.weights import graph_matrix
 
-__all__ = ["MEMBER_SEPARATOR", "cluster_members", "clusters_reaching", "hotspot_clusters"]
+__all__ = ["CLUSTER_COLUMNS", "MEMBER_SEPARATOR", "cluster_members", "clusters_reaching",
+           "hotspot_clusters"]
 
 #: Separator of the member codes in the ``lsoa_codes`` column.
 MEMBER_SEPARATOR = ";"
@@ -29,98 +35,110 @@ MEMBER_SEPARATOR = ";"
 #: Columns of ``lsoa_info`` that every cluster needs.
 INFO_COLUMNS = ("population_total", "ward24_name", "lad24_name")
 
+#: Columns of a clusters table, in order (``n_compounded``, ``share_compounded`` and
+#: ``mean_n_domains`` only when ``lsoa_info`` has what they need).
+CLUSTER_COLUMNS = ("name", "n_lsoas", "population", "n_compounded", "share_compounded",
+                   "councils", "wards", "domains", "mean_value", "peak_statistic",
+                   "mean_n_domains", "lsoa_codes")
+
+#: Outcomes that form clusters.
+CLUSTER_OUTCOMES = ("worse cluster", "better cluster")
+
 
 def hotspot_clusters(
     result: pd.DataFrame,
     graph: Graph,
     *,
     lsoa_info: pd.DataFrame,
+    outcome: str = "worse cluster",
     confidence: int = 95,
-    kind: str = "hot",
     domains: str | Sequence[str] | None = None,
     max_wards: int = 3,
 ) -> pd.DataFrame:
-    """Join touching significant spots into named clusters.
+    """Join touching areas of one significant outcome into named clusters.
 
-    Areas labelled ``"hot spot NN%"`` with ``NN >= confidence`` (``"cold spot"`` with
-    ``kind="cold"``) are linked when they are neighbours in ``graph``; each connected group is a
-    cluster, named after the wards that together hold at least half of its people (at most
-    ``max_wards``, joined as ``"A, B & C"``) and their councils, e.g.
-    ``"Manningham & Toller, Bradford"``.
+    Areas whose ``outcome`` is ``outcome`` at ``confidence`` or more (their ``bin``) are linked
+    when they are neighbours in ``graph``; each connected group is a cluster. Its name lists its
+    wards by population until they hold half of its people (at most ``max_wards``), adds
+    ``"and N more wards"`` when the named ones hold less, and their councils:
+    ``"Manningham & Toller, Bradford"``, ``"A, B, C and 4 more wards, Leeds"``.
 
     Parameters
     ----------
     result
-        One run of a local statistic (e.g. :func:`geo.stats.gi_star.local_gi_star`, or
-        :func:`geo.stats.runs.select_run` of the stored table), indexed by ``lsoa21_code``.
+        One run of a local statistic with its attrs (:func:`geo.stats.gi_star.local_gi_star`,
+        or :func:`geo.stats.runs.select_run` of the stored table), indexed by ``lsoa21_code``.
     graph
-        The graph whose links make areas touch.
+        Real contiguity: the links that make areas touch (no island links).
     lsoa_info
-        Indexed by ``lsoa21_code``: ``population_total``, ``ward24_name``, ``lad24_name`` and
-        optionally domain flags (see ``domains``) and ``n_domains_worst_decile``.
-    confidence, kind
-        Lowest confidence level included (90, 95 or 99) and ``"hot"`` or ``"cold"``.
+        Indexed by ``lsoa21_code``: ``population_total``, ``ward24_name``, ``lad24_name``;
+        optionally ``compounded`` (bool), domain flags (see ``domains``) and
+        ``n_domains_worst_decile``.
+    outcome, confidence
+        ``"worse cluster"`` or ``"better cluster"``; the lowest confidence included (90, 95, 99).
     domains
         Boolean flag columns of ``lsoa_info`` (True = worst decile), or the name of one column of
-        ``";"``-joined domain names (``domains_worst_decile``). Default: every boolean column,
-        else ``domains_worst_decile`` when present.
+        ``";"``-joined domain names (``domains_worst_decile``). Default: every boolean column
+        but ``compounded``, else ``domains_worst_decile`` when present.
     max_wards
         Most ward names in a cluster's name.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``cluster_id`` (1, 2, ... by population descending, then first code):
-        ``name``, ``n_lsoas``, ``population``, ``councils``, ``wards``, ``domains`` (e.g.
-        ``"income 100%; employment 83%"``: share of members in the worst decile, top three),
-        ``mean_value``, ``max_statistic``, ``mean_n_domains`` (when available) and
-        ``lsoa_codes`` (``";"``-joined, sorted). Empty (same columns) when there is none.
+        Indexed by integer ``cluster_id`` (1, 2, ... by population descending): the columns of
+        :data:`CLUSTER_COLUMNS` it can fill (counts as integers), ``peak_statistic`` being the
+        most extreme z in the cluster's direction (the minimum for clusters of low values).
+        Empty (same columns) when there is none.
 
     Raises
     ------
     InputError
-        Bad ``confidence``/``kind``, a result without labels, codes missing from the graph or
-        ``lsoa_info``, missing population.
+        Bad ``outcome``/``confidence``, a result without outcomes, codes missing from the graph
+        or ``lsoa_info``, missing population.
     SchemaError
         Required ``lsoa_info`` columns are absent.
     """
-    codes = _spots(result, confidence=confidence, kind=kind)
+    codes = _members_of(result, outcome=outcome, confidence=confidence)
     graph = _check_graph(graph)
-    flags = _domain_flags(lsoa_info, domains)
-    columns = ["name", "n_lsoas", "population", "councils", "wards", "domains", "mean_value",
-               "max_statistic", "mean_n_domains", "lsoa_codes"]
-    if "n_domains_worst_decile" not in lsoa_info.columns:
-        columns.remove("mean_n_domains")
+    flags = _domain_flags(lsoa_info.drop(columns=["compounded"], errors="ignore"), domains)
+    columns = [c for c in CLUSTER_COLUMNS
+               if (c not in ("n_compounded", "share_compounded") or "compounded" in lsoa_info)
+               and (c != "mean_n_domains" or "n_domains_worst_decile" in lsoa_info)]
     if len(codes) == 0:
         return pd.DataFrame(columns=columns, index=pd.Index([], name="cluster_id", dtype=int))
     info = _member_info(codes, graph, lsoa_info)
     pos = graph.unique_ids.get_indexer(codes)
     _, comp = connected_components(graph_matrix(graph)[pos][:, pos], directed=False)
-    rows = [_describe(codes[comp == c].sort_values(), info, flags, result, max_wards=max_wards)
-            for c in np.unique(comp)]
+    high = (outcome == "worse cluster") == (_polarity_sign(result.attrs.get("polarity",
+                                                                           "higher_worse")) > 0)
+    rows = [_describe(codes[comp == c].sort_values(), info, flags, result, high=high,
+                      max_wards=max_wards) for c in np.unique(comp)]
     out = pd.DataFrame(rows).sort_values(["population", "lsoa_codes"], ascending=[False, True])
     out.index = pd.RangeIndex(1, len(out) + 1, name="cluster_id")
-    out.attrs = {"kind": kind, "confidence": confidence, **{
+    out.attrs = {"outcome": outcome, "confidence": confidence, **{
         k: v for k, v in result.attrs.items()
-        if k in ("method", "permutations", "seed", "alpha", "correction", "indicator")}}
+        if k in ("method", "polarity", "permutations", "seed", "alpha", "correction",
+                 "indicator")}}
     return out[columns]
 
 
-def _spots(result: pd.DataFrame, *, confidence: int, kind: str) -> pd.Index:
-    """Codes of the spots of ``kind`` at ``confidence`` or more."""
-    if confidence not in (90, 95, 99):
+def _members_of(result: pd.DataFrame, *, outcome: str, confidence: int) -> pd.Index:
+    """Codes whose outcome is ``outcome`` at ``confidence`` or more."""
+    bins = {conf: b for _, conf, b in LEVELS}
+    if confidence not in bins:
         msg = f"`confidence` must be 90, 95 or 99; got {confidence!r}."
         raise InputError(msg)
-    if kind not in ("hot", "cold"):
-        msg = f"`kind` must be 'hot' or 'cold'; got {kind!r}."
+    if outcome not in CLUSTER_OUTCOMES:
+        msg = f"`outcome` must be one of {list(CLUSTER_OUTCOMES)}; got {outcome!r}."
         raise InputError(msg)
-    if not isinstance(result, pd.DataFrame) or "label" not in result.columns:
-        msg = "`result` must be one run of a local statistic (with a 'label' column)."
+    if not isinstance(result, pd.DataFrame) or not {"outcome", "bin"} <= set(result.columns):
+        msg = ("`result` must be one run of a local statistic (with 'outcome' and 'bin' "
+               "columns); recompute it with local_gi_star or select_run.")
         raise InputError(msg)
-    labels = result["label"].astype(str)
-    level = pd.to_numeric(labels.str.extract(r"(\d+)%$")[0], errors="coerce").fillna(0)
-    chosen = labels.str.startswith(f"{kind} spot") & (level >= confidence)
-    return result.index[chosen.to_numpy()]
+    strength = result["bin"].abs().fillna(0).to_numpy()
+    chosen = (result["outcome"] == outcome).to_numpy() & (strength >= bins[confidence])
+    return result.index[chosen]
 
 
 def _member_info(codes: pd.Index, graph: Graph, lsoa_info: pd.DataFrame) -> pd.DataFrame:
@@ -198,7 +216,11 @@ def _cluster_name(part: pd.DataFrame, max_wards: int) -> tuple[str, pd.DataFrame
     n_name = int(min(max_wards, int(np.searchsorted(share, 0.5 - 1e-12) + 1)))
     top = wards.iloc[:n_name]
     names = list(top["_w"])
-    ward_part = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " & " + names[-1]
+    rest = len(wards) - n_name
+    if share[n_name - 1] < 0.5 - 1e-12 and rest:
+        ward_part = f"{', '.join(names)} and {rest} more ward{'s' if rest > 1 else ''}"
+    else:
+        ward_part = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " & " + names[-1]
     return f"{ward_part}, {' / '.join(pd.unique(top['_l']))}", wards
 
 
@@ -212,25 +234,29 @@ def _domain_shares(flags: pd.DataFrame, members: pd.Index) -> str:
 
 
 def _describe(members: pd.Index, info: pd.DataFrame, flags: pd.DataFrame, result: pd.DataFrame,
-              *, max_wards: int) -> dict:
+              *, high: bool, max_wards: int) -> dict:
     """One row of the clusters table."""
     part = info.loc[members]
     name, wards = _cluster_name(part, max_wards)
     councils = (part.groupby(part["lad24_name"].fillna("?"))["population_total"].sum()
                 .reset_index().sort_values(["population_total", "lad24_name"],
                                            ascending=[False, True]))
+    z = result.loc[members, "statistic"] if "statistic" in result else pd.Series(np.nan)
     row = {
         "name": name,
         "n_lsoas": len(members),
-        "population": float(part["population_total"].sum()),
+        "population": int(round(float(part["population_total"].sum()))),
         "councils": "; ".join(councils["lad24_name"]),
         "wards": "; ".join(wards["_w"]),
         "domains": _domain_shares(flags, members),
         "mean_value": float(result.loc[members, "value"].mean()) if "value" in result else np.nan,
-        "max_statistic": (float(result.loc[members, "statistic"].max())
-                          if "statistic" in result else np.nan),
+        "peak_statistic": float(z.max() if high else z.min()),
         "lsoa_codes": MEMBER_SEPARATOR.join(members),
     }
+    if "compounded" in part.columns:
+        n_compounded = int(part["compounded"].fillna(False).astype(bool).sum())
+        row["n_compounded"] = n_compounded
+        row["share_compounded"] = n_compounded / len(members)
     if "n_domains_worst_decile" in part.columns:
         row["mean_n_domains"] = float(part["n_domains_worst_decile"].mean())
     return row

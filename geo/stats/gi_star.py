@@ -1,21 +1,26 @@
 """Getis-Ord Gi*: hot and cold spots, with binary contiguity weights including each area itself.
 
-Gi* compares the sum of an area's neighbourhood (itself and its neighbours) with what the whole
-map would give by chance. :func:`gi_star_analytic` computes the z-scores of many columns in one
+Gi* compares the sum of an area's neighbourhood (itself and its neighbours) with what the map
+would give by chance. :func:`gi_star_analytic` computes the z-scores of many columns in one
 sparse product (equal to esda's ``G_Local(y, w, transform="B", star=True).Zs``);
 :func:`local_gi_star` adds two-sided conditional-permutation p-values
-(:mod:`geo.stats.permutation`), Benjamini-Hochberg q-values and labels ``"hot spot 95%"``,
-``"cold spot 99%"``... Polarity is applied here: the statistic runs on values oriented so that
-"hot" means worse, and ``value`` stays in the indicator's own units.
+(:mod:`geo.stats.permutation`), Benjamini-Hochberg q-values, labels about values (``"hot spot
+95%"`` = high values) and, by the indicator's polarity, outcomes and bins
+(:mod:`geo.stats.outcome`).
+
+The direction of a spot is the tail that gave its p-value. The permutation test holds the area's
+own value fixed and asks whether its *neighbours* are unusually high or low; the analytic z also
+counts the area itself, so an extreme area ringed by low values can have z > 0 while its test
+found its neighbours significantly low. Such an area is labelled by its test (a cold spot) and
+flagged in ``z_against_tail``.
 
 esda's ``G_Local`` re-transforms the weights it is given (default ``transform="R"``); on England's
-LSOAs that shrinks z to -1.3..4.1 against -4.7..10.9 with binary weights, so this module always
-passes ``transform="B", star=True``.
+LSOAs that shrinks z to -1.3..4.1 against -4.7..10.9 with binary weights. This module uses binary
+weights throughout.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable
 
 import numpy as np
@@ -24,7 +29,6 @@ from libpysal.graph import Graph
 from scipy import stats
 
 from geo._errors import DuplicateCodeError, InputError, format_codes
-from geo.stats._results import LEVELS, NOT_SIGNIFICANT, _finish
 from geo.stats._validate import (
     _align,
     _check_graph,
@@ -34,25 +38,30 @@ from geo.stats._validate import (
     _member,
     _polarity_sign,
 )
-from geo.stats.permutation import _permutation_p
+from geo.stats.outcome import finish
+from geo.stats.permutation import neighbour_sum_counts, two_sided_p
 from geo.stats.weights import graph_matrix
 
-__all__ = ["gi_star_analytic", "local_gi_star"]
+__all__ = ["gi_star_analytic", "local_gi_star", "pattern", "words"]
 
 #: How ``p`` was computed, with and without permutations.
-P_VALUE = {True: "two-sided, conditional permutation, ties counted in both tails",
+P_VALUE = {True: "two-sided, conditional permutation (area kept, neighbours drawn without "
+                 "replacement from the other areas), ties counted in both tails",
            False: "two-sided, normal approximation"}
 
 
-def _labels_gi(z: np.ndarray, sig: np.ndarray, alpha: float) -> np.ndarray:
-    labels = np.full(len(z), NOT_SIGNIFICANT, dtype=object)
-    for level, conf in sorted(LEVELS, reverse=True):  # 0.10 first, 0.01 last wins
-        if level > alpha + 1e-12:
-            continue
-        hit = sig <= level
-        labels[hit & (z > 0)] = f"hot spot {conf}%"
-        labels[hit & (z < 0)] = f"cold spot {conf}%"
-    return labels
+def words(high: np.ndarray, cluster: np.ndarray, confidence: np.ndarray) -> np.ndarray:  # noqa: ARG001 - Gi* has no outliers
+    """Gi*'s labels about values: ``"hot spot 95%"`` (high values), ``"cold spot 99%"``."""
+    kind = np.where(high, "hot spot ", "cold spot ")
+    return np.char.add(np.char.add(kind, confidence.astype(str)), "%").astype(object)
+
+
+def pattern(result: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per area of a Gi* result: is its neighbourhood high (the tail of its test), and is it a
+    cluster (always, for Gi*)."""
+    against = result["z_against_tail"].fillna(False).to_numpy(dtype=bool)
+    high = (result["statistic"].to_numpy(dtype=float) > 0) != against
+    return high, np.ones(len(result), dtype=bool)
 
 
 def gi_star_analytic(frame: pd.DataFrame | pd.Series, graph: Graph) -> pd.DataFrame:
@@ -161,35 +170,32 @@ def local_gi_star(
     seed: int = 42,
     alpha: float = 0.05,
     fdr: bool = True,
-    n_jobs: int = 1,
     nan: str = "raise",
     focus: Iterable | pd.Series | None = None,
 ) -> pd.DataFrame:
     """Getis-Ord Gi* hot and cold spots with binary weights including each area itself.
 
-    ``statistic`` is the analytic z (:func:`gi_star_analytic`) of the oriented values; ``p`` is
-    two-sided, from conditional permutations (:mod:`geo.stats.permutation`) or, with
-    ``permutations=0``, the normal approximation; ``q`` is Benjamini-Hochberg over the reported,
-    tested areas. A significant area (``q``, or ``p`` with ``fdr=False``, at most ``alpha``) is
-    labelled with the highest confidence it reaches among 99, 95 and 90% (never beyond
-    ``1 - alpha``): ``"hot spot 95%"`` where the oriented z is positive, ``"cold spot 99%"``...;
-    islands ``"island (not tested)"``, dropped areas ``"no data (not tested)"``.
+    ``statistic`` is the analytic z (:func:`gi_star_analytic`, esda's ``Zs``); ``p`` is two-sided,
+    from conditional permutations (:mod:`geo.stats.permutation`) or, with ``permutations=0``,
+    the normal approximation; ``q`` is Benjamini-Hochberg over the reported, tested areas. A
+    significant area is labelled with the highest confidence it reaches (99, 95, 90%, never
+    beyond ``1 - alpha``) and the direction of its test: ``"hot spot 95%"`` (high values),
+    ``"cold spot 99%"``; ``outcome`` and ``bin`` say whether that is worse or better.
 
     Parameters
     ----------
     values
         Indicator indexed by area code, the same codes as ``graph`` (any order).
     graph
-        Weights graph (binary contiguity with islands joined is the intended input).
+        Binary weights graph (contiguity with islands joined is the intended input).
     polarity
-        ``"higher_worse"`` or ``"higher_better"`` (the catalogue's): the statistic runs on values
-        oriented so that a hot spot is worse; ``value`` keeps the indicator's own units.
+        ``"higher_worse"`` or ``"higher_better"`` (the catalogue's). The test is symmetric: on
+        the oriented values it gives the same p and z up to sign, so polarity decides only
+        which spots are worse; ``value`` keeps the indicator's own units.
     permutations, seed
         Conditional permutations (0: normal approximation) and their seed (same seed, same output).
     alpha, fdr
         Significance level (0.01, 0.05 or 0.10); judge by BH ``q`` (True) or raw ``p`` (False).
-    n_jobs
-        esda worker processes; keep 1 (each extra process compiles numba kernels again).
     nan
         ``"raise"`` (list codes with missing values) or ``"drop"`` (leave them out of the graph).
     focus
@@ -200,52 +206,38 @@ def local_gi_star(
     -------
     pandas.DataFrame
         Indexed like ``values`` (or ``focus``): ``value``, ``statistic``, ``p``, ``q``,
-        ``label``; ``attrs`` records the method, its parameters and ``counts`` of labels.
+        ``label``, ``outcome``, ``bin`` and ``z_against_tail``; ``attrs`` records the method,
+        its parameters, ``counts`` of labels, ``outcomes`` and ``z_against_tail`` (how many
+        significant spots have a z of the other sign).
 
     Raises
     ------
-    InputError
-        Codes that differ from the graph's, NaN (``nan="raise"``), infinite or constant values,
-        bad options.
-    DuplicateCodeError
-        Repeated codes in ``values``.
+    InputError, DuplicateCodeError
+        Codes that differ from the graph's or repeat, NaN (``nan="raise"``), infinite or constant
+        values, bad options.
     """
     sign = _polarity_sign(polarity)
-    _check_options(permutations, seed, alpha, fdr, nan, n_jobs)
+    _check_options(permutations, seed, alpha, fdr, nan)
     values = _check_values(values)
     y, used, ids, dropped = _align(values, _check_graph(graph), nan=nan)
     focus = _focus_codes(focus, values.index)
-    oriented = sign * y
-    z = gi_star_analytic(pd.Series(oriented, index=ids), used).iloc[:, 0].to_numpy()
+    z = gi_star_analytic(pd.Series(y, index=ids), used).iloc[:, 0].to_numpy()
     if permutations > 0:
-        p = _gi_permutation_p(oriented, used, permutations=int(permutations), seed=int(seed),
-                              n_jobs=int(n_jobs))
+        ge, le = neighbour_sum_counts(y, graph_matrix(used), permutations=int(permutations),
+                                      seed=int(seed))
+        p, high = two_sided_p(ge, le, int(permutations)), np.where(ge == le, z > 0, ge < le)
     else:
-        p = 2.0 * stats.norm.sf(np.abs(z))
+        p, high = 2.0 * stats.norm.sf(np.abs(z)), z > 0
+    against = (z > 0) != high
     attrs = {"method": "gi_star", "polarity": "higher_worse" if sign > 0 else "higher_better",
-             "weights": "binary contiguity including self (esda transform='B', star=True)",
+             "weights": "binary contiguity including self (esda G_Local transform='B', star)",
              "permutations": int(permutations), "seed": int(seed), "alpha": float(alpha),
              "p_value": P_VALUE[permutations > 0]}
-    return _finish(
-        values, ids, y, z, p, _member(ids, used.isolates), dropped, focus,
-        label_fn=lambda sig: _labels_gi(z, sig, alpha), fdr=fdr, attrs=attrs,
-    )
-
-
-def _gi_permutation_p(y: np.ndarray, graph: Graph, *, permutations: int, seed: int,
-                      n_jobs: int) -> np.ndarray:
-    """Two-sided conditional-permutation p of Gi* through esda's kernels, in chunks."""
-    import esda
-
-    # esda divides by the sum of the values; the permutation test is shift-invariant
-    y_esda = y + (1.0 - y.min()) if y.mean() <= 0 else y
-
-    def run(r: int, s: int):  # noqa: ANN202 - esda result
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            return esda.G_Local(y_esda, graph, transform="B", star=True, permutations=r,
-                                seed=s, n_jobs=n_jobs, keep_simulations=True)
-
-    p, _ = _permutation_p(run, stat_attr="Gs", sims_attr="rGs", permutations=permutations,
-                          seed=seed)
-    return p
+    out = finish(values, ids, y, z, p, high, np.ones(len(ids), dtype=bool),
+                 islands=_member(ids, used.isolates), dropped=dropped, focus=focus, words=words,
+                 alpha=alpha, fdr=fdr, sign=sign, attrs=attrs,
+                 extra={"z_against_tail": against})
+    out["z_against_tail"] = out["z_against_tail"].where(out["bin"].notna()).astype("boolean")
+    significant = out["bin"].fillna(0).to_numpy() != 0
+    out.attrs["z_against_tail"] = int(out["z_against_tail"].fillna(False)[significant].sum())
+    return out

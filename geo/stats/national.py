@@ -15,6 +15,7 @@ from libpysal.graph import Graph
 
 from geo._errors import InputError
 from geo.stats._validate import _polarity_sign
+from geo.stats.global_stats import global_autocorrelation
 from geo.stats.local import local_method
 from geo.stats.robust import robustness
 from geo.stats.runs import hotspot_run_id
@@ -66,7 +67,8 @@ def national_hotspots(
         Indexed like ``frame`` (codes repeated per run), columns ``method``, ``indicator`` and
         those of the method's result (``value``, ``statistic``, ``p``, ``q``, ``label``...);
         ``attrs`` holds the shared settings and, under ``runs``, each run's ``polarity``,
-        ``counts``, ``islands``, ``dropped`` and ``n_tested`` by run id
+        ``counts``, ``outcomes``, ``islands``, ``dropped``, ``n_tested`` and ``global``
+        (:func:`geo.stats.global_stats.global_autocorrelation` of its indicator) by run id
         (:func:`geo.stats.runs.hotspot_run_id`).
 
     Raises
@@ -82,6 +84,8 @@ def national_hotspots(
     columns, polarities = _columns_and_polarity(frame, columns, polarity)
     runners = {key: local_method(key, argument="methods") for key in methods}
     parts, runs, attrs = [], {}, {}
+    overall = {col: _global(frame[col], graph, permutations=permutations, seed=seed)
+               for col in columns}
     for key, method in runners.items():
         for col in columns:
             res = method.run(frame[col], graph, polarity=polarities[col],
@@ -90,8 +94,9 @@ def national_hotspots(
                 res["robust"] = robustness(frame[col], res, knn_graph=knn)
             attrs = res.attrs
             runs[hotspot_run_id(key, col)] = {
-                k: attrs[k] for k in ("polarity", "weights", "counts", "islands", "dropped",
-                                      "n_tested")}
+                k: attrs[k] for k in ("polarity", "weights", "counts", "outcomes", "islands",
+                                      "dropped", "n_tested", "z_against_tail") if k in attrs
+            } | {"global": overall[col]}
             part = res.copy()
             part.insert(0, "indicator", col)
             part.insert(0, "method", key)
@@ -100,6 +105,14 @@ def national_hotspots(
     out.index.name = frame.index.name
     out.attrs = {k: attrs[k] for k in SHARED_ATTRS} | {"runs": runs}
     return out
+
+
+def _global(values: pd.Series, graph: Graph, *, permutations: int, seed: int) -> dict:
+    """Global Moran's I and General G of the areas with a value (the graph cut to them)."""
+    present = values.dropna()
+    if len(present) < len(values):
+        graph = graph.subgraph(present.index)
+    return global_autocorrelation(present, graph, permutations=permutations, seed=seed)
 
 
 def _columns_and_polarity(frame: pd.DataFrame, columns: Sequence[str] | None,

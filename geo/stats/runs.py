@@ -23,6 +23,9 @@ __all__ = ["hotspot_column", "hotspot_run_id", "hotspots_wide", "parse_hotspot_r
 #: Separator between method and indicator in a run id.
 RUN_SEPARATOR = ":"
 
+#: Columns every run has (its method may add its own).
+CORE_COLUMNS = ("value", "statistic", "p", "q", "label", "outcome", "bin", "robust")
+
 
 def hotspot_run_id(method: str, indicator: str) -> str:
     """The id of a run: ``"<method>:<indicator>"``.
@@ -99,6 +102,9 @@ def select_run(long: pd.DataFrame, run_id: str) -> pd.DataFrame:
         msg = f"run {run_id!r} is not in the table; available: {run_ids(long)}."
         raise InputError(msg)
     out = long.loc[hit].drop(columns=["method", "indicator"])
+    # columns of the other methods (z_against_tail of Gi*, quadrant of local Moran) are empty
+    out = out.drop(columns=[c for c in out.columns if c not in CORE_COLUMNS
+                            and out[c].isna().all()])
     shared = {k: v for k, v in long.attrs.items() if k != "runs"}
     out.attrs = shared | long.attrs.get("runs", {}).get(run_id, {}) | {
         "method": method, "indicator": indicator}

@@ -32,7 +32,7 @@ from scipy.sparse.csgraph import connected_components
 
 from geo._errors import DuplicateCodeError, InputError, format_codes
 
-__all__ = ["build_contiguity", "knn_graph", "subgraph_with_ring", "graph_matrix", "ensure_canonical"]
+__all__ = ["build_contiguity", "ensure_canonical", "graph_matrix", "knn_graph", "subgraph_with_ring"]
 
 
 def _check_frame(gdf, *, argument: str = "gdf") -> gpd.GeoSeries:
@@ -448,3 +448,4 @@ def subgraph_with_ring(
     sub = graph.subgraph(keep)
     focus = pd.Series(focus_mask[inside], index=keep, name="focus")
     return sub, focus
+
