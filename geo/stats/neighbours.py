@@ -1,12 +1,16 @@
-"""Comparing places: statistical neighbours, confidence intervals and verdicts against a benchmark.
+"""Statistical neighbours: the areas most alike on a few standardised, non-overlapping variables.
 
-- :func:`statistical_neighbours` finds the areas most alike on a set of variables (standardised
-  Euclidean distance) and says how much each variable contributes to each distance.
-- :func:`wilson_interval` and :func:`percent_interval` give Wilson score intervals of proportions.
-- :func:`compare_to` turns values and intervals into ``better`` / ``similar`` / ``worse`` /
-  ``not tested`` against a reference.
-- :func:`compare_area` puts one area beside England, its region and its neighbours, indicator by
-  indicator.
+A council is compared with England, its region and its *statistical neighbours*: the councils
+most like it on what shapes outcomes but is not itself the outcome. :func:`statistical_neighbours`
+standardises each variable (z-scores across all areas, so units do not matter), takes the
+Euclidean distance and says, for each neighbour, how much each variable adds to the distance and
+which three variables make it alike.
+
+The defaults (:data:`DEFAULT_NEIGHBOUR_VARIABLES`) count each thing once: deprivation by the IMD
+score alone (its domains are parts of it; using both would count deprivation twice), settlement
+type by the *logarithm* of density (density spans three orders of magnitude between the City of
+London and rural districts, and on a raw scale a few cities would dominate every distance), size
+by the logarithm of population, and age structure by the shares aged 65+ and 0-15.
 """
 
 from __future__ import annotations
@@ -20,23 +24,22 @@ import pandas as pd
 
 from geo._errors import InputError, UnmatchedCodesWarning, format_codes
 
-__all__ = ['DEFAULT_NEIGHBOUR_VARIABLES', 'statistical_neighbours']
+__all__ = ["ALIKE_COUNT", "DEFAULT_NEIGHBOUR_VARIABLES", "statistical_neighbours"]
 
 
-#: Default variables for council (lad24) statistical neighbours: IoD 2025 average scores of the
-#: IMD and four domains (population-weighted means of LSOA scores, from ``geo.summaries``), people
-#: per square kilometre and the shares of residents aged 65+ and 0-15 (Census 2021). Any numeric
-#: columns can be used instead.
+#: Default variables for council statistical neighbours (columns of the store's
+#: ``summary_lad24`` / ``summary_utla24``): the IoD 2025 IMD average score, log10 of people per
+#: km² and of residents (Census 2021), and the shares of residents aged 65+ and 0-15.
 DEFAULT_NEIGHBOUR_VARIABLES = (
     "imd_average_score",
-    "income_average_score",
-    "employment_average_score",
-    "education_average_score",
-    "health_average_score",
-    "population_density",
+    "log10_population_density",
+    "log10_population",
     "share_age_65_plus",
     "share_age_0_15",
 )
+
+#: How many variables ``alike`` names for each neighbour.
+ALIKE_COUNT = 3
 
 
 def _unknown_code(code: str, index: pd.Index, names: pd.Series | None, what: str) -> InputError:
@@ -81,7 +84,8 @@ def statistical_neighbours(frame: pd.DataFrame, code: str, *,
     -------
     DataFrame
         Indexed by neighbour code (same index name as ``frame``), nearest first: ``rank``,
-        ``distance`` and ``contrib_<variable>``, the share of the squared distance due to each
+        ``distance``, ``alike`` (the three variables that differ least, ``";"``-joined, most
+        alike first) and ``contrib_<variable>``, the share of the squared distance due to each
         variable (shares sum to 1; NaN for an identical area, distance 0).
 
     Raises
@@ -107,6 +111,8 @@ def statistical_neighbours(frame: pd.DataFrame, code: str, *,
     order = squared.sort_values(kind="mergesort").index[:k]
     out = pd.DataFrame({"rank": np.arange(1, k + 1), "distance": np.sqrt(squared[order])},
                        index=order)
+    out["alike"] = [";".join(row.sort_values(kind="mergesort").index[:ALIKE_COUNT])
+                    for _, row in parts.loc[order].iterrows()]
     shares = parts.loc[order].div(squared[order].where(squared[order] > 0), axis=0)
     out[[f"contrib_{v}" for v in data.columns]] = shares.to_numpy()
     out.index.name = frame.index.name
