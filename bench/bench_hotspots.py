@@ -1,188 +1,175 @@
-"""Hot spots: the geo.hotspots wrappers against esda called directly, numba warm-up, one council.
+"""Hot spots: the permutation engine of geo.stats against esda, every ratio measured in this run.
 
-Targets (issue 3), every ratio measured in the same run:
+Targets (issue 8):
 
-1. National LSOA Gi* (33,755 English LSOAs, 999 permutations, seed 42) through
-   :func:`geo.stats.gi_star.local_gi_star` against ``esda.G_Local(y, graph, transform="B",
-   star=True, ...)`` on the same graph and values already in graph order: ratio <= 1.0-1.1 (the
-   wrapper adds validation, reordering, the analytic z and Benjamini-Hochberg only).
-2. The same for local Moran (``esda.Moran_Local`` with row-standardised weights).
-3. Analytic Gi* for the 8 IoD 2025 domain scores at once (:func:`gi_star_analytic`): well under
-   0.1 s; baseline one ``esda.G_Local(..., permutations=0)`` call for a single column.
-4. numba: :func:`warm_up` in a fresh process (the first call compiles esda's kernels) against a
-   second call in the same process: the compile is paid once, at build time.
-5. One council on demand (Bradford, E08000032, with a ring of neighbours), 999 permutations after
-   warm-up: < 2 s; baseline esda on the same subgraph.
+1. ``python -m geo hotspots`` in a fresh process, national Gi* (and local Moran) of
+   ``iod2025.imd_score`` at 999 permutations (not the stored run: computed now), end to end
+   within 8 s; baseline: the same in a fresh process with esda (``G_Local`` / ``Moran_Local``,
+   ``n_jobs=1``: numba compiles its kernels first), Benjamini-Hochberg and a CSV.
+2. The build's hotspot stage (:func:`geo.data.derived._hotspot_tables`: Gi* and local Moran of
+   two indicators at the store's permutations with k=8 robustness, global statistics and named
+   clusters) within 90 s; baseline: the four esda runs alone at the same permutations.
+3. z identical to esda's ``Zs`` (max abs difference) and local I to esda's ``Is``.
+4. Hot-spot agreement with esda at equal permutations (share of LSOAs with the same hot / cold /
+   not significant call after FDR) >= 0.97; baseline: esda against itself with another seed.
 
-The esda baselines use ``n_jobs=1, keep_simulations=False``, the arguments the wrappers pass, so
-both sides run the same kernels. esda's own default for ``G_Local`` is ``n_jobs=-1``: every
-worker process compiles numba again (about 99 s for one national Gi* on this 2-core machine
-against 3 s with ``n_jobs=1``), which is why the wrappers pin ``n_jobs=1``.
-
-Needs the store (``python -m geo data build``); takes about 2-2.5 minutes, over half of it numba
-compiling (once in this process, once in the fresh one of benchmark 4).
+Needs the store (``python -m geo data build``); takes a few minutes, most of it in esda.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 import boundaries
-from bench._timing import best_of, report
+from bench._timing import report
 
 REPO = Path(__file__).resolve().parents[1]
-COUNCIL = "E08000032"  # Bradford
-PERMUTATIONS = 999
 SEED = 42
-DOMAINS = ("imd", "income", "employment", "education", "health", "crime", "housing",
-           "environment")
 
-_FRESH = """
-import json, time
+_ESDA_PIPELINE = """
+import sys, time, warnings
 t = time.perf_counter()
-from geo.hotspots import warm_up
-imported = time.perf_counter() - t
-first = warm_up()
-second = warm_up()
-print(json.dumps({"import": imported, "first": first, "second": second}))
+import esda, numpy as np, pandas as pd
+import boundaries, geo
+from geo.stats.fdr import fdr_bh
+graph = boundaries.load_graph("lsoa21_en")
+y = geo.load_indicators("iod2025")["imd_score"].reindex(graph.unique_ids).to_numpy()
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    if sys.argv[1] == "gi_star":
+        res = esda.G_Local(y, graph, transform="B", star=True, permutations=999, seed=42, n_jobs=1)
+        stat = res.Zs
+    else:
+        res = esda.Moran_Local(y, graph, transformation="r", permutations=999, seed=42, n_jobs=1)
+        stat = res.Is
+p = np.minimum(1, 2 * res.p_sim)
+pd.DataFrame({"statistic": stat, "p": p, "q": fdr_bh(p)}, index=graph.unique_ids).to_csv(sys.argv[2])
+print(time.perf_counter() - t)
 """
 
 
-def _fresh_warm_up() -> dict[str, float]:
-    """Time ``warm_up()`` twice in a new interpreter (nothing compiled yet)."""
+def _fresh(args: list[str]) -> float:
+    """Wall time of a fresh interpreter running ``args`` (from the repository)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
-    done = subprocess.run(
-        [sys.executable, "-c", _FRESH], cwd=REPO, env=env, capture_output=True, text=True,
-        check=False, timeout=600,
-    )
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, *args], cwd=REPO, env=env, capture_output=True,
+                          text=True, check=False, timeout=900)
     if done.returncode != 0:
-        msg = f"the fresh warm-up process failed (exit {done.returncode}):\n{done.stderr[-2000:]}"
+        msg = f"{args[:3]} failed (exit {done.returncode}):\n{done.stderr[-2000:]}"
         raise RuntimeError(msg)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return time.perf_counter() - start
 
 
-def _paired(fn: Callable[[], object], baseline: Callable[[], object], *,
-            repeat: int = 3) -> tuple[float, float]:
-    """Median wall times of ``fn`` and ``baseline`` called alternately (after one untimed call each).
-
-    Alternating keeps load from other processes on this shared machine from landing on one side
-    only; with single calls of 2-3 s the spread between runs is larger than the wrapper's cost.
-    """
-    fn()
-    baseline()
-    a, b = [], []
-    for _ in range(repeat):
-        for f, times in ((fn, a), (baseline, b)):
-            t = time.perf_counter()
-            f()
-            times.append(time.perf_counter() - t)
-    return statistics.median(a), statistics.median(b)
+def _calls(labels: np.ndarray, q: np.ndarray) -> np.ndarray:
+    return np.where(q <= 0.05, labels, "-")
 
 
-def main() -> None:
+def _esda_gi(y: np.ndarray, graph, permutations: int, seed: int):  # noqa: ANN001, ANN202
+    import esda
+
+    from geo.stats.fdr import fdr_bh
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = esda.G_Local(y, graph, transform="B", star=True, permutations=permutations,
+                           seed=seed, n_jobs=1, keep_simulations=True)
+    sims, obs = res.rGs, res.Gs[:, None]
+    ge = (sims >= obs - 1e-12 * np.abs(obs)).sum(axis=1)
+    le = (sims <= obs + 1e-12 * np.abs(obs)).sum(axis=1)
+    p = np.minimum(1, 2 * (np.minimum(ge, le) + 1) / (permutations + 1))
+    return res, _calls(np.where(ge < le, "hot", "cold"), fdr_bh(p))
+
+
+def _fresh_process_targets(tmp: Path) -> None:
+    """Target 1: a fresh ``python -m geo hotspots`` against a fresh esda pipeline."""
+    for method in ("gi_star", "local_moran"):
+        ours = _fresh(["-m", "geo", "hotspots", "--indicator", "iod2025.imd_score", "--method",
+                       method, "--permutations", "999", "--seed", str(SEED), "--out",
+                       str(tmp / f"{method}.csv")])
+        esda_time = _fresh(["-c", _ESDA_PIPELINE, method, str(tmp / f"esda_{method}.csv")])
+        report(f"fresh `geo hotspots` {method}, 999 perm", ours, esda_time,
+               target="<= 8 s end to end; baseline a fresh esda pipeline")
+
+
+def _build_stage_target(graph, permutations: int) -> None:  # noqa: ANN001
+    """Target 2: the build's hotspot stage against the four esda runs it replaces."""
     import esda
 
     import geo
-    from geo.stats.gi_star import gi_star_analytic, local_gi_star
-    from geo.stats.local import warm_up
+    from geo.data.derived import NATIONAL_RUNS, _hotspot_tables
+
+    iod = geo.load_indicators("iod2025")
+    compound = geo.load_indicators("compound")
+    eng = boundaries.load("lsoa21").loc[iod.index]
+    pop = geo.load_indicators("population").loc[iod.index]
+    params = boundaries.read_manifest(boundaries.store_dir())["hotspot_params"]
+    start = time.perf_counter()
+    _hotspot_tables(iod, compound, eng, pop, graph, report={}, progress=lambda _: None,
+                    params=params)
+    ours = time.perf_counter() - start
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for column in NATIONAL_RUNS:
+            table = compound if column in compound.columns else iod
+            y = table[column].astype(float).reindex(graph.unique_ids).to_numpy()
+            esda.G_Local(y, graph, transform="B", star=True, permutations=permutations,
+                         seed=SEED, n_jobs=1, keep_simulations=False)
+            esda.Moran_Local(y, graph, transformation="r", permutations=permutations, seed=SEED,
+                             n_jobs=1, keep_simulations=False)
+    report(f"build hotspot stage, {permutations} perm", ours, time.perf_counter() - start,
+           target="<= 90 s; baseline the 4 esda runs alone (no robustness, no clusters)")
+
+
+def _agreement_targets(graph, values) -> None:  # noqa: ANN001
+    """Targets 3 and 4: the same z as esda, and the same spots at equal permutations."""
+    from geo.stats.gi_star import local_gi_star
     from geo.stats.moran import local_moran
-    from geo.stats.weights import subgraph_with_ring
+
+    y = values.reindex(graph.unique_ids).to_numpy(dtype=float)
+    for permutations in (999, 9999):
+        ours = local_gi_star(values, graph, permutations=permutations, seed=SEED)
+        ours = ours.reindex(graph.unique_ids)
+        res, theirs = _esda_gi(y, graph, permutations, SEED)
+        _, again = _esda_gi(y, graph, permutations, SEED + 1)
+        mine = _calls(ours["label"].str[:4].str.strip().to_numpy(), ours["q"].to_numpy())
+        print(f"{'  Gi* z, max abs difference from esda Zs':48s} "
+              f"{np.nanmax(np.abs(ours['statistic'].to_numpy() - res.Zs)):.1e}")
+        report(f"spot agreement with esda, {permutations} perm", float((mine == theirs).mean()),
+               float((again == theirs).mean()), unit="",
+               target=">= 0.97; baseline esda against esda with seed + 1")
+    lisa = local_moran(values, graph, permutations=0).reindex(graph.unique_ids)
+    import esda
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = esda.Moran_Local(y, graph, transformation="r", permutations=0)
+    print(f"{'  local I, max abs difference from esda Is':48s} "
+          f"{np.nanmax(np.abs(lisa['statistic'].to_numpy() - ref.Is)):.1e}")
+
+
+def main() -> None:
+    import geo
 
     graph = boundaries.load_graph("lsoa21_en")
-    iod = geo.load_indicators("iod2025")
-    values = iod["imd_score"]
-    y = values.reindex(graph.unique_ids).to_numpy(dtype=float)  # esda is positional
-
-    # 4 first: nothing is compiled in the fresh process, whatever this one has done.
-    fresh = _fresh_warm_up()
-    report("warm_up() first call, fresh process", fresh["first"], fresh["second"],
-           target="compile once at build time; baseline: 2nd call")
-    here = warm_up()  # compiles the kernels in this process before anything is timed
-    report("warm_up() first call, this process", here, fresh["second"],
-           target="same compile cost, paid per process")
-
-    last: dict[str, object] = {}
-
-    def ours_gi() -> None:
-        last["ours_gi"] = local_gi_star(values, graph, permutations=PERMUTATIONS, seed=SEED)
-
-    def esda_gi() -> None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            last["esda_gi"] = esda.G_Local(
-                y, graph, transform="B", star=True, permutations=PERMUTATIONS, seed=SEED,
-                n_jobs=1, keep_simulations=False,
-            )
-
-    def ours_lm() -> None:
-        last["ours_lm"] = local_moran(values, graph, permutations=PERMUTATIONS, seed=SEED)
-
-    def esda_lm() -> None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            last["esda_lm"] = esda.Moran_Local(
-                y, graph, transformation="r", permutations=PERMUTATIONS, seed=SEED, n_jobs=1,
-                keep_simulations=False,
-            )
-
-    # 1-2: one untimed call each, then three alternating timed pairs (about 20 s per method).
-    report("national Gi* 999 perm (local_gi_star)", *_paired(ours_gi, esda_gi),
-           target="ratio <= 1.1; baseline esda.G_Local")
-    report("national local Moran 999 perm (local_moran)", *_paired(ours_lm, esda_lm),
-           target="ratio <= 1.1; baseline esda.Moran_Local")
-    # Same statistics as esda, not just the same speed.
-    ours, theirs = last["ours_gi"].reindex(graph.unique_ids), last["esda_gi"]
-    gap_z = np.nanmax(np.abs(ours["statistic"].to_numpy() - theirs.Zs))
-    gap_p = np.nanmax(np.abs(ours["p"].to_numpy() - np.minimum(1, 2 * theirs.p_sim)))
-    lm, lm_esda = last["ours_lm"].reindex(graph.unique_ids), last["esda_lm"]
-    gap_i = np.nanmax(np.abs(lm["statistic"].to_numpy() - lm_esda.Is))
-    print(f"{'  agreement with esda (max abs difference)':48s} Gi* z {gap_z:.1e}, "
-          f"Gi* p {gap_p:.1e}, local I {gap_i:.1e}")
-
-    # 3: analytic Gi* for the 8 domain scores in one sparse product.
-    scores = iod[[f"{d}_score" for d in DOMAINS]]
-    analytic = best_of(lambda: gi_star_analytic(scores, graph), repeat=5)
-
-    def esda_analytic() -> None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            esda.G_Local(y, graph, transform="B", star=True, permutations=0)
-
-    report("analytic Gi*, 8 domains at once", analytic, best_of(esda_analytic, repeat=5),
-           target="< 0.1 s; baseline esda perm=0, 1 column")
-
-    # 5: one council with a ring of neighbours, as the app computes it on demand.
-    lsoa = boundaries.load("lsoa21")
-    members = lsoa.index[(lsoa["lad24_code"] == COUNCIL).to_numpy()]
-
-    def council() -> None:
-        sub, focus = subgraph_with_ring(graph, members, rings=1)
-        local_gi_star(values.reindex(sub.unique_ids), sub, permutations=PERMUTATIONS,
-                      seed=SEED, focus=focus)
-
-    sub, _ = subgraph_with_ring(graph, members, rings=1)
-    y_sub = values.reindex(sub.unique_ids).to_numpy(dtype=float)
-
-    def council_esda() -> None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            esda.G_Local(y_sub, sub, transform="B", star=True, permutations=PERMUTATIONS,
-                         seed=SEED, n_jobs=1, keep_simulations=False)
-
-    report(f"Bradford Gi* {len(members)}+{sub.n - len(members)} ring LSOAs, 999 perm",
-           best_of(council, repeat=5), best_of(council_esda, repeat=5),
-           target="< 2 s; baseline esda on the subgraph")
+    values = geo.load_indicators("iod2025")["imd_score"]
+    permutations = int(boundaries.read_manifest(boundaries.store_dir())["hotspot_params"]
+                       ["permutations"])
+    with tempfile.TemporaryDirectory() as folder:
+        _fresh_process_targets(Path(folder))
+    _build_stage_target(graph, permutations)
+    _agreement_targets(graph, values)
+    print(json.dumps({"store_permutations": permutations}))
 
 
 if __name__ == "__main__":

@@ -159,6 +159,8 @@ def test_persistent_disadvantage_statuses():
     assert out["status"].tolist()[:3] == ["persistent", "new", "left"]
     assert out.loc["x", "status"] == "neither"
     assert out["lookup_rule"].tolist()[:3] == ["U", "S", "M"]
+    # a value carried through a split, merge or complex change is approximate
+    assert out["approximate_2019"].tolist() == [False, True, True, False, True]
     assert out["imd_decile_2019"].tolist()[:3] == [1, 3, 1]
     with pytest.warns(UnmatchedCodesWarning):
         wide = persistent_disadvantage(i25, i19, decile=2)

@@ -265,7 +265,7 @@ def test_invariants_row_order_and_bounds(n, seed):
 # --------------------------------------------------------------------------------------------
 
 
-def _lattice():
+def _zones_and_points():
     polys = gpd.GeoDataFrame(
         geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10), box(100, 100, 110, 110)],
         index=pd.Index(["west", "east", "empty"], name="zone"),
@@ -281,7 +281,7 @@ def _lattice():
 
 
 def test_assign_best_fit():
-    polys, pts, _, _ = _lattice()
+    polys, pts, _, _ = _zones_and_points()
     assigned = assign_best_fit(pts, polys)
     assert assigned.name == "zone"
     assert assigned.index.equals(pts.index)
@@ -290,7 +290,7 @@ def test_assign_best_fit():
 
 
 def test_summarise_best_fit_reports_and_summarises():
-    polys, pts, table, pop = _lattice()
+    polys, pts, table, pop = _zones_and_points()
     with pytest.warns(UnmatchedCodesWarning) as rec:
         out = summarise_best_fit(table, lsoa_points=pts, polygons=polys, population=pop, n_ranked=100)
     messages = " | ".join(str(w.message) for w in rec)
@@ -307,7 +307,7 @@ def test_summarise_best_fit_reports_and_summarises():
 
 
 def test_best_fit_crs_and_overlap_errors():
-    polys, pts, table, pop = _lattice()
+    polys, pts, table, pop = _zones_and_points()
     with pytest.raises(InputError, match=r"geographic.*polygons.to_crs\(27700\)"):
         assign_best_fit(pts, polys.set_crs(4326, allow_override=True))
     with pytest.raises(InputError, match="`polygons` has no CRS"):

@@ -1,4 +1,4 @@
-"""Tests of geo.stats.weights: contiguity with islands joined, knn, council subgraphs, Parquet I/O."""
+"""Tests of geo.stats.weights: contiguity with islands joined, knn, council subgraphs, id order."""
 
 from __future__ import annotations
 
@@ -13,39 +13,17 @@ import shapely
 from libpysal.graph import Graph, read_parquet
 from numpy.testing import assert_allclose
 
+from boundaries.geography import _read_graph
 from geo._errors import DuplicateCodeError, InputError
 from geo.stats.weights import (
     build_contiguity,
     ensure_canonical,
     graph_matrix,
     knn_graph,
-    load_graph,
-    save_graph,
     subgraph_with_ring,
 )
 
 # --------------------------------------------------------------------------- synthetic fixtures
-
-
-def _lattice_with_islands() -> gpd.GeoDataFrame:
-    """A 3x3 lattice of 100 m squares, a far island I1 and a two-square component P1-P2.
-
-    Distances (hand-computed): I1 = box(500, 0, 550, 50) is 200 m from L02, sqrt(200^2+50^2)
-    = 206.2 m from L12, 250 m from L22 and 300 m from L01. P1 = box(20, 600, 80, 700) is 300 m
-    from L20, sqrt(20^2+300^2) = 300.7 m from L21, sqrt(120^2+300^2) = 323.1 m from L22;
-    P2 = box(80, 650, 180, 750) touches P1 and is >= 350 m from the lattice.
-    """
-    codes, geoms = [], []
-    for r in range(3):
-        for c in range(3):
-            codes.append(f"L{r}{c}")
-            geoms.append(shapely.box(c * 100, r * 100, (c + 1) * 100, (r + 1) * 100))
-    codes += ["I1", "P1", "P2"]
-    geoms += [shapely.box(500, 0, 550, 50), shapely.box(20, 600, 80, 700),
-              shapely.box(80, 650, 180, 750)]
-    return gpd.GeoDataFrame(
-        {"name": codes}, geometry=geoms, index=pd.Index(codes, name="code"), crs=27700
-    )
 
 
 def _path_graph(codes: list[str]) -> Graph:
@@ -66,20 +44,20 @@ def _neigh(graph: Graph, code: str) -> set[str]:
 # --------------------------------------------------------------------------- build_contiguity
 
 
-def test_contiguity_lattice_links_islands_and_flags():
-    gdf = _lattice_with_islands()
+def test_contiguity_lattice_links_islands_and_flags(lattice):
+    gdf = lattice(3)
     graph, islands = build_contiguity(gdf)
     assert list(graph.unique_ids) == list(gdf.index)
     assert list(islands) == ["I1", "P1", "P2"]
-    assert islands.name == "code"
+    assert islands.name == "lsoa21_code"
     # queen-like contiguity on the lattice: corner 3, edge 5, centre 8 (+ added island links)
-    assert _neigh(graph, "L00") == {"L01", "L10", "L11"}
-    assert _neigh(graph, "L11") == {f"L{r}{c}" for r in range(3) for c in range(3)} - {"L11"}
-    assert _neigh(graph, "L01") == {"L00", "L02", "L10", "L11", "L12"}
+    assert _neigh(graph, "r0c0") == {"r0c1", "r1c0", "r1c1"}
+    assert _neigh(graph, "r1c1") == {f"r{r}c{c}" for r in range(3) for c in range(3)} - {"r1c1"}
+    assert _neigh(graph, "r0c1") == {"r0c0", "r0c2", "r1c0", "r1c1", "r1c2"}
     # island joined to its 3 nearest (200, 206.2, 250 m; all within 2 x 200 m)
-    assert _neigh(graph, "I1") == {"L02", "L12", "L22"}
+    assert _neigh(graph, "I1") == {"r0c2", "r1c2", "r2c2"}
     # the pair joins the lattice through P1's three shortest pairs
-    assert _neigh(graph, "P1") == {"P2", "L20", "L21", "L22"}
+    assert _neigh(graph, "P1") == {"P2", "r2c0", "r2c1", "r2c2"}
     assert _neigh(graph, "P2") == {"P1"}
     # symmetric, binary, connected, no isolates
     assert graph.asymmetry().empty
@@ -89,18 +67,18 @@ def test_contiguity_lattice_links_islands_and_flags():
     assert len(graph.isolates) == 0
 
 
-def test_contiguity_link_cap_and_stretch():
-    gdf = _lattice_with_islands()
+def test_contiguity_link_cap_and_stretch(lattice):
+    gdf = lattice(3)
     one, _ = build_contiguity(gdf, n_links=1)
-    assert _neigh(one, "I1") == {"L02"}
-    assert _neigh(one, "P1") == {"P2", "L20"}
+    assert _neigh(one, "I1") == {"r0c2"}
+    assert _neigh(one, "P1") == {"P2", "r2c0"}
     # max_stretch 1.1: limit max(1.1 * 200, 201) = 220 m keeps 200 and 206.2 m, drops 250 m
     tight, _ = build_contiguity(gdf, n_links=3, max_stretch=1.1)
-    assert _neigh(tight, "I1") == {"L02", "L12"}
+    assert _neigh(tight, "I1") == {"r0c2", "r1c2"}
 
 
-def test_contiguity_without_joining_keeps_isolates_and_components():
-    gdf = _lattice_with_islands()
+def test_contiguity_without_joining_keeps_isolates_and_components(lattice):
+    gdf = lattice(3)
     graph, islands = build_contiguity(gdf, connect_islands=False)
     assert list(graph.unique_ids) == list(gdf.index)
     assert list(graph.isolates) == ["I1"]
@@ -108,30 +86,30 @@ def test_contiguity_without_joining_keeps_isolates_and_components():
     assert list(islands) == ["I1", "P1", "P2"]
 
 
-def test_contiguity_row_order_follows_input():
-    gdf = _lattice_with_islands().iloc[::-1]
+def test_contiguity_row_order_follows_input(lattice):
+    gdf = lattice(3).iloc[::-1]
     graph, islands = build_contiguity(gdf)
     assert list(graph.unique_ids) == list(gdf.index)
     assert list(islands) == ["P2", "P1", "I1"]
-    assert _neigh(graph, "I1") == {"L02", "L12", "L22"}
+    assert _neigh(graph, "I1") == {"r0c2", "r1c2", "r2c2"}
 
 
-def test_contiguity_refuses_geographic_crs():
-    gdf = _lattice_with_islands().set_crs(4326, allow_override=True)
+def test_contiguity_refuses_geographic_crs(lattice):
+    gdf = lattice(3).set_crs(4326, allow_override=True)
     with pytest.raises(InputError, match=r"geographic.*to_crs\(27700\)"):
         build_contiguity(gdf)
 
 
-def test_contiguity_refuses_missing_crs_duplicates_and_empty_geometry():
-    gdf = _lattice_with_islands()
+def test_contiguity_refuses_missing_crs_duplicates_and_empty_geometry(lattice):
+    gdf = lattice(3)
     with pytest.raises(InputError, match="no CRS"):
         build_contiguity(gdf.set_crs(None, allow_override=True))
-    dup = gdf.rename(index={"L01": "L00"})
-    with pytest.raises(DuplicateCodeError, match="L00"):
+    dup = gdf.rename(index={"r0c1": "r0c0"})
+    with pytest.raises(DuplicateCodeError, match="r0c0"):
         build_contiguity(dup)
     empty = gdf.copy()
-    empty.loc["L22", "geometry"] = shapely.Polygon()
-    with pytest.raises(InputError, match=r"missing or empty geometry \(L22\)"):
+    empty.loc["r2c2", "geometry"] = shapely.Polygon()
+    with pytest.raises(InputError, match=r"missing or empty geometry \(r2c2\)"):
         build_contiguity(empty)
     with pytest.raises(InputError, match="GeoDataFrame or GeoSeries"):
         build_contiguity(pd.DataFrame(gdf.drop(columns="geometry")))
@@ -155,8 +133,8 @@ def test_knn_graph_hand_computed():
     assert g2.transformation == "B"
 
 
-def test_knn_graph_validates_k_and_crs():
-    gdf = _lattice_with_islands()
+def test_knn_graph_validates_k_and_crs(lattice):
+    gdf = lattice(3)
     with pytest.raises(InputError, match=r"`k` must be an integer from 1 to 11"):
         knn_graph(gdf, k=12)
     with pytest.raises(InputError, match="geographic"):
@@ -191,20 +169,20 @@ def test_subgraph_with_ring_unknown_codes():
 # --------------------------------------------------------------------------- Parquet round trip
 
 
-def test_save_load_round_trip_keeps_ids_weights_and_matrix(tmp_path):
-    gdf = _lattice_with_islands().iloc[[5, 0, 11, 3, 9, 1, 10, 2, 8, 4, 7, 6]]  # unsorted ids
+def test_parquet_round_trip_keeps_ids_weights_and_matrix(tmp_path, lattice):
+    gdf = lattice(3).iloc[[5, 0, 11, 3, 9, 1, 10, 2, 8, 4, 7, 6]]  # unsorted ids
     graph, _ = build_contiguity(gdf)
-    path = save_graph(graph, tmp_path / "g.parquet")
-    back = load_graph(path)
-    assert list(back.unique_ids) == list(graph.unique_ids)
-    assert back.transformation == "B"
-    pd.testing.assert_series_equal(back.adjacency, graph.adjacency)
+    graph.to_parquet(tmp_path / "g.parquet")
     # libpysal's read_parquet restores sorted MultiIndex levels, so its .sparse rows follow the
-    # sorted codes, not unique_ids; load_graph rebuilds the graph so that positional consumers
-    # (esda) see the right neighbours.
-    assert_allclose(back.sparse.toarray(), graph.sparse.toarray())
-    assert_allclose(graph_matrix(read_parquet(path)).toarray(), graph_matrix(graph).toarray())
-    assert not list(tmp_path.glob(".*.tmp"))
+    # sorted codes, not unique_ids; ensure_canonical (and the store's reader,
+    # boundaries.load_graph, with the same guard) rebuild it for positional consumers (esda).
+    bare = read_parquet(tmp_path / "g.parquet")
+    for back in (ensure_canonical(bare), _read_graph(str(tmp_path / "g.parquet"), 0.0)):
+        assert list(back.unique_ids) == list(graph.unique_ids)
+        assert back.transformation == "B"
+        pd.testing.assert_series_equal(back.adjacency, graph.adjacency)
+        assert_allclose(back.sparse.toarray(), graph.sparse.toarray())
+    assert_allclose(graph_matrix(bare).toarray(), graph_matrix(graph).toarray())
 
 
 def test_ensure_canonical_fixes_a_bare_read_parquet(tmp_path):
@@ -216,13 +194,6 @@ def test_ensure_canonical_fixes_a_bare_read_parquet(tmp_path):
     assert list(fixed.unique_ids) == ["d", "b", "a", "c"]
     assert_allclose(fixed.sparse.toarray(), expected)
     assert ensure_canonical(fixed) is fixed
-
-
-def test_load_graph_missing_file(tmp_path):
-    with pytest.raises(InputError, match="is not a file"):
-        load_graph(tmp_path / "nope.parquet")
-    with pytest.raises(InputError, match="does not exist"):
-        save_graph(_path_graph(list("ab")), tmp_path / "no" / "g.parquet")
 
 
 # --------------------------------------------------------------------------- real data

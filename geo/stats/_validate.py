@@ -1,34 +1,18 @@
-"""Hot spots and local clusters with honest inference: Gi*, local Moran, FDR, clusters.
+"""Checks at the entry of every local statistic: options, values, graph, focus and polarity.
 
-The statistics come from esda; this module guards the traps esda leaves open:
+esda leaves traps open that these checks close before any number is computed:
 
-* esda is positional. Values are reordered to ``graph.unique_ids`` and the codes are checked on
-  both sides before every call, so a shuffled Series gives the same answer.
-* ``esda.G_Local`` re-transforms the weights it is given (default ``transform="R"``). Gi* here
-  always uses binary weights including the area itself (``transform="B", star=True``).
-* One NaN turns every local statistic into NaN silently: ``nan="raise"`` (default) lists the
-  codes, ``nan="drop"`` drops them from the values *and* the graph and says so in
-  ``attrs["dropped"]``.
-* An area with no neighbours tests nothing: it is labelled ``"island (not tested)"`` and left
-  out of the multiple-testing family (use :func:`geo.stats.weights.build_contiguity`, which joins
-  islands to their nearest neighbours, to avoid islands altogether).
-* Thousands of local tests: p-values are adjusted with Benjamini-Hochberg (``fdr=True``) and
-  the correction is recorded in ``attrs``.
-* esda's permutation p-value is *directed* (the tail the observed value lies in), half a
-  two-sided p-value. ``p`` here is two-sided and tie-aware: ``min(1, 2 (min(#sim >= obs, #sim <= obs) + 1) / (R + 1))`` with permutations,
-  ``2 * (1 - Phi(|z|))`` without.
-* numba compiles esda's permutation kernels on the first call in a process (tens of seconds):
-  call :func:`warm_up` once at build time, never on a request path; keep ``n_jobs=1`` (each
-  parallel worker process compiles again).
+* esda is positional: :func:`_align` reorders the values to ``graph.unique_ids`` after checking
+  that both sides hold the same codes, so a shuffled Series gives the same answer.
+* one NaN turns every local statistic into NaN silently: ``nan="raise"`` lists the codes,
+  ``nan="drop"`` drops them from the values *and* the graph (reported in ``attrs["dropped"]``).
+* a graph read back from Parquet may order its sparse matrix by sorted code, not by its ids
+  (:func:`geo.stats.weights.ensure_canonical`).
 
-Named clusters of touching spots, robustness to k-nearest weights and national tables live in
-:mod:`geo.clusters` (:func:`~geo.stats.clusters.hotspot_clusters`, :func:`~geo.stats.robust.robustness`,
-:func:`~geo.stats.national.national_hotspots`); they are importable from this module too.
+Every problem is reported with the argument's name, what was expected, what arrived and the fix.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -37,14 +21,24 @@ from libpysal.graph import Graph
 from geo._errors import DuplicateCodeError, InputError, format_codes
 from geo.stats.weights import ensure_canonical
 
-if TYPE_CHECKING:
-    pass
+#: Significance levels a local statistic accepts (its labels say 99, 95 or 90%).
+ALPHAS = (0.01, 0.05, 0.1)
 
-
-ALPHAS = {0.01, 0.05, 0.1}
-
-
+#: What a local statistic does with missing values.
 NAN_POLICIES = ("raise", "drop")
+
+#: Polarity names to the sign of "worse" (+1: a higher value is worse).
+POLARITIES = {"higher_worse": 1, "higher_better": -1}
+
+
+def _polarity_sign(polarity: str, *, argument: str = "polarity") -> int:
+    """+1 for ``higher_worse``, -1 for ``higher_better`` (spelling and case forgiven)."""
+    key = str(polarity).strip().lower().replace("-", "_").replace(" ", "_")
+    if key not in POLARITIES:
+        msg = (f"`{argument}` must be one of {sorted(POLARITIES)} (from the indicator's "
+               f"catalogue entry); got {polarity!r}")
+        raise InputError(msg)
+    return POLARITIES[key]
 
 
 def _member(index: pd.Index, codes) -> np.ndarray:
@@ -55,7 +49,8 @@ def _member(index: pd.Index, codes) -> np.ndarray:
     return codes.get_indexer(index) >= 0
 
 
-def _check_options(permutations, seed, alpha, fdr, nan, n_jobs) -> None:
+def _check_options(permutations, seed, alpha, fdr, nan) -> None:
+    """Report every bad option of a local statistic in one message."""
     problems = []
     if not isinstance(permutations, int | np.integer) or isinstance(permutations, bool) or (
         permutations < 0
@@ -69,8 +64,6 @@ def _check_options(permutations, seed, alpha, fdr, nan, n_jobs) -> None:
         problems.append(f"`fdr` must be True or False; got {fdr!r}")
     if nan not in NAN_POLICIES:
         problems.append(f"`nan` must be one of {NAN_POLICIES}; got {nan!r}")
-    if not isinstance(n_jobs, int | np.integer) or n_jobs == 0 or n_jobs < -1:
-        problems.append(f"`n_jobs` must be 1, a positive integer or -1; got {n_jobs!r}")
     if problems:
         raise InputError("; ".join(problems) + ".")
 

@@ -1,55 +1,10 @@
-"""IoD-style area summaries of LSOA-level indicators.
+"""IoD-style summaries for a user's own polygons, each LSOA assigned by best fit.
 
-MHCLG publishes, for every local authority, five summary measures of each domain of the English
-Indices of Deprivation. This module computes them for any LSOA-level indicator and any parent
-geography (LAD, upper-tier council, region, combined authority, or a user's own polygons).
-
-For an area with LSOAs ``i``, population weights ``p_i``, scores ``s_i`` and national ranks ``r_i``
-(1 = most deprived among the ``N`` ranked LSOAs; ``r'_i = N + 1 - r_i``, so a larger ``r'`` is more
-deprived):
-
-``average_score``
-    ``sum(p * s) / sum(p)``.
-``average_rank``
-    ``sum(p * r') / sum(p)``; higher is more deprived, as in the official tables.
-``proportion_most_deprived_10``
-    Unweighted share of the area's LSOAs in the national most deprived 10 % (``r <= N / 10``,
-    national decile 1).
-``extent``
-    Population-weighted share of LSOAs in the most deprived 30 %: weight 1 for national percentiles
-    1-10, then linear from 0.95 at percentile 11 to 0.05 at percentile 30, 0 beyond
-    (percentile ``= ceil(100 * r / N)``, 1 = most deprived).
-``local_concentration``
-    Population-weighted mean ``r'`` of the area's most deprived LSOAs that together hold exactly
-    10 % of its population; the marginal LSOA counts only for the population still needed.
-
-Each measure also gets ``<measure>_rank`` across the areas summarised: 1 = most deprived (largest
-value), ties share the smallest rank (``method="min"``).
-
-Verification against the official IoD 2019 local-authority summaries
---------------------------------------------------------------------
-IoD 2019 LSOA ranks (N = 32,844) aggregated to LAD 2021 with ONS mid-2019 population, compared on
-the 306 LAD 2019 codes that still exist in LAD 2021 (Buckinghamshire's four districts and
-Northamptonshire's seven are merged into E06000060-62 and are left out):
-
-* ``proportion_most_deprived_10`` equals the published ``Proportion`` to the 4 published decimals
-  for IMD and all 7 domains (max abs diff 5e-5, i.e. rounding), and the published ranks,
-  restricted to the 306 councils, equal ours exactly.
-* IMD ``extent``: median abs diff 0.0009, max 0.017; Spearman correlation with the published values
-  0.9998. The taper "0.95 at percentile 11 to 0.05 at percentile 30" fits; a 0.05 step
-  (0.95 ... 0.00) fits three times worse.
-* ``average_rank`` (IMD and the 7 domains): median relative difference 0.34-0.54 %, 95th
-  percentile under 2 % (largest: Rutland 8 %, City of London 5 %), Spearman correlation with the
-  published values above 0.9996; re-ranked among the 306 councils, the rank of average rank is
-  off by a median of 1 place and at most 13.
-
-The small gaps come from the weights: the official 2019 summaries used mid-2015 population
-estimates (and 18-59/64 working-age counts for Employment), while this check uses mid-2019
-estimates and 16-64. Unweighted measures match exactly. The measured tolerances are pinned in
-``tests/test_summaries.py``. ``average_score`` cannot be checked this way (the mirror's IoD 2019
-LSOA file has ranks only) and ``local_concentration`` is not in the mirror's official files: both
-are tested on hand-computed examples. IDACI and IDAOPI summaries are published but their LSOA
-ranks are not in the mirror.
+A user's areas (wards of a plan, a regeneration zone, a catchment) rarely follow LSOA boundaries.
+*Best fit* assigns each LSOA wholly to the polygon that contains its centroid
+(:func:`assign_best_fit`), as the ONS best-fit lookups do; :func:`summarise_best_fit` then
+summarises the LSOAs of each polygon with :func:`geo.stats.summaries.summarise_areas` and reports
+the LSOAs that fall in no polygon and the polygons that receive none.
 """
 
 from __future__ import annotations
@@ -66,7 +21,8 @@ from geo._errors import (
     UnmatchedCodesWarning,
     format_codes,
 )
-from geo.stats.summaries import _check_frame, _check_unique, summarise_areas
+from geo.stats._frames import _check_frame, _check_unique
+from geo.stats.summaries import summarise_areas
 
 __all__ = ['assign_best_fit', 'summarise_best_fit']
 
@@ -144,6 +100,17 @@ def assign_best_fit(lsoa_points: gpd.GeoSeries, polygons: gpd.GeoDataFrame) -> p
         raise InputError(msg)
 
     name = polygons.index.name or "polygon_id"
+    pairs = _containing_pairs(lsoa_points, polygons)
+    assigned = pd.Series(np.nan, index=lsoa_points.index, dtype=object, name=name)
+    assigned.iloc[pairs["pt"].to_numpy()] = polygons.index[pairs["poly"].to_numpy()].to_numpy()
+    return assigned
+
+
+def _containing_pairs(lsoa_points: gpd.GeoSeries, polygons: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Positions (``pt``, ``poly``) of each point and the one polygon it is assigned to.
+
+    A point inside two polygons raises; a point on a shared edge goes to the first polygon.
+    """
     poly_geoms = polygons.geometry.reset_index(drop=True)
     pt_idx, poly_idx = poly_geoms.sindex.query(lsoa_points.reset_index(drop=True), predicate="intersects")
     pairs = pd.DataFrame({"pt": pt_idx, "poly": poly_idx})
@@ -168,9 +135,7 @@ def assign_best_fit(lsoa_points: gpd.GeoSeries, polygons: gpd.GeoDataFrame) -> p
         on_edge = sub[~sub["pt"].isin(keep_interior["pt"])].sort_values(["pt", "poly"])
         on_edge = on_edge.drop_duplicates("pt", keep="first")
         pairs = pd.concat([pairs[~multi], keep_interior[["pt", "poly"]], on_edge[["pt", "poly"]]])
-    assigned = pd.Series(np.nan, index=lsoa_points.index, dtype=object, name=name)
-    assigned.iloc[pairs["pt"].to_numpy()] = polygons.index[pairs["poly"].to_numpy()].to_numpy()
-    return assigned
+    return pairs
 
 
 def summarise_best_fit(

@@ -1,21 +1,19 @@
-"""Compounded and persistent disadvantage at LSOA level, and their shares by area.
+"""IoD 2019 carried from LSOA 2011 to LSOA 2021 through the ONS change codes.
 
-*Compounded* disadvantage: an LSOA that sits in the national worst decile (or quintile) on several
-of the seven IoD domains at once (income, employment, education, health, crime, housing,
-environment; the IMD itself is a weighted sum of these and is not counted).
+IoD 2019 is published on the 2011 LSOAs; persistence (IoD 2019 and IoD 2025 alike) needs it on
+the 2021 LSOAs. :func:`carry_iod2019_to_lsoa21` *carries* each value along the ONS LSOA 2011 to
+LSOA 2021 lookup, by the change code of the 2021 LSOA (:data:`LOOKUP_RULES`):
 
-*Persistent* disadvantage: an LSOA in the worst IMD decile in both IoD 2019 and IoD 2025. IoD 2019
-is published on LSOA 2011, so its values are first carried to LSOA 2021 by the ONS best-fit lookup
-with :func:`carry_iod2019_to_lsoa21`:
-
-* ``U`` (unchanged) and ``S`` (split): the 2021 LSOA inherits the rank and decile of its single
-  2011 parent;
+* ``U`` (unchanged): the value of its 2011 LSOA, exact;
+* ``S`` (split): the value of the single 2011 parent it was cut from;
 * ``M`` (merged) and ``X`` (complex): the population-weighted (ONS mid-2019) mean of the parents'
-  ranks; the decile is recomputed from that mean rank with the national cut-offs
-  ``ceil(10 * r / N)`` (the published deciles follow exactly this rule, N = 32,844).
+  ranks, the decile recomputed with the national cut-offs ``ceil(10 * r / N)`` (the published
+  deciles follow exactly this rule, N = 32,844).
 
-On the mirror all 33,755 English LSOA 2021 receive a value: 31,810 by rule U, 1,842 S, 97 M, 6 X.
-Carried ranks of M and X LSOAs are means, so they are not integers and not unique.
+Only ``U`` is exact: after a split, a merge or a complex change the carried value describes the
+2011 parent(s), so :data:`APPROXIMATE_RULES` marks those LSOAs. On the mirror all 33,755 English
+LSOA 2021 receive a value: 31,810 by rule U, 1,842 S, 97 M, 6 X. Ranks carried by M and X are
+means, so they are not integers and not unique.
 """
 
 from __future__ import annotations
@@ -26,13 +24,13 @@ import numpy as np
 import pandas as pd
 
 from geo._errors import InputError, SchemaError, UnmatchedCodesWarning, format_codes
-from geo.stats.summaries import (
+from geo.stats._frames import (
     _check_frame,
     _check_unique,
     _population_frame,
 )
 
-__all__ = ['LOOKUP_RULES', 'carry_iod2019_to_lsoa21', 'carry_lsoa11_to_lsoa21']
+__all__ = ['APPROXIMATE_RULES', 'LOOKUP_RULES', 'carry_iod2019_to_lsoa21', 'carry_lsoa11_to_lsoa21']
 
 
 #: ONS LSOA 2011 -> 2021 change codes and how :func:`carry_iod2019_to_lsoa21` treats them.
@@ -42,6 +40,9 @@ LOOKUP_RULES: dict[str, str] = {
     "M": "merged: population-weighted mean of the 2011 parents' ranks, decile recomputed",
     "X": "complex: population-weighted mean of the 2011 parents' ranks, decile recomputed",
 }
+
+#: Change codes whose carried value describes the 2011 parent(s) rather than the 2021 LSOA.
+APPROXIMATE_RULES: tuple[str, ...] = ("S", "M", "X")
 
 
 def _lookup_frame(lookup: pd.DataFrame) -> pd.DataFrame:
@@ -83,8 +84,8 @@ def carry_iod2019_to_lsoa21(
         The ONS lookup with columns ``lsoa11_code``, ``change_code`` (U, S, M, X) and
         ``lsoa21_code``. Only English (``E``) LSOA 2021 codes are used.
     population_lsoa11
-        Mid-2019 population per LSOA 2011: a Series, or a table with ``population_total``.
-        Only the parents of M and X LSOAs need a value.
+        Mid-2019 population per LSOA 2011: a Series, or a table with ``population_total``;
+        needed for the parents of M and X LSOAs only.
     n_ranked
         LSOAs ranked nationally for the decile cut-offs; by default the largest rank in
         ``iod2019_lsoa11`` (32,844 for the full IoD 2019 table).
@@ -111,6 +112,44 @@ def carry_iod2019_to_lsoa21(
         LSOA 2021 codes whose 2011 parents have no IoD 2019 row (left NaN), and IoD 2019 LSOAs
         that are not in the lookup.
     """
+    ranks, deciles, n_ranked = _ranks_and_deciles(iod2019_lsoa11, n_ranked)
+    lk, all21 = _usable_lookup(lookup, ranks.index)
+    rule = _rule_per_lsoa21(lk, all21)
+    lk = lk.assign(rule=lk["lsoa21_code"].map(rule))
+    inherit = lk[lk["rule"].isin(["U", "S"])].drop_duplicates("lsoa21_code")
+    mean = lk[lk["rule"].isin(["M", "X"])]
+    _check_used_ranks(ranks, pd.Index(lk["lsoa11_code"].unique()))
+    pop = _population_frame(_people(population_lsoa11), pd.Index(mean["lsoa11_code"].unique()),
+                            ["weight"])["weight"]
+    # positions computed once (inheriting LSOA 2021 and its parent); then plain numpy indexing
+    inh_at, inh_src = all21.get_indexer(inherit["lsoa21_code"]), ranks.index.get_indexer(
+        inherit["lsoa11_code"])
+    mean_grp = pd.Index(mean["lsoa21_code"].unique())
+    mean_at = all21.get_indexer(mean_grp)
+    grp_of = mean_grp.get_indexer(mean["lsoa21_code"])
+    mean_src = ranks.index.get_indexer(mean["lsoa11_code"])
+    w = pop.reindex(mean["lsoa11_code"]).to_numpy(dtype=float)
+    out = pd.DataFrame(index=all21)
+    for col in ranks.columns:
+        d = col[: -len("_rank")]
+        rank = np.full(len(all21), np.nan)
+        rank[inh_at] = ranks[col].to_numpy(dtype=float)[inh_src]
+        rank[mean_at] = _weighted_mean(ranks[col].to_numpy(dtype=float)[mean_src], w, grp_of,
+                                       len(mean_grp))
+        decile = np.ceil(10.0 * rank / n_ranked)  # the national cut-offs, for M and X
+        if d in deciles:
+            decile[inh_at] = deciles[d].to_numpy(dtype=float)[inh_src]  # U and S inherit
+        out[f"{d}_rank"] = rank
+        out[f"{d}_decile"] = pd.array(decile, dtype="Float64").astype("Int64")  # NaN -> <NA>
+    out["lookup_rule"] = rule.reindex(all21).astype(object)
+    out["n_parents_2011"] = lk.groupby("lsoa21_code").size().reindex(all21).fillna(0).astype(int)
+    out.attrs["n_ranked"] = n_ranked
+    return out
+
+
+def _ranks_and_deciles(iod2019_lsoa11: pd.DataFrame, n_ranked: int | None
+                       ) -> tuple[pd.DataFrame, dict[str, pd.Series], int]:
+    """The numeric rank columns, the published deciles by domain, and N."""
     _check_frame(iod2019_lsoa11, "iod2019_lsoa11")
     _check_unique(iod2019_lsoa11.index, "iod2019_lsoa11")
     rank_cols = [c for c in iod2019_lsoa11.columns if str(c).endswith("_rank")]
@@ -120,102 +159,83 @@ def carry_iod2019_to_lsoa21(
             f"{list(iod2019_lsoa11.columns)[:20]}. Rename to canonical names such as imd_rank"
         )
         raise SchemaError(msg)
-    domains = [c[: -len("_rank")] for c in rank_cols]
     ranks = iod2019_lsoa11[rank_cols].apply(pd.to_numeric, errors="coerce")
     deciles = {
-        d: pd.to_numeric(iod2019_lsoa11[f"{d}_decile"], errors="coerce")
-        for d in domains
-        if f"{d}_decile" in iod2019_lsoa11.columns
+        c[: -len("_rank")]: pd.to_numeric(iod2019_lsoa11[c[: -len("_rank")] + "_decile"],
+                                          errors="coerce")
+        for c in rank_cols if c[: -len("_rank")] + "_decile" in iod2019_lsoa11.columns
     }
     if n_ranked is None:
         n_ranked = int(ranks.max().max())
-    elif isinstance(n_ranked, bool) or not isinstance(n_ranked, (int, np.integer)) or n_ranked < 1:
+    elif isinstance(n_ranked, bool) or not isinstance(n_ranked, int | np.integer) or n_ranked < 1:
         msg = f"`n_ranked` must be a positive integer such as 32_844; got {n_ranked!r}"
         raise InputError(msg)
+    return ranks, deciles, int(n_ranked)
 
-    lk = _lookup_frame(lookup)
-    lk = lk[lk["lsoa21_code"].astype(str).str.startswith("E")].drop_duplicates(
-        ["lsoa11_code", "lsoa21_code"]
-    )
-    lost = iod2019_lsoa11.index.difference(pd.Index(lk["lsoa11_code"].unique()))
+
+def _usable_lookup(lookup: pd.DataFrame, codes11: pd.Index) -> tuple[pd.DataFrame, pd.Index]:
+    """Lookup rows of English 2021 LSOAs whose parent has IoD 2019 values, and every such code."""
+    full = _lookup_frame(lookup)
+    english = full["lsoa21_code"].astype(str).str.startswith("E")
+    lk = full[english].drop_duplicates(["lsoa11_code", "lsoa21_code"])
+    lost = codes11.difference(pd.Index(lk["lsoa11_code"].unique()))
     if len(lost):
         msg = (
             f"{len(lost)} LSOA 2011 code(s) of `iod2019_lsoa11` are not in `lookup` and are not "
             f"carried: {format_codes(lost)}"
         )
-        warnings.warn(msg, UnmatchedCodesWarning, stacklevel=2)
-    lk = lk[iod2019_lsoa11.index.get_indexer(lk["lsoa11_code"]) >= 0]
+        warnings.warn(msg, UnmatchedCodesWarning, stacklevel=3)
+    all21 = pd.Index(sorted(full.loc[english, "lsoa21_code"].astype(str).unique()),
+                     name="lsoa21_code")
+    return lk[codes11.get_indexer(lk["lsoa11_code"]) >= 0], all21
 
-    # one rule per LSOA 2021: the code on its rows (X wins over M if ever mixed)
+
+def _rule_per_lsoa21(lk: pd.DataFrame, all21: pd.Index) -> pd.Series:
+    """One change code per LSOA 2021 (X wins over M if ever mixed); warn about orphans."""
     order = {"U": 0, "S": 1, "M": 2, "X": 3}
     codes = list(order)
     rule = lk["change_code"].map(order).groupby(lk["lsoa21_code"]).max().map(lambda i: codes[i])
-    n_parents = lk.groupby("lsoa21_code").size()
-    all21 = pd.Index(
-        sorted(_lookup_frame(lookup)["lsoa21_code"].astype(str).loc[lambda s: s.str.startswith("E")].unique()),
-        name="lsoa21_code",
-    )
     no_parent = all21.difference(rule.index)
     if len(no_parent):
         msg = (
             f"{len(no_parent)} English LSOA 2021 code(s) have no 2011 parent with IoD 2019 values "
             f"and are left NaN: {format_codes(no_parent)}"
         )
-        warnings.warn(msg, UnmatchedCodesWarning, stacklevel=2)
+        warnings.warn(msg, UnmatchedCodesWarning, stacklevel=3)
+    return rule
 
-    lk = lk.assign(rule=lk["lsoa21_code"].map(rule))
-    inherit = lk[(lk["rule"] == "U") | (lk["rule"] == "S")]
-    mean = lk[(lk["rule"] == "M") | (lk["rule"] == "X")]
 
-    # check the values used, then raise once
+def _check_used_ranks(ranks: pd.DataFrame, used11: pd.Index) -> None:
+    """Every rank that is carried must be a number: list the NaN ones per column, once."""
     problems = []
-    used11 = pd.Index(lk["lsoa11_code"].unique())
-    for col in rank_cols:
+    for col in ranks.columns:
         nan = used11[ranks.loc[used11, col].isna().to_numpy()]
         if len(nan):
             problems.append(f"{len(nan)} NaN in {col!r}: {format_codes(nan)}")
     if problems:
         msg = "`iod2019_lsoa11` has ranks that cannot be carried: " + "; ".join(problems)
         raise InputError(msg + ". Fill or drop those LSOAs first")
-    if isinstance(population_lsoa11, pd.DataFrame):
-        if "population_total" not in population_lsoa11.columns:
+
+
+def _people(population: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
+    """Mid-2019 people per LSOA 2011: the Series, or the ``population_total`` of a table."""
+    if isinstance(population, pd.DataFrame):
+        if "population_total" not in population.columns:
             msg = (
-                "`population_lsoa11` lacks column 'population_total'; available: "
-                f"{list(population_lsoa11.columns)}. Pass that column or a Series of weights"
+                "`population` lacks column 'population_total'; available: "
+                f"{list(population.columns)}. Pass that column or a Series of weights"
             )
             raise SchemaError(msg)
-        population_lsoa11 = population_lsoa11["population_total"]
-    mean_parents = pd.Index(mean["lsoa11_code"].unique())
-    pop = _population_frame(population_lsoa11, mean_parents, ["weight"])["weight"]
+        return population["population_total"]
+    return population
 
-    # positions computed once; the per-domain work is then plain numpy indexing
-    inh = inherit.drop_duplicates("lsoa21_code")
-    inh_at = all21.get_indexer(inh["lsoa21_code"])  # row of each inheriting LSOA 2021
-    inh_src = ranks.index.get_indexer(inh["lsoa11_code"])  # row of its 2011 parent
-    mean_grp = pd.Index(mean["lsoa21_code"].unique())
-    mean_at = all21.get_indexer(mean_grp)
-    grp_of = mean_grp.get_indexer(mean["lsoa21_code"])
-    mean_src = ranks.index.get_indexer(mean["lsoa11_code"])
-    w = pop.reindex(mean["lsoa11_code"]).to_numpy(dtype=float)
-    den = np.bincount(grp_of, weights=w, minlength=len(mean_grp))
 
-    out = pd.DataFrame(index=all21)
-    for d, col in zip(domains, rank_cols, strict=True):
-        rv = ranks[col].to_numpy(dtype=float)
-        rank = np.full(len(all21), np.nan)
-        rank[inh_at] = rv[inh_src]
-        num = np.bincount(grp_of, weights=w * rv[mean_src], minlength=len(mean_grp))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rank[mean_at] = np.where(den > 0, num / den, np.nan)
-        decile = np.ceil(10.0 * rank / n_ranked)  # the national cut-offs, for M and X
-        if d in deciles:
-            decile[inh_at] = deciles[d].to_numpy(dtype=float)[inh_src]  # U and S inherit
-        out[f"{d}_rank"] = rank
-        out[f"{d}_decile"] = pd.array(decile, dtype="Float64").astype("Int64")  # NaN -> <NA>
-    out["lookup_rule"] = rule.reindex(all21).astype(object)
-    out["n_parents_2011"] = n_parents.reindex(all21).fillna(0).astype(int)
-    out.attrs["n_ranked"] = n_ranked
-    return out
+def _weighted_mean(values: np.ndarray, weights: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
+    """Weighted mean of ``values`` per group ``0..n-1`` (NaN where the weights sum to 0)."""
+    den = np.bincount(group, weights=weights, minlength=n)
+    num = np.bincount(group, weights=weights * values, minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / den, np.nan)
 
 
 # ----------------------------------------------------------------------------- any nation, any value

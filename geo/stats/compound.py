@@ -1,21 +1,16 @@
-"""Compounded and persistent disadvantage at LSOA level, and their shares by area.
+"""Compounded and persistent disadvantage per LSOA, and how much of each area has them.
 
-*Compounded* disadvantage: an LSOA that sits in the national worst decile (or quintile) on several
-of the seven IoD domains at once (income, employment, education, health, crime, housing,
-environment; the IMD itself is a weighted sum of these and is not counted).
+*Compounded* disadvantage: an LSOA in the national worst decile (or quintile) on several of the
+seven IoD domains at once (income, employment, education, health, crime, housing, environment;
+the IMD is a weighted sum of these and is not counted again): :func:`count_deprived_domains`.
 
-*Persistent* disadvantage: an LSOA in the worst IMD decile in both IoD 2019 and IoD 2025. IoD 2019
-is published on LSOA 2011, so its values are first carried to LSOA 2021 by the ONS best-fit lookup
-with :func:`carry_iod2019_to_lsoa21`:
+*Persistent* disadvantage: an LSOA in the worst IMD decile in both IoD 2019 and IoD 2025
+(:func:`persistent_disadvantage`). IoD 2019 is published on LSOA 2011 and is first *carried* to
+LSOA 2021 (:func:`geo.stats.carry.carry_iod2019_to_lsoa21`); where an LSOA was split, merged or
+changed in a complex way its 2019 value describes its 2011 parent(s), not itself, and the flag
+``approximate_2019`` says so.
 
-* ``U`` (unchanged) and ``S`` (split): the 2021 LSOA inherits the rank and decile of its single
-  2011 parent;
-* ``M`` (merged) and ``X`` (complex): the population-weighted (ONS mid-2019) mean of the parents'
-  ranks; the decile is recomputed from that mean rank with the national cut-offs
-  ``ceil(10 * r / N)`` (the published deciles follow exactly this rule, N = 32,844).
-
-On the mirror all 33,755 English LSOA 2021 receive a value: 31,810 by rule U, 1,842 S, 97 M, 6 X.
-Carried ranks of M and X LSOAs are means, so they are not integers and not unique.
+:func:`area_shares` turns such flags into shares of each parent area's LSOAs and people.
 """
 
 from __future__ import annotations
@@ -27,14 +22,15 @@ import numpy as np
 import pandas as pd
 
 from geo._errors import InputError, SchemaError, UnmatchedCodesWarning, format_codes
-from geo.stats.summaries import (
-    IOD_DOMAINS,
+from geo.stats._frames import (
     _align_parent,
     _check_frame,
     _check_unique,
     _population_frame,
     _resolve_parent,
 )
+from geo.stats.carry import APPROXIMATE_RULES
+from geo.stats.summaries import IOD_DOMAINS
 
 __all__ = ['COMPOUND_DOMAINS', 'count_deprived_domains', 'persistent_disadvantage', 'area_shares']
 
@@ -181,8 +177,10 @@ def persistent_disadvantage(
     pandas.DataFrame
         Indexed like ``iod2025``: ``imd_decile_2025``, ``imd_decile_2019`` (nullable int),
         ``persistent`` (nullable bool: worst in both), ``status`` (``"persistent"``, ``"new"``:
-        worst in 2025 only, ``"left"``: worst in 2019 only, ``"neither"``) and ``lookup_rule``
-        (U/S/M/X: how the 2019 value reached this LSOA). LSOAs without a 2019 value get ``<NA>``.
+        worst in 2025 only, ``"left"``: worst in 2019 only, ``"neither"``), ``lookup_rule``
+        (U/S/M/X: how the 2019 value was carried to this LSOA) and ``approximate_2019`` (True
+        for S, M and X: the 2019 value is its 2011 parents', so the flag is approximate there).
+        LSOAs without a 2019 value get ``<NA>``.
 
     Raises
     ------
@@ -203,31 +201,12 @@ def persistent_disadvantage(
     >>> persistent_disadvantage(i25, i19)["status"].tolist()
     ['persistent', 'new', 'left']
     """
-    _check_frame(iod2025, "iod2025")
-    _check_frame(iod2019_on_lsoa21, "iod2019_on_lsoa21")
-    _check_unique(iod2025.index, "iod2025")
-    _check_unique(iod2019_on_lsoa21.index, "iod2019_on_lsoa21")
     decile = _check_decile_option(decile)
-    absent = [c for c in ("imd_decile", "lookup_rule") if c not in iod2019_on_lsoa21.columns]
-    if absent:
-        msg = (
-            f"`iod2019_on_lsoa21` lacks column(s) {absent}; available: "
-            f"{list(iod2019_on_lsoa21.columns)[:30]}. Carry IoD 2019 with carry_iod2019_to_lsoa21"
-        )
-        raise SchemaError(msg)
-    d25 = _deciles(iod2025, ["imd_decile"], "iod2025")["imd_decile"]
-    missing = iod2025.index.difference(iod2019_on_lsoa21.index)
-    d19 = pd.to_numeric(iod2019_on_lsoa21["imd_decile"], errors="coerce").reindex(iod2025.index)
-    no_value = iod2025.index[d19.isna().to_numpy()]
-    if len(no_value):
-        msg = (
-            f"{len(no_value)} LSOA(s) of `iod2025` have no IoD 2019 decile ({len(missing)} absent "
-            f"from `iod2019_on_lsoa21`); their flag is <NA>: {format_codes(no_value)}"
-        )
-        warnings.warn(msg, UnmatchedCodesWarning, stacklevel=2)
+    d25, d19 = _imd_deciles(iod2025, iod2019_on_lsoa21)
     worst25 = (d25 <= decile).to_numpy()
     worst19 = (d19 <= decile).to_numpy()  # NaN compares False; masked below
     no19 = d19.isna().to_numpy()
+    rule = iod2019_on_lsoa21["lookup_rule"].reindex(iod2025.index)
     persistent = pd.Series(worst25 & worst19, index=iod2025.index, dtype="boolean").mask(no19)
     status = pd.Series(
         np.select(
@@ -244,10 +223,38 @@ def persistent_disadvantage(
             "imd_decile_2019": d19.round().astype("Int64"),
             "persistent": persistent,
             "status": status,
-            "lookup_rule": iod2019_on_lsoa21["lookup_rule"].reindex(iod2025.index),
+            "lookup_rule": rule,
+            "approximate_2019": rule.isin(APPROXIMATE_RULES).to_numpy(),
         },
         index=iod2025.index,
     )
+
+
+def _imd_deciles(iod2025: pd.DataFrame, iod2019_on_lsoa21: pd.DataFrame
+                 ) -> tuple[pd.Series, pd.Series]:
+    """Both IMD deciles on the LSOAs of ``iod2025`` (2019 NaN where it has no value, said once)."""
+    _check_frame(iod2025, "iod2025")
+    _check_frame(iod2019_on_lsoa21, "iod2019_on_lsoa21")
+    _check_unique(iod2025.index, "iod2025")
+    _check_unique(iod2019_on_lsoa21.index, "iod2019_on_lsoa21")
+    absent = [c for c in ("imd_decile", "lookup_rule") if c not in iod2019_on_lsoa21.columns]
+    if absent:
+        msg = (
+            f"`iod2019_on_lsoa21` lacks column(s) {absent}; available: "
+            f"{list(iod2019_on_lsoa21.columns)[:30]}. Carry IoD 2019 with carry_iod2019_to_lsoa21"
+        )
+        raise SchemaError(msg)
+    d25 = _deciles(iod2025, ["imd_decile"], "iod2025")["imd_decile"]
+    missing = iod2025.index.difference(iod2019_on_lsoa21.index)
+    d19 = pd.to_numeric(iod2019_on_lsoa21["imd_decile"], errors="coerce").reindex(iod2025.index)
+    no_value = iod2025.index[d19.isna().to_numpy()]
+    if len(no_value):
+        msg = (
+            f"{len(no_value)} LSOA(s) of `iod2025` have no IoD 2019 decile ({len(missing)} absent "
+            f"from `iod2019_on_lsoa21`); their flag is <NA>: {format_codes(no_value)}"
+        )
+        warnings.warn(msg, UnmatchedCodesWarning, stacklevel=3)
+    return d25, d19
 
 
 def area_shares(
@@ -304,6 +311,28 @@ def area_shares(
     """
     _check_frame(flags, "flags")
     _check_unique(flags.index, "flags")
+    columns = _flag_columns(flags, columns)
+    parent, index_name = _resolve_parent(parent, parent_level)
+    area = _align_parent(flags.index, parent, table_name="flags")
+    codes = area.index
+    _check_no_missing(flags.loc[codes], columns)
+    p = _population_frame(_people(population), codes, ["weight"])["weight"]
+    areas = pd.Index(sorted(area.unique()), name=index_name)
+    total = p.groupby(area).sum()
+    out: dict[str, pd.Series] = {
+        "n_lsoas": area.groupby(area).size(),
+        "population": total,
+    }
+    for c in columns:
+        f = flags.loc[codes, c].astype(bool)
+        out[f"{c}_n_lsoas"] = f.groupby(area).sum().astype(int)
+        out[f"{c}_share_lsoas"] = f.groupby(area).mean()
+        out[f"{c}_share_population"] = (p * f).groupby(area).sum() / total.where(total > 0)
+    return pd.DataFrame(out).reindex(areas)
+
+
+def _flag_columns(flags: pd.DataFrame, columns: Iterable[str] | str | None) -> list[str]:
+    """The boolean flag columns to summarise (every boolean column by default)."""
     if columns is None:
         columns = [c for c in flags.columns if pd.api.types.is_bool_dtype(flags[c])]
         if not columns:
@@ -323,20 +352,11 @@ def area_shares(
                 f"{[c for c in flags.columns if pd.api.types.is_bool_dtype(flags[c])]}"
             )
             raise SchemaError(msg)
-    parent, index_name = _resolve_parent(parent, parent_level)
-    area = _align_parent(flags.index, parent, table_name="flags")
-    codes = area.index
-    problems = []
-    for c in columns:
-        na = codes[flags.loc[codes, c].isna().to_numpy()]
-        if len(na):
-            problems.append(f"{len(na)} missing in {c!r}: {format_codes(na)}")
-    if problems:
-        msg = (
-            "`flags` has missing values: " + "; ".join(problems) + ". Drop those LSOAs or decide "
-            "their flag (e.g. `.fillna(False)`) before summarising"
-        )
-        raise InputError(msg)
+    return list(columns)
+
+
+def _people(population: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
+    """People per LSOA: the Series itself, or the ``population_total`` column of a table."""
     if isinstance(population, pd.DataFrame):
         if "population_total" not in population.columns:
             msg = (
@@ -344,17 +364,20 @@ def area_shares(
                 f"{list(population.columns)}. Pass that column or a Series of people per LSOA"
             )
             raise SchemaError(msg)
-        population = population["population_total"]
-    p = _population_frame(population, codes, ["weight"])["weight"]
-    areas = pd.Index(sorted(area.unique()), name=index_name)
-    total = p.groupby(area).sum()
-    out: dict[str, pd.Series] = {
-        "n_lsoas": area.groupby(area).size(),
-        "population": total,
-    }
-    for c in columns:
-        f = flags.loc[codes, c].astype(bool)
-        out[f"{c}_n_lsoas"] = f.groupby(area).sum().astype(int)
-        out[f"{c}_share_lsoas"] = f.groupby(area).mean()
-        out[f"{c}_share_population"] = (p * f).groupby(area).sum() / total.where(total > 0)
-    return pd.DataFrame(out).reindex(areas)
+        return population["population_total"]
+    return population
+
+
+def _check_no_missing(flags: pd.DataFrame, columns: list[str]) -> None:
+    """Refuse ``<NA>`` flags, listing the LSOAs of every column in one message."""
+    problems = []
+    for col in columns:
+        na = flags.index[flags[col].isna().to_numpy()]
+        if len(na):
+            problems.append(f"{len(na)} missing in {col!r}: {format_codes(na)}")
+    if problems:
+        msg = (
+            "`flags` has missing values: " + "; ".join(problems) + ". Drop those LSOAs or decide "
+            "their flag (e.g. `.fillna(False)`) before summarising"
+        )
+        raise InputError(msg)

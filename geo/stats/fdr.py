@@ -1,44 +1,18 @@
-"""Hot spots and local clusters with honest inference: Gi*, local Moran, FDR, clusters.
+"""Benjamini-Hochberg false discovery rate control for many local tests at once.
 
-The statistics come from esda; this module guards the traps esda leaves open:
-
-* esda is positional. Values are reordered to ``graph.unique_ids`` and the codes are checked on
-  both sides before every call, so a shuffled Series gives the same answer.
-* ``esda.G_Local`` re-transforms the weights it is given (default ``transform="R"``). Gi* here
-  always uses binary weights including the area itself (``transform="B", star=True``).
-* One NaN turns every local statistic into NaN silently: ``nan="raise"`` (default) lists the
-  codes, ``nan="drop"`` drops them from the values *and* the graph and says so in
-  ``attrs["dropped"]``.
-* An area with no neighbours tests nothing: it is labelled ``"island (not tested)"`` and left
-  out of the multiple-testing family (use :func:`geo.stats.weights.build_contiguity`, which joins
-  islands to their nearest neighbours, to avoid islands altogether).
-* Thousands of local tests: p-values are adjusted with Benjamini-Hochberg (``fdr=True``) and
-  the correction is recorded in ``attrs``.
-* esda's permutation p-value is *directed* (the tail the observed value lies in), half a
-  two-sided p-value. ``p`` here is two-sided and tie-aware: ``min(1, 2 (min(#sim >= obs, #sim <= obs) + 1) / (R + 1))`` with permutations,
-  ``2 * (1 - Phi(|z|))`` without.
-* numba compiles esda's permutation kernels on the first call in a process (tens of seconds):
-  call :func:`warm_up` once at build time, never on a request path; keep ``n_jobs=1`` (each
-  parallel worker process compiles again).
-
-Named clusters of touching spots, robustness to k-nearest weights and national tables live in
-:mod:`geo.clusters` (:func:`~geo.stats.clusters.hotspot_clusters`, :func:`~geo.stats.robust.robustness`,
-:func:`~geo.stats.national.national_hotspots`); they are importable from this module too.
+A national run tests tens of thousands of areas; at alpha 0.05 a raw p-value would call
+hundreds of areas significant by chance alone. :func:`fdr_bh` returns the BH q-values; an area is
+significant at FDR level alpha where ``q <= alpha``.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from geo._errors import InputError
 
-if TYPE_CHECKING:
-    pass
-
-__all__ = ['fdr_bh']
+__all__ = ["fdr_bh"]
 
 
 def fdr_bh(p):

@@ -1,36 +1,27 @@
-"""Hot spots and local clusters with honest inference: Gi*, local Moran, FDR, clusters.
+"""Getis-Ord Gi*: hot and cold spots, with binary contiguity weights including each area itself.
 
-The statistics come from esda; this module guards the traps esda leaves open:
+Gi* compares the sum of an area's neighbourhood (itself and its neighbours) with what the map
+would give by chance. :func:`gi_star_analytic` computes the z-scores of many columns in one
+sparse product (equal to esda's ``G_Local(y, w, transform="B", star=True).Zs``);
+:func:`local_gi_star` adds two-sided conditional-permutation p-values
+(:mod:`geo.stats.permutation`), Benjamini-Hochberg q-values, labels about values (``"hot spot
+95%"`` = high values) and, by the indicator's polarity, outcomes and bins
+(:mod:`geo.stats.outcome`).
 
-* esda is positional. Values are reordered to ``graph.unique_ids`` and the codes are checked on
-  both sides before every call, so a shuffled Series gives the same answer.
-* ``esda.G_Local`` re-transforms the weights it is given (default ``transform="R"``). Gi* here
-  always uses binary weights including the area itself (``transform="B", star=True``).
-* One NaN turns every local statistic into NaN silently: ``nan="raise"`` (default) lists the
-  codes, ``nan="drop"`` drops them from the values *and* the graph and says so in
-  ``attrs["dropped"]``.
-* An area with no neighbours tests nothing: it is labelled ``"island (not tested)"`` and left
-  out of the multiple-testing family (use :func:`geo.stats.weights.build_contiguity`, which joins
-  islands to their nearest neighbours, to avoid islands altogether).
-* Thousands of local tests: p-values are adjusted with Benjamini-Hochberg (``fdr=True``) and
-  the correction is recorded in ``attrs``.
-* esda's permutation p-value is *directed* (the tail the observed value lies in), half a
-  two-sided p-value. ``p`` here is two-sided and tie-aware: ``min(1, 2 (min(#sim >= obs, #sim <= obs) + 1) / (R + 1))`` with permutations,
-  ``2 * (1 - Phi(|z|))`` without.
-* numba compiles esda's permutation kernels on the first call in a process (tens of seconds):
-  call :func:`warm_up` once at build time, never on a request path; keep ``n_jobs=1`` (each
-  parallel worker process compiles again).
+The direction of a spot is the tail that gave its p-value. The permutation test holds the area's
+own value fixed and asks whether its *neighbours* are unusually high or low; the analytic z also
+counts the area itself, so an extreme area ringed by low values can have z > 0 while its test
+found its neighbours significantly low. Such an area is labelled by its test (a cold spot) and
+flagged in ``z_against_tail``.
 
-Named clusters of touching spots, robustness to k-nearest weights and national tables live in
-:mod:`geo.clusters` (:func:`~geo.stats.clusters.hotspot_clusters`, :func:`~geo.stats.robust.robustness`,
-:func:`~geo.stats.national.national_hotspots`); they are importable from this module too.
+esda's ``G_Local`` re-transforms the weights it is given (default ``transform="R"``); on England's
+LSOAs that shrinks z to -1.3..4.1 against -4.7..10.9 with binary weights. This module uses binary
+weights throughout.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -38,11 +29,6 @@ from libpysal.graph import Graph
 from scipy import stats
 
 from geo._errors import DuplicateCodeError, InputError, format_codes
-from geo.stats.weights import graph_matrix
-
-if TYPE_CHECKING:
-    pass
-from geo.stats._results import LEVELS, NOT_SIGNIFICANT, _finish
 from geo.stats._validate import (
     _align,
     _check_graph,
@@ -50,21 +36,32 @@ from geo.stats._validate import (
     _check_values,
     _focus_codes,
     _member,
+    _polarity_sign,
 )
-from geo.stats.permutation import _permutation_p
+from geo.stats.outcome import finish
+from geo.stats.permutation import neighbour_sum_counts, two_sided_p
+from geo.stats.weights import graph_matrix
 
-__all__ = ['local_gi_star', 'gi_star_analytic']
+__all__ = ["gi_star_analytic", "local_gi_star", "pattern", "words"]
+
+#: How ``p`` was computed, with and without permutations.
+P_VALUE = {True: "two-sided, conditional permutation (area kept, neighbours drawn without "
+                 "replacement from the other areas), ties counted in both tails",
+           False: "two-sided, normal approximation"}
 
 
-def _labels_gi(z: np.ndarray, sig: np.ndarray, alpha: float) -> np.ndarray:
-    labels = np.full(len(z), NOT_SIGNIFICANT, dtype=object)
-    for level, conf in sorted(LEVELS, reverse=True):  # 0.10 first, 0.01 last wins
-        if level > alpha + 1e-12:
-            continue
-        hit = sig <= level
-        labels[hit & (z > 0)] = f"hot spot {conf}%"
-        labels[hit & (z < 0)] = f"cold spot {conf}%"
-    return labels
+def words(high: np.ndarray, cluster: np.ndarray, confidence: np.ndarray) -> np.ndarray:  # noqa: ARG001 - Gi* has no outliers
+    """Gi*'s labels about values: ``"hot spot 95%"`` (high values), ``"cold spot 99%"``."""
+    kind = np.where(high, "hot spot ", "cold spot ")
+    return np.char.add(np.char.add(kind, confidence.astype(str)), "%").astype(object)
+
+
+def pattern(result: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per area of a Gi* result: is its neighbourhood high (the tail of its test), and is it a
+    cluster (always, for Gi*)."""
+    against = result["z_against_tail"].fillna(False).to_numpy(dtype=bool)
+    high = (result["statistic"].to_numpy(dtype=float) > 0) != against
+    return high, np.ones(len(result), dtype=bool)
 
 
 def gi_star_analytic(frame: pd.DataFrame | pd.Series, graph: Graph) -> pd.DataFrame:
@@ -107,6 +104,28 @@ def gi_star_analytic(frame: pd.DataFrame | pd.Series, graph: Graph) -> pd.DataFr
     [-1.549, -1.342, 1.342, 1.549]
     """
     graph = _check_graph(graph)
+    frame, values = _frame_on_graph(frame, graph)
+    n = values.shape[0]
+    mean = values.mean(axis=0)
+    std = values.std(axis=0)
+    if (std == 0).any():
+        const = [c for c, s in zip(frame.columns, std, strict=True) if s == 0]
+        msg = f"`frame` columns {const} are constant; Gi* is undefined for them."
+        raise InputError(msg)
+    adj = graph_matrix(graph)
+    k_other = np.asarray(adj.sum(axis=1)).ravel()
+    k = k_other + 1.0
+    local_sum = adj @ values + values
+    scale = np.sqrt(k * (n - k) / (n - 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (local_sum - k[:, None] * mean) / (scale[:, None] * std)
+    z[k_other == 0] = np.nan
+    return pd.DataFrame(z, index=graph.unique_ids, columns=frame.columns).reindex(frame.index)
+
+
+def _frame_on_graph(frame: pd.DataFrame | pd.Series, graph: Graph
+                    ) -> tuple[pd.DataFrame, np.ndarray]:
+    """The frame (a Series becomes one column) and its values in graph order, all checked."""
     if isinstance(frame, pd.Series):
         frame = frame.to_frame()
     if not isinstance(frame, pd.DataFrame):
@@ -139,134 +158,86 @@ def gi_star_analytic(frame: pd.DataFrame | pd.Series, graph: Graph) -> pd.DataFr
             "fill or drop them (and cut the graph to match) first."
         )
         raise InputError(msg)
-    n = values.shape[0]
-    mean = values.mean(axis=0)
-    std = values.std(axis=0)
-    if (std == 0).any():
-        const = [c for c, s in zip(frame.columns, std, strict=True) if s == 0]
-        msg = f"`frame` columns {const} are constant; Gi* is undefined for them."
-        raise InputError(msg)
-    adj = graph_matrix(graph)
-    k_other = np.asarray(adj.sum(axis=1)).ravel()
-    k = k_other + 1.0
-    local_sum = adj @ values + values
-    scale = np.sqrt(k * (n - k) / (n - 1))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = (local_sum - k[:, None] * mean) / (scale[:, None] * std)
-    z[k_other == 0] = np.nan
-    out = pd.DataFrame(z, index=ids, columns=frame.columns).reindex(frame.index)
-    return out
+    return frame, values
 
 
 def local_gi_star(
     values: pd.Series,
     graph: Graph,
     *,
+    polarity: str = "higher_worse",
     permutations: int = 999,
     seed: int = 42,
     alpha: float = 0.05,
     fdr: bool = True,
-    n_jobs: int = 1,
     nan: str = "raise",
     focus: Iterable | pd.Series | None = None,
 ) -> pd.DataFrame:
     """Getis-Ord Gi* hot and cold spots with binary weights including each area itself.
 
-    Calls ``esda.G_Local(y, graph, transform="B", star=True, ...)`` on values reordered to
-    the graph's ids. ``statistic`` is the analytic z of Gi* (see :func:`gi_star_analytic`;
-    equal to esda's ``Zs`` for a positive mean). ``p`` is two-sided: from conditional
-    permutations (``min(1, 2 * p_sim)``, esda's pseudo p being directed) when
-    ``permutations > 0``, else from the normal approximation. ``q`` is the Benjamini-Hochberg
-    adjustment over the reported, tested areas.
-
-    An area is significant when ``q <= alpha`` (``p <= alpha`` with ``fdr=False``); its label
-    gives the highest confidence level it reaches among 99, 95 and 90% (never beyond
-    ``1 - alpha``): ``"hot spot 95%"`` for ``z > 0`` and ``q <= 0.05``, ``"cold spot 99%"``...
-    Islands are labelled ``"island (not tested)"``, dropped areas ``"no data (not tested)"``.
+    ``statistic`` is the analytic z (:func:`gi_star_analytic`, esda's ``Zs``); ``p`` is two-sided,
+    from conditional permutations (:mod:`geo.stats.permutation`) or, with ``permutations=0``,
+    the normal approximation; ``q`` is Benjamini-Hochberg over the reported, tested areas. A
+    significant area is labelled with the highest confidence it reaches (99, 95, 90%, never
+    beyond ``1 - alpha``) and the direction of its test: ``"hot spot 95%"`` (high values),
+    ``"cold spot 99%"``; ``outcome`` and ``bin`` say whether that is worse or better.
 
     Parameters
     ----------
     values
         Indicator indexed by area code, the same codes as ``graph`` (any order).
     graph
-        Weights graph (binary contiguity with islands joined is the intended input).
-    permutations
-        Conditional permutations for the pseudo p-values; 0 for the analytic normal p.
-    seed
-        Seed of the permutations: same seed, same output.
-    alpha
-        Significance level, one of 0.01, 0.05, 0.10.
-    fdr
-        Judge significance by Benjamini-Hochberg ``q`` (True) or raw ``p`` (False).
-    n_jobs
-        esda worker processes; keep 1 (each extra process compiles numba kernels again).
+        Binary weights graph (contiguity with islands joined is the intended input).
+    polarity
+        ``"higher_worse"`` or ``"higher_better"`` (the catalogue's). The test is symmetric: on
+        the oriented values it gives the same p and z up to sign, so polarity decides only
+        which spots are worse; ``value`` keeps the indicator's own units.
+    permutations, seed
+        Conditional permutations (0: normal approximation) and their seed (same seed, same output).
+    alpha, fdr
+        Significance level (0.01, 0.05 or 0.10); judge by BH ``q`` (True) or raw ``p`` (False).
     nan
-        ``"raise"`` (list the codes with missing values) or ``"drop"`` (drop them from the
-        values and the graph; they come back with label ``"no data (not tested)"``).
+        ``"raise"`` (list codes with missing values) or ``"drop"`` (leave them out of the graph).
     focus
-        Codes (or the boolean mask from :func:`geo.stats.weights.subgraph_with_ring`) to report;
-        the other areas act as neighbours only and are left out of the FDR family.
+        Codes (or the mask of :func:`geo.stats.weights.subgraph_with_ring`) to report; the other
+        areas act as neighbours only and are left out of the FDR family.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed like ``values`` (or like ``focus``), columns ``value``, ``statistic``, ``p``,
-        ``q``, ``label``; ``attrs`` records ``method``, ``weights``, ``permutations``,
-        ``seed``, ``alpha``, ``correction``, ``p_value``, ``n_tested``, ``islands``,
-        ``dropped``, ``counts``.
+        Indexed like ``values`` (or ``focus``): ``value``, ``statistic``, ``p``, ``q``,
+        ``label``, ``outcome``, ``bin`` and ``z_against_tail``; ``attrs`` records the method,
+        its parameters, ``counts`` of labels, ``outcomes`` and ``z_against_tail`` (how many
+        significant spots have a z of the other sign).
 
     Raises
     ------
-    InputError
-        Codes that differ between values and graph, NaN (with ``nan="raise"``), infinite or
-        constant values, bad options.
-    DuplicateCodeError
-        Repeated codes in ``values``.
-
-    Examples
-    --------
-    >>> res = local_gi_star(values, graph, permutations=0)  # doctest: +SKIP
-    >>> res["label"].value_counts()  # doctest: +SKIP
+    InputError, DuplicateCodeError
+        Codes that differ from the graph's or repeat, NaN (``nan="raise"``), infinite or constant
+        values, bad options.
     """
-    import esda
-
-    _check_options(permutations, seed, alpha, fdr, nan, n_jobs)
+    sign = _polarity_sign(polarity)
+    _check_options(permutations, seed, alpha, fdr, nan)
     values = _check_values(values)
-    graph = _check_graph(graph)
-    y, used, ids, dropped = _align(values, graph, nan=nan)
+    y, used, ids, dropped = _align(values, _check_graph(graph), nan=nan)
     focus = _focus_codes(focus, values.index)
-    islands = _member(ids, used.isolates)
     z = gi_star_analytic(pd.Series(y, index=ids), used).iloc[:, 0].to_numpy()
-    shift = 0.0
     if permutations > 0:
-        y_esda = y
-        if y.mean() <= 0:  # esda divides by the sum; the permutation test is shift-invariant
-            shift = float(1.0 - y.min())
-            y_esda = y + shift
-        def run(r: int, s: int):  # noqa: ANN202 - esda result
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                return esda.G_Local(
-                    y_esda, used, transform="B", star=True, permutations=r,
-                    seed=s, n_jobs=int(n_jobs), keep_simulations=True,
-                )
-
-        p, _ = _permutation_p(run, stat_attr="Gs", sims_attr="rGs",
-                              permutations=int(permutations), seed=int(seed))
-        p_desc = "two-sided, conditional permutation, ties counted in both tails"
+        ge, le = neighbour_sum_counts(y, graph_matrix(used), permutations=int(permutations),
+                                      seed=int(seed))
+        p, high = two_sided_p(ge, le, int(permutations)), np.where(ge == le, z > 0, ge < le)
     else:
-        p = 2.0 * stats.norm.sf(np.abs(z))
-        p_desc = "two-sided, normal approximation"
-    attrs = {
-        "method": "gi_star",
-        "weights": "binary contiguity including self (esda transform='B', star=True)",
-        "permutations": int(permutations),
-        "seed": int(seed),
-        "alpha": float(alpha),
-        "p_value": p_desc,
-        "shift": shift,
-    }
-    return _finish(
-        values, ids, y, z, p, islands, dropped, focus,
-        label_fn=lambda sig: _labels_gi(z, sig, alpha), fdr=fdr, attrs=attrs,
-    )
+        p, high = 2.0 * stats.norm.sf(np.abs(z)), z > 0
+    against = (z > 0) != high
+    attrs = {"method": "gi_star", "polarity": "higher_worse" if sign > 0 else "higher_better",
+             "weights": "binary contiguity including self (esda G_Local transform='B', star)",
+             "permutations": int(permutations), "seed": int(seed), "alpha": float(alpha),
+             "p_value": P_VALUE[permutations > 0]}
+    out = finish(values, ids, y, z, p, high, np.ones(len(ids), dtype=bool),
+                 islands=_member(ids, used.isolates), dropped=dropped, focus=focus, words=words,
+                 alpha=alpha, fdr=fdr, sign=sign, attrs=attrs,
+                 extra={"z_against_tail": against})
+    out["z_against_tail"] = out["z_against_tail"].where(out["bin"].notna()).astype("boolean")
+    significant = out["bin"].fillna(0).to_numpy() != 0
+    out.attrs["z_against_tail"] = int(out["z_against_tail"].fillna(False)[significant].sum())
+    return out

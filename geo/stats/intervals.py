@@ -18,13 +18,10 @@ import numpy as np
 import pandas as pd
 
 from geo._errors import InputError, SchemaError, format_codes
+from geo.stats._validate import POLARITIES, _polarity_sign
 from geo.stats.neighbours import _unknown_code
 
 __all__ = ['POLARITIES', 'VERDICTS', 'compare_area', 'compare_to', 'percent_interval', 'wilson_interval']
-
-
-#: Polarity names to the sign of "worse" (+1: a higher value is worse).
-POLARITIES = {"higher_worse": 1, "higher_better": -1}
 
 
 VERDICTS = ("better", "similar", "worse", "not tested")
@@ -34,10 +31,7 @@ _CATALOGUE_COLUMNS = ("label", "unit", "polarity", "life_stage", "principle")
 
 
 def _polarity(polarity: str) -> int:
-    key = str(polarity).strip().lower().replace("-", "_").replace(" ", "_")
-    if key not in POLARITIES:
-        raise InputError(f"`polarity` must be one of {sorted(POLARITIES)}; got {polarity!r}")
-    return POLARITIES[key]
+    return _polarity_sign(polarity)
 
 
 def _as_array(x, name: str) -> np.ndarray:
@@ -144,8 +138,7 @@ def _aligned(x, index: pd.Index, name: str) -> np.ndarray | None:
         return None
     if isinstance(x, pd.Series):
         return x.reindex(index).to_numpy(dtype=float)
-    arr = np.broadcast_to(_as_array(x, name), (len(index),))
-    return arr
+    return np.broadcast_to(_as_array(x, name), (len(index),))
 
 
 def compare_to(values, *, reference, polarity: str, lower=None, upper=None, ref_lower=None,
@@ -196,13 +189,13 @@ def compare_to(values, *, reference, polarity: str, lower=None, upper=None, ref_
         raise InputError("Give both `lower` and `upper` (and both `ref_lower` and `ref_upper`), or "
                          "neither")
     with np.errstate(invalid="ignore"):
-        if lo is not None and rlo is not None:
+        if lo is not None and rlo is not None and hi is not None and rhi is not None:
             significant = (lo > rhi) | (hi < rlo)
             tested = ~np.isnan(lo + hi + rlo + rhi)
-        elif lo is not None:
+        elif lo is not None and hi is not None:
             significant = (ref < lo) | (ref > hi)
             tested = ~np.isnan(lo + hi + ref)
-        elif rlo is not None:
+        elif rlo is not None and rhi is not None:
             significant = (v < rlo) | (v > rhi)
             tested = ~np.isnan(rlo + rhi)
         else:
@@ -263,6 +256,72 @@ def compare_area(code: str, *, table: pd.DataFrame, catalogue: pd.DataFrame,
     SchemaError
         Catalogue without the required columns.
     """
+    areas, region, in_region, neighbours = _check_compare(
+        code, table=table, catalogue=catalogue, region_of=region_of, neighbours=neighbours,
+        england_code=england_code)
+    intervals = intervals or {}
+    rows = []
+    for ind in [i for i in catalogue.index if i in table.columns]:
+        col = pd.to_numeric(table[ind], errors="coerce")
+        area_values = col.reindex(areas)
+        given = england[ind] if england is not None and ind in england else None
+        eng, eng_source = _benchmark(col, england_code, areas, given)
+        reg, reg_source = _benchmark(col, region, in_region, None)
+        meta = catalogue.loc[ind]
+        ranks = (area_values * _polarity(meta["polarity"])).rank(ascending=False, method="min")
+        iv = intervals.get(ind)
+        judge = _Verdicts(code, float(col[code]), meta["polarity"],
+                          iv.reindex([code, england_code, region]) if iv is not None else None)
+        nb = col.reindex(neighbours).dropna()
+        nb_mean = float(nb.mean()) if len(nb) else np.nan
+        rows.append({
+            "indicator": ind, **{c: meta[c] for c in _CATALOGUE_COLUMNS},
+            "value": float(col[code]), "england": eng, "england_source": eng_source,
+            "region_code": region, "region": reg, "region_source": reg_source,
+            "neighbours_mean": nb_mean, "neighbours_n": len(nb),
+            "rank": ranks[code], "n_ranked": int(area_values.notna().sum()),
+            "vs_england": judge(eng, england_code if eng_source == "published" else None),
+            "vs_region": judge(reg, region if reg_source == "published" else None),
+            "vs_neighbours": judge(nb_mean),
+        })
+    if not rows:
+        raise InputError("`table` has no column that is an indicator id of `catalogue`")
+    return pd.DataFrame(rows).set_index("indicator")
+
+
+def _benchmark(col: pd.Series, code: str, members: pd.Index, given: float | None
+               ) -> tuple[float, str]:
+    """A benchmark value and where it comes from: given, published in ``col``, or a mean."""
+    if given is not None:
+        return float(given), "given"
+    if code in col.index and pd.notna(col.get(code)):
+        return float(col[code]), "published"
+    return float(col.reindex(members).mean()), "mean of areas"
+
+
+class _Verdicts:
+    """The verdict of one area's value against a benchmark, with the intervals known for it."""
+
+    def __init__(self, code: str, value: float, polarity: str, bounds: pd.DataFrame | None):
+        self.code, self.value, self.polarity, self.bounds = code, value, polarity, bounds
+
+    def __call__(self, reference: float, ref_code: str | None = None) -> str:
+        bounds = self.bounds
+        if bounds is None:
+            return "not tested"
+        kw = {"lower": bounds.at[self.code, "lower"], "upper": bounds.at[self.code, "upper"]}
+        if ref_code is not None and pd.notna(bounds.at[ref_code, "lower"]):
+            kw |= {"ref_lower": bounds.at[ref_code, "lower"],
+                   "ref_upper": bounds.at[ref_code, "upper"]}
+        return compare_to(pd.Series([self.value]), reference=reference, polarity=self.polarity,
+                          **kw).iloc[0]
+
+
+def _check_compare(code: str, *, table: pd.DataFrame, catalogue: pd.DataFrame,
+                   region_of: Mapping[str, str] | pd.Series,
+                   neighbours: Iterable[str] | pd.DataFrame, england_code: str
+                   ) -> tuple[pd.Index, str, pd.Index, list]:
+    """Validate :func:`compare_area`'s inputs; return areas, region, its areas and neighbours."""
     missing_cols = [c for c in _CATALOGUE_COLUMNS if c not in catalogue.columns]
     if missing_cols:
         raise SchemaError(f"`catalogue` lacks columns {missing_cols}; it needs "
@@ -274,7 +333,8 @@ def compare_area(code: str, *, table: pd.DataFrame, catalogue: pd.DataFrame,
     if not_catalogued:
         raise InputError(f"`table` columns {not_catalogued} are not indicator ids of `catalogue`; "
                          "rename them to ids such as 'neet2025.neet_percent' or drop them")
-    region_of = pd.Series(region_of, dtype=object) if not isinstance(region_of, pd.Series) else region_of
+    if not isinstance(region_of, pd.Series):
+        region_of = pd.Series(region_of, dtype=object)
     region_codes = set(region_of.dropna().astype(str))
     areas = table.index[~table.index.isin([england_code, *region_codes])]
     if code not in areas:
@@ -288,47 +348,4 @@ def compare_area(code: str, *, table: pd.DataFrame, catalogue: pd.DataFrame,
     if strangers:
         raise InputError(f"`neighbours` codes not in `table`: {format_codes(strangers)}")
     in_region = areas[region_of.reindex(areas).astype(object) == region]
-    intervals = intervals or {}
-    rows = []
-    for ind in [i for i in catalogue.index if i in table.columns]:
-        meta = catalogue.loc[ind]
-        col = pd.to_numeric(table[ind], errors="coerce")
-        area_values = col.reindex(areas)
-        if england is not None and ind in england:
-            eng, eng_source = float(england[ind]), "given"
-        elif england_code in table.index and pd.notna(col.get(england_code)):
-            eng, eng_source = float(col[england_code]), "published"
-        else:
-            eng, eng_source = float(area_values.mean()), "mean of areas"
-        if region in table.index and pd.notna(col.get(region)):
-            reg, reg_source = float(col[region]), "published"
-        else:
-            reg, reg_source = float(col.reindex(in_region).mean()), "mean of areas"
-        sign = _polarity(meta["polarity"])
-        ranks = (area_values * sign).rank(ascending=False, method="min")
-        iv = intervals.get(ind)
-        bounds = iv.reindex([code, england_code, region]) if iv is not None else None
-
-        def verdict(ref, ref_code=None, _bounds=bounds, _value=col[code], _polarity=meta["polarity"]):
-            if _bounds is None:
-                return "not tested"
-            kw = {"lower": _bounds.at[code, "lower"], "upper": _bounds.at[code, "upper"]}
-            if ref_code is not None and pd.notna(_bounds.at[ref_code, "lower"]):
-                kw |= {"ref_lower": _bounds.at[ref_code, "lower"],
-                       "ref_upper": _bounds.at[ref_code, "upper"]}
-            return compare_to(pd.Series([_value]), reference=ref, polarity=_polarity, **kw).iloc[0]
-
-        nb = col.reindex(neighbours).dropna()
-        rows.append({
-            "indicator": ind, **{c: meta[c] for c in _CATALOGUE_COLUMNS},
-            "value": float(col[code]), "england": eng, "england_source": eng_source,
-            "region_code": region, "region": reg, "region_source": reg_source,
-            "neighbours_mean": float(nb.mean()) if len(nb) else np.nan, "neighbours_n": len(nb),
-            "rank": ranks[code], "n_ranked": int(area_values.notna().sum()),
-            "vs_england": verdict(eng, england_code if eng_source == "published" else None),
-            "vs_region": verdict(reg, region if reg_source == "published" else None),
-            "vs_neighbours": verdict(float(nb.mean()) if len(nb) else np.nan),
-        })
-    if not rows:
-        raise InputError("`table` has no column that is an indicator id of `catalogue`")
-    return pd.DataFrame(rows).set_index("indicator")
+    return areas, region, in_region, neighbours

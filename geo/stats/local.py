@@ -1,60 +1,60 @@
-"""The registry of local statistics: one entry per method, so callers never branch on names.
+"""The registry of local statistics: one entry per method, so that no caller branches on names.
 
-Each entry maps a method key (``"gi_star"``, ``"local_moran"``) to its function; both take
-``(values, graph, *, permutations, seed, alpha, fdr, n_jobs, nan, focus)``.
+A new local statistic is one module (like :mod:`geo.stats.gi_star`) and one entry here. Each
+entry's ``run`` takes ``(values, graph, *, polarity, permutations, seed, alpha, fdr, nan,
+focus)`` and returns a frame with ``value``, ``statistic``, ``p``, ``q``, ``label``, ``outcome``
+and ``bin``; ``words`` are its labels for significant areas and ``pattern`` reads back, from a
+result, which areas are high and which are clusters (so a run can be judged again for another
+family, :mod:`geo.stats.reference`).
 """
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from libpysal.graph import Graph
 
-from geo.stats.gi_star import local_gi_star
-from geo.stats.moran import local_moran
+from geo._errors import InputError
+from geo.stats import gi_star, moran
 
-__all__ = ["LOCAL_METHODS", "warm_up"]
+__all__ = ["LOCAL_METHODS", "LocalMethod", "local_method"]
+
+
+class LocalMethod(NamedTuple):
+    """A local statistic: its function, its name for people, its labels and its pattern."""
+
+    run: Callable[..., pd.DataFrame]
+    title: str
+    words: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+    pattern: Callable[[pd.DataFrame], tuple[np.ndarray, np.ndarray]]
+
 
 #: Local statistics by key.
-LOCAL_METHODS = {"gi_star": local_gi_star, "local_moran": local_moran}
+LOCAL_METHODS: dict[str, LocalMethod] = {
+    "gi_star": LocalMethod(gi_star.local_gi_star, "Getis-Ord Gi*", gi_star.words,
+                           gi_star.pattern),
+    "local_moran": LocalMethod(moran.local_moran, "local Moran's I", moran.words,
+                               moran.pattern),
+}
 
 
-def warm_up(*, n_jobs: int = 1) -> float:
-    """Compile esda's numba permutation kernels (Gi* and local Moran) on a tiny graph.
+def local_method(key: str, *, argument: str = "method") -> LocalMethod:
+    """The registry entry of ``key`` (case and surrounding spaces forgiven).
 
-    The first permutation test in a process compiles the kernels (38-50 s on a 2-core
-    machine); the store build calls this once so that no app request pays it.
-
-    Parameters
-    ----------
-    n_jobs
-        Also compile the parallel path when > 1 (only useful if callers use ``n_jobs > 1``).
-
-    Returns
-    -------
-    float
-        Seconds spent.
+    Raises
+    ------
+    InputError
+        ``key`` is not a registered method; the message lists the valid keys.
 
     Examples
     --------
-    >>> seconds = warm_up()  # doctest: +SKIP
+    >>> local_method("Gi_Star").title
+    'Getis-Ord Gi*'
     """
-    start = time.perf_counter()
-    side = 4
-    codes = [f"c{i:02d}" for i in range(side * side)]
-    heads, tails = [], []
-    for r in range(side):
-        for c in range(side):
-            for dr, dc in ((0, 1), (1, 0), (0, -1), (-1, 0)):
-                rr, cc = r + dr, c + dc
-                if 0 <= rr < side and 0 <= cc < side:
-                    heads.append(codes[r * side + c])
-                    tails.append(codes[rr * side + cc])
-    graph = Graph.from_arrays(heads, tails, np.ones(len(heads)), transformation="B")
-    values = pd.Series(np.arange(1.0, side * side + 1), index=codes)
-    for jobs in sorted({1, int(n_jobs)}):
-        local_gi_star(values, graph, permutations=9, seed=0, n_jobs=jobs)
-        local_moran(values, graph, permutations=9, seed=0, n_jobs=jobs)
-    return time.perf_counter() - start
+    name = str(key).strip().lower()
+    if name not in LOCAL_METHODS:
+        msg = f"`{argument}` must be one of {list(LOCAL_METHODS)}; got {key!r}."
+        raise InputError(msg)
+    return LOCAL_METHODS[name]

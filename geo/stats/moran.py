@@ -1,45 +1,27 @@
-"""Hot spots and local clusters with honest inference: Gi*, local Moran, FDR, clusters.
+"""Local Moran's I (LISA): clusters of like values and outliers, with row-standardised weights.
 
-The statistics come from esda; this module guards the traps esda leaves open:
+Local Moran's I of an area is its standardised value times the mean of its neighbours'
+(``I_i = (n - 1) z_i lag_i / sum z^2``, as esda's ``Moran_Local``); its quadrant says whether the
+area resembles its neighbours (a cluster: ``High-High``, ``Low-Low``) or stands out (an outlier:
+``High-Low`` is a high value among low ones, ``Low-High``). Labels keep these words about
+*values* whatever the polarity; ``outcome`` says which is worse (:mod:`geo.stats.outcome`).
 
-* esda is positional. Values are reordered to ``graph.unique_ids`` and the codes are checked on
-  both sides before every call, so a shuffled Series gives the same answer.
-* ``esda.G_Local`` re-transforms the weights it is given (default ``transform="R"``). Gi* here
-  always uses binary weights including the area itself (``transform="B", star=True``).
-* One NaN turns every local statistic into NaN silently: ``nan="raise"`` (default) lists the
-  codes, ``nan="drop"`` drops them from the values *and* the graph and says so in
-  ``attrs["dropped"]``.
-* An area with no neighbours tests nothing: it is labelled ``"island (not tested)"`` and left
-  out of the multiple-testing family (use :func:`geo.stats.weights.build_contiguity`, which joins
-  islands to their nearest neighbours, to avoid islands altogether).
-* Thousands of local tests: p-values are adjusted with Benjamini-Hochberg (``fdr=True``) and
-  the correction is recorded in ``attrs``.
-* esda's permutation p-value is *directed* (the tail the observed value lies in), half a
-  two-sided p-value. ``p`` here is two-sided and tie-aware: ``min(1, 2 (min(#sim >= obs, #sim <= obs) + 1) / (R + 1))`` with permutations,
-  ``2 * (1 - Phi(|z|))`` without.
-* numba compiles esda's permutation kernels on the first call in a process (tens of seconds):
-  call :func:`warm_up` once at build time, never on a request path; keep ``n_jobs=1`` (each
-  parallel worker process compiles again).
-
-Named clusters of touching spots, robustness to k-nearest weights and national tables live in
-:mod:`geo.clusters` (:func:`~geo.stats.clusters.hotspot_clusters`, :func:`~geo.stats.robust.robustness`,
-:func:`~geo.stats.national.national_hotspots`); they are importable from this module too.
+I is unchanged when every value changes sign, and so is its conditional-permutation p: running
+on values oriented by polarity gives the same numbers, so polarity decides only which quadrant is
+worse. The p-value comes from :mod:`geo.stats.permutation` (I is monotone in the sum of the
+drawn neighbours once the area's own value is fixed) or, with ``permutations=0``, from the normal
+approximation under total randomisation (Sokal et al. 1998, esda's ``EI`` / ``VI``).
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from libpysal.graph import Graph
 from scipy import stats
 
-if TYPE_CHECKING:
-    pass
-from geo.stats._results import NOT_SIGNIFICANT, _finish
 from geo.stats._validate import (
     _align,
     _check_graph,
@@ -47,104 +29,128 @@ from geo.stats._validate import (
     _check_values,
     _focus_codes,
     _member,
+    _polarity_sign,
 )
-from geo.stats.permutation import _permutation_p
+from geo.stats.outcome import finish
+from geo.stats.permutation import neighbour_sum_counts, two_sided_p
+from geo.stats.weights import graph_matrix
 
-__all__ = ['local_moran']
+__all__ = ["MORAN_QUADRANTS", "local_moran", "moran_statistic", "pattern", "words"]
 
-
+#: esda's quadrant codes and their names (about values: High-High = high among high).
 MORAN_QUADRANTS = {1: "High-High", 2: "Low-High", 3: "Low-Low", 4: "High-Low"}
+
+#: How ``p`` was computed, with and without permutations.
+P_VALUE = {True: "two-sided, conditional permutation (area kept, neighbours drawn without "
+                 "replacement from the other areas), ties counted in both tails",
+           False: "two-sided, normal approximation under total randomisation"}
+
+
+def words(high: np.ndarray, cluster: np.ndarray, confidence: np.ndarray) -> np.ndarray:  # noqa: ARG001 - LISA labels name the quadrant only
+    """The quadrant of each significant area."""
+    return np.where(high, np.where(cluster, "High-High", "High-Low"),
+                    np.where(cluster, "Low-Low", "Low-High")).astype(object)
+
+
+def pattern(result: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per area of a LISA result: is its own value high, and is it a cluster (its quadrant)."""
+    quadrant = result["quadrant"].astype(object)
+    high = quadrant.isin(["High-High", "High-Low"]).to_numpy()
+    cluster = quadrant.isin(["High-High", "Low-Low"]).to_numpy()
+    return high, cluster
+
+
+def moran_statistic(y: np.ndarray, adjacency) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # noqa: ANN001 - scipy sparse
+    """Local I, the standardised values and their spatial lag (row-standardised binary weights).
+
+    Areas without neighbours get a lag of 0 (and so I = 0).
+    """
+    z = y - y.mean()
+    z = z / y.std()
+    k = np.asarray(adjacency.sum(axis=1)).ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lag = np.where(k > 0, (adjacency @ z) / k, 0.0)
+    return (len(y) - 1) * z * lag / (z @ z), z, lag
+
+
+def _normal_p(stat: np.ndarray, z: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Two-sided p under total randomisation (Sokal et al. 1998, eqs. A3-A4*; esda's EI, VI)."""
+    n = len(z)
+    m2 = (z * z).sum() / n
+    b2 = ((z ** 4).sum() / n) / m2 ** 2
+    wi = (k > 0).astype(float)  # row-standardised: each row sums to 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wi2 = np.where(k > 0, 1.0 / k, 0.0)
+        ei = -wi / (n - 1)
+        vi = (wi2 * (n - b2) / (n - 1) + (wi ** 2 - wi2) * (2 * b2 - n) / ((n - 1) * (n - 2))
+              - ei ** 2)
+        zn = (stat - ei) / np.sqrt(vi)
+    return np.where(np.isfinite(zn), 2.0 * stats.norm.sf(np.abs(zn)), 1.0)
 
 
 def local_moran(
     values: pd.Series,
     graph: Graph,
     *,
+    polarity: str = "higher_worse",
     permutations: int = 999,
     seed: int = 42,
     alpha: float = 0.05,
     fdr: bool = True,
-    n_jobs: int = 1,
     nan: str = "raise",
     focus: Iterable | pd.Series | None = None,
 ) -> pd.DataFrame:
     """Local Moran's I (LISA) with row-standardised weights: High-High, Low-Low and outliers.
 
-    Calls ``esda.Moran_Local(y, graph, transformation="r", ...)`` on values reordered to the
-    graph's ids. ``statistic`` is the local I; ``p`` is two-sided, from conditional
-    permutations (``min(1, 2 * p_sim)``) or, with ``permutations=0``, from the normal
-    approximation under total randomisation (esda's ``EI``/``VI``, Sokal et al. 1998).
-    Significant areas (``q <= alpha``, or ``p`` with ``fdr=False``) get their quadrant
-    (``"High-High"``, ``"Low-Low"``, ``"High-Low"``, ``"Low-High"``), others
-    ``"not significant"``; islands ``"island (not tested)"``.
+    ``statistic`` is the local I (esda's ``Moran_Local(y, w, transformation="r").Is``); ``p`` is
+    two-sided (see the module). Significant areas get their quadrant as ``label``, others
+    ``"not significant"``, islands ``"island (not tested)"``; ``quadrant`` holds the quadrant of
+    every tested area, significant or not.
 
     Parameters
     ----------
-    values, graph, permutations, seed, alpha, fdr, n_jobs, nan, focus
-        As in :func:`local_gi_star`.
+    values, graph, polarity, permutations, seed, alpha, fdr, nan, focus
+        As in :func:`geo.stats.gi_star.local_gi_star`.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed like ``values`` (or ``focus``), columns ``value``, ``statistic``, ``p``, ``q``,
-        ``label`` and ``attrs`` as in :func:`local_gi_star`.
+        Indexed like ``values`` (or ``focus``): ``value``, ``statistic``, ``p``, ``q``,
+        ``label``, ``outcome``, ``bin``, ``quadrant``; ``attrs`` as in
+        :func:`geo.stats.gi_star.local_gi_star`.
 
     Raises
     ------
     InputError, DuplicateCodeError
-        As in :func:`local_gi_star`.
+        As in :func:`geo.stats.gi_star.local_gi_star`.
 
     Examples
     --------
     >>> res = local_moran(values, graph, permutations=99, seed=1)  # doctest: +SKIP
     """
-    import esda
-
-    _check_options(permutations, seed, alpha, fdr, nan, n_jobs)
+    sign = _polarity_sign(polarity)
+    _check_options(permutations, seed, alpha, fdr, nan)
     values = _check_values(values)
-    graph = _check_graph(graph)
-    y, used, ids, dropped = _align(values, graph, nan=nan)
+    y, used, ids, dropped = _align(values, _check_graph(graph), nan=nan)
     focus = _focus_codes(focus, values.index)
+    adjacency = graph_matrix(used)
+    stat, z, lag = moran_statistic(y, adjacency)
+    if permutations > 0:
+        ge, le = neighbour_sum_counts(y, adjacency, permutations=int(permutations),
+                                      seed=int(seed))
+        p = np.where(z == 0, 1.0, two_sided_p(ge, le, int(permutations)))
+    else:
+        p = _normal_p(stat, z, np.asarray(adjacency.sum(axis=1)).ravel())
+    high, cluster = z > 0, (z > 0) == (lag > 0)
+    quadrant = words(high, cluster, np.zeros(len(z), dtype=np.int64))
+    attrs = {"method": "local_moran", "polarity": "higher_worse" if sign > 0 else "higher_better",
+             "weights": "row-standardised contiguity (esda transformation='r')",
+             "permutations": int(permutations), "seed": int(seed), "alpha": float(alpha),
+             "p_value": P_VALUE[permutations > 0]}
     islands = _member(ids, used.isolates)
-    def run(r: int, s: int):  # noqa: ANN202 - esda result
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            return esda.Moran_Local(
-                y, used, transformation="r", permutations=r, seed=s,
-                n_jobs=int(n_jobs), keep_simulations=r > 0,
-            )
-
-    if permutations > 0:
-        p, res = _permutation_p(run, stat_attr="Is", sims_attr="rlisas",
-                                permutations=int(permutations), seed=int(seed))
-    else:
-        res = run(0, int(seed))
-    stat = np.asarray(res.Is, dtype=float)
-    if permutations > 0:
-        p_desc = "two-sided, conditional permutation, ties counted in both tails"
-    else:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            zn = (stat - res.EI) / np.sqrt(res.VI)
-        p = np.where(np.isfinite(zn), 2.0 * stats.norm.sf(np.abs(zn)), 1.0)
-        p_desc = "two-sided, normal approximation under total randomisation"
-    quads = np.asarray(res.q)
-
-    def label_fn(sig):
-        labels = np.full(len(stat), NOT_SIGNIFICANT, dtype=object)
-        hit = sig <= alpha + 1e-12
-        for code, name in MORAN_QUADRANTS.items():
-            labels[hit & (quads == code)] = name
-        return labels
-
-    attrs = {
-        "method": "local_moran",
-        "weights": "row-standardised contiguity (esda transformation='r')",
-        "permutations": int(permutations),
-        "seed": int(seed),
-        "alpha": float(alpha),
-        "p_value": p_desc,
-    }
-    return _finish(
-        values, ids, y, stat, p, islands, dropped, focus,
-        label_fn=label_fn, fdr=fdr, attrs=attrs,
-    )
+    quadrant[islands] = None
+    out = finish(values, ids, y, stat, p, high, cluster, islands=islands, dropped=dropped,
+                 focus=focus, words=words, alpha=alpha, fdr=fdr, sign=sign, attrs=attrs,
+                 extra={"quadrant": quadrant})
+    out["quadrant"] = out["quadrant"].astype(object)
+    return out

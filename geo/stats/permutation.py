@@ -1,95 +1,180 @@
-"""Hot spots and local clusters with honest inference: Gi*, local Moran, FDR, clusters.
+"""Conditional randomisation without a compile wait: counts of random neighbour sums per area.
 
-The statistics come from esda; this module guards the traps esda leaves open:
+Under conditional randomisation (Anselin 1995, as esda does it) an area keeps its own value and
+its ``k`` neighbours are replaced by ``k`` areas drawn at random, without replacement, from the
+*other* ``n - 1`` areas. Gi* (binary weights including self) and local Moran's I (row-standardised
+weights) are both monotone in the sum of the drawn values once the area's own value is fixed, so
+one engine serves both: :func:`neighbour_sum_counts` returns, per area, how many of the ``R``
+random sums are ``>=`` and ``<=`` the observed neighbour sum, ties counting in both, and
+:func:`two_sided_p` turns them into ``p = min(1, 2 (min(ge, le) + 1) / (R + 1))``.
 
-* esda is positional. Values are reordered to ``graph.unique_ids`` and the codes are checked on
-  both sides before every call, so a shuffled Series gives the same answer.
-* ``esda.G_Local`` re-transforms the weights it is given (default ``transform="R"``). Gi* here
-  always uses binary weights including the area itself (``transform="B", star=True``).
-* One NaN turns every local statistic into NaN silently: ``nan="raise"`` (default) lists the
-  codes, ``nan="drop"`` drops them from the values *and* the graph and says so in
-  ``attrs["dropped"]``.
-* An area with no neighbours tests nothing: it is labelled ``"island (not tested)"`` and left
-  out of the multiple-testing family (use :func:`geo.stats.weights.build_contiguity`, which joins
-  islands to their nearest neighbours, to avoid islands altogether).
-* Thousands of local tests: p-values are adjusted with Benjamini-Hochberg (``fdr=True``) and
-  the correction is recorded in ``attrs``.
-* esda's permutation p-value is *directed* (the tail the observed value lies in), half a
-  two-sided p-value. ``p`` here is two-sided and tie-aware: ``min(1, 2 (min(#sim >= obs, #sim <= obs) + 1) / (R + 1))`` with permutations,
-  ``2 * (1 - Phi(|z|))`` without.
-* numba compiles esda's permutation kernels on the first call in a process (tens of seconds):
-  call :func:`warm_up` once at build time, never on a request path; keep ``n_jobs=1`` (each
-  parallel worker process compiles again).
+How it is fast. As esda shares its random draws across areas, areas with the same number of
+neighbours ``k`` share theirs here: one row of ``k + 1`` distinct ids per permutation, drawn from
+all ``n`` areas, and area ``i`` takes the first ``k`` ids of a row that are not itself. The
+random sums of the whole group are then one column of prefix sums, sorted once, and each area is
+ranked in it by a binary search; the few (row, area) pairs where an area drew itself are
+corrected one by one. Each group has its own draws, so groups do not rise and fall together. A
+national run of 33,755 areas and 9,999 permutations takes well under a second in plain numpy:
+nothing to compile.
 
-Named clusters of touching spots, robustness to k-nearest weights and national tables live in
-:mod:`geo.clusters` (:func:`~geo.stats.clusters.hotspot_clusters`, :func:`~geo.stats.robust.robustness`,
-:func:`~geo.stats.national.national_hotspots`); they are importable from this module too.
+Reproducible by seed: the permutations run in chunks of :data:`PERMUTATION_CHUNK`, each with its
+own stream from ``numpy.random.SeedSequence(seed).spawn`` (independent streams; seeds ``s`` and
+``s + 1`` share nothing).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import warnings
 
 import numpy as np
+from scipy import sparse
 
-if TYPE_CHECKING:
-    pass
+__all__ = ["PERMUTATION_CHUNK", "PermutationFloorWarning", "fdr_floor", "neighbour_sum_counts",
+           "two_sided_p"]
 
-__all__ = []
+#: Permutations drawn per random stream (one SeedSequence child each).
+PERMUTATION_CHUNK = 1000
 
 
-def _two_sided_from_directed(p_sim: np.ndarray, permutations: int) -> np.ndarray:
-    """Two-sided p from esda's directed pseudo p ``(M + 1) / (R + 1)`` (float32 in esda).
+class PermutationFloorWarning(UserWarning):
+    """Too few permutations for any area to pass the multiple-testing correction."""
 
-    Kept for reference only: esda's lower tail counts ``sim < obs``, so ties (common for counts
-    such as the number of deprived domains) make it anti-conservative. See
-    :func:`_permutation_p`.
+
+def _draw_rows(rng: np.random.Generator, rows: int, width: int, n: int) -> np.ndarray:
+    """``rows`` x ``width`` area positions, distinct within each row, uniform over ordered draws."""
+    if width * 4 > n:  # small maps: shuffle every row outright
+        return rng.permuted(np.tile(np.arange(n), (rows, 1)), axis=1)[:, :width]
+    out = rng.integers(0, n, size=(rows, width))
+    while True:  # iid draws conditioned on being distinct are uniform without replacement
+        ordered = np.sort(out, axis=1)
+        bad = (ordered[:, 1:] == ordered[:, :-1]).any(axis=1)
+        if not bad.any():
+            return out
+        out[bad] = rng.integers(0, n, size=(int(bad.sum()), width))
+
+
+def _chunk_counts(y: np.ndarray, k: np.ndarray, observed: np.ndarray, tol: np.ndarray,
+                  rng: np.random.Generator, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """(#sums >= observed, #sums <= observed) per area for one chunk of ``rows`` permutations.
+
+    Areas with the same number of neighbours share one set of draws (as esda shares its draws
+    across all areas); each such group gets its own draws, so groups do not move together.
     """
-    extreme = np.rint(np.asarray(p_sim, dtype=float) * (permutations + 1))
-    return np.minimum(1.0, 2.0 * extreme / (permutations + 1))
-
-
-#: Permutations per esda call: the simulations of one call are kept in memory (n x chunk).
-PERMUTATION_CHUNK = 999
-
-
-def _tie_counts(observed: np.ndarray, sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per area, how many simulated statistics are >= and <= the observed one (ties count in both)."""
-    obs = np.asarray(observed, dtype=float)[:, None]
-    sims = np.asarray(sims, dtype=float)
-    tol = 1e-9 * np.maximum(1.0, np.abs(obs))
-    ge = (sims >= obs - tol).sum(axis=1)
-    le = (sims <= obs + tol).sum(axis=1)
+    n = len(y)
+    ge = np.zeros(n, dtype=np.int64)
+    le = np.zeros(n, dtype=np.int64)
+    for size in np.unique(k[k > 0]):
+        at = np.flatnonzero(k == size)
+        draws = _draw_rows(rng, rows, int(size) + 1, n)
+        prefix = np.zeros((rows, int(size) + 2))
+        np.cumsum(y[draws], axis=1, out=prefix[:, 1:])
+        column = np.sort(prefix[:, size])
+        ge[at] = rows - np.searchsorted(column, observed[at] - tol[at], side="left")
+        le[at] = np.searchsorted(column, observed[at] + tol[at], side="right")
+        # an area that drew itself among its first `size` ids takes the next id instead
+        row, pos = np.nonzero(k[draws[:, :size]] == size)
+        area = draws[row, pos]
+        wrong = prefix[row, size]
+        right = prefix[row, size + 1] - y[area]
+        lo, hi = observed[area] - tol[area], observed[area] + tol[area]
+        np.add.at(ge, area, (right >= lo).astype(np.int64) - (wrong >= lo))
+        np.add.at(le, area, (right <= hi).astype(np.int64) - (wrong <= hi))
     return ge, le
 
 
-def _permutation_p(run, *, stat_attr: str, sims_attr: str, permutations: int,
-                   seed: int) -> tuple[np.ndarray, Any]:
-    """Tie-aware two-sided conditional-permutation p-values, in chunks of esda calls.
-
-    ``p = min(1, 2 * (min(#sim >= obs, #sim <= obs) + 1) / (R + 1))``. Simulated values equal to
-    the observed one count in both tails (esda's own ``p_sim`` leaves them out of the lower
-    tail, which made zero-count areas surrounded by zeros look "significant" cold spots).
-    Permutations run in chunks of :data:`PERMUTATION_CHUNK`; chunk ``i`` uses ``seed + i``, so a
-    run is reproducible and a run of up to 999 permutations uses exactly ``seed``.
+def neighbour_sum_counts(y: np.ndarray, adjacency: sparse.csr_array, *, permutations: int,
+                         seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per area, how many of ``permutations`` random neighbour sums are >= and <= the observed.
 
     Parameters
     ----------
-    run
-        ``run(permutations, seed)`` returning an esda result with ``keep_simulations=True``.
+    y
+        Values in the order of the adjacency's rows, no NaN.
+    adjacency
+        Binary ``n x n`` adjacency without self-loops (:func:`geo.stats.weights.graph_matrix`).
+    permutations
+        Number of conditional permutations ``R`` (>= 1).
+    seed
+        Seed of ``numpy.random.SeedSequence``; the same seed gives the same counts.
+
+    Returns
+    -------
+    ge, le : numpy.ndarray
+        Integer counts per area (0 for an area without neighbours). Values are centred first
+        (the test is location-invariant) and sums within ``1e-9`` of the observed one, relative
+        to the spread of ``k`` values, count as ties in both tails.
+
+    Examples
+    --------
+    >>> adj = sparse.csr_array(np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], dtype=float))
+    >>> ge, le = neighbour_sum_counts(np.array([1.0, 2.0, 3.0]), adj, permutations=99, seed=1)
+    >>> int(ge[0] + le[0]) >= 99
+    True
     """
-    ge = le = None
-    done, i, first = 0, 0, None
-    while done < permutations:
-        r = min(PERMUTATION_CHUNK, permutations - done)
-        res = run(r, seed + i)
-        g, lo = _tie_counts(getattr(res, stat_attr), getattr(res, sims_attr))
-        ge = g if ge is None else ge + g
-        le = lo if le is None else le + lo
-        first = res if first is None else first
-        done += r
-        i += 1
-    p = np.minimum(1.0, 2.0 * (np.minimum(ge, le) + 1.0) / (permutations + 1.0))
-    return p, first
+    y = np.asarray(y, dtype=float)
+    y = y - y.mean()
+    n = len(y)
+    k = np.asarray(adjacency.sum(axis=1)).ravel().astype(np.int64)
+    observed = adjacency @ y
+    tol = 1e-9 * np.maximum(k, 1) * max(float(np.abs(y).max()), np.finfo(float).tiny)
+    ge = np.zeros(n, dtype=np.int64)
+    le = np.zeros(n, dtype=np.int64)
+    n_chunks = -(-int(permutations) // PERMUTATION_CHUNK)
+    streams = np.random.SeedSequence(int(seed)).spawn(n_chunks)
+    for i, stream in enumerate(streams):
+        rows = min(PERMUTATION_CHUNK, int(permutations) - i * PERMUTATION_CHUNK)
+        g, lo = _chunk_counts(y, k, observed, tol, np.random.default_rng(stream), rows)
+        ge += g
+        le += lo
+    return ge, le
 
 
+def two_sided_p(ge: np.ndarray, le: np.ndarray, permutations: int) -> np.ndarray:
+    """``min(1, 2 (min(ge, le) + 1) / (R + 1))``: two-sided, ties counted in both tails.
+
+    Examples
+    --------
+    >>> two_sided_p(np.array([0, 50]), np.array([99, 50]), 99).tolist()
+    [0.02, 1.0]
+    """
+    return np.minimum(1.0, 2.0 * (np.minimum(ge, le) + 1.0) / (permutations + 1.0))
+
+
+def fdr_floor(p: np.ndarray, *, permutations: int, alpha: float, fdr: bool) -> dict | None:
+    """Say when no area can pass because the smallest attainable p is too large.
+
+    With ``R`` permutations no p-value is below ``p_min = 2 / (R + 1)``. Benjamini-Hochberg over
+    ``m`` tests passes the ``j`` smallest p-values only where ``p_(j) <= alpha j / m``, so the
+    ``k`` areas sharing ``p_min`` pass only if ``k >= m p_min / alpha``. When that fails (or,
+    without FDR, when ``p_min > alpha``) a warning of :class:`PermutationFloorWarning` is issued
+    and its numbers returned: how many permutations would let those ``k`` areas pass.
+
+    Returns
+    -------
+    dict or None
+        ``p_min``, ``m``, ``k_at_min``, ``k_needed`` and ``permutations_needed``; None when the
+        floor is no obstacle (or there are no permutations).
+    """
+    p = np.asarray(p, dtype=float)
+    p = p[~np.isnan(p)]
+    if permutations <= 0 or len(p) == 0:
+        return None
+    p_min = 2.0 / (permutations + 1.0)
+    m = len(p)
+    k_at_min = int(np.sum(p <= p_min * (1 + 1e-9)))
+    k_needed = m * p_min / alpha if fdr else 1.0
+    if (fdr and k_at_min >= k_needed) or (not fdr and p_min <= alpha):
+        return None
+    share = max(k_at_min, 1) / m if fdr else 1.0
+    needed = int(np.ceil(2.0 / (alpha * share) - 1.0))
+    info = {"p_min": p_min, "m": m, "k_at_min": k_at_min, "k_needed": int(np.ceil(k_needed)),
+            "permutations_needed": needed}
+    msg = (
+        f"with {permutations} permutations the smallest attainable p is {p_min:.4g}; "
+        + (f"Benjamini-Hochberg over {m} areas at alpha {alpha} passes it only when at least "
+           f"{info['k_needed']} areas share it ({k_at_min} do)" if fdr else
+           f"that is above alpha {alpha}")
+        + f", so nothing can be significant: use at least {needed} permutations"
+    )
+    warnings.warn(msg, PermutationFloorWarning, stacklevel=4)
+    return info

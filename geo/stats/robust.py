@@ -1,38 +1,26 @@
-"""Hot-spot clusters, robustness to the choice of weights, and national hot-spot tables.
+"""Robustness of local results to the choice of weights: the same run on k-nearest neighbours.
 
-Built on :mod:`geo.hotspots` (Gi* and local Moran with FDR control):
-
-* :func:`hotspot_clusters`: touching significant hot (or cold) spots joined into named clusters,
-  with population, councils, wards and the deprivation domains most often in the worst decile.
-* :func:`robustness`: does each spot survive a change of weights to k-nearest neighbours?
-* :func:`national_hotspots`: hot spots for several indicators in one tidy table (for the store).
-
-All three are also importable from :mod:`geo.hotspots`.
+Contiguity decides who is a neighbour; a spot that disappears when neighbours are the k nearest
+areas instead depends on that choice. :func:`robustness` re-runs the method recorded in a
+result's attributes, with the same polarity, permutations, seed, alpha and correction, on another
+graph and says, area by area, whether a significant outcome (``worse cluster``, ...) stays the
+same.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import pandas as pd
 from libpysal.graph import Graph
 
 from geo._errors import InputError
-from geo.stats._results import METHODS
 from geo.stats._validate import _check_values
-from geo.stats.gi_star import local_gi_star
-from geo.stats.moran import MORAN_QUADRANTS, local_moran
+from geo.stats.local import LOCAL_METHODS
+from geo.stats.outcome import NOT_SIGNIFICANT, NOT_TESTED
+from geo.stats.permutation import PermutationFloorWarning
 
-__all__ = ['robustness']
-
-
-def _direction(labels: pd.Series, method: str) -> pd.Series:
-    """Comparable significant category: 'hot'/'cold' for Gi*, the quadrant for local Moran."""
-    labels = labels.astype(str)
-    if method == "gi_star":
-        out = pd.Series(pd.NA, index=labels.index, dtype=object)
-        out[labels.str.startswith("hot spot")] = "hot"
-        out[labels.str.startswith("cold spot")] = "cold"
-        return out
-    return labels.where(labels.isin(list(MORAN_QUADRANTS.values())), other=pd.NA)
+__all__ = ["robustness"]
 
 
 def robustness(
@@ -43,19 +31,19 @@ def robustness(
     permutations: int | None = None,
     seed: int | None = None,
 ) -> pd.Series:
-    """Does each hot/cold spot (or LISA cluster) survive a change of weights to k-nearest?
+    """Does each significant area of ``result`` keep its outcome under another graph?
 
-    Re-runs the method recorded in ``result.attrs`` (same alpha and correction) with the
-    k-nearest-neighbour graph (``geo.stats.weights.knn_graph(gdf, k=8)``) and compares: a Gi*
-    spot is robust when it is a spot of the same kind (hot or cold, at any reported level);
-    a LISA area when it has the same quadrant label.
+    Re-runs the method of ``result.attrs`` with the same polarity, alpha and correction on
+    ``knn_graph`` (e.g. ``geo.stats.weights.knn_graph(gdf, k=8)``), over the same family of
+    reported areas, and compares outcomes: a worse cluster is robust when it is a worse cluster
+    again, at any reported level.
 
     Parameters
     ----------
     values
-        The values ``result`` was computed from.
+        The values ``result`` was computed from (all areas of the graph).
     result
-        Output of :func:`local_gi_star` or :func:`local_moran`.
+        Output of a method of :data:`geo.stats.local.LOCAL_METHODS`, attrs intact.
     knn_graph
         Alternative graph over the same codes as ``values``.
     permutations, seed
@@ -64,44 +52,43 @@ def robustness(
     Returns
     -------
     pandas.Series
-        Nullable boolean named ``robust``, indexed like ``result``: True/False for spots,
-        ``<NA>`` for areas that were not spots in ``result``.
+        Nullable boolean named ``robust``, indexed like ``result``: True/False for significant
+        areas, ``<NA>`` for the others.
 
     Raises
     ------
     InputError
-        ``result`` lacks the attrs or the ``label`` column, or the graph does not match.
+        ``result`` lacks its attrs or ``outcome`` column, or the graph does not match.
 
     Examples
     --------
     >>> robust = robustness(values, res, knn_graph=knn)  # doctest: +SKIP
     """
-    if not isinstance(result, pd.DataFrame) or "label" not in result.columns or (
-        result.attrs.get("method") not in METHODS
+    if not isinstance(result, pd.DataFrame) or "outcome" not in result.columns or (
+        result.attrs.get("method") not in LOCAL_METHODS
     ):
         msg = (
             "`result` must be the DataFrame returned by local_gi_star or local_moran (with its "
-            "'label' column and attrs); recompute it, or restore attrs after copying."
+            "'outcome' column and attrs); recompute it, or restore attrs after copying."
         )
         raise InputError(msg)
     attrs = result.attrs
-    method = attrs["method"]
-    run = local_gi_star if method == "gi_star" else local_moran
     values = _check_values(values)
-    focus = result.index if len(result.index) < len(values.index) else None
-    other = run(
-        values,
-        knn_graph,
-        permutations=attrs["permutations"] if permutations is None else permutations,
-        seed=attrs["seed"] if seed is None else seed,
-        alpha=attrs["alpha"],
-        fdr=attrs["correction"] == "fdr_bh",
-        nan="drop" if attrs.get("dropped") else "raise",
-        focus=focus,
-    )
-    before = _direction(result["label"], method)
-    after = _direction(other["label"].reindex(result.index), method)
+    with warnings.catch_warnings():  # the run itself has said so already
+        warnings.simplefilter("ignore", PermutationFloorWarning)
+        other = LOCAL_METHODS[attrs["method"]].run(
+            values,
+            knn_graph,
+            polarity=attrs["polarity"],
+            permutations=attrs["permutations"] if permutations is None else permutations,
+            seed=attrs["seed"] if seed is None else seed,
+            alpha=attrs["alpha"],
+            fdr=attrs["correction"] == "fdr_bh",
+            nan="drop" if attrs.get("dropped") else "raise",
+            focus=result.index if len(result.index) < len(values.index) else None,
+        )
+    before = result["outcome"]
+    spots = ~before.isin([NOT_SIGNIFICANT, NOT_TESTED]).to_numpy()
     robust = pd.Series(pd.NA, index=result.index, dtype="boolean", name="robust")
-    spots = before.notna()
-    robust[spots] = (after[spots] == before[spots]).fillna(False).astype(bool)
+    robust[spots] = (other["outcome"].reindex(result.index)[spots] == before[spots]).to_numpy()
     return robust

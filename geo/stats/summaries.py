@@ -56,17 +56,18 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
-from geo._errors import (
-    DuplicateCodeError,
-    InputError,
-    SchemaError,
-    UnmatchedCodesWarning,
-    format_codes,
+from geo._errors import InputError, SchemaError, format_codes
+from geo.stats._frames import (
+    _align_parent,
+    _check_frame,
+    _check_unique,
+    _population_frame,
+    _resolve_parent,
 )
 
 __all__ = ['IOD_DOMAINS', 'MEASURES', 'N_RANKED', 'DOMAIN_POPULATION', 'DEFAULT_POPULATION_COLUMN', 'select_population_weights', 'summarise_areas', 'extent_weights']
@@ -124,115 +125,6 @@ DEFAULT_POPULATION_COLUMN = "population_total"
 
 
 _SUFFIX = re.compile(r"^(?P<domain>.+)_(?P<kind>score|rank)$")
-
-
-def _check_frame(obj, name: str) -> None:
-    if not isinstance(obj, pd.DataFrame):
-        msg = f"`{name}` must be a pandas DataFrame indexed by area code; got {type(obj).__name__}"
-        raise InputError(msg)
-
-
-def _check_unique(index: pd.Index, name: str) -> None:
-    dups = index[index.duplicated()].unique()
-    if len(dups):
-        msg = (
-            f"`{name}` has {len(dups)} duplicated code(s) in its index: {format_codes(dups)}; "
-            f"each area must appear once: drop or aggregate the duplicates first"
-        )
-        raise DuplicateCodeError(msg)
-
-
-def _level_from_name(name) -> str | None:
-    if isinstance(name, str) and name.endswith("_code") and len(name) > len("_code"):
-        return name[: -len("_code")]
-    return None
-
-
-def _resolve_parent(parent, parent_level: str | None) -> tuple[pd.Series, str]:
-    """Validate ``parent`` (LSOA code -> area code) and return it with the area index name."""
-    if not isinstance(parent, pd.Series):
-        msg = (
-            "`parent` must be a pandas Series mapping LSOA code (index) to area code (values), "
-            f"e.g. lsoa['lad24_code']; got {type(parent).__name__}"
-        )
-        raise InputError(msg)
-    _check_unique(parent.index, "parent")
-    if parent_level is not None:
-        if not isinstance(parent_level, str) or not parent_level:
-            msg = f"`parent_level` must be a level name such as 'lad24'; got {parent_level!r}"
-            raise InputError(msg)
-        level = parent_level[: -len("_code")] if parent_level.endswith("_code") else parent_level
-    else:
-        level = _level_from_name(parent.name)
-        if level is None:
-            msg = (
-                "cannot tell the parent geography: `parent.name` is "
-                f"{parent.name!r}, expected a name like 'lad24_code'; pass parent_level='lad24' "
-                "or rename the Series"
-            )
-            raise InputError(msg)
-    return parent, f"{level}_code"
-
-
-def _align_parent(index: pd.Index, parent: pd.Series, *, table_name: str = "table") -> pd.Series:
-    """Parent codes for the rows of ``index`` that have one; warn about codes on one side only."""
-    missing_in_parent = index.difference(parent.index)
-    if len(missing_in_parent):
-        msg = (
-            f"{len(missing_in_parent)} code(s) of `{table_name}` are not in `parent` and are left "
-            f"out: {format_codes(missing_in_parent)}"
-        )
-        warnings.warn(msg, UnmatchedCodesWarning, stacklevel=3)
-    missing_in_table = parent.index.difference(index)
-    if len(missing_in_table):
-        msg = (
-            f"{len(missing_in_table)} code(s) of `parent` are not in `{table_name}`; their areas "
-            f"are summarised without them: {format_codes(missing_in_table)}"
-        )
-        warnings.warn(msg, UnmatchedCodesWarning, stacklevel=3)
-    aligned = parent.reindex(index.intersection(parent.index, sort=False))
-    return aligned[aligned.notna()]
-
-
-def _population_frame(population, codes: pd.Index, columns: Sequence[str]) -> pd.DataFrame:
-    """Weights for ``codes``: one column per entry of ``columns``, no NaN, none negative."""
-    if isinstance(population, pd.Series):
-        _check_unique(population.index, "population")
-        frame = pd.DataFrame({c: population for c in dict.fromkeys(columns)})
-    elif isinstance(population, pd.DataFrame):
-        _check_unique(population.index, "population")
-        absent = [c for c in dict.fromkeys(columns) if c not in population.columns]
-        if absent:
-            msg = (
-                f"`population` lacks column(s) {absent}; available: {list(population.columns)}. "
-                "Pass a population table with population_total, age_0_15, age_16_64, "
-                "age_65_plus (see DOMAIN_POPULATION), or a Series of weights"
-            )
-            raise SchemaError(msg)
-        frame = population[list(dict.fromkeys(columns))]
-    else:
-        msg = (
-            "`population` must be a Series of weights or a DataFrame of population columns indexed "
-            f"by LSOA code; got {type(population).__name__}"
-        )
-        raise InputError(msg)
-    frame = frame.reindex(codes).apply(pd.to_numeric, errors="coerce").astype(float)
-    problems = []
-    for col in frame.columns:
-        nan = frame.index[frame[col].isna()]
-        if len(nan):
-            problems.append(f"{len(nan)} missing or NaN in {col!r}: {format_codes(nan)}")
-        neg = frame.index[frame[col] < 0]
-        if len(neg):
-            problems.append(f"{len(neg)} negative in {col!r}: {format_codes(neg)}")
-    if problems:
-        msg = (
-            "`population` cannot weight every LSOA: "
-            + "; ".join(problems)
-            + ". Supply a weight for each LSOA (fill or drop those LSOAs from the table first)"
-        )
-        raise InputError(msg)
-    return frame
 
 
 def select_population_weights(
@@ -369,26 +261,21 @@ def summarise_areas(
     Parameters
     ----------
     table
-        Indexed by LSOA code (``lsoa21_code`` or ``lsoa11_code``), with ``<domain>_score`` and/or
-        ``<domain>_rank`` columns (rank 1 = most deprived nationally). Other columns are ignored.
+        Indexed by LSOA code, with ``<domain>_score`` and/or ``<domain>_rank`` columns (rank 1 =
+        most deprived nationally). Other columns are ignored.
     parent
-        LSOA code (index) -> area code (values). Its ``name`` (e.g. ``"lad24_code"``) names the
-        result's index unless ``parent_level`` is given. LSOAs whose parent is missing (e.g.
-        outside any combined authority) are left out; their number is in
-        ``result.attrs["n_without_parent"]``.
+        LSOA code -> area code, named like ``"lad24_code"`` (or pass ``parent_level``). LSOAs
+        without a parent are left out, counted in ``result.attrs["n_without_parent"]``.
     population
         Either a table with the columns of :data:`DOMAIN_POPULATION` (each domain weighted by
         its own column), a table with one column per domain (the output of
         :func:`select_population_weights`), or a Series used for every domain.
     domains
-        Domain names; by default every ``<domain>`` with a ``_score`` or ``_rank`` column.
-        A domain with no score column (IoD 2019 on the mirror has ranks only) gets no
-        ``average_score``; a domain with no rank column gets only ``average_score``.
+        Domain names; by default every ``<domain>`` with a ``_score`` or ``_rank`` column (a
+        domain without ranks gets only ``average_score``, one without scores no such column).
     n_ranked
-        ``N``, the number of LSOAs ranked nationally: 33,755 for IoD 2025 and 32,844 for IoD 2019
-        (:data:`N_RANKED`). If omitted it is inferred as the largest rank in ``table`` (correct
-        only when ``table`` holds every ranked LSOA) and a warning says so unless it is one of
-        the known values. Kept in ``result.attrs["n_ranked"]``.
+        ``N``, the LSOAs ranked nationally (:data:`N_RANKED`); inferred as the largest rank in
+        ``table`` when omitted (with a warning unless it is a known release size).
     parent_level
         Level name of the areas, e.g. ``"lad24"``; overrides ``parent.name``.
 
@@ -402,11 +289,11 @@ def summarise_areas(
     Raises
     ------
     DuplicateCodeError
-        If ``table``, ``parent`` or ``population`` repeat a code.
+        ``table``, ``parent`` or ``population`` repeat a code.
     SchemaError
-        If a requested domain has no score or rank column, or a population column is missing.
+        A domain has no score or rank column, or a population column is missing.
     InputError
-        If a used LSOA has a NaN score or rank, a rank outside ``1..N``, or no population.
+        A used LSOA has a NaN score or rank, a rank outside ``1..N``, or no population.
 
     Warns
     -----
@@ -427,14 +314,37 @@ def summarise_areas(
     parent, index_name = _resolve_parent(parent, parent_level)
     n_parent_nan = int(parent.isna().sum())
     area = _align_parent(table.index, parent)
-    codes = area.index
-
-    # collect every data problem, then raise once
-    problems: list[str] = []
     rank_cols = [f"{d}_rank" for d in domain_list if f"{d}_rank" in table.columns]
-    score_cols = [f"{d}_score" for d in domain_list if f"{d}_score" in table.columns]
-    data = table.loc[codes, rank_cols + score_cols].apply(pd.to_numeric, errors="coerce")
-    for col in rank_cols + score_cols:
+    data = table.loc[area.index, rank_cols + [f"{d}_score" for d in domain_list
+                                              if f"{d}_score" in table.columns]]
+    data = data.apply(pd.to_numeric, errors="coerce")
+    n_ranked = _check_values(table, data, rank_cols, n_ranked)
+    weight_of = _weights_by_domain(population, area.index, domain_list)
+    areas = pd.Index(sorted(area.unique()), name=index_name)
+    result = pd.concat([_measure_columns(d, _domain_measures(d, data, area, weight_of[d], n_ranked),
+                                         areas) for d in domain_list], axis=1)
+    result.attrs["n_ranked"] = n_ranked
+    result.attrs["n_without_parent"] = n_parent_nan
+    return result
+
+
+def _measure_columns(domain: str, values: dict[str, pd.Series], areas: pd.Index) -> pd.DataFrame:
+    """``<domain>_<measure>`` and its ``_rank`` for each measure computed, in MEASURES order."""
+    out: dict[str, pd.Series] = {}
+    for measure in MEASURES:
+        if measure in values:
+            v = values[measure].reindex(areas).astype(float)
+            out[f"{domain}_{measure}"] = v
+            out[f"{domain}_{measure}_rank"] = _rank_of(v)
+    return pd.DataFrame(out, index=areas)
+
+
+def _check_values(table: pd.DataFrame, data: pd.DataFrame, rank_cols: list[str],
+                  n_ranked: int | None) -> int | None:
+    """Report every NaN or out-of-range value at once; return ``n_ranked`` (inferred if None)."""
+    codes = data.index
+    problems: list[str] = []
+    for col in data.columns:
         nan = codes[data[col].isna().to_numpy()]
         if len(nan):
             problems.append(f"{len(nan)} NaN in {col!r}: {format_codes(nan)}")
@@ -443,19 +353,17 @@ def summarise_areas(
         if n_ranked is None:
             n_ranked = int(table[rank_cols].apply(pd.to_numeric, errors="coerce").max().max())
             inferred = True
-        elif not isinstance(n_ranked, (int, np.integer)) or n_ranked < 1:
+        elif not isinstance(n_ranked, int | np.integer) or n_ranked < 1:
             msg = f"`n_ranked` must be a positive integer such as 33_755; got {n_ranked!r}"
             raise InputError(msg)
         for col in rank_cols:
             bad = codes[((data[col] < 1) | (data[col] > n_ranked)).to_numpy()]
             if len(bad):
-                problems.append(f"{len(bad)} rank(s) outside 1..{n_ranked} in {col!r}: {format_codes(bad)}")
+                problems.append(f"{len(bad)} rank(s) outside 1..{n_ranked} in {col!r}: "
+                                f"{format_codes(bad)}")
     if problems:
-        msg = (
-            "`table` has values that cannot be summarised: "
-            + "; ".join(problems)
-            + ". Drop those LSOAs or fill them before summarising"
-        )
+        msg = ("`table` has values that cannot be summarised: " + "; ".join(problems)
+               + ". Drop those LSOAs or fill them before summarising")
         raise InputError(msg)
     if inferred and n_ranked not in N_RANKED.values():
         msg = (
@@ -463,45 +371,38 @@ def summarise_areas(
             f"the size of a known release {N_RANKED}; pass n_ranked explicitly if `table` does not "
             "hold every ranked LSOA"
         )
-        warnings.warn(msg, UserWarning, stacklevel=2)
+        warnings.warn(msg, UserWarning, stacklevel=3)
+    return n_ranked
 
+
+def _weights_by_domain(population, codes: pd.Index, domains: list[str]) -> dict[str, pd.Series]:
+    """The population weight Series of each domain (its own column, or one Series for all)."""
     if isinstance(population, pd.DataFrame):
-        _check_frame(population, "population")
         _check_unique(population.index, "population")
-        if all(d in population.columns for d in domain_list):
-            weight_cols = {d: d for d in domain_list}  # the output of select_population_weights
+        if all(d in population.columns for d in domains):
+            cols = {d: d for d in domains}  # the output of select_population_weights
         else:
-            weight_cols = {d: DOMAIN_POPULATION.get(d, DEFAULT_POPULATION_COLUMN) for d in domain_list}
-        weights = _population_frame(population, codes, list(weight_cols.values()))
-        weight_of = {d: weights[c] for d, c in weight_cols.items()}
-    else:
-        weights = _population_frame(population, codes, ["weight"])
-        weight_of = {d: weights["weight"] for d in domain_list}
+            cols = {d: DOMAIN_POPULATION.get(d, DEFAULT_POPULATION_COLUMN) for d in domains}
+        weights = _population_frame(population, codes, list(cols.values()))
+        return {d: weights[c] for d, c in cols.items()}
+    weights = _population_frame(population, codes, ["weight"])
+    return {d: weights["weight"] for d in domains}
 
-    areas = pd.Index(sorted(area.unique()), name=index_name)
-    out: dict[str, pd.Series] = {}
-    for d in domain_list:
-        p = weight_of[d]
-        total = p.groupby(area).sum()
-        total = total.where(total > 0)
-        values: dict[str, pd.Series] = {}
-        if f"{d}_score" in score_cols:
-            s = data[f"{d}_score"]
-            values["average_score"] = (p * s).groupby(area).sum() / total
-        if f"{d}_rank" in rank_cols:
-            r = data[f"{d}_rank"]
-            rprime = n_ranked + 1 - r
-            values["average_rank"] = (p * rprime).groupby(area).sum() / total
-            values["proportion_most_deprived_10"] = (r <= n_ranked / 10).groupby(area).mean()
-            ext = pd.Series(extent_weights(r, n_ranked=n_ranked), index=codes)
-            values["extent"] = (p * ext).groupby(area).sum() / total
-            values["local_concentration"] = _local_concentration(area, p, rprime)
-        for measure in MEASURES:
-            if measure in values:
-                v = values[measure].reindex(areas).astype(float)
-                out[f"{d}_{measure}"] = v
-                out[f"{d}_{measure}_rank"] = _rank_of(v)
-    result = pd.DataFrame(out, index=areas)
-    result.attrs["n_ranked"] = n_ranked
-    result.attrs["n_without_parent"] = n_parent_nan
-    return result
+
+def _domain_measures(domain: str, data: pd.DataFrame, area: pd.Series, p: pd.Series,
+                     n_ranked: int | None) -> dict[str, pd.Series]:
+    """The five measures of one domain by area (those its columns allow)."""
+    total = p.groupby(area).sum()
+    total = total.where(total > 0)
+    values: dict[str, pd.Series] = {}
+    if f"{domain}_score" in data.columns:
+        values["average_score"] = (p * data[f"{domain}_score"]).groupby(area).sum() / total
+    if f"{domain}_rank" in data.columns and n_ranked is not None:
+        r = data[f"{domain}_rank"]
+        rprime = n_ranked + 1 - r
+        values["average_rank"] = (p * rprime).groupby(area).sum() / total
+        values["proportion_most_deprived_10"] = (r <= n_ranked / 10).groupby(area).mean()
+        ext = pd.Series(extent_weights(r, n_ranked=n_ranked), index=data.index)
+        values["extent"] = (p * ext).groupby(area).sum() / total
+        values["local_concentration"] = _local_concentration(area, p, rprime)
+    return values

@@ -12,26 +12,27 @@ Ireland's councils (a component of their own on the UK LAD layer) have no contig
 mainland. A local statistic on an area with no neighbours tests nothing, and a small disconnected
 component is compared with itself only. :func:`build_contiguity` flags every area outside the
 largest connected component and joins each such component to its nearest areas outside it.
+
+Graphs are values here: the build writes them to the store and ``boundaries.load_graph`` reads
+them back (through the same id-order guard as :func:`ensure_canonical`); nothing in this module
+touches a file.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from libpysal.graph import Graph, read_parquet
+from libpysal.graph import Graph
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from geo._errors import DuplicateCodeError, InputError, format_codes
 
-__all__ = ['build_contiguity', 'knn_graph', 'subgraph_with_ring', 'save_graph', 'load_graph', 'graph_matrix', 'ensure_canonical']
+__all__ = ["build_contiguity", "ensure_canonical", "graph_matrix", "knn_graph", "subgraph_with_ring"]
 
 
 def _check_frame(gdf, *, argument: str = "gdf") -> gpd.GeoSeries:
@@ -207,6 +208,47 @@ def _nearest_outside_pairs(
     return list(zip(a[keep].tolist(), b[keep].tolist(), dist[keep].tolist(), strict=True))
 
 
+def _touching_pairs(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
+    """Positional (head, tail) pairs of polygons that intersect (fuzzy contiguity), no self-loops."""
+    adj = Graph.build_fuzzy_contiguity(geoms.reset_index(drop=True)).adjacency
+    heads = np.asarray(adj.index.get_level_values(0), dtype=np.int64)
+    tails = np.asarray(adj.index.get_level_values(1), dtype=np.int64)
+    real = (adj.to_numpy() != 0) & (heads != tails)
+    return heads[real], tails[real]
+
+
+def _components(heads: np.ndarray, tails: np.ndarray, n: int) -> np.ndarray:
+    """Connected-component label of each of ``n`` nodes linked by the pairs."""
+    mat = sparse.csr_array((np.ones(len(heads)), (heads, tails)), shape=(n, n))
+    return connected_components(mat, directed=False)[1]
+
+
+def _join_components(geoms: gpd.GeoSeries, heads: np.ndarray, tails: np.ndarray,
+                     labels: np.ndarray, *, n_links: int, max_stretch: float
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Add symmetric links from every component but the largest to its nearest outside areas,
+    round after round, until one component remains."""
+    geom_array = np.asarray(geoms.array, dtype=object)
+    tree = shapely.STRtree(geom_array)
+    xmin, ymin, xmax, ymax = geoms.total_bounds
+    extent = float(np.hypot(xmax - xmin, ymax - ymin)) or 1.0
+    while labels.max() > 0:
+        main = int(np.argmax(np.bincount(labels)))
+        added_h, added_t = [], []
+        for comp in range(labels.max() + 1):
+            if comp == main:
+                continue
+            pairs = _nearest_outside_pairs(geom_array, tree, labels, comp, n_links=n_links,
+                                           max_stretch=max_stretch, extent=extent)
+            for a, b, _ in pairs:
+                added_h += [a, b]
+                added_t += [b, a]
+        heads = np.concatenate([heads, np.asarray(added_h, dtype=np.int64)])
+        tails = np.concatenate([tails, np.asarray(added_t, dtype=np.int64)])
+        labels = _components(heads, tails, len(geom_array))
+    return heads, tails
+
+
 def build_contiguity(
     gdf: gpd.GeoDataFrame | gpd.GeoSeries,
     *,
@@ -280,48 +322,13 @@ def build_contiguity(
         msg = f"`max_stretch` must be a number >= 1; got {max_stretch!r}."
         raise InputError(msg)
     ids = geoms.index
-    n = len(ids)
-    fuzzy = Graph.build_fuzzy_contiguity(geoms.reset_index(drop=True))
-    adj = fuzzy.adjacency
-    heads = np.asarray(adj.index.get_level_values(0), dtype=np.int64)
-    tails = np.asarray(adj.index.get_level_values(1), dtype=np.int64)
-    real = (adj.to_numpy() != 0) & (heads != tails)
-    heads, tails = heads[real], tails[real]
-
-    def components(h, t):
-        mat = sparse.csr_array((np.ones(len(h)), (h, t)), shape=(n, n))
-        return connected_components(mat, directed=False)
-
-    n_comp, labels = components(heads, tails)
-    sizes = np.bincount(labels)
-    main = int(np.argmax(sizes))
-    islands = ids[labels != main]
-
-    if connect_islands and n_comp > 1:
-        geom_array = np.asarray(geoms.array, dtype=object)
-        tree = shapely.STRtree(geom_array)
-        xmin, ymin, xmax, ymax = geoms.total_bounds
-        extent = float(np.hypot(xmax - xmin, ymax - ymin)) or 1.0
-        while n_comp > 1:
-            sizes = np.bincount(labels)
-            main = int(np.argmax(sizes))
-            added_h, added_t = [], []
-            for comp in range(n_comp):
-                if comp == main:
-                    continue
-                pairs = _nearest_outside_pairs(
-                    geom_array, tree, labels, comp,
-                    n_links=int(n_links), max_stretch=float(max_stretch), extent=extent,
-                )
-                for a, b, _ in pairs:
-                    added_h += [a, b]
-                    added_t += [b, a]
-            heads = np.concatenate([heads, np.asarray(added_h, dtype=np.int64)])
-            tails = np.concatenate([tails, np.asarray(added_t, dtype=np.int64)])
-            n_comp, labels = components(heads, tails)
-
-    graph = _graph_from_pairs(ids, heads, tails)
-    return graph, pd.Index(islands, name=ids.name)
+    heads, tails = _touching_pairs(geoms)
+    labels = _components(heads, tails, len(ids))
+    islands = ids[labels != np.argmax(np.bincount(labels))]
+    if connect_islands and len(islands):
+        heads, tails = _join_components(geoms, heads, tails, labels, n_links=int(n_links),
+                                        max_stretch=float(max_stretch))
+    return _graph_from_pairs(ids, heads, tails), pd.Index(islands, name=ids.name)
 
 
 def knn_graph(gdf: gpd.GeoDataFrame | gpd.GeoSeries, *, k: int = 8) -> Graph:
@@ -442,80 +449,3 @@ def subgraph_with_ring(
     focus = pd.Series(focus_mask[inside], index=keep, name="focus")
     return sub, focus
 
-
-def save_graph(graph: Graph, path: str | os.PathLike) -> Path:
-    """Save a graph to Parquet (``Graph.to_parquet``), atomically.
-
-    The file is written to a temporary name in the same folder and then renamed, so a failure
-    never leaves a half-written graph.
-
-    Parameters
-    ----------
-    graph
-        The graph to save.
-    path
-        Destination ``.parquet`` file; its folder must exist.
-
-    Returns
-    -------
-    pathlib.Path
-        The path written.
-
-    Raises
-    ------
-    InputError
-        ``graph`` is not a Graph or the folder does not exist.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> g = Graph.from_arrays(["a", "b"], ["b", "a"], [1.0, 1.0])
-    >>> p = save_graph(g, Path(tempfile.mkdtemp()) / "g.parquet")
-    >>> list(load_graph(p).unique_ids)
-    ['a', 'b']
-    """
-    _check_graph(graph)
-    path = Path(path)
-    if not path.parent.is_dir():
-        msg = f"`path` folder {str(path.parent)!r} does not exist; create it first."
-        raise InputError(msg)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        graph.to_parquet(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
-
-
-def load_graph(path: str | os.PathLike) -> Graph:
-    """Read a graph saved by :func:`save_graph` (``libpysal.graph.read_parquet``).
-
-    Parameters
-    ----------
-    path
-        A ``.parquet`` file written by :func:`save_graph`.
-
-    Returns
-    -------
-    libpysal.graph.Graph
-        The same ids (in the same order), weights and transformation, with its sparse matrix
-        in ``unique_ids`` order (see :func:`ensure_canonical`; a bare
-        ``libpysal.graph.read_parquet`` does not guarantee that).
-
-    Raises
-    ------
-    InputError
-        The file does not exist.
-
-    Examples
-    --------
-    See :func:`save_graph`.
-    """
-    path = Path(path)
-    if not path.is_file():
-        msg = f"`path` {str(path)!r} is not a file; save a graph there with save_graph first."
-        raise InputError(msg)
-    return ensure_canonical(read_parquet(path))

@@ -1,0 +1,45 @@
+"""Analyses that read the store and call geo.stats: what a command and a page share.
+
+``hotspots``: a hotspot run of one catalogue indicator, the store's national run or one computed
+now, nationally or within one place (:func:`hotspot_table`, :func:`national_run`); ``clusters``:
+named clusters, the store's or new ones (:func:`named_clusters`); ``areas``: the LSOAs of a
+council, region or combined authority (:func:`area_lsoas`).
+"""
+
+from geo.analysis.areas import area_lsoas
+from geo.analysis.clusters import (
+    DEFAULT_CLUSTER_INDICATOR,
+    cluster_geometries,
+    cluster_table,
+    lsoa_info,
+    named_clusters,
+    stored_clusters,
+    touching_graph,
+)
+from geo.analysis.hotspots import (
+    HOTSPOT_COLUMNS,
+    REFERENCES,
+    hotspot_table,
+    indicator_values,
+    national_run,
+    stored_params,
+    with_geometry,
+)
+
+__all__ = [
+    "DEFAULT_CLUSTER_INDICATOR",
+    "HOTSPOT_COLUMNS",
+    "REFERENCES",
+    "area_lsoas",
+    "cluster_geometries",
+    "cluster_table",
+    "hotspot_table",
+    "indicator_values",
+    "lsoa_info",
+    "named_clusters",
+    "national_run",
+    "stored_clusters",
+    "stored_params",
+    "touching_graph",
+    "with_geometry",
+]
