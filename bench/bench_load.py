@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import io
 import json
 import os
@@ -364,10 +365,8 @@ async def run_session(browser, url: str, code: str, *, timeout: float) -> dict:
         except Exception:  # noqa: BLE001
             pass
     finally:
-        try:
+        with contextlib.suppress(Exception):
             await asyncio.wait_for(context.close(), timeout=30)
-        except Exception:  # noqa: BLE001
-            pass
     return result
 
 

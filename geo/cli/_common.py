@@ -115,14 +115,16 @@ def add_out_argument(
         What the file holds; the suffixes are added.
     """
     listed = ", ".join(suffixes)
-    text = f"{help or 'output file'} ({listed}); an existing file needs --force"
+    need = "required; " if required else ""
+    text = f"{help or 'output file'} ({listed}); {need}an existing file needs --force"
     parser.add_argument("--out", metavar="PATH", required=required, help=text)
 
 
 def add_force(parser: argparse.ArgumentParser) -> None:
     """Add ``--force``: replace an existing output file (refused without it)."""
     parser.add_argument("--force", action="store_true",
-                        help="replace the output file (and its README) if it exists")
+                        help="replace the output file (and its README) if it exists (default: refuse "
+                        "to replace an existing file)")
 
 
 def check_output(
