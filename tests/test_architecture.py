@@ -201,3 +201,36 @@ def _imports_in(body: list[ast.stmt]) -> list[tuple[str, int]]:
                 out += [(a.name, node.lineno) for a in node.names
                         if a.name.split(".")[0] in ("geo", "boundaries", "pages")]
     return out
+
+
+def test_every_test_that_reads_the_mirror_is_marked_real():
+    """A test that takes the ``store`` or ``mirror`` fixture (or a fixture built on them) needs the
+    real data: it carries ``@pytest.mark.real`` (or its module's ``pytestmark`` does)."""
+    bad = []
+    for path in sorted((REPO / "tests").glob("test_*.py")):
+        tree = _tree(path)
+        module_real = any(
+            isinstance(n, ast.Assign) and any(getattr(t, "id", "") == "pytestmark" for t in n.targets)
+            and "real" in ast.unparse(n.value) for n in tree.body)
+        real_fixtures = {"store", "mirror"}
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and any(
+                    "fixture" in ast.unparse(d) for d in node.decorator_list) and (
+                    {a.arg for a in node.args.args} & real_fixtures):
+                real_fixtures.add(node.name)
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.FunctionDef) and node.name.startswith("test_")):
+                continue
+            uses = {a.arg for a in node.args.args} & real_fixtures
+            marked = module_real or any("real" in ast.unparse(d) for d in node.decorator_list)
+            if uses and not marked:
+                bad.append(f"{_rel(path)}:{node.lineno} {node.name} uses {sorted(uses)}")
+    assert not bad, f"tests on the mirror without @pytest.mark.real: {bad}"
+
+
+def test_no_wall_clock_assertions_in_tests():
+    """Speed is measured in bench/ as ratios against a same-run baseline, never asserted here."""
+    bad = [f"{_rel(p)}:{node.lineno}" for p in sorted((REPO / "tests").glob("test_*.py"))
+           for node in ast.walk(_tree(p))
+           if isinstance(node, ast.Attribute) and node.attr in ("perf_counter", "process_time")]
+    assert not bad, f"timing in tests (move it to bench/): {bad}"

@@ -40,6 +40,7 @@ def test_build_without_source_on_missing_mirror_exits_2_with_fix(tmp_path):
     assert not (tmp_path / "cache" / "current").exists()
 
 
+@pytest.mark.real
 def test_build_with_a_missing_file_names_dataset_and_publishes_nothing(tmp_path, mirror):
     src = tmp_path / "mirror"
     for path in mirror.rglob("*"):

@@ -486,12 +486,14 @@ def fake_store(monkeypatch, areas):
     hot = pd.DataFrame(
         {"method": ["gi_star"] * 3, "indicator": ["imd_score"] * 3,
          "label": ["hot spot 95%", "not significant", "cold spot 99%"], "q": [0.01, 0.5, 0.001],
+         "outcome": ["worse cluster", "not significant", "better cluster"], "bin": [2, 0, -3],
          "robust": [True, None, True]},
         index=pd.Index(["E01", "E02", "E03"], name="lsoa21_code"))
     compound = pd.DataFrame(
         {"n_domains_worst_decile": [3, 0, 1], "domains_worst_decile": ["income;health;crime", "", "crime"],
          "compounded": [True, False, False], "persistent": [True, False, False],
-         "status": ["persistent", "neither", "neither"], "lookup_rule": ["U", "U", "S"]},
+         "status": ["persistent", "neither", "neither"], "lookup_rule": ["U", "U", "S"],
+         "approximate_2019": [False, False, False]},
         index=pd.Index(["E01", "E02", "E03"], name="lsoa21_code"))
     cat = pd.DataFrame({"dataset": ["iod2025"], "column": ["imd_score"], "label": ["IMD score"],
                         "unit": ["score"], "level": ["lsoa21"]},

