@@ -496,7 +496,7 @@ def fake_store(monkeypatch, areas):
          "approximate_2019": [False, False, False]},
         index=pd.Index(["E01", "E02", "E03"], name="lsoa21_code"))
     cat = pd.DataFrame({"dataset": ["iod2025"], "column": ["imd_score"], "label": ["IMD score"],
-                        "unit": ["score"], "level": ["lsoa21"]},
+                        "unit": ["score"], "level": ["lsoa21"], "nations": ["E"]},
                        index=pd.Index(["iod2025.imd_score"], name="id"))
 
     def load(level, *, display=None):
@@ -533,7 +533,10 @@ def fake_store(monkeypatch, areas):
     monkeypatch.setattr(geo.data.indicators, "load_indicators", load_indicators)
     monkeypatch.setattr(geo.data.indicators, "indicator_meta", indicator_meta)
     monkeypatch.setattr(geo.data.sources, "registry", lambda *a, **k: reg)
-    monkeypatch.setattr(geo.data.sources, "registry_meta", lambda *a, **k: {"licences": {}})
+    england = {"nation": "E", "title": "IoD 2025", "dataset": "iod2025", "map_level": "lsoa21",
+               "small_areas": "LSOAs 2021", "compound": "compound"}
+    monkeypatch.setattr(geo.data.sources, "registry_meta", lambda *a, **k: {
+        "licences": {}, "national_indices": {"iod2025": england}})
     monkeypatch.setattr(geo.data.sources, "attribution_lines", lambda ids=None: sorted(
         {"ons": "ONS OGL line", "ogl_public_sector": "Public sector OGL line"}[
             reg[i]["attribution"]] for i in ids if i in reg))

@@ -1,10 +1,14 @@
 """``python -m geo export | raster | zonal``: files for GIS clients and spreadsheets.
 
 * ``export --council E08000003 --out manchester.geojson`` (or ``.csv``, or ``.zip`` for the
-  council pack): the council's LSOAs with every LSOA indicator of the store and the national
-  hotspot labels (:func:`geo.export.tables.council_table`).
-* ``export --level lad24 --out councils.geojson``: every area of a level with the indicators
-  stored at that level (:func:`geo.export.tables.level_table`).
+  council pack), for any of the UK's 361 councils by code or name: its small areas with the
+  indicators of the datasets that cover its nation, its own index's flags and the hotspot
+  labels the store holds: LSOAs with IoD 2025 in England, LSOAs with WIMD 2019 (carried from
+  LSOA 2011, with the lookup rule) in Wales, data zones with SIMD 2020 in Scotland; a Northern
+  Irish council is one feature with its council figures (NIMDM 2017, composite UK IMD), since
+  the store has no small areas for Northern Ireland (:func:`geo.export.tables.council_table`).
+* ``export --level dz11 --out zones.geojson``: every area of a level with the indicators
+  stored at that level that cover its nations (:func:`geo.export.tables.level_table`).
 * ``raster --indicator iod2025.imd_score --resolution 100 --out imd.tif``: an indicator as a
   GeoTIFF in EPSG:27700; ``--indicator hotspot:gi_star_imd_score`` writes hotspot labels as
   categories (:func:`geo.export.tables.indicator_table`).
@@ -39,10 +43,18 @@ EXPORT_FORMATS = {".geojson": "geojson", ".json": "geojson", ".csv": "csv", ".zi
 
 
 def _council(value: str) -> str:
+    """The LAD 2024 code of any of the UK's councils, given its code or its exact name."""
     from geo.export.tables import council_names
 
-    return did_you_mean(value, council_names(), option="--council",
-                        what="a LAD 2024 code of England or Wales with LSOAs")
+    names = council_names()
+    by_name = {name.casefold(): code for code, name in names.items()}
+    text = str(value).strip()
+    if text.casefold() in by_name:
+        return by_name[text.casefold()]
+    return did_you_mean(value, names, option="--council",
+                        what="a LAD 2024 code or name of a UK council",
+                        hint="e.g. E08000003 (Manchester), W06000015 (Cardiff), S12000049 "
+                             "(Glasgow City), N09000003 (Belfast).")
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -129,11 +141,15 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
     e = subparsers.add_parser(
         "export",
         help="GeoJSON / CSV / council pack of areas with their indicators",
-        description="Write a council's LSOAs (--council) or a whole level (--level) with "
-        "indicators: .geojson (RFC 7946), .csv (formula-safe) or .zip (council pack).",
+        description="Write a council's small areas (--council: LSOAs in England and Wales, data "
+        "zones in Scotland, the council itself in Northern Ireland) or a whole level (--level) "
+        "with the indicators that cover its nation: .geojson (RFC 7946), .csv (formula-safe) or "
+        ".zip (council pack).",
     )
     which = e.add_mutually_exclusive_group(required=True)
-    which.add_argument("--council", metavar="LAD24CODE", help="a LAD 2024 code, e.g. E08000003")
+    which.add_argument("--council", metavar="CODE",
+                       help="a UK council by LAD 2024 code or name, e.g. E08000003, W06000015, "
+                            "S12000049, N09000003 or 'Cardiff'")
     which.add_argument("--level", type=level, choices=levels, help="every area of a level")
     add_out_argument(e, suffixes=tuple(EXPORT_FORMATS), help="the areas (.zip: council pack)")
     add_force(e)

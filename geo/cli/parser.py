@@ -54,12 +54,12 @@ def _cmd_assets(args: argparse.Namespace) -> int:
     return 0
 
 
-#: Columns ``catalogue`` prints, after the id.
-CATALOGUE_COLUMNS = ("level", "unit", "polarity", "vintage", "label")
+#: Columns ``catalogue`` prints, after the id (``nations``: the letters of the nations covered).
+CATALOGUE_COLUMNS = ("level", "unit", "polarity", "vintage", "nations", "label")
 
 
 def _catalogue_lines(cat: pd.DataFrame) -> list[str]:
-    """The catalogue as aligned text: id, level, unit, polarity, vintage and label."""
+    """The catalogue as aligned text: id, level, unit, polarity, vintage, nations and label."""
     rows: list[tuple[str, ...]] = [("id", *CATALOGUE_COLUMNS)]
     for ident, row in cat.iterrows():
         rows.append((str(ident), *("" if row.isna()[c] else str(row[c])
@@ -87,12 +87,37 @@ def _cmd_catalogue(args: argparse.Namespace) -> int:
     return 0
 
 
+def _coverage_lines(coverage: pd.DataFrame, report: dict) -> list[str]:
+    """Each nation's coverage: its own index, councils and small areas in the store."""
+    from geo.data.nations import comparability_note
+
+    levels = report.get("levels", {})
+    lines = ["nations (each on its own index):"]
+    for code, row in coverage.iterrows():
+        councils = levels.get("lad24", {}).get("by_country", {}).get(code, 0)
+        level = row["map_level"]
+        mapped = levels.get(level, {}).get("by_country", {}).get(code, 0) if level else 0
+        where = f" [{mapped} on {level}]" if level else ""
+        lines.append(f"  {code} {row['nation']}: {row['index']} ({row['title']}, {row['vintage']}, "
+                     f"{row['licence']}); {councils} councils; small areas: {row['small_areas']}"
+                     f"{where}; {row['indicators']} catalogue indicators cover it")
+    lines.append(f"  {comparability_note()}")
+    return lines
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from boundaries import store_dir
     from geo.data.build import format_report
+    from geo.data.nations import nation_coverage
 
     report = json.loads((store_dir() / "report.json").read_text(encoding="utf-8"))
-    sys.stdout.write((json.dumps(report, indent=2) if args.json else format_report(report)) + "\n")
+    coverage = nation_coverage()
+    if args.json:
+        report = {**report, "nation_coverage": json.loads(coverage.to_json(orient="index"))}
+        sys.stdout.write(json.dumps(report, indent=2) + "\n")
+        return 0
+    text = "\n".join([format_report(report), *_coverage_lines(coverage, report)])
+    sys.stdout.write(text + "\n")
     return 0
 
 
@@ -126,13 +151,14 @@ def build_parser() -> argparse.ArgumentParser:
     a.set_defaults(func=_cmd_assets)
 
     c = sub.add_parser("catalogue", help="list every indicator: id, level, unit, polarity, "
-                                         "vintage and label")
+                                         "vintage, nations covered (E W S N) and label")
     add_out_argument(c, suffixes=(".csv",), required=False,
                      help="write the whole catalogue as CSV (default: print the list)")
     add_force(c)
     c.set_defaults(func=_cmd_catalogue)
 
-    r = sub.add_parser("report", help="print the build report of the current store")
+    r = sub.add_parser("report", help="print the build report of the current store and what "
+                                      "it holds for each nation")
     r.add_argument("--json", action="store_true", help="the report as JSON")
     r.set_defaults(func=_cmd_report)
 

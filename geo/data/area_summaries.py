@@ -8,6 +8,9 @@ needs and says what was used:
   or cauth.
 * ``iod2019``: IoD 2019's own geography, LSOA 2011 to LAD 2021 through the ONS lookup, weighted by
   ONS mid-2019 population, read from the mirror (the store keeps IoD 2019 only on LSOA 2021).
+* ``wimd2019``, ``simd2020``, ``nimdm2017``: each nation's own council summaries, as the store
+  build computed them on the index's own small areas (NIMDM 2017: as NISRA published them), read
+  with :func:`geo.data.nations.index_summaries`.
 
 Examples
 --------
@@ -23,7 +26,8 @@ import pandas as pd
 from geo._errors import InputError, OppmapError
 from geo.stats.summaries import summarise_areas
 
-__all__ = ["build_summaries", "GEOGRAPHIES", "IOD2019_GEOGRAPHY", "INDEXES", "SOURCES"]
+__all__ = ["build_summaries", "GEOGRAPHIES", "IOD2019_GEOGRAPHY", "INDEXES", "NATIONAL", "SOURCES",
+           "summary_notes"]
 
 
 #: Parent geographies of IoD 2025: the parent column of the ``lsoa21`` level.
@@ -43,13 +47,23 @@ IOD2019_GEOGRAPHY = "lad21"
 INDEXES = {
     "iod2025": "IoD 2025 on LSOA 2021",
     "iod2019": "IoD 2019 on LSOA 2011",
+    "wimd2019": "WIMD 2019 on LSOA 2011 (Wales)",
+    "simd2020": "SIMD 2020 on data zones 2011 (Scotland)",
+    "nimdm2017": "NIMDM 2017 council figures (Northern Ireland)",
 }
 
 
-#: Registry datasets each release's summaries are read from (for an export's provenance).
+#: The other nations' indices: their stored summaries (:func:`geo.data.nations.index_summaries`).
+NATIONAL = ("wimd2019", "simd2020", "nimdm2017")
+
+
+#: Registry datasets (or derived tables) each release's summaries are read from.
 SOURCES = {
     "iod2025": ["iod2025", "population", "lsoa21_bsc"],
     "iod2019": ["iod2019", "lookup_lsoa11_lad21", "population_mid2019_lsoa11"],
+    "wimd2019": ["summary_wimd2019_lad24"],
+    "simd2020": ["summary_simd2020_lad24"],
+    "nimdm2017": ["nimdm2017", "lad24_uk_buc"],
 }
 
 
@@ -139,6 +153,48 @@ def _summaries_iod2019(source: str | Path | None) -> tuple[pd.DataFrame, str]:
     return table, used
 
 
+def _summaries_national(index: str, geography: str | None) -> tuple[pd.DataFrame, str]:
+    """A devolved index's stored council (or nation) summaries, named like the others."""
+    from geo.data.nations import index_spec, index_summaries
+
+    spec = index_spec(index)
+    valid = list(spec.get("summaries", {}))
+    geography = valid[0] if geography is None else str(geography).strip().lower()
+    if geography not in valid:
+        msg = (f"`--geography` {geography!r} is not available for {index}, whose summaries are "
+               f"stored for {valid}; use one of them (or leave it out for {valid[0]})")
+        raise InputError(msg)
+    table = index_summaries(index, geography=geography)
+    attrs = dict(table.attrs)
+    table = table.rename(columns={"name": f"{geography}_name"})
+    table.attrs = attrs
+    n = f" (N = {attrs['n_ranked']:,})" if attrs.get("n_ranked") else ""
+    how = ("computed by oppmap on the index's own small areas"
+           if "native_table" in spec else "as published")
+    used = (f"{INDEXES[index]}{n}, {how}, for {geography} ({len(table)} areas); small areas: "
+            f"{attrs['small_areas']}; weights: {attrs['weights']}")
+    return table, used
+
+
+def summary_notes(index: str, table: pd.DataFrame) -> list[str]:
+    """What the README beside a summary table says: index, vintage, small areas, weights, and
+    that the nations' indices are not comparable with each other."""
+    from geo.data.nations import comparability_note, index_spec
+    from geo.data.sources import NATIONS, dataset
+
+    key = str(index).strip().lower()
+    spec = index_spec(key) if key in NATIONAL or key == "iod2025" else None
+    entry = dataset(spec["dataset"] if spec else key)
+    if spec is None:
+        return [f"Index: {entry['title']} ({key}, {entry['vintage']}).", comparability_note()]
+    return [f"Index: {spec['title']} ({key}, {entry['vintage']}), {NATIONS[spec['nation']]} only; "
+            f"{len(table)} areas.",
+            f"Small areas: {spec['small_areas']}.",
+            f"Weights: {spec['weights']}.",
+            f"Bins: {spec['bins']}.",
+            comparability_note()]
+
+
 def build_summaries(
     index: str = "iod2025", geography: str | None = None, *, source: str | Path | None = None
 ) -> tuple[pd.DataFrame, str]:
@@ -147,10 +203,12 @@ def build_summaries(
     Parameters
     ----------
     index
-        ``"iod2025"`` (from the store) or ``"iod2019"`` (from the mirror, LAD 2021 only).
+        ``"iod2025"`` (from the store), ``"iod2019"`` (from the mirror, LAD 2021 only), or
+        another nation's index (:data:`NATIONAL`: ``wimd2019``, ``simd2020``, ``nimdm2017``),
+        whose summaries the store holds (:func:`geo.data.nations.index_summaries`).
     geography
         For iod2025 one of :data:`GEOGRAPHIES` (default ``lad24``); for iod2019 only ``lad21``
-        (the default).
+        (the default); for the other nations ``lad24`` (the default) or ``country`` where stored.
     source
         Mirror directory for iod2019 (default ``$OPPMAP_DATA``).
 
@@ -158,7 +216,8 @@ def build_summaries(
     -------
     (pandas.DataFrame, str)
         The table indexed by ``<geography>_code`` with ``<geography>_name`` first, and a sentence
-        saying which data, geography and weights were used.
+        saying which data, geography and weights were used. For the other nations' indices the
+        table's ``attrs`` say which index, small areas, weights and bins made it.
 
     Raises
     ------
@@ -185,5 +244,7 @@ def build_summaries(
             )
             raise InputError(msg)
         return _summaries_iod2019(source)
+    if key in NATIONAL:
+        return _summaries_national(key, geography)
     msg = f"`--index` {index!r} is not known; valid: {list(INDEXES)}"
     raise InputError(msg)

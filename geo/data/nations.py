@@ -28,15 +28,18 @@ from geo.data.sources import NATIONS, registry_meta
 from geo.stats.compound import area_shares, count_deprived_domains
 from geo.stats.devolved import summarise_national_index
 
-__all__ = ["NATION_CODES", "COMPOUND_THRESHOLD", "national_indices", "index_of_nation",
-           "index_spec", "nation_coverage", "build_nation_tables", "hotspot_inputs",
-           "index_summaries"]
+__all__ = ["NATION_CODES", "COMPOUND_THRESHOLD", "COMPARABLE_PREFIX", "national_indices",
+           "index_of_nation", "index_spec", "nation_coverage", "comparable_datasets",
+           "comparability_note", "build_nation_tables", "hotspot_inputs", "index_summaries"]
 
 #: GSS code of each nation (the index of the ``country`` summary rows).
 NATION_CODES = {"E": "E92000001", "W": "W92000004", "S": "S92000003", "N": "N92000002"}
 
 #: Domains in the nation's own worst decile that make a small area's disadvantage compounded.
 COMPOUND_THRESHOLD = 3
+
+#: Registry ids of the composite UK IMD (mySociety), the one measure comparable across nations.
+COMPARABLE_PREFIX = "ukimd"
 
 
 def national_indices() -> dict[str, dict[str, Any]]:
@@ -104,7 +107,7 @@ def nation_coverage() -> pd.DataFrame:
 
     cat = catalogue()
     covers = cat["nations"].str.split(";")
-    across = [i for i in cat.index if cat.loc[i, "dataset"].startswith("ukimd")]
+    across = list(cat.index[cat["dataset"].isin(comparable_datasets())])
     rows = []
     for ident, spec in national_indices().items():
         entry = dataset(spec["dataset"])
@@ -116,6 +119,37 @@ def nation_coverage() -> pd.DataFrame:
                      "indicators": int(covers.apply(lambda n, x=spec["nation"]: x in n).sum()),
                      "comparable_across_nations": ";".join(across)})
     return pd.DataFrame(rows).set_index("code")
+
+
+def comparable_datasets() -> list[str]:
+    """Registry ids of the composite UK IMD tables (``ukimd_la``, ``ukimd_ew``, ...), in order.
+
+    Examples
+    --------
+    >>> "ukimd_la" in comparable_datasets()
+    True
+    """
+    from geo.data.sources import registry
+
+    return [i for i, e in registry().items()
+            if i.startswith(COMPARABLE_PREFIX) and e["kind"] == "indicators"]
+
+
+def comparability_note() -> str:
+    """The sentence every nation-specific output carries: the indices are not comparable.
+
+    Names the composite UK IMD's tables, publisher and licence from the registry.
+    """
+    from geo.data.sources import dataset
+
+    ids = comparable_datasets()
+    text = ("Each nation's index ranks only its own small areas, so ranks, deciles and summaries "
+            "are not comparable across England, Wales, Scotland and Northern Ireland")
+    if not ids:
+        return text + "."
+    first = dataset(ids[0])
+    return (f"{text}; across nations use the composite UK IMD ({', '.join(ids)}; "
+            f"{first['publisher']}, {first['licence']}).")
 
 
 # ----------------------------------------------------------------------------- build time

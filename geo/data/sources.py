@@ -218,15 +218,32 @@ def attribution(dataset_ids: list[str] | None = None) -> str:
     return "\n".join(attribution_lines(dataset_ids))
 
 
+#: The line that names the publisher of a nation's own index (``[national_indices]``) under OGL.
+PUBLISHER_LINE = ("Contains public sector information published by the {publisher}, licensed under "
+                  "the Open Government Licence v3.0.")
+
+
 def attribution_lines(dataset_ids: list[str] | None = None) -> list[str]:
-    """Distinct attribution statements for the given datasets, in registry order."""
+    """Distinct attribution statements for the given datasets, in registry order.
+
+    The licence statements come first; then, for each publisher of a nation's own index (the
+    Welsh Government, the Scottish Government, NISRA, MHCLG) whose OGL data are among the
+    datasets, a line naming it (:data:`PUBLISHER_LINE`).
+    """
     reg = registry()
-    texts = registry_meta()["attribution"]
+    meta = registry_meta()
+    texts = meta["attribution"]
     ids = list(reg) if dataset_ids is None else [dataset(i)["id"] for i in dataset_ids]
     seen: list[str] = []
     for key in ("ons", "ogl_public_sector", "mysociety"):
         if any(reg[i]["attribution"] == key for i in ids) and key in texts:
             seen.append(texts[key])
+    indices = meta.get("national_indices", {}).values()
+    named = {reg[s["dataset"]]["publisher"] for s in indices if s.get("dataset") in reg}
+    for publisher in dict.fromkeys(reg[i]["publisher"] for i in ids):
+        if publisher in named and any(reg[i]["publisher"] == publisher
+                                      and reg[i]["licence"] == "OGL-UK-3.0" for i in ids):
+            seen.append(PUBLISHER_LINE.format(publisher=publisher))
     return seen
 
 

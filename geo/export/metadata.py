@@ -24,6 +24,7 @@ import datetime as _dt
 import json
 import math
 import os
+import textwrap
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -57,6 +58,10 @@ DERIVED_SOURCES = {
 README_SUFFIX = ".README.txt"
 
 
+#: Width of the wrapped notes in a README.
+README_WIDTH = 100
+
+
 HOTSPOT_METHOD = (
     "local Getis-Ord Gi* (binary contiguity weights including self) and local Moran's I "
     "(row-standardised), conditional permutations, two-sided p, Benjamini-Hochberg FDR"
@@ -74,6 +79,11 @@ def _source_ids(datasets: list[str], *, level: str | None) -> list[str]:
         derived.setdefault(ident, sources)
     base = level.removesuffix("_detailed") if level else None
     boundary = [i for i, e in reg.items() if e.get("kind") == "boundary" and e.get("level") == base]
+    # lad24 and lad24_detailed share a level name: the detailed one is dissolved from LSOAs
+    detailed = [i for i in boundary if reg[i].get("derived_from")]
+    if level and detailed and len(detailed) < len(boundary):
+        boundary = detailed if level.endswith("_detailed") else [
+            i for i in boundary if i not in detailed]
     expanded: list[str] = []
     for ident in [*boundary, *datasets]:
         expanded.extend(derived.get(ident, [ident]))
@@ -243,7 +253,9 @@ def readme_text(metadata: Mapping, *, name: str) -> str:
     ----------
     metadata
         As for :func:`attribution_text`; ``title``, ``council`` (``{"code", "name"}``),
-        ``level``, ``indicator``, ``units`` and ``source`` (a user's file) are shown when present.
+        ``nation``, ``level``, ``indicator``, ``units``, ``source`` (a user's file) and ``notes``
+        (a list of sentences: the index, lookup rules, what is not covered) are shown when
+        present.
     name
         The exported file's name.
 
@@ -257,10 +269,16 @@ def readme_text(metadata: Mapping, *, name: str) -> str:
     council = meta.get("council")
     if isinstance(council, Mapping):
         lines.append(f"Council: {council.get('name')} ({council.get('code')})")
-    for key, label in (("level", "Level"), ("indicator", "Indicator"), ("units", "Units"),
-                       ("source", "Data from")):
+    for key, label in (("nation", "Nation"), ("level", "Level"), ("indicator", "Indicator"),
+                       ("units", "Units"), ("source", "Data from")):
         if meta.get(key):
             lines.append(f"{label}: {meta[key]}")
+    notes = meta.get("notes")
+    if notes:
+        lines += ["", "Notes:"]
+        lines += [textwrap.fill(str(note), width=README_WIDTH, initial_indent="  - ",
+                                subsequent_indent="    ", break_on_hyphens=False)
+                  for note in ([notes] if isinstance(notes, str) else notes)]
     return "\n".join(lines) + "\n\n" + attribution_text(meta)
 
 

@@ -4,8 +4,12 @@ The ``python -m geo export`` and ``raster`` commands write these tables; they do
 their own.
 
 * :func:`join_columns`: indicator columns joined onto areas, unmatched codes reported (pure).
-* :func:`council_table`: a council's LSOAs with every LSOA indicator and hotspot label.
-* :func:`level_table`: every area of a level with the indicators stored at that level.
+* :func:`council_table`: any UK council's small areas (LSOAs in England and Wales, data zones in
+  Scotland) with the indicators of the datasets that cover its nation, its own index's flags and
+  the hotspot labels the store holds; a Northern Irish council as one area with its council
+  figures (the store has no small areas for Northern Ireland).
+* :func:`level_table`: every area of a level with the indicators stored at that level that
+  cover its nations.
 * :func:`indicator_table`: the areas and the one column to rasterise (an indicator id, or
   ``hotspot:<method>_<indicator>`` for national hotspot labels).
 * :func:`council_names`, :func:`hotspot_ids`: the valid values, for the command line's checks.
@@ -16,6 +20,7 @@ Data come through the store's public readers (``boundaries.load``, :mod:`geo.dat
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable
 from typing import Any
 
 import geopandas as gpd
@@ -44,8 +49,16 @@ HOTSPOT_PREFIX = "hotspot:"
 HOTSPOT_TABLE = "hotspots_lsoa21"
 
 
+#: The level of the stored national hotspot labels (:func:`geo.data.indicators.load_lsoa_flags`).
+HOTSPOT_LEVEL = "lsoa21"
+
+
 #: Catalogue units of indicators that hold whole numbers (counts, ranks, deciles).
 INTEGER_UNITS = ("decile", "domains", "children", "people")
+
+
+#: Columns of a table carried from LSOA 2011 to LSOA 2021 that say how, exported beside it.
+CARRY_COLUMNS = ("lookup_rule", "n_parents_2011")
 
 
 def join_columns(areas: gpd.GeoDataFrame, table: pd.DataFrame, *, what: str) -> gpd.GeoDataFrame:
@@ -90,22 +103,52 @@ def _integer_ids(catalogue: pd.DataFrame) -> list[str]:
     return [str(i) for i in catalogue.index[whole]]
 
 
-def _indicators_at(level: str) -> tuple[pd.DataFrame, list[str], list[str]]:
-    """Every catalogued indicator stored at ``level``: the table, its datasets, integer ids."""
+def _covering(rows: pd.DataFrame, nations: Iterable[str] | None) -> pd.DataFrame:
+    """The catalogue rows whose ``nations`` include any of ``nations`` (all rows for ``None``)."""
+    if nations is None:
+        return rows
+    wanted = set(nations)
+    covers = rows["nations"].fillna("").astype(str).str.split(";")
+    return rows[covers.apply(lambda n: bool(wanted & set(n)))]
+
+
+def _carried(dataset: str, level: str) -> pd.DataFrame:
+    """How a table carried to ``level`` got its values (``<dataset>.lookup_rule``, ...), if it was."""
+    from geo.data.indicators import load_indicators
+    from geo.data.sources import registry
+
+    entry = registry().get(dataset, {})
+    if entry.get("store_level") != level or entry.get("level") == level:
+        return pd.DataFrame()
+    table = load_indicators(dataset)
+    return table[[c for c in CARRY_COLUMNS if c in table.columns]].add_prefix(f"{dataset}.")
+
+
+def _indicators_at(level: str, *, nations: Iterable[str] | None = None,
+                   datasets: Iterable[str] | None = None
+                   ) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Catalogued indicators stored at ``level``: the table, its datasets, integer columns.
+
+    Only datasets that cover one of ``nations`` (the catalogue's ``nations``), and only
+    ``datasets`` when given. A table carried from LSOA 2011 brings its lookup rule.
+    """
     from geo.data.indicators import catalogue, load_indicators
 
     cat = catalogue()
-    rows = cat[cat["level"] == level]
-    frames, datasets = [], []
+    rows = _covering(cat[cat["level"] == level], nations)
+    if datasets is not None:
+        rows = rows[rows["dataset"].isin(list(datasets))]
+    frames, used = [], []
     for ds, part in rows.groupby("dataset", sort=False):
         try:
-            frames.append(load_indicators(list(part.index)))
+            frames += [load_indicators(list(part.index)), _carried(str(ds), level)]
         except OppmapError as exc:
             warnings.warn(f"indicators of {ds!r} left out: {exc}", UserWarning, stacklevel=3)
             continue
-        datasets.append(str(ds))
-    table = pd.concat(frames, axis=1) if frames else pd.DataFrame()
-    return table, datasets, _integer_ids(rows)
+        used.append(str(ds))
+    table = pd.concat([f for f in frames if not f.empty], axis=1) if frames else pd.DataFrame()
+    integers = _integer_ids(rows) + [c for c in table.columns if c.endswith(".n_parents_2011")]
+    return table, used, integers
 
 
 def _lsoa_flags() -> pd.DataFrame:
@@ -115,87 +158,210 @@ def _lsoa_flags() -> pd.DataFrame:
     return load_lsoa_flags()
 
 
+def _hotspot_labels(codes: pd.Index) -> pd.DataFrame:
+    """National hotspot labels of these LSOAs (columns with no value for them left out)."""
+    try:
+        flags = _lsoa_flags()
+    except OppmapError:  # a store built with --no-hotspots: the README says there are none
+        return pd.DataFrame(index=codes)
+    runs = [c for c in flags.columns if str(c).startswith(("hotspot_", "robust_"))]
+    labels = flags[runs].reindex(codes)
+    return labels.loc[:, labels.notna().any()]
+
+
+def _flags(spec: dict[str, Any], areas: gpd.GeoDataFrame) -> tuple[pd.DataFrame, bool]:
+    """Per small area: the nation's compounded-disadvantage flags and any hotspot labels."""
+    from geo.data.indicators import COMPOUND_FLAGS, load_indicators
+
+    compound = load_indicators(spec["compound"])
+    flags = compound[[c for c in COMPOUND_FLAGS if c in compound.columns]].reindex(areas.index)
+    on_level = spec.get("map_level") == HOTSPOT_LEVEL
+    labels = _hotspot_labels(areas.index) if on_level else pd.DataFrame()
+    if labels.empty or not len(labels.columns):
+        return flags, False
+    return flags.join(labels, validate="one_to_one"), True
+
+
 def council_names() -> dict[str, str]:
-    """LAD 2024 code -> name of every council with LSOAs in the store."""
+    """LAD 2024 code -> name of every council of the UK in the store (361)."""
     import boundaries
 
-    lsoa = boundaries.load("lsoa21")
-    if "lad24_code" not in lsoa.columns:
-        msg = "the stored lsoa21 boundaries have no lad24_code column: rebuild the store"
-        raise InputError(msg)
-    names = lsoa["lad24_name"] if "lad24_name" in lsoa.columns else lsoa["lad24_code"]
-    pairs = pd.Series(names.to_numpy(), index=lsoa["lad24_code"].to_numpy()).dropna()
-    pairs = pairs[~pairs.index.duplicated()]
-    return {str(k): str(v) for k, v in pairs.sort_index().items()}
+    lad = boundaries.load("lad24")
+    names = lad["name"] if "name" in lad.columns else pd.Series(lad.index, index=lad.index)
+    return {str(k): str(v) for k, v in names.sort_index().items()}
+
+
+def _index_note(spec: dict[str, Any]) -> str:
+    """One sentence on a nation's own index: title, id, vintage and small areas."""
+    from geo.data.sources import NATIONS, dataset
+
+    vintage = dataset(spec["dataset"])["vintage"]
+    return (f"{NATIONS[spec['nation']]}'s own index: {spec['title']} ({spec['id']}, {vintage}); "
+            f"small areas: {spec['small_areas']}.")
+
+
+def _index_notes(datasets: Iterable[str]) -> list[str]:
+    """:func:`_index_note` of each national index whose tables are among ``datasets``."""
+    from geo.data.nations import index_spec, national_indices
+
+    used = set(datasets)
+    notes = []
+    for ident in national_indices():
+        spec = index_spec(ident)
+        tables = {spec["dataset"], spec.get("native_table"), spec.get("compound"),
+                  *spec.get("summaries", {}).values()}
+        if used & tables:
+            notes.append(_index_note(spec))
+    return notes
+
+
+def _carry_notes(table: pd.DataFrame) -> list[str]:
+    """For each table carried from LSOA 2011: how, by the rules its ``lookup_rule`` holds."""
+    from geo.stats.carry import LOOKUP_RULES
+
+    notes = []
+    for column in (str(c) for c in table.columns if str(c).endswith(".lookup_rule")):
+        rules = sorted(table[column].dropna().astype(str).unique())
+        notes.append(f"{column.removesuffix('.lookup_rule')} was published on LSOA 2011 and "
+                     f"carried to LSOA 2021 through the ONS lookup; `{column}` says how: "
+                     + "; ".join(f"{r} = {LOOKUP_RULES.get(r, r)}" for r in rules) + ".")
+    return notes
+
+
+def _council_notes(spec: dict[str, Any], table: pd.DataFrame, *, hotspots: bool) -> list[str]:
+    """What a council export's README says about its nation's index and its columns."""
+    from geo.data.nations import comparability_note
+    from geo.data.sources import NATIONS
+
+    nation = NATIONS[spec["nation"]]
+    notes = [_index_note(spec)]
+    if not spec.get("map_level"):
+        notes.append(f"There are no small areas for {nation} in the mirror, so this file is the "
+                     "council itself: one feature with the council boundary and its council-level "
+                     f"figures ({spec['id']} as published, composite UK IMD).")
+    notes += _carry_notes(table)
+    if spec.get("map_level") and not hotspots:
+        notes.append(f"No national hotspot labels: the store holds none for {nation}'s small "
+                     "areas (not tested, which is not the same as no hot spot).")
+    return [*notes, comparability_note()]
+
+
+def _drop_empty(table: gpd.GeoDataFrame, *, where: str) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """``table`` without the columns that have no value at all, and a note naming them."""
+    empty = [str(c) for c in table.columns if c != table.geometry.name and table[c].isna().all()]
+    note = [f"Left out, with no value for any area of {where}: {', '.join(empty)}."] if empty else []
+    return table.drop(columns=empty), note
+
+
+def _council_areas(code: str, spec: dict[str, Any]
+                   ) -> tuple[gpd.GeoDataFrame, list[str], list[str], bool]:
+    """The council's small areas with their nation's indicators and flags (or the council itself).
+
+    Northern Ireland has no small areas in the store: the council is one area with its own
+    index's council figures and the composite UK IMD.
+    """
+    import boundaries
+    from geo.data.nations import comparable_datasets
+
+    nations = [spec["nation"]]
+    if not spec.get("map_level"):
+        areas = boundaries.load("lad24").loc[[code]]
+        wanted = [*spec.get("summaries", {}).values(), *comparable_datasets()]
+        indicators, datasets, integers = _indicators_at("lad24", nations=nations, datasets=wanted)
+        return join_columns(areas, indicators.reindex(areas.index), what="council figures"), \
+            datasets, integers, False
+    level = spec["map_level"]
+    every = boundaries.load(level)
+    areas = every[every["lad24_code"] == code]
+    indicators, datasets, integers = _indicators_at(level, nations=nations)
+    table = join_columns(areas, indicators.reindex(areas.index), what=f"{level} indicators")
+    flags, hotspots = _flags(spec, areas)
+    table = join_columns(table, flags, what="flags and hotspot labels")
+    datasets.append(spec["compound"])
+    if hotspots and spec["nation"] == "E":
+        datasets.append(HOTSPOT_TABLE)
+    return table, datasets, integers, hotspots
 
 
 def council_table(council_code: str) -> tuple[gpd.GeoDataFrame, str, dict[str, Any]]:
-    """A council's LSOAs with every LSOA indicator and hotspot label, its name and metadata.
+    """A council's small areas with its nation's indicators and flags, its name and metadata.
+
+    England's and Wales's councils get their LSOAs 2021, Scotland's their data zones, each with
+    the indicators of the datasets that cover the nation (the catalogue's ``nations``): its own
+    index, the composite UK IMD, Census 2021 where it covers the nation. A Northern Irish
+    council is one area (the council boundary) with its council figures: the store has no small
+    areas for Northern Ireland. Columns with no value for any of the council's areas are left
+    out, and the metadata's ``notes`` name them.
 
     Parameters
     ----------
     council_code
-        A LAD 2024 code with LSOAs in the store (England and Wales), any case.
+        A LAD 2024 code of any of the UK's councils, any case.
 
     Returns
     -------
     (GeoDataFrame, str, dict)
-        The LSOAs indexed by ``lsoa21_code`` (indicator columns named by catalogue id, then the
-        flags and ``hotspot_<method>_<indicator>`` labels), the council's name, and the export
-        metadata (with ``council``: code and name, and the stored hotspot parameters).
+        The areas indexed by their code (indicator columns named by catalogue id, then the
+        flags and ``hotspot_<method>_<indicator>`` labels where the store has them), the
+        council's name, and the export metadata (with ``council``: code and name, ``nation``,
+        ``notes`` and, with hotspot labels, the stored hotspot parameters).
 
     Raises
     ------
     InputError
-        If ``council_code`` is not a LAD 2024 code with LSOAs in the store.
+        If ``council_code`` is not a LAD 2024 code of the store.
     """
-    import boundaries
+    from geo.data.nations import index_of_nation, index_spec
+    from geo.data.sources import NATIONS
 
     code = str(council_code).strip().upper()
-    lsoa = boundaries.load("lsoa21")
-    if "lad24_code" not in lsoa.columns:
-        msg = "the stored lsoa21 boundaries have no lad24_code column: rebuild the store"
+    names = council_names()
+    if code not in names:
+        msg = (f"`council_code` {council_code!r} is not a LAD 2024 code of a UK council (e.g. "
+               f"E08000003 for Manchester, W06000015 Cardiff); {len(names)} codes are known, "
+               f"such as {format_codes(sorted(names), limit=5)}")
         raise InputError(msg)
-    areas = lsoa[lsoa["lad24_code"] == code]
-    if areas.empty:
-        known = sorted(lsoa["lad24_code"].dropna().unique())
-        msg = (f"`council_code` {council_code!r} is not a LAD 2024 code of England or Wales with "
-               f"LSOAs (e.g. E08000003 for Manchester); {len(known)} codes are known, such as "
-               f"{format_codes(known, limit=5)}")
-        raise InputError(msg)
-    name = str(areas["lad24_name"].iloc[0]) if "lad24_name" in areas.columns else code
-    indicators, datasets, integers = _indicators_at("lsoa21")
-    table = join_columns(areas, indicators.reindex(areas.index), what="LSOA indicators")
-    labels = _lsoa_flags()
-    method: dict[str, Any] = {}
-    if not labels.empty:
-        table = join_columns(table, labels.reindex(areas.index), what="hotspot labels")
-        method = hotspot_method()
-        datasets.append(HOTSPOT_TABLE)
-    meta = export_metadata(datasets, level="lsoa21", method=method)
-    meta["council"] = {"code": code, "name": name}
-    return export_types(table, integer_columns=integers), name, meta
+    spec = index_spec(index_of_nation(code))
+    table, datasets, integers, hotspots = _council_areas(code, spec)
+    table, left_out = _drop_empty(table, where="this council")
+    level = spec.get("map_level") or "lad24"
+    meta = export_metadata(datasets, level=level, method=hotspot_method() if hotspots else None)
+    meta["council"] = {"code": code, "name": names[code]}
+    meta["nation"] = NATIONS[spec["nation"]]
+    meta["notes"] = _council_notes(spec, table, hotspots=hotspots) + left_out
+    return export_types(table, integer_columns=integers), names[code], meta
 
 
 def level_table(level: str) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     """Every area of ``level`` with the indicators stored at that level, and the metadata.
 
-    For ``lsoa21`` the flags and national hotspot labels are joined too.
+    Only datasets that cover a nation of the level's areas (its ``country`` column) are
+    joined. For ``lsoa21`` England's flags and national hotspot labels are joined too.
     """
     import boundaries
+    from geo.data.nations import comparability_note, index_of_nation, index_spec
 
     areas = boundaries.load(level)
-    indicators, datasets, integers = _indicators_at(level.removesuffix("_detailed"))
+    present = set(areas["country"].dropna().astype(str)) if "country" in areas.columns else None
+    indicators, datasets, integers = _indicators_at(level.removesuffix("_detailed"),
+                                                    nations=present)
     if not indicators.empty:
+        if present is not None:  # rows of the other nations' areas (e.g. lad24 tables' S and N)
+            indicators = indicators[indicators.index.str[:1].isin(present)]
         areas = join_columns(areas, indicators, what=f"{level} indicators")
-    method: dict[str, Any] = {}
-    if level == "lsoa21":
-        labels = _lsoa_flags()
-        if not labels.empty:
-            areas = join_columns(areas, labels, what="hotspot labels")
-            method = hotspot_method()
-            datasets.append(HOTSPOT_TABLE)
-    meta = export_metadata(datasets, level=level, method=method)
+    hotspots = False
+    if level == HOTSPOT_LEVEL:  # England's flags and the national hotspot labels
+        england = index_spec(index_of_nation("E"))
+        flags, hotspots = _flags(england, areas)
+        areas = join_columns(areas, flags, what="flags and hotspot labels")
+        datasets += [england["compound"], *([HOTSPOT_TABLE] if hotspots else [])]
+    areas, left_out = _drop_empty(areas, where="this level")
+    meta = export_metadata(datasets, level=level, method=hotspot_method() if hotspots else None)
+    notes = [*_index_notes(datasets), *_carry_notes(areas)]
+    if notes or (present is not None and len(present) > 1):
+        notes.append(comparability_note())
+    if notes or left_out:
+        meta["notes"] = notes + left_out
     return export_types(areas, integer_columns=integers), meta
 
 
@@ -247,6 +413,7 @@ def indicator_table(indicator: str) -> tuple[gpd.GeoDataFrame, str, dict[str, An
     """
     import boundaries
     from geo.data.indicators import indicator_meta, load_indicators
+    from geo.data.nations import comparability_note, comparable_datasets
 
     if indicator.startswith(HOTSPOT_PREFIX):
         return _hotspot_frame(indicator)
@@ -258,4 +425,7 @@ def indicator_table(indicator: str) -> tuple[gpd.GeoDataFrame, str, dict[str, An
     table = join_columns(areas[["geometry"]], values, what=info["id"])
     meta = export_metadata([info["dataset"]], level=level)
     meta.update(indicator=f"{info['label']} ({info['id']})", units=info.get("unit") or "")
+    notes = _index_notes([info["dataset"]])
+    if notes or info["dataset"] in comparable_datasets():
+        meta["notes"] = [*notes, comparability_note()]
     return table, info["id"], meta
