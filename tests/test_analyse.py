@@ -71,6 +71,22 @@ def test_hotspot_reason_says_why_nothing_was_tested(values, level, reason):
     assert MIN_AREAS == 30
 
 
+def test_analyse_follows_the_command_line_convention():
+    from geo.cli._common import HelpFormatter
+    from geo.cli.parser import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command").choices["analyse"]
+    formatter = HelpFormatter(prog="analyse")
+    options = {o for a in sub._actions for o in a.option_strings}
+    assert {"--column", "--polarity", "--out", "--force", "--permutations", "--areas"} <= options
+    for action in sub._actions:
+        if action.option_strings and not action.required and action.nargs != 0:
+            assert "default" in (formatter._get_help_string(action) or "").lower(), action.dest
+    polarity = next(a for a in sub._actions if a.dest == "polarity")
+    assert polarity.default is None and set(polarity.choices) == {"higher_worse", "higher_better"}
+
+
 # ----------------------------------------------------------------------------- ranks, summaries
 def test_own_ranks_put_the_worst_first_either_way_up():
     values = pd.Series([1.0, 2.0, 2.0, 3.0, np.nan], index=list("abcde"))
@@ -333,3 +349,262 @@ def test_bivariate_statistic_is_esdas_and_polarity_changes_only_the_words(lattic
     hit = a["label"] != "not significant"
     flipped = a.loc[hit, "label"].str.replace("High-", "x-").str.replace("Low-", "High-")
     assert (flipped.str.replace("x-", "Low-") == b.loc[hit, "label"]).all()
+
+
+# ----------------------------------------------------------------------------- real data
+WEST_YORKSHIRE = ("E08000032", "E08000033", "E08000034", "E08000035", "E08000036")
+CARDIFF = "W06000015"
+COLUMN = "entry_to_higher_education_indicator"
+HEADER = ("LSOA code", "Entry to HE <i>")
+
+
+@pytest.fixture(scope="module")
+def mirror_tables(mirror):
+    """The mirror's own files (not the store): the upload's source, IMD, population, lookup."""
+    dep = mirror / "deprivation"
+    return {
+        "values": pd.read_csv(dep / "imd2025_england_lsoa21_indicators.csv",
+                              index_col="lsoa21_code")[COLUMN],
+        "imd": pd.read_csv(dep / "imd2025_england_lsoa21.csv", index_col="lsoa21_code"),
+        "population": pd.read_csv(mirror / "population" / "census21_population_by_age_lsoa21.csv",
+                                  index_col="lsoa21_code")["population_total"],
+        "lookup": pd.read_csv(mirror / "lookups" / "lookup_lsoa21_ward24_ltla24.csv",
+                              index_col="lsoa21_code"),
+    }
+
+
+def _upload(path: Path, values: pd.Series) -> Path:
+    frame = pd.DataFrame({HEADER[0]: values.index, HEADER[1]: values.to_numpy()})
+    frame.to_csv(path, index=False, lineterminator="\n")
+    return path
+
+
+def _in(lookup: pd.DataFrame, councils) -> pd.Index:  # noqa: ANN001
+    return lookup.index[lookup["ltla24_code"].isin(list(councils)).to_numpy()]
+
+
+def _main(argv: list[str], capsys) -> tuple[int, str, str]:  # noqa: ANN001
+    from geo.cli.parser import main
+
+    code = main(argv)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _params() -> dict:
+    import boundaries
+
+    return boundaries.read_manifest(boundaries.store_dir())["hotspot_params"]
+
+
+@pytest.mark.real
+@needs_rewrite
+def test_cli_outputs_agree_with_values_computed_from_the_mirror(store, mirror_tables, tmp_path,
+                                                                capsys):
+    from geo.export._rfc7946 import rfc7946_problems
+
+    t = mirror_tables
+    codes = _in(t["lookup"], WEST_YORKSHIRE)
+    values = t["values"].reindex(codes)
+    src = _upload(tmp_path / "upload.csv", values)
+    out = tmp_path / "out"
+    code, stdout, err = _main(["analyse", str(src), "--column", HEADER[1], "--polarity",
+                               "higher_worse", "--out", str(out), "--permutations", "999"], capsys)
+    assert code == 0, err
+    expected = {"README.txt", "hotspots.csv", "clusters.geojson", "summaries_lad24.csv",
+                "summaries_utla24.csv", "summaries_ward24.csv", "correlations.csv", "bivariate.csv"}
+    assert {p.name for p in out.iterdir()} == expected
+    assert sorted(line[6:] for line in stdout.splitlines() if line.startswith("wrote ")) == \
+        sorted(str(out / name) for name in expected)
+    assert "Gi* hotspots" in err and sorted(p.name for p in tmp_path.iterdir()) == ["out",
+                                                                                    "upload.csv"]
+    hot = pd.read_csv(out / "hotspots.csv", index_col="code")
+    assert list(hot.columns) == list(HOTSPOT_CSV_COLUMNS)
+    assert set(hot.index) == set(codes)
+    assert_allclose(hot["value"], values.reindex(hot.index), rtol=1e-12)
+    assert set(hot["outcome"]) <= OUTCOMES and "worse cluster" in set(hot["outcome"])
+    sign = hot["outcome"].map(lambda o: 1 if o.startswith("worse") else
+                              -1 if o.startswith("better") else 0)
+    assert (np.sign(hot["bin"].fillna(0)) == sign).all()
+    no_value = hot.index[hot["value"].isna()]
+    assert len(no_value) and (hot.loc[no_value, "outcome"] == "not tested").all()
+    assert (hot.loc[no_value, "label"] == "no data (not tested)").all()
+
+    corr = pd.read_csv(out / "correlations.csv", index_col="measure")
+    pair = pd.concat([values, t["imd"]["IMD_score"].reindex(codes)], axis=1).dropna()
+    rho = stats.spearmanr(pair.iloc[:, 0], pair.iloc[:, 1]).statistic
+    assert corr.at["imd_score", "spearman_rho"] == pytest.approx(rho, rel=1e-9)
+    assert corr.at["imd_score", "n"] == len(pair)
+
+    lad = pd.read_csv(out / "summaries_lad24.csv", index_col="lad24_code")
+    assert set(lad.index) == set(WEST_YORKSHIRE)
+    present = values.dropna()
+    rank = present.rank(ascending=False)
+    for council in WEST_YORKSHIRE:
+        every = _in(t["lookup"], [council])
+        members = every.intersection(present.index)
+        w = t["population"].reindex(members)
+        assert lad.at[council, "average"] == pytest.approx((w * present[members]).sum() / w.sum())
+        assert lad.at[council, "share_worst_decile"] == pytest.approx(
+            (rank[members] <= len(present) / 10).mean())
+        assert lad.at[council, "n_areas"] == len(members)
+        assert lad.at[council, "coverage"] == pytest.approx(len(members) / len(every))
+    ward = pd.read_csv(out / "summaries_ward24.csv", index_col="ward24_code")
+    assert set(ward.index) == set(t["lookup"].loc[codes, "ward24_code"])
+
+    clusters = json.loads((out / "clusters.geojson").read_text())
+    assert not rfc7946_problems(clusters) and clusters["features"]
+    for feature in clusters["features"]:
+        members = feature["properties"]["lsoa_codes"].split(";")
+        assert (hot.loc[members, "outcome"] == "worse cluster").all()
+        assert (hot.loc[members, "bin"] >= 2).all()
+    readme = (out / "README.txt").read_text()
+    params = _params()
+    assert f"999 permutations, seed {params['seed']}, alpha {params['alpha']}" in readme
+    assert "are your own data" in readme and "Entry to HE <i>" in readme
+    assert all(b"\r" not in p.read_bytes() for p in out.iterdir())
+
+
+@pytest.mark.real
+@needs_rewrite
+def test_the_other_way_up_gives_the_same_findings(store, mirror_tables):
+    codes = _in(mirror_tables["lookup"], WEST_YORKSHIRE[:2])
+    values = mirror_tables["values"].reindex(codes).rename_axis("lsoa21_code")
+    a = analyse_upload(values, level="lsoa21", polarity="higher_worse")  # the store's permutations
+    b = analyse_upload(-values, level="lsoa21", polarity="higher_better")
+    assert a.hotspots is not None and b.hotspots is not None
+    assert a.method["hotspots"]["permutations"] == _params()["permutations"]
+    assert {"worse cluster", "better cluster"} <= set(a.hotspots["outcome"]) and len(a.clusters)
+    pd.testing.assert_series_equal(a.hotspots["outcome"], b.hotspots["outcome"])
+    assert list(a.clusters["name"]) == list(b.clusters["name"])
+    pd.testing.assert_series_equal(a.bivariate["outcome"], b.bivariate["outcome"])
+    for level, table in a.summaries.items():
+        other = b.summaries[level]
+        assert_allclose(table["average"], -other["average"])
+        pd.testing.assert_series_equal(table["extent_rank"], other["extent_rank"])
+    assert_allclose(a.correlations["spearman_rho"], -b.correlations["spearman_rho"])
+    assert (a.correlations["direction"] == b.correlations["direction"]).all()
+
+
+@pytest.mark.real
+@needs_rewrite
+def test_welsh_areas_and_a_lone_area_are_mapped_but_not_tested_against_england(
+        store, mirror_tables, tmp_path):
+    import boundaries
+
+    lsoa = boundaries.load("lsoa21")
+    welsh = lsoa.index[(lsoa["lad24_code"] == CARDIFF).to_numpy()]
+    english = _in(mirror_tables["lookup"], WEST_YORKSHIRE[:1])
+    lone = lsoa.index[(lsoa["lad24_code"] == "E06000052").to_numpy()][:1]  # one LSOA in Cornwall
+    codes = english.append(welsh).append(lone)
+    rng = np.random.default_rng(4)
+    values = pd.Series(rng.normal(size=len(codes)), index=pd.Index(codes, name="lsoa21_code"))
+    res = analyse_upload(values, level="lsoa21", polarity="higher_worse")
+    assert res.method["hotspots"]["graph"] == "lsoa21"
+    assert res.hotspots is not None and res.hotspots.at[lone[0], "outcome"] == "not tested"
+    assert res.method["hotspots"]["areas_without_neighbours"] == 1
+    assert set(res.summaries["lad24"].index) >= {CARDIFF, WEST_YORKSHIRE[0]}
+    assert (res.correlations["n"] == len(english) + 1).all()
+    assert any("English areas" in note for note in res.notes)
+    assert res.areas.loc[welsh, "value"].notna().all()
+
+
+@pytest.mark.real
+@needs_rewrite
+def test_too_few_or_constant_uploads_get_the_map_and_a_sentence(store, mirror_tables, tmp_path,
+                                                               capsys, monkeypatch):
+    codes = _in(mirror_tables["lookup"], WEST_YORKSHIRE[:1])
+    few = _upload(tmp_path / "few.csv", mirror_tables["values"].reindex(codes[:20]))
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr("sys.stdin", Terminal("b\n"))
+    code, _, err = _main(["analyse", str(few), "--column", HEADER[1], "--out",
+                          str(tmp_path / "few")], capsys)
+    assert code == 0, err
+    assert "Which end of 'Entry to HE <i>' is worse?" in err
+    hot = pd.read_csv(tmp_path / "few" / "hotspots.csv", index_col="code")
+    assert len(hot) == 20 and set(hot["outcome"]) == {"not tested"} and hot["p"].isna().all()
+    readme = (tmp_path / "few" / "README.txt").read_text()
+    assert "Only 20 areas have a value; hotspots need at least 30." in readme
+    assert "lower values are worse" in readme
+    assert json.loads((tmp_path / "few" / "clusters.geojson").read_text())["features"] == []
+    flat = pd.Series(2.5, index=pd.Index(codes[:40], name="lsoa21_code"))
+    res = analyse_upload(flat, level="lsoa21", polarity="higher_worse")
+    assert res.hotspots is None and "same value (2.5)" in res.hotspot_reason
+    assert len(res.areas) == 40 and (res.areas["value"] == 2.5).all()
+
+
+@pytest.mark.real
+@needs_rewrite
+def test_council_upload_is_ranked_and_compared_with_its_neighbours(store, mirror_tables,
+                                                                   tmp_path, capsys):
+    t = mirror_tables
+    frame = pd.DataFrame({"v": t["values"], "w": t["population"].reindex(t["values"].index),
+                          "lad": t["lookup"]["ltla24_code"].reindex(t["values"].index)}).dropna()
+    per_lad = (frame["v"] * frame["w"]).groupby(frame["lad"]).sum() / frame["w"].groupby(
+        frame["lad"]).sum()
+    values = per_lad.rename_axis("lad24_code")
+    res = analyse_upload(values, level="lad24", polarity="higher_worse")
+    councils = res.councils
+    assert councils is not None and res.hotspots is None and "small areas" in res.hotspot_reason
+    assert councils.at[values.idxmax(), "rank"] == 1
+    assert councils["rank"].max() == len(values)
+    row = councils.loc[WEST_YORKSHIRE[0]]
+    near = row["neighbours"].split(";")
+    assert len(near) == 10 and WEST_YORKSHIRE[0] not in near
+    assert row["neighbours_mean"] == pytest.approx(values.reindex(near).mean())
+    imd = res.correlations.loc["imd_average_score"]
+    summary = pd.read_parquet(store / "indicators" / "summary_lad24.parquet")
+    pair = pd.concat([values, summary["imd_average_score"]], axis=1, join="inner").dropna()
+    assert imd["spearman_rho"] == pytest.approx(stats.spearmanr(pair.iloc[:, 0],
+                                                                pair.iloc[:, 1]).statistic)
+    src = tmp_path / "lad.csv"
+    pd.DataFrame({"code": values.index, "rate": values.to_numpy()}).to_csv(src, index=False)
+    code, _, err = _main(["analyse", str(src), "--column", "rate", "--polarity", "higher_worse",
+                          "--out", str(tmp_path / "lad.zip")], capsys)
+    assert code == 0, err
+    with zipfile.ZipFile(tmp_path / "lad.zip") as archive:
+        names = archive.namelist()
+        assert names[0] == "README.txt" and "councils.csv" in names
+        assert "areas.geojson" in names and "summaries_lad24.csv" not in names
+
+
+@pytest.mark.real
+def test_bad_input_exits_2_with_one_line_and_leaves_nothing(store, tmp_path, capsys,
+                                                             monkeypatch):
+    src = tmp_path / "up.csv"
+    src.write_text("code,name,value\nE01000001,a,1\nE01000002,b,2\n")
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "afile").write_text("keep")
+    (tmp_path / "bin.csv").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(50))
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # not a terminal: nobody to ask
+    ok = ["--column", "value", "--polarity", "higher_worse"]
+    cases = {
+        "text column": (["analyse", str(src), "--column", "name", "--polarity", "higher_worse",
+                         "--out", str(tmp_path / "o1")], "numeric columns: 'value'"),
+        "unknown column": (["analyse", str(src), "--column", "valeu", "--polarity",
+                            "higher_worse", "--out", str(tmp_path / "o2")], "did you mean value"),
+        "no polarity": (["analyse", str(src), "--column", "value", "--out",
+                         str(tmp_path / "o3")], "no default"),
+        "folder exists": (["analyse", str(src), *ok, "--out", str(tmp_path / "taken")],
+                          "--force"),
+        "no parent": (["analyse", str(src), *ok, "--out", str(tmp_path / "no" / "o")],
+                      "mkdir -p"),
+        "out is a file": (["analyse", str(src), *ok, "--out", str(tmp_path / "afile")],
+                          "is a file"),
+        "binary": (["analyse", str(tmp_path / "bin.csv"), *ok, "--out", str(tmp_path / "o4")],
+                   "PNG image"),
+        "missing file": (["analyse", str(tmp_path / "nope.csv"), *ok, "--out",
+                          str(tmp_path / "o5")], "is not a file"),
+    }
+    before = sorted(p.name for p in tmp_path.iterdir())
+    for what, (argv, words) in cases.items():
+        code, stdout, err = _main(argv, capsys)
+        assert code == 2, (what, err)
+        assert err.startswith("error: ") and err.count("\n") == 1, (what, err)
+        assert words in err and "Traceback" not in err, (what, err)
+        assert sorted(p.name for p in tmp_path.iterdir()) == before, what
+    assert (tmp_path / "afile").read_text() == "keep" and not any((tmp_path / "taken").iterdir())

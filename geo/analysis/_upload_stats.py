@@ -47,13 +47,14 @@ def gi_star_run(values: pd.Series, graph: Any, *, polarity: str, permutations: i
                 alpha: float, fdr: bool) -> pd.DataFrame:
     """Gi* of ``values`` on ``graph`` (the same codes); areas without neighbours not tested.
 
-    Returns the frame of :func:`geo.stats.gi_star.local_gi_star` (``value``, ``statistic``,
-    ``p``, ``q``, ``label``, ``outcome``, ``bin``...) with its ``attrs``.
+    Areas without a value (NaN) are dropped from the values and the graph and come back as
+    not tested. Returns the frame of :func:`geo.stats.gi_star.local_gi_star` (``value``,
+    ``statistic``, ``p``, ``q``, ``label``, ``outcome``, ``bin``...) with its ``attrs``.
     """
     from geo.stats.gi_star import local_gi_star
 
     return local_gi_star(values, graph, polarity=polarity, permutations=permutations, seed=seed,
-                         alpha=alpha, fdr=fdr, nan="raise")
+                         alpha=alpha, fdr=fdr, nan="drop")
 
 
 def worse_clusters(result: pd.DataFrame, graph: Any) -> gpd.GeoDataFrame:

@@ -176,24 +176,31 @@ def _run_method(result: pd.DataFrame, **extra: Any) -> dict[str, Any]:
     return out | extra
 
 
-def _hotspots(present: pd.Series, *, level: str, polarity: str, run: dict[str, Any],
+def _hotspots(values: pd.Series, *, level: str, polarity: str, run: dict[str, Any],
               graph: Any | None, step: Progress) -> dict[str, Any]:
-    """Gi* and named clusters of the areas with a value (or why not)."""
-    sub, graph_name = level_graph(level, present.index, graph)
-    isolated = pd.Index(sub.isolates)
+    """Gi* and named clusters of the areas with a value (or why not).
+
+    The test runs on the level's graph cut to the matched areas; areas without a value are
+    dropped from it by the statistic (``nan="drop"``: label ``"no data (not tested)"``), and
+    areas left without a neighbour are not tested.
+    """
+    present = values.dropna()
+    sub, graph_name = level_graph(level, values.index, graph)
+    connected = sub.subgraph(present.index) if len(present) < len(values) else sub
+    isolated = pd.Index(connected.isolates)
     tested = len(present) - len(isolated)
     if tested < MIN_AREAS:
         return {"reason": f"Only {tested} of the {len(present)} areas with a value touch another "
                           f"of them; hotspots need at least {MIN_AREAS} areas with neighbours.",
-                "graph": sub}
+                "graph": connected}
     step(0.15, f"Gi* hotspots of {len(present):,} areas, {run['permutations']:,} permutations")
-    result = engine.gi_star_run(present, sub, polarity=polarity,
+    result = engine.gi_star_run(values, sub, polarity=polarity,
                                 permutations=int(run["permutations"]), seed=int(run["seed"]),
                                 alpha=float(run["alpha"]), fdr=run["correction"] == "fdr_bh")
     step(0.35, "named clusters of the worse clusters")
-    clusters = engine.worse_clusters(result, sub)
+    clusters = engine.worse_clusters(result, connected)
     method = _run_method(result, graph=graph_name, areas_without_neighbours=len(isolated))
-    return {"reason": "", "result": result, "clusters": clusters, "graph": sub,
+    return {"reason": "", "result": result, "clusters": clusters, "graph": connected,
             "method": method}
 
 
@@ -293,7 +300,7 @@ def _analyse_small(values: pd.Series, *, level: str, polarity: str, label: str,
     reason = hotspot_reason(values, level)
     found: dict[str, Any] = {"reason": reason}
     if not reason:
-        found = _hotspots(present, level=level, polarity=polarity, run=run, graph=graph, step=step)
+        found = _hotspots(values, level=level, polarity=polarity, run=run, graph=graph, step=step)
     summaries, summary_method = _summaries(values, level=level, polarity=polarity, shapes=shapes,
                                            step=step)
     step(0.55, "correlations with deprivation")

@@ -159,7 +159,8 @@ def run_analyse(args: argparse.Namespace) -> int:
         written = write_analysis_folder(files, out, force=args.force)
     _say([analysis.hotspot_reason or
           f"Hotspots: {analysis.method['hotspots'].get('outcomes')}; "
-          f"{len(analysis.clusters)} named clusters of worse clusters.",
+          f"{len(analysis.clusters)} named cluster{'' if len(analysis.clusters) == 1 else 's'} "
+          "of worse clusters.",
           f"Done in {time.perf_counter() - started:.1f} s."])
     report_written(*written)
     return 0

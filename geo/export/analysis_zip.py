@@ -106,15 +106,17 @@ def _hotspot_lines(analysis: Any) -> list[str]:
     outcomes = ", ".join(f"{k} {v:,}" for k, v in (method.get("outcomes") or {}).items())
     lines = [f"  Getis-Ord Gi* on the {method.get('graph')} contiguity graph cut to your areas: "
              f"{method.get('n_tested', 0):,} areas tested, {method.get('not_tested', 0):,} not "
-             "tested (no neighbour among your areas).",
+             f"tested (no value, or, for {method.get('areas_without_neighbours', 0):,}, no "
+             "neighbour among your areas).",
              f"  {method.get('permutations', 0):,} permutations, seed {method.get('seed')}, "
              f"alpha {method.get('alpha')}, correction {method.get('correction')}, polarity "
              f"{method.get('polarity')}; p: {method.get('p_value')}.",
              f"  Outcomes: {outcomes}."]
     clusters = analysis.method.get("clusters") or {}
     if clusters:
-        lines.append(f"  {clusters.get('clusters', 0)} named clusters of {clusters.get('outcome')}"
-                     f" areas at {clusters.get('confidence')}% confidence or more (links that "
+        n = clusters.get("clusters", 0)
+        lines.append(f"  {n} named cluster{'' if n == 1 else 's'} of {clusters.get('outcome')} "
+                     f"areas at {clusters.get('confidence')}% confidence or more (links that "
                      f"join islands left out: {clusters.get('island_links_ignored', 0)}).")
     return lines
 
