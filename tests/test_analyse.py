@@ -460,7 +460,8 @@ def test_cli_outputs_agree_with_values_computed_from_the_mirror(store, mirror_ta
         assert (hot.loc[members, "bin"] >= 2).all()
     readme = (out / "README.txt").read_text()
     params = _params()
-    assert f"999 permutations, seed {params['seed']}, alpha {params['alpha']}" in readme
+    assert (f"999 permutations (the store's national runs use {params['permutations']:,}), "
+            f"seed {params['seed']}, alpha {params['alpha']}") in readme
     assert "are your own data" in readme and "Entry to HE <i>" in readme
     assert all(b"\r" not in p.read_bytes() for p in out.iterdir())
 

@@ -137,6 +137,8 @@ def _run_params(params: Mapping[str, Any] | None, permutations: int | None) -> d
                 or permutations < 1:
             msg = f"`permutations` must be a positive integer such as 999; got {permutations!r}"
             raise InputError(msg)
+        if int(permutations) != int(stored["permutations"]):
+            stored["national_permutations"] = int(stored["permutations"])
         stored["permutations"] = int(permutations)
     return stored
 
@@ -199,7 +201,8 @@ def _hotspots(values: pd.Series, *, level: str, polarity: str, run: dict[str, An
                                 alpha=float(run["alpha"]), fdr=run["correction"] == "fdr_bh")
     step(0.35, "named clusters of the worse clusters")
     clusters = engine.worse_clusters(result, connected)
-    method = _run_method(result, graph=graph_name, areas_without_neighbours=len(isolated))
+    method = _run_method(result, graph=graph_name, areas_without_neighbours=len(isolated),
+                         **{k: run[k] for k in ("national_permutations",) if k in run})
     return {"reason": "", "result": result, "clusters": clusters, "graph": connected,
             "method": method}
 

@@ -108,7 +108,10 @@ def _hotspot_lines(analysis: Any) -> list[str]:
              f"{method.get('n_tested', 0):,} areas tested, {method.get('not_tested', 0):,} not "
              f"tested (no value, or, for {method.get('areas_without_neighbours', 0):,}, no "
              "neighbour among your areas).",
-             f"  {method.get('permutations', 0):,} permutations, seed {method.get('seed')}, "
+             f"  {method.get('permutations', 0):,} permutations"
+             + (f" (the store's national runs use {method['national_permutations']:,})"
+                if method.get("national_permutations") else "")
+             + f", seed {method.get('seed')}, "
              f"alpha {method.get('alpha')}, correction {method.get('correction')}, polarity "
              f"{method.get('polarity')}; p: {method.get('p_value')}.",
              f"  Outcomes: {outcomes}."]
