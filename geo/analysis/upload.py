@@ -54,7 +54,7 @@ from geo.analysis._upload_tables import (
 from geo.data.indicators import load_indicators
 
 __all__ = ["COUNCIL_LEVELS", "MIN_AREAS", "POLARITIES", "SMALL_AREA_LEVELS", "UploadAnalysis",
-           "analyse_upload"]
+           "analyse_upload", "hotspot_reason"]
 
 #: Which end of the user's indicator is worse (asked, never assumed).
 POLARITIES = tuple(POLARITY_SIGN)
@@ -75,7 +75,8 @@ class UploadAnalysis:
     ``outcome``, ``bin``, ``cluster_id`` and the bivariate ``bv_*`` columns where computed,
     geometry in EPSG:27700). ``hotspots`` is None and ``hotspot_reason`` a sentence when no
     hotspots were tested; the same for ``bivariate``. ``method`` holds the parameters of every
-    step, read from the results' own attributes; ``notes`` sentences for the page.
+    step, read from the results' own attributes; ``notes`` sentences for the page;
+    ``seconds`` the time the analysis took.
     """
 
     level: str
