@@ -3,7 +3,9 @@
 ``hotspots``: a hotspot run of one catalogue indicator, the store's national run or one computed
 now, nationally or within one place (:func:`hotspot_table`, :func:`national_run`); ``clusters``:
 named clusters, the store's or new ones (:func:`named_clusters`); ``areas``: the LSOAs of a
-council, region or combined authority (:func:`area_lsoas`).
+council, region or combined authority (:func:`area_lsoas`); ``upload``: the analysis of a user's
+uploaded indicator (:func:`analyse_upload`): hotspots, named clusters, summaries by council and
+ward, the link to deprivation, council ranks.
 """
 
 from geo.analysis.areas import area_lsoas
@@ -25,11 +27,25 @@ from geo.analysis.hotspots import (
     stored_params,
     with_geometry,
 )
+from geo.analysis.upload import (
+    COUNCIL_LEVELS,
+    MIN_AREAS,
+    POLARITIES,
+    SMALL_AREA_LEVELS,
+    UploadAnalysis,
+    analyse_upload,
+)
 
 __all__ = [
+    "COUNCIL_LEVELS",
     "DEFAULT_CLUSTER_INDICATOR",
     "HOTSPOT_COLUMNS",
+    "MIN_AREAS",
+    "POLARITIES",
     "REFERENCES",
+    "SMALL_AREA_LEVELS",
+    "UploadAnalysis",
+    "analyse_upload",
     "area_lsoas",
     "cluster_geometries",
     "cluster_table",

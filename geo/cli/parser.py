@@ -37,7 +37,8 @@ __all__ = ['main', 'build_parser']
 
 
 #: Modules that add commands with a ``register_cli(subparsers)`` function.
-CLI_MODULES = ("geo.cli.summaries", "geo.cli.hotspots", "geo.cli.export", "geo.cli.upload")
+CLI_MODULES = ("geo.cli.summaries", "geo.cli.hotspots", "geo.cli.export", "geo.cli.upload",
+               "geo.cli.analyse")
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
