@@ -4,6 +4,8 @@ The public names below are the API shared by the app (``app.py``) and the comman
 (``python -m geo``).
 """
 
+from typing import TYPE_CHECKING
+
 from geo._errors import (
     DuplicateCodeError,
     InputError,
@@ -15,8 +17,11 @@ from geo._errors import (
     UnmatchedCodesWarning,
     VintageError,
 )
-from geo.data.indicators import catalogue, indicator_meta, load_indicators
-from geo.data.sources import attribution, attribution_lines, dataset, registry
+from geo._lazy import lazy_exports
+
+if TYPE_CHECKING:  # re-exports, imported on first use (geo._lazy)
+    from geo.data.indicators import catalogue, indicator_meta, load_indicators
+    from geo.data.sources import attribution, attribution_lines, dataset, registry
 
 __all__ = [
     "OppmapError",
@@ -36,3 +41,5 @@ __all__ = [
     "dataset",
     "registry",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)

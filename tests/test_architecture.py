@@ -18,7 +18,8 @@ MAX_FUNCTION_LINES = 80
 MAX_SHARED_PAGE_LINES = 250
 
 #: Which project packages each layer may import (its own package always allowed).
-#: ``geo._errors`` (the exceptions) may be imported from anywhere in ``geo``.
+#: ``geo._errors`` (the exceptions) and ``geo._lazy`` (lazy re-exports of a package's names) may
+#: be imported from anywhere in ``geo``.
 LAYERS = {
     "boundaries": set(),
     "geo.stats": set(),
@@ -129,7 +130,7 @@ def test_no_import_cycles_between_modules():
 
 @pytest.mark.parametrize("layer", sorted(LAYERS))
 def test_layers_import_only_downwards(layer):
-    allowed = LAYERS[layer] | {layer, "geo._errors"}
+    allowed = LAYERS[layer] | {layer, "geo._errors", "geo._lazy"}
     bad = []
     for module, path in MODULES.items():
         if _package_of(module) != layer:
@@ -173,6 +174,16 @@ def test_packages_declare_their_public_names():
     missing = [_rel(p) for m, p in MODULES.items()
                if p.name == "__init__.py" and "__all__" not in p.read_text(encoding="utf-8")]
     assert not missing, f"package __init__ without __all__: {missing}"
+
+
+@pytest.mark.parametrize("package", sorted(m for m, p in MODULES.items() if p.name == "__init__.py"))
+def test_every_public_name_of_a_package_resolves(package):
+    """``__all__`` and the lazy re-exports (geo._lazy) agree: every listed name imports."""
+    import importlib
+
+    module = importlib.import_module(package)
+    broken = [name for name in module.__all__ if getattr(module, name, None) is None]
+    assert not broken, f"{package}.__all__ names that do not resolve: {broken}"
 
 
 def test_no_import_fallbacks_for_the_projects_own_modules():

@@ -8,33 +8,38 @@ uploaded indicator (:func:`analyse_upload`): hotspots, named clusters, summaries
 ward, the link to deprivation, council ranks.
 """
 
-from geo.analysis.areas import area_lsoas
-from geo.analysis.clusters import (
-    DEFAULT_CLUSTER_INDICATOR,
-    cluster_geometries,
-    cluster_table,
-    lsoa_info,
-    named_clusters,
-    stored_clusters,
-    touching_graph,
-)
-from geo.analysis.hotspots import (
-    HOTSPOT_COLUMNS,
-    REFERENCES,
-    hotspot_table,
-    indicator_values,
-    national_run,
-    stored_params,
-    with_geometry,
-)
-from geo.analysis.upload import (
-    COUNCIL_LEVELS,
-    MIN_AREAS,
-    POLARITIES,
-    SMALL_AREA_LEVELS,
-    UploadAnalysis,
-    analyse_upload,
-)
+from typing import TYPE_CHECKING
+
+from geo._lazy import lazy_exports
+
+if TYPE_CHECKING:  # re-exports, imported on first use (geo._lazy)
+    from geo.analysis.areas import area_lsoas
+    from geo.analysis.clusters import (
+        DEFAULT_CLUSTER_INDICATOR,
+        cluster_geometries,
+        cluster_table,
+        lsoa_info,
+        named_clusters,
+        stored_clusters,
+        touching_graph,
+    )
+    from geo.analysis.hotspots import (
+        HOTSPOT_COLUMNS,
+        REFERENCES,
+        hotspot_table,
+        indicator_values,
+        national_run,
+        stored_params,
+        with_geometry,
+    )
+    from geo.analysis.upload import (
+        COUNCIL_LEVELS,
+        MIN_AREAS,
+        POLARITIES,
+        SMALL_AREA_LEVELS,
+        UploadAnalysis,
+        analyse_upload,
+    )
 
 __all__ = [
     "COUNCIL_LEVELS",
@@ -59,3 +64,5 @@ __all__ = [
     "touching_graph",
     "with_geometry",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)

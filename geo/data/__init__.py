@@ -6,47 +6,52 @@ Modules: :mod:`~geo.data.sources` (the registry ``data/sources.toml``), :mod:`~g
 which calls :mod:`geo.stats`) and :mod:`~geo.data.derived` (tables computed at build time).
 """
 
-from geo.data.build import build_store, code_fingerprint, format_report, store_fingerprint
-from geo.data.derived import SUMMARY_LEVELS, build_derived_tables
-from geo.data.fetch import (
-    ARCGIS_MAX_PAGE,
-    FetchRecord,
-    FetchReport,
-    fetch_dataset,
-    fetch_datasets,
-    format_fetch_report,
-)
-from geo.data.indicators import catalogue, indicator_meta, load_indicators
-from geo.data.nations import (
-    hotspot_inputs,
-    index_of_nation,
-    index_summaries,
-    nation_coverage,
-    national_indices,
-)
-from geo.data.readers import (
-    SUPPRESSED_MARKERS,
-    apply_successors,
-    read_csv_strict,
-    read_source_table,
-    to_numeric_report,
-)
-from geo.data.sources import (
-    KINDS,
-    LIFE_STAGES,
-    NATIONS,
-    POLARITIES,
-    PRINCIPLES,
-    REGISTRY_PATH,
-    attribution,
-    attribution_lines,
-    dataset,
-    file_sha256,
-    mirror_dir,
-    registry,
-    registry_meta,
-    source_path,
-)
+from typing import TYPE_CHECKING
+
+from geo._lazy import lazy_exports
+
+if TYPE_CHECKING:  # re-exports, imported on first use (geo._lazy)
+    from geo.data.build import build_store, code_fingerprint, format_report, store_fingerprint
+    from geo.data.derived import SUMMARY_LEVELS, build_derived_tables
+    from geo.data.fetch import (
+        ARCGIS_MAX_PAGE,
+        FetchRecord,
+        FetchReport,
+        fetch_dataset,
+        fetch_datasets,
+        format_fetch_report,
+    )
+    from geo.data.indicators import catalogue, indicator_meta, load_indicators
+    from geo.data.nations import (
+        hotspot_inputs,
+        index_of_nation,
+        index_summaries,
+        nation_coverage,
+        national_indices,
+    )
+    from geo.data.readers import (
+        SUPPRESSED_MARKERS,
+        apply_successors,
+        read_csv_strict,
+        read_source_table,
+        to_numeric_report,
+    )
+    from geo.data.sources import (
+        KINDS,
+        LIFE_STAGES,
+        NATIONS,
+        POLARITIES,
+        PRINCIPLES,
+        REGISTRY_PATH,
+        attribution,
+        attribution_lines,
+        dataset,
+        file_sha256,
+        mirror_dir,
+        registry,
+        registry_meta,
+        source_path,
+    )
 
 __all__ = [
     'build_store',
@@ -89,3 +94,5 @@ __all__ = [
     'attribution_lines',
     'file_sha256',
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)

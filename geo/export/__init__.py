@@ -5,13 +5,18 @@ Every writer here writes atomically (:mod:`geo.export.atomic`), puts the attribu
 (:mod:`geo.export.columns`: counts, ranks and deciles as integers).
 """
 
-from geo.export.columns import export_types
-from geo.export.csv import to_csv_safe
-from geo.export.geojson import to_geojson, write_geojson
-from geo.export.geotiff import category_codes, rasterize_indicator, write_geotiff
-from geo.export.metadata import attribution_text, export_metadata, write_readme
-from geo.export.pack import council_pack
-from geo.export.zonal import zonal_stats
+from typing import TYPE_CHECKING
+
+from geo._lazy import lazy_exports
+
+if TYPE_CHECKING:  # re-exports, imported on first use (geo._lazy)
+    from geo.export.columns import export_types
+    from geo.export.csv import to_csv_safe
+    from geo.export.geojson import to_geojson, write_geojson
+    from geo.export.geotiff import category_codes, rasterize_indicator, write_geotiff
+    from geo.export.metadata import attribution_text, export_metadata, write_readme
+    from geo.export.pack import council_pack
+    from geo.export.zonal import zonal_stats
 
 __all__ = [
     'to_csv_safe',
@@ -27,3 +32,5 @@ __all__ = [
     'council_pack',
     'zonal_stats',
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)

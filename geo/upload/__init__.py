@@ -1,15 +1,20 @@
 """Reading and checking a user's files: a CSV of values per area, or their own polygons (GeoJSON).
 """
 
-from geo.upload.geojson import load_vintage_codes, read_geojson_upload
-from geo.upload.reader import (
-    SUPPRESSED_MARKERS,
-    ColumnReport,
-    UploadReport,
-    UploadResult,
-    read_upload,
-    upload_areas,
-)
+from typing import TYPE_CHECKING
+
+from geo._lazy import lazy_exports
+
+if TYPE_CHECKING:  # re-exports, imported on first use (geo._lazy)
+    from geo.upload.geojson import load_vintage_codes, read_geojson_upload
+    from geo.upload.reader import (
+        SUPPRESSED_MARKERS,
+        ColumnReport,
+        UploadReport,
+        UploadResult,
+        read_upload,
+        upload_areas,
+    )
 
 __all__ = [
     'load_vintage_codes',
@@ -21,3 +26,5 @@ __all__ = [
     'read_upload',
     'upload_areas',
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)
