@@ -195,10 +195,7 @@ def coverage_info(meta: dict[str, Any], letters: Iterable[str]) -> dict[str, Any
     spec = index_spec(ident) if ident else None
     level = str(meta.get("level"))
     label = boundaries.LEVELS.get(level, {}).get("label", level)
-    if spec is not None and spec.get("map_level") == level:
-        small = f"{spec['small_areas']}; rows are {label}"
-    else:
-        small = label
+    small = spec["small_areas"] if spec is not None and spec.get("map_level") == level else label
     return {
         "index": f"{ident}: {spec['title']}" if spec else f"none ({_title(meta)} is not a "
                                                            "national index of deprivation)",

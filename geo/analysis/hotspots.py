@@ -62,9 +62,9 @@ HOTSPOT_COLUMNS = ("code", "value", "statistic", "p", "q", "label", "outcome", "
 
 #: What ``within`` compares a place with.
 REFERENCES = {
-    "national": "national reference: z and p of the national run of the place's nation (same "
-                "graph, same values, that nation's mean, spread and permutation pool); the "
-                "place's areas form the multiple-testing family",
+    "national": "national reference: z and p of the national run (same graph, same values, "
+                "the nation's mean, spread and permutation pool); the place's areas form the "
+                "multiple-testing family",
     "local": "local reference: the place's areas and one ring of neighbours analysed on their "
              "own (their mean, spread, permutation pool and standardisation, not the nation's); "
              "results for the place's areas",
@@ -386,7 +386,8 @@ def _info(result: pd.DataFrame, context: dict[str, Any], *, place: str | None,
     attrs, meta = result.attrs, context["meta"]
     nations = nation_words(context["nations"])
     words = {None: f"national (every area of {nations})",
-             "national": f"{REFERENCES['national']}; the national run of {nations}",
+             "national": f"{REFERENCES['national']}; the national run of {nations} on graph "
+                         f"{context['graph_name']}",
              "local": REFERENCES["local"]}
     return {
         "indicator": meta["id"], "dataset": meta.get("dataset"), "level": str(meta["level"]),
