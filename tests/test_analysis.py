@@ -297,25 +297,30 @@ def test_a_higher_is_better_scottish_rank_is_oriented(store):
     ("ukimd_s.uk_imd_score", "dz11", {"S"}),
     ("census21_deprivation.households_deprived_2plus_pct", "lsoa21", {"E", "W"}),
 ])
-def test_fresh_runs_stay_on_their_nations_graph(store, indicator, graph, letters):
+def test_fresh_cli_runs_stay_on_their_nations_graph(store, tmp_path, capsys, indicator, graph,
+                                                   letters):
     """A run the store does not keep is computed on the graph of the nations its values cover,
     and its z equals the statistic computed here on that stored graph alone."""
     import boundaries
-    from geo.analysis import hotspot_table, indicator_values
+    from geo.analysis import indicator_values
     from geo.stats.local import local_method
 
-    table, info = hotspot_table(indicator, permutations=999, robust=False)
-    assert info["source"] == "computed now" and info["graph"] == graph
+    out = tmp_path / "fresh.csv"
+    assert _main("hotspots", "--indicator", indicator, "--permutations", "999", "--no-robust",
+                 "--out", str(out)) == 0
+    err = capsys.readouterr().err
+    assert "computed now" in err and f"graph {graph}," in err
+    table = pd.read_csv(out, index_col="code")
     values, meta = indicator_values(indicator)
     values = values.dropna()
-    assert set(table["code"]) == set(values.index)
-    assert {c[0] for c in table["code"]} == letters
+    assert set(table.index) == set(values.index)
+    assert {c[0] for c in table.index} == letters
     g = boundaries.load_graph(graph)
     g = g.subgraph(g.unique_ids[g.unique_ids.isin(values.index)])
     ref = local_method("gi_star").run(values.reindex(g.unique_ids), g,
                                       polarity=str(meta["polarity"]), permutations=0)
-    assert_allclose(table.set_index("code")["statistic"].reindex(ref.index), ref["statistic"],
-                    rtol=1e-10)
+    assert_allclose(table["statistic"].reindex(ref.index), ref["statistic"], rtol=1e-10)
+    assert "not comparable across nations" in (tmp_path / "fresh.csv.README.txt").read_text()
 
 
 @pytest.mark.parametrize(("indicator", "council", "level", "nation"), [
