@@ -2,17 +2,21 @@
 
 :func:`hotspot_table` answers "where are the significant clusters of this indicator?" with one
 local method of :data:`geo.stats.local.LOCAL_METHODS`, the indicator's polarity from the
-catalogue, and the stored contiguity graph of its level (``lsoa21_en`` for England-only LSOA
-data). When the indicator, method, permutations and seed match a national run kept in the store
-(``hotspots_lsoa21``, made with the manifest's ``hotspot_params``), that run is read, not
+catalogue, and the stored contiguity graph of the nation its values cover
+(:func:`geo.analysis.coverage.graph_for`): ``lsoa21_en`` for England's LSOAs, ``lsoa21_wa`` for
+Wales's, ``dz11`` for Scotland's data zones, ``lsoa21`` for an indicator of England and Wales
+together; nations are never mixed otherwise. Northern Ireland has no small areas in the mirror:
+its indicators are refused with the reason. When the indicator, method, permutations and seed
+match a national run kept in the store (each national index's ``hotspot_table``:
+``hotspots_lsoa21``, ``hotspots_wimd2019``, ``hotspots_simd2020``), that run is read, not
 recomputed, so the command line, the app and the exports give one answer; otherwise the run is
 computed now (well under a second for England's LSOAs).
 
-``within`` narrows the answer to one place (a council, region or combined authority) in one of
-two ways (:data:`REFERENCES`): on the *national* reference, the place's LSOAs keep the national
-run's z and p and are judged as their own multiple-testing family; on the *local* reference, the
-place's LSOAs and one ring of neighbours are analysed on their own (their mean, spread and
-permutation pool, not England's).
+``within`` narrows the answer to one place (a council, region or combined authority of a nation
+the indicator covers) in one of two ways (:data:`REFERENCES`): on the *national* reference, the
+place's areas keep its nation's national run's z and p and are judged as their own
+multiple-testing family; on the *local* reference, the place's areas and one ring of neighbours
+are analysed on their own (their mean, spread and permutation pool, not the nation's).
 """
 
 from __future__ import annotations
@@ -24,23 +28,33 @@ import pandas as pd
 
 import boundaries
 from geo._errors import InputError, OppmapError, format_codes
-from geo.analysis.areas import area_lsoas
+from geo.analysis.areas import area_members, place_name
+from geo.analysis.coverage import (
+    check_place,
+    coverage_info,
+    graph_for,
+    index_of_indicator,
+    nation_words,
+    nations_of,
+    no_small_areas,
+    stored_indicators,
+)
 from geo.data.indicators import catalogue, load_indicators
+from geo.data.nations import index_spec
 from geo.stats.global_stats import global_autocorrelation
 from geo.stats.local import local_method
 from geo.stats.reference import rejudge
 from geo.stats.robust import robustness
-from geo.stats.runs import hotspot_run_id, select_run
+from geo.stats.runs import hotspot_run_id, run_ids, select_run
 from geo.stats.weights import build_contiguity, knn_graph, subgraph_with_ring
 
-__all__ = ["HOTSPOT_COLUMNS", "REFERENCES", "hotspot_table", "indicator_values", "national_run",
-           "stored_params", "with_geometry"]
+__all__ = ["AREA_WORDS", "HOTSPOT_COLUMNS", "REFERENCES", "check_within", "hotspot_table",
+           "indicator_values", "national_run", "run_inputs", "stored_params", "stored_run",
+           "with_geometry"]
 
-#: Stored graph per level (``lsoa21`` switches to ``lsoa21_en`` for England-only data).
-LEVEL_GRAPHS = {"lsoa21": "lsoa21", "lad24": "lad24"}
-
-#: The store's table of national runs.
-STORED_RUNS = "hotspots_lsoa21"
+#: Small-area levels a place can be narrowed to (the map levels of the national indices), and
+#: what their areas are called.
+AREA_WORDS = {"lsoa21": "LSOAs", "dz11": "data zones"}
 
 #: Columns of a hotspot table, in order (then the method's own: ``z_against_tail`` for Gi*,
 #: ``quadrant`` for local Moran).
@@ -49,11 +63,11 @@ HOTSPOT_COLUMNS = ("code", "value", "statistic", "p", "q", "label", "outcome", "
 #: What ``within`` compares a place with.
 REFERENCES = {
     "national": "national reference: z and p of the national run (same graph, same values, "
-                "England's mean, spread and permutation pool); the place's LSOAs form the "
+                "the nation's mean, spread and permutation pool); the place's areas form the "
                 "multiple-testing family",
-    "local": "local reference: the place's LSOAs and one ring of neighbours analysed on their "
-             "own (their mean, spread, permutation pool and standardisation, not England's); "
-             "results for the place's LSOAs",
+    "local": "local reference: the place's areas and one ring of neighbours analysed on their "
+             "own (their mean, spread, permutation pool and standardisation, not the nation's); "
+             "results for the place's areas",
 }
 
 #: Neighbours of the robustness check.
@@ -94,12 +108,29 @@ def indicator_values(indicator: str) -> tuple[pd.Series, dict[str, Any]]:
     return values, meta
 
 
-def _graph_for(level: str, values: pd.Series) -> tuple[Any, str]:
-    """The stored graph of the level (England's for English LSOA data), or one built now."""
-    if level in LEVEL_GRAPHS:
-        name = LEVEL_GRAPHS[level]
-        if level == "lsoa21" and values.dropna().index.str.startswith("E").all():
-            name = "lsoa21_en"
+def run_inputs(indicator: str) -> tuple[pd.Series, dict[str, Any], list[str]]:
+    """The indicator's values (NaN kept), catalogue entry and the nations its values cover.
+
+    Raises
+    ------
+    InputError
+        Unknown indicator; an indicator of nations without small areas (Northern Ireland's
+        NIMDM 2017 is held at council level only), with the reason.
+    """
+    values, meta = indicator_values(indicator)
+    letters = nations_of(values.dropna().index)
+    reasons = [no_small_areas(letter) for letter in letters]
+    if letters and all(reasons):
+        msg = (f"`--indicator` {meta['id']!r} covers {nation_words(letters)} only, and "
+               f"{'; '.join(str(r) for r in reasons)}.")
+        raise InputError(msg)
+    return values, meta, letters
+
+
+def _graph_for(level: str, letters: list[str]) -> tuple[Any, str]:
+    """The stored graph of the values' nation (or nations) at the level, or one built now."""
+    name = graph_for(level, letters)
+    if name is not None:
         return boundaries.load_graph(name), name
     graph, _ = build_contiguity(boundaries.load(level))
     return graph, f"{level} (built now)"
@@ -122,19 +153,32 @@ def _restrict(values: pd.Series, graph: Any) -> tuple[pd.Series, Any, list[str]]
     return values.reindex(graph.unique_ids), graph, notes
 
 
-def _stored_run(indicator_id: str, method: str, permutations: int, seed: int) -> pd.DataFrame | None:
-    """The store's national run of this indicator and method, if made with these parameters."""
-    params = stored_params()
-    if params.get("permutations") != permutations or params.get("seed") != seed:
+def stored_run(indicator: str, *, method: str = "gi_star", permutations: int | None = None,
+               seed: int | None = None) -> pd.DataFrame | None:
+    """The store's national run of a catalogue indicator and method, if it keeps one made with
+    these permutations and seed (None: the store's), else None.
+
+    Each national index keeps its runs in its own table (the registry's ``hotspot_table``);
+    the run is indexed by area code with the run's attrs (polarity, global statistics, ...).
+    """
+    ident = index_of_indicator(indicator)
+    if ident is None or indicator not in stored_indicators(ident):
         return None
     try:
-        long = load_indicators(STORED_RUNS)
-    except OppmapError:
+        long = load_indicators(index_spec(ident)["hotspot_table"])
+    except (OppmapError, KeyError):
+        return None
+    params = stored_params()
+    wanted = (params.get("permutations") if permutations is None else permutations,
+              params.get("seed") if seed is None else seed)
+    if (long.attrs.get("permutations"), long.attrs.get("seed")) != wanted:
         return None
     names = {v: k for k, v in long.attrs.get("indicator_ids", {}).items()}
-    if indicator_id not in names:
+    if indicator not in names or hotspot_run_id(method, names[indicator]) not in run_ids(long):
         return None
-    return select_run(long, hotspot_run_id(method, names[indicator_id]))
+    run = select_run(long, hotspot_run_id(method, names[indicator]))
+    run.attrs["table"] = index_spec(ident)["hotspot_table"]
+    return run
 
 
 def national_run(indicator: str, *, method: str = "gi_star", permutations: int | None = None,
@@ -146,23 +190,32 @@ def national_run(indicator: str, *, method: str = "gi_star", permutations: int |
     result (indexed by code, attrs of the run, ``robust`` only when read from the store) and a
     context dict: ``values``, ``graph``, ``graph_name``, ``meta``, ``notes``, ``source``.
     """
+    return _national(run_inputs(indicator), method=method, permutations=permutations, seed=seed,
+                     alpha=alpha, fdr=fdr)
+
+
+def _national(inputs: tuple[pd.Series, dict[str, Any], list[str]], *, method: str,
+              permutations: int | None, seed: int | None, alpha: float, fdr: bool
+              ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`national_run` of prepared inputs (:func:`run_inputs`)."""
     params = stored_params()
     permutations = int(params.get("permutations", 999) if permutations is None else permutations)
     seed = int(params.get("seed", 42) if seed is None else seed)
     run = local_method(method, argument="--method")
-    values, meta = indicator_values(indicator)
+    values, meta, letters = inputs
     dropped = values.index[values.isna().to_numpy()]
-    graph, graph_name = _graph_for(str(meta["level"]), values.dropna())
+    graph, graph_name = _graph_for(str(meta["level"]), letters)
     values, graph, notes = _restrict(values.dropna(), graph)
     if len(dropped):
         notes.append(f"{len(dropped)} areas without a value left out ({format_codes(dropped)})")
-    stored = _stored_run(meta["id"], method, permutations, seed)
+    stored = stored_run(meta["id"], method=method, permutations=permutations, seed=seed)
     context = {"values": values, "graph": graph, "graph_name": graph_name, "meta": meta,
-               "notes": notes}
+               "notes": notes, "nations": letters, "coverage": coverage_info(meta, letters)}
     if stored is not None:
         same = stored.attrs["alpha"] == alpha and (stored.attrs["correction"] == "fdr_bh") == fdr
         result = stored if same else rejudge(stored, alpha=alpha, fdr=fdr)
-        return result, context | {"source": "the store's national run (read, not recomputed)"}
+        return result, context | {"source": f"the store's national run (read, not "
+                                            f"recomputed, from {stored.attrs['table']})"}
     result = run.run(values, graph, polarity=str(meta["polarity"]), permutations=permutations,
                      seed=seed, alpha=alpha, fdr=fdr)
     result.attrs["global"] = global_autocorrelation(values, graph, permutations=permutations,
@@ -172,7 +225,7 @@ def national_run(indicator: str, *, method: str = "gi_star", permutations: int |
 
 def _local_run(context: dict[str, Any], members: pd.Index, *, method: str,
                permutations: int, seed: int, alpha: float, fdr: bool) -> pd.DataFrame:
-    """The place's LSOAs and one ring of neighbours analysed on their own."""
+    """The place's areas and one ring of neighbours analysed on their own."""
     sub, focus = subgraph_with_ring(context["graph"], members, rings=1)
     values = context["values"].reindex(sub.unique_ids)
     result = local_method(method).run(values, sub, polarity=str(context["meta"]["polarity"]),
@@ -180,8 +233,9 @@ def _local_run(context: dict[str, Any], members: pd.Index, *, method: str,
                                       focus=focus)
     result.attrs["global"] = global_autocorrelation(values, sub, permutations=permutations,
                                                     seed=seed)
+    words = AREA_WORDS.get(str(context["meta"]["level"]), "areas")
     context["notes"].append(f"{int((~focus).sum())} ring neighbours analysed with the "
-                            f"{int(focus.sum())} LSOAs")
+                            f"{int(focus.sum())} {words}")
     return result
 
 
@@ -216,11 +270,13 @@ def hotspot_table(
     Parameters
     ----------
     indicator
-        Catalogue id such as ``"iod2025.imd_score"``.
+        Catalogue id such as ``"iod2025.imd_score"``, ``"wimd2019.wimd_score"``,
+        ``"simd2020.simd_rank"``.
     level
         Expected level (checked against the catalogue); default the indicator's own.
     within
-        A council (LAD or UTLA 2024), region or combined authority code (LSOA indicators).
+        A council (LAD or UTLA 2024), region or combined authority code of a nation the
+        indicator covers (small-area indicators: LSOAs 2021 or data zones 2011).
     reference
         ``"national"`` or ``"local"`` (see :data:`REFERENCES`); used with ``within``.
     method, permutations, seed, alpha, fdr
@@ -235,25 +291,29 @@ def hotspot_table(
         :data:`HOTSPOT_COLUMNS` and the method's own columns, one row per area.
     info : dict
         How it was computed: level, graph, reference, source, the run's parameters, counts,
-        outcomes, the global statistics and notes.
+        outcomes, the global statistics, notes, and the index, vintage, small areas, nations
+        and comparability (:func:`geo.analysis.coverage.coverage_info`).
 
     Raises
     ------
     InputError
-        Unknown indicator, method, place or reference; level mismatch; ``within`` on a
-        non-LSOA level.
+        Unknown indicator, method, place or reference; level mismatch; an indicator of
+        Northern Ireland only (no small areas); ``within`` on a level without small areas or
+        in a nation the indicator does not cover (naming the index that does).
     """
     if reference not in REFERENCES:
         msg = f"`--reference` must be one of {list(REFERENCES)}; got {reference!r}."
         raise InputError(msg)
-    result, context = national_run(indicator, method=method, permutations=permutations,
-                                   seed=seed, alpha=alpha, fdr=fdr)
-    meta = context["meta"]
+    inputs = run_inputs(indicator)
+    meta = inputs[1]
     if level is not None and level != meta["level"]:
         msg = (f"`--level` {level!r} does not match indicator {meta['id']!r}, which is published "
                f"at level {meta['level']!r}; drop --level or choose an indicator of that level.")
         raise InputError(msg)
-    place, members = _place(within, meta, result.index)
+    place = check_within(within, meta, inputs[2])
+    result, context = _national(inputs, method=method, permutations=permutations, seed=seed,
+                                alpha=alpha, fdr=fdr)
+    where, members = _members(place, meta, result.index) if place else (None, None)
     if members is not None and reference == "local":
         attrs = result.attrs
         result = _local_run(context, members, method=method, permutations=attrs["permutations"],
@@ -267,44 +327,78 @@ def hotspot_table(
                        else pd.Series(pd.NA, index=table.index, dtype="boolean"))
     extra = [c for c in ("z_against_tail", "quadrant") if c in table.columns]
     table = table.rename_axis("code").reset_index()[[*HOTSPOT_COLUMNS, *extra]]
-    info = _info(result, context, place=place, reference=reference if within else None,
+    info = _info(result, context, place=where, reference=reference if within else None,
                  robust=robust)
-    table.attrs = {k: info[k] for k in ("indicator", "method", "polarity", "weights",
-                                        "permutations", "seed", "alpha", "correction", "p_value",
-                                        "reference", "global")}
+    table.attrs = {k: info[k] for k in TABLE_ATTRS}
     return table, info
 
 
-def _place(within: str | None, meta: dict[str, Any], codes: pd.Index
-           ) -> tuple[str | None, pd.Index | None]:
-    """The place's description and its LSOAs among ``codes`` (None, None without ``within``)."""
+#: Keys of the info kept in a hotspot table's attrs.
+TABLE_ATTRS = ("indicator", "method", "polarity", "weights", "permutations", "seed", "alpha",
+               "correction", "p_value", "reference", "global", "index", "vintage",
+               "small_areas", "nations", "comparability")
+
+
+def check_within(within: str | None, meta: dict[str, Any], letters: list[str]
+                  ) -> tuple[str, str] | None:
+    """The place's code and name, once it is known to be answerable (None without ``within``).
+
+    Parameters
+    ----------
+    within
+        A council, region or combined authority code, or None.
+    meta, letters
+        The indicator's catalogue entry and nations (:func:`run_inputs`).
+
+    Raises
+    ------
+    InputError
+        An unknown place (with the closest codes and names), a place in a nation the indicator
+        does not cover (naming the index that does), an indicator without small areas.
+    """
     if not within:
-        return None, None
-    if meta["level"] != "lsoa21":
-        msg = (f"`--within` needs an LSOA indicator (level lsoa21); {meta['id']!r} is at level "
-               f"{meta['level']!r}.")
+        return None
+    key, name = place_name(within)
+    check_place(key, name, letters=letters, meta=meta)
+    if meta["level"] not in AREA_WORDS:
+        msg = (f"`--within` needs a small-area indicator (level {' or '.join(AREA_WORDS)}); "
+               f"{meta['id']!r} is at level {meta['level']!r}.")
         raise InputError(msg)
-    lsoas, kind, name = area_lsoas(within)
-    members = lsoas[codes.get_indexer(lsoas) >= 0]
+    return key, name
+
+
+def _members(place: tuple[str, str], meta: dict[str, Any], codes: pd.Index
+             ) -> tuple[str, pd.Index]:
+    """The place's description and its areas among ``codes``."""
+    key, name = place
+    areas, kind, _ = area_members(key, level=str(meta["level"]))
+    members = areas[codes.get_indexer(areas) >= 0]
     if len(members) == 0:
-        msg = f"`--within` {within!r} ({name}) has no LSOA with a value of {meta['id']!r}."
+        msg = f"`--within` {key!r} ({name}) has no area with a value of {meta['id']!r}."
         raise InputError(msg)
-    return f"{name} ({kind} {str(within).strip().upper()}, {len(members)} LSOAs)", members
+    words = AREA_WORDS[str(meta["level"])]
+    return f"{name} ({kind} {key}, {len(members)} {words})", members
 
 
 def _info(result: pd.DataFrame, context: dict[str, Any], *, place: str | None,
           reference: str | None, robust: bool) -> dict[str, Any]:
     """How a hotspot table was made, for the message and the metadata of its files."""
     attrs, meta = result.attrs, context["meta"]
+    nations = nation_words(context["nations"])
+    words = {None: f"national (every area of {nations})",
+             "national": f"{REFERENCES['national']}; the national run of {nations} on graph "
+                         f"{context['graph_name']}",
+             "local": REFERENCES["local"]}
     return {
         "indicator": meta["id"], "dataset": meta.get("dataset"), "level": str(meta["level"]),
         "graph": context["graph_name"], "within": place, "source": context["source"],
-        "reference": REFERENCES[reference] if reference else "national (every area)",
+        "reference": words[reference],
         "notes": context["notes"],
         **{k: attrs.get(k) for k in ("method", "polarity", "weights", "permutations", "seed",
                                      "alpha", "correction", "p_value", "counts", "outcomes",
                                      "z_against_tail", "permutation_floor", "global")},
         "robustness": f"k={KNN} nearest neighbours" if robust else "not computed",
+        **context["coverage"],
     }
 
 

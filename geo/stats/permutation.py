@@ -163,7 +163,9 @@ def fdr_floor(p: np.ndarray, *, permutations: int, alpha: float, fdr: bool) -> d
     m = len(p)
     k_at_min = int(np.sum(p <= p_min * (1 + 1e-9)))
     k_needed = m * p_min / alpha if fdr else 1.0
-    if (fdr and k_at_min >= k_needed) or (not fdr and p_min <= alpha):
+    # k_needed <= 1: one area at the floor would pass, so the floor is no obstacle even when
+    # no area reaches it (a place with nothing significant is not short of permutations)
+    if (fdr and (k_at_min >= k_needed or k_needed <= 1)) or (not fdr and p_min <= alpha):
         return None
     share = max(k_at_min, 1) / m if fdr else 1.0
     needed = int(np.ceil(2.0 / (alpha * share) - 1.0))
