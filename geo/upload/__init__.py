@@ -4,20 +4,24 @@
 from geo.upload.geojson import load_vintage_codes, read_geojson_upload
 from geo.upload.reader import (
     SUPPRESSED_MARKERS,
+    UPLOAD_LEVELS,
     ColumnReport,
     UploadReport,
     UploadResult,
     read_upload,
     upload_areas,
+    upload_known_codes,
 )
 
 __all__ = [
     'load_vintage_codes',
     'read_geojson_upload',
     'SUPPRESSED_MARKERS',
+    'UPLOAD_LEVELS',
     'ColumnReport',
     'UploadReport',
     'UploadResult',
     'read_upload',
     'upload_areas',
+    'upload_known_codes',
 ]
