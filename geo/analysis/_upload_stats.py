@@ -9,7 +9,12 @@ on either side of the merge and an adaptation touches this file only.
 
 * :func:`stored_params`: the store's ``hotspot_params`` (permutations, seed, alpha, correction).
 * :func:`gi_star_run`: Gi* of the user's values on the subgraph of their areas, by their polarity.
-* :func:`worse_clusters`: named clusters of the worse clusters, over real contiguity, with outlines.
+* :func:`worse_clusters`: named clusters of the worse clusters, over real contiguity, with outlines,
+  at any small-area level (LSOAs of England and Wales, Scottish data zones): the links that join
+  islands (Orkney, Shetland, the Western Isles, the Isle of Wight...) serve the test, not the
+  membership. :func:`area_info` says what a cluster tells about its areas, each on its own
+  nation's index (:func:`geo.data.nations.hotspot_inputs`); data zones have no population in
+  the mirror, so their clusters' size is in data zones and ``population`` is left empty.
 * :func:`bivariate_moran`: the bivariate local Moran of the user's values (oriented: worse is
   high) against deprivation around each area, as esda's ``Moran_Local_BV``, on the engine.
 """
@@ -25,8 +30,8 @@ import pandas as pd
 
 from geo._errors import InputError
 
-__all__ = ["CLUSTER_CONFIDENCE", "bivariate_moran", "bivariate_words", "cluster_membership",
-           "gi_star_run", "stored_params", "worse_clusters"]
+__all__ = ["CLUSTER_CONFIDENCE", "area_info", "bivariate_moran", "bivariate_words",
+           "cluster_membership", "gi_star_run", "stored_params", "worse_clusters"]
 
 #: Lowest confidence of the areas joined into named clusters (the stored clusters' rule).
 CLUSTER_CONFIDENCE = 95
@@ -57,24 +62,82 @@ def gi_star_run(values: pd.Series, graph: Any, *, polarity: str, permutations: i
                          alpha=alpha, fdr=fdr, nan="drop")
 
 
-def worse_clusters(result: pd.DataFrame, graph: Any) -> gpd.GeoDataFrame:
+def area_info(codes: pd.Index, *, level: str = "lsoa21") -> pd.DataFrame:
+    """What a cluster says about its small areas, each on its own nation's index.
+
+    Indexed like ``codes``: ``population_total`` (Census 2021; 1 per data zone, which have no
+    population in the mirror), ``ward24_name`` (for data zones their name without the number,
+    which is the intermediate zone's), ``lad24_name``, ``lad24_code``, ``domains_worst_decile``,
+    ``compounded`` and ``n_domains_worst_decile``, as the store build names its national
+    clusters (:func:`geo.data.nations.hotspot_inputs`). ``attrs["population_known"]`` is False
+    when any area counts 1 instead of its people.
+    """
+    import boundaries
+    from geo.data.indicators import load_indicators
+    from geo.data.nations import hotspot_inputs, national_indices
+
+    parts, known = [], True
+    levels = {level: boundaries.load(level)}
+    nations = {str(c)[:1] for c in codes}
+    for ident, spec in national_indices().items():
+        if spec.get("map_level") != level or "graph" not in spec or spec["nation"] not in nations:
+            continue
+        names = [spec["compound"], spec["dataset"], *(["population"] if level == "lsoa21" else [])]
+        inputs = hotspot_inputs({name: load_indicators(name) for name in names}, levels, ident)
+        compound = load_indicators(spec["compound"]).reindex(inputs["info"].index)
+        parts.append(inputs["info"].assign(
+            compounded=compound["compounded"].astype("boolean").fillna(False).astype(bool),
+            n_domains_worst_decile=compound["n_domains_worst_decile"]))
+        known = known and bool(inputs["population_known"])
+    info = pd.concat(parts) if parts else pd.DataFrame(index=pd.Index([], dtype=object))
+    out = info[~info.index.duplicated()].reindex(pd.Index(codes))
+    out.attrs["population_known"] = known
+    return out
+
+
+def _touching(graph: Any, areas: gpd.GeoDataFrame) -> tuple[Any, pd.DataFrame]:
+    """``graph`` without the links that join islands (real contiguity), and those links."""
+    from geo.stats.islands import drop_links, island_links
+
+    ids = graph.unique_ids
+    islands = areas.index[areas["island"].fillna(False).astype(bool).to_numpy()]
+    links = island_links(graph, areas.loc[ids], candidates=islands.intersection(ids))
+    return drop_links(graph, links), links
+
+
+def _outlines(clusters: pd.DataFrame, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The clusters with the dissolved outline of their member areas (EPSG:27700)."""
+    owner = cluster_membership(clusters)
+    shapes = areas[["geometry"]].loc[owner.index].assign(cluster_id=owner.to_numpy())
+    merged = shapes.dissolve(by="cluster_id")[["geometry"]]
+    return gpd.GeoDataFrame(clusters.join(merged), geometry="geometry", crs=areas.crs)
+
+
+def worse_clusters(result: pd.DataFrame, graph: Any, *, level: str = "lsoa21") -> gpd.GeoDataFrame:
     """Named clusters of the areas of ``result`` whose outcome is ``"worse cluster"``.
 
-    Touching means real contiguity: the links of ``graph`` that join islands are dropped first
-    (:func:`geo.analysis.clusters.touching_graph`). Clusters come with the dissolved outline of
-    their members (EPSG:27700) and the attrs of the run; ``attrs["island_links_ignored"]`` counts
-    the island links left out.
+    Touching means real contiguity: the links of ``graph`` that join islands are dropped first.
+    Clusters come with the dissolved outline of their members (EPSG:27700) and the attrs of the
+    run; ``attrs["island_links_ignored"]`` counts the island links left out and
+    ``attrs["population_known"]`` is False for data zones, whose clusters are sized in data
+    zones (``n_lsoas``) with ``population`` empty.
     """
-    from geo.analysis.clusters import cluster_geometries, lsoa_info, touching_graph
+    import boundaries
     from geo.stats.clusters import hotspot_clusters
 
-    touching, links = touching_graph(graph)
-    clusters = hotspot_clusters(result, touching, lsoa_info=lsoa_info(result.index),
-                                outcome="worse cluster", confidence=CLUSTER_CONFIDENCE)
+    areas = boundaries.load(level)
+    touching, links = _touching(graph, areas)
+    info = area_info(result.index, level=level)
+    clusters = hotspot_clusters(result, touching, lsoa_info=info, outcome="worse cluster",
+                                confidence=CLUSTER_CONFIDENCE)
+    known = bool(info.attrs["population_known"])
+    if not known and "population" in clusters.columns:
+        clusters["population"] = pd.array([pd.NA] * len(clusters), dtype="Int64")
     attrs = dict(clusters.attrs) | {"outcome": "worse cluster", "confidence": CLUSTER_CONFIDENCE,
-                                    "island_links_ignored": len(links) // 2}
+                                    "island_links_ignored": len(links) // 2,
+                                    "population_known": known}
     if len(clusters):
-        shapes = cluster_geometries(clusters)
+        shapes = _outlines(clusters, areas)
     else:
         shapes = gpd.GeoDataFrame(clusters, geometry=gpd.GeoSeries(crs=27700))
     shapes.attrs = attrs
