@@ -714,6 +714,7 @@ def _shared_by_population(counts: pd.Series, lookup: pd.DataFrame,
     return rows.groupby("lsoa21_code")["part"].sum()
 
 
+@pytest.mark.filterwarnings("ignore::geo._errors.UnmatchedCodesWarning")  # the check's own carry
 @pytest.mark.real
 def test_lsoa2011_upload_is_carried_by_the_ons_lookup_with_a_report(store, lsoa11_tables,
                                                                     mirror_tables):
@@ -749,6 +750,7 @@ def test_lsoa2011_upload_is_carried_by_the_ons_lookup_with_a_report(store, lsoa1
     assert "weighted by ONS mid-2019 population" in said
 
 
+@pytest.mark.filterwarnings("ignore::geo._errors.UnmatchedCodesWarning")  # the check's own carry
 @pytest.mark.real
 @needs_rewrite
 def test_lsoa2011_upload_through_the_cli(store, lsoa11_tables, mirror_tables, tmp_path, capsys):

@@ -528,11 +528,13 @@ def test_lsoas_with_councils_keep_the_old_refusal():
 
 
 def test_columns_that_look_like_counts_are_named():
-    header = "code,pupils,rate,number of visits,pupils_pct,people,total_spend"
-    rows = [("E01000001", 3, 1.5, 10, 4, "5%", "1.5"), ("E01000002", 4, 2.0, 12, 6, "6%", "2")]
+    header = ("code,pupils,rate,number of visits,pupils_pct,people,total_spend,persons,"
+              "visits per 1000")
+    rows = [("E01000001", 3, 1.5, 10, 4, "5%", "1.5", 7, 12),
+            ("E01000002", 4, 2.0, 12, 6, "6%", "2", 8, 15)]
     res = read(csv_of(rows, header=header))
     # whole numbers and a count's name; not a rate, a percentage or an amount with decimals
-    assert res.counts == ("pupils", "number of visits")
+    assert res.counts == ("pupils", "number of visits", "persons")
 
 
 # --- real data --------------------------------------------------------------------------------

@@ -76,6 +76,9 @@ POLARITIES = tuple(POLARITY_SIGN)
 #: Fewest areas with a value (and with a neighbour among them) for hotspots to be tested.
 MIN_AREAS = 30
 
+#: Parent geographies in words (progress messages).
+PARENT_WORDS = {"lad24": "council", "utla24": "upper-tier council", "ward24": "ward"}
+
 #: ``progress(fraction_done, message)``.
 Progress = Callable[[float, str], None]
 
@@ -251,7 +254,8 @@ def _bivariate(present: pd.Series, deprivation: pd.DataFrame, *, graph: Any, pol
 def _summaries(values: pd.Series, *, level: str, polarity: str, shapes: gpd.GeoDataFrame,
                step: Progress) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """Summaries by each parent geography of the level (councils and wards)."""
-    step(0.45, f"summaries by {', '.join(SMALL_AREA_LEVELS[level]['parents'])}")
+    parents = [PARENT_WORDS.get(p, p) for p in SMALL_AREA_LEVELS[level]["parents"]]
+    step(0.45, f"summaries by {' and '.join(parents)}")
     population, weights = population_weights(level, shapes.index)
     out = {}
     for parent, (codes, names, extra) in parent_geographies(level, shapes).items():

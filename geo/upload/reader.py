@@ -62,8 +62,9 @@ _COUNT_NAME = re.compile(
     r"(count|number|total|population|pupils|people|persons|residents|households|cohort|claimants|"
     r"children|births|deaths|cases|^n_|_n$|^n$|^no\.?\s)", re.IGNORECASE)
 
-_NOT_COUNT_NAME = re.compile(r"(change|diff|rate|percent|pct|share|score|ratio|%|per|mean|"
-                             r"average|avg|median|rank|index|decile|quintile)", re.IGNORECASE)
+_NOT_COUNT_NAME = re.compile(r"(change|diff|rate|percent|pct|share|score|ratio|%|(?<![a-z])per"
+                             r"(?![a-z])|mean|average|avg|median|rank|index|decile|quintile)",
+                             re.IGNORECASE)
 
 #: Levels an upload can be at, finest first, with where the store keeps their codes.
 UPLOAD_LEVELS = ("lsoa21", "lsoa11", "dz11", "lad24", "utla24")
