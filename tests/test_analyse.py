@@ -31,7 +31,13 @@ from geo.analysis._upload_tables import (
     upload_ranks,
     upload_summaries,
 )
-from geo.analysis.upload import MIN_AREAS, UploadAnalysis, analyse_upload, hotspot_reason
+from geo.analysis.upload import (
+    MIN_AREAS,
+    UploadAnalysis,
+    analyse_upload,
+    hotspot_reason,
+    upload_for_analysis,
+)
 from geo.export.analysis_zip import (
     HOTSPOT_CSV_COLUMNS,
     analysis_files,
@@ -292,6 +298,65 @@ def test_scatter_chart_plots_every_area_coloured_by_outcome():
         upload_scatter(frame.drop(columns="outcome"))
 
 
+# ----------------------------------------------------------------------------- LSOA 2011
+def _hand_lookup() -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """U (EA), S (EB -> EB1, EB2), M (EC1, EC2 -> EC), X (ED1 -> EX1, EX2; ED2 -> EX2),
+    M with one parent missing from the upload (EE1, EE2 -> EE) and U (EF)."""
+    pairs = [("EA", "U", "EA"), ("EB", "S", "EB1"), ("EB", "S", "EB2"), ("EC1", "M", "EC"),
+             ("EC2", "M", "EC"), ("ED1", "X", "EX1"), ("ED1", "X", "EX2"), ("ED2", "X", "EX2"),
+             ("EE1", "M", "EE"), ("EE2", "M", "EE"), ("EF", "U", "EF")]
+    lookup = pd.DataFrame(pairs, columns=["lsoa11_code", "change_code", "lsoa21_code"])
+    pop11 = pd.Series({"EA": 100.0, "EB": 200.0, "EC1": 100.0, "EC2": 300.0, "ED1": 100.0,
+                       "ED2": 300.0, "EE1": 50.0, "EE2": 50.0, "EF": 10.0})
+    pop21 = pd.Series({"EA": 90.0, "EB1": 30.0, "EB2": 90.0, "EC": 400.0, "EX1": 100.0,
+                       "EX2": 300.0, "EE": 100.0, "EF": 10.0})
+    return lookup, pop11, pop21
+
+
+def test_lsoa2011_rates_are_population_means_and_counts_are_shared_and_summed():
+    from geo.analysis._upload_carry import carry_table
+
+    lookup, pop11, pop21 = _hand_lookup()
+    table = pd.DataFrame({"rate": [1.0, 2.0, 1.0, 3.0, 2.0, 6.0, 5.0, np.nan],
+                          "pupils": [10.0, 40.0, 5.0, 7.0, 20.0, 8.0, 3.0, np.nan]},
+                         index=["EA", "EB", "EC1", "EC2", "ED1", "ED2", "EE1", "EF"])
+    out, info = carry_table(table, lookup, rules={"rate": "mean", "pupils": "apportion"},
+                            population11=pop11, population21=pop21)
+    assert out.index.tolist() == ["EA", "EB1", "EB2", "EC", "EF", "EX1", "EX2"]
+    assert info["incomplete"] == ["EE"]  # EE2 is not in the upload
+    rate = {"EA": 1.0, "EB1": 2.0, "EB2": 2.0, "EC": (100 * 1 + 300 * 3) / 400, "EX1": 2.0,
+            "EX2": (100 * 2 + 300 * 6) / 400}
+    pupils = {"EA": 10.0, "EB1": 40 * 30 / 120, "EB2": 40 * 90 / 120, "EC": 5.0 + 7.0,
+              "EX1": 20 * 100 / 400, "EX2": 20 * 300 / 400 + 8.0}
+    assert_allclose(out["rate"].drop("EF"), pd.Series(rate)[out.index.drop("EF")], rtol=1e-12)
+    assert_allclose(out["pupils"].drop("EF"), pd.Series(pupils)[out.index.drop("EF")],
+                    rtol=1e-12)
+    assert out.loc["EF"].isna().all()  # no value in 2011, none in 2021
+    # every count of a carried parent is kept, split or summed: the total does not change
+    carried = table.drop(index=["EE1", "EF"])
+    assert out["pupils"].sum() == pytest.approx(carried["pupils"].sum())
+
+
+def test_counts_are_apportioned_unless_asked_and_bad_rules_are_named():
+    from geo.analysis._upload_carry import _column_rules, upload_for_analysis
+
+    rules, reasons = _column_rules(["rate", "pupils"], ("pupils",), None)
+    assert rules == {"rate": "mean", "pupils": "apportion"} and "count" in reasons["pupils"]
+    rules, _ = _column_rules(["rate", "pupils"], ("pupils",), {"pupils": "mean"})
+    assert rules["pupils"] == "mean"
+    with pytest.raises(InputError) as err:
+        _column_rules(["rate"], (), {"rates": "mean", "rate": "sum"})
+    assert "'rates': not a column" in str(err.value) and "'sum'" in str(err.value)
+    council = type("Upload", (), {"level": "lad24"})()
+    assert upload_for_analysis(council) is council  # other levels pass through
+
+
+def test_lsoa2011_values_are_refused_by_the_analysis_until_carried():
+    values = pd.Series([1.0, 2.0], index=pd.Index(["E01000001", "E01000002"], name="lsoa11_code"))
+    with pytest.raises(InputError, match="carry the upload to LSOA 2021 first"):
+        analyse_upload(values, level="lsoa11", polarity="higher_worse")
+
+
 # ----------------------------------------------------------------------------- statistics
 def _lattice_graph(lattice, side: int = 7):
     from libpysal.graph import Graph
@@ -433,8 +498,9 @@ def test_cli_outputs_agree_with_values_computed_from_the_mirror(store, mirror_ta
     corr = pd.read_csv(out / "correlations.csv", index_col="measure")
     pair = pd.concat([values, t["imd"]["IMD_score"].reindex(codes)], axis=1).dropna()
     rho = stats.spearmanr(pair.iloc[:, 0], pair.iloc[:, 1]).statistic
-    assert corr.at["imd_score", "spearman_rho"] == pytest.approx(rho, rel=1e-9)
-    assert corr.at["imd_score", "n"] == len(pair)
+    assert corr.at["iod2025.imd_score", "spearman_rho"] == pytest.approx(rho, rel=1e-9)
+    assert corr.at["iod2025.imd_score", "n"] == len(pair)
+    assert set(corr["index"]) == {"iod2025"}  # English areas: England's index only
 
     lad = pd.read_csv(out / "summaries_lad24.csv", index_col="lad24_code")
     assert set(lad.index) == set(WEST_YORKSHIRE)
@@ -489,8 +555,7 @@ def test_the_other_way_up_gives_the_same_findings(store, mirror_tables):
 
 @pytest.mark.real
 @needs_rewrite
-def test_welsh_areas_and_a_lone_area_are_mapped_but_not_tested_against_england(
-        store, mirror_tables, tmp_path):
+def test_england_and_wales_together_each_nation_on_its_own_index(store, mirror_tables):
     import boundaries
 
     lsoa = boundaries.load("lsoa21")
@@ -505,9 +570,24 @@ def test_welsh_areas_and_a_lone_area_are_mapped_but_not_tested_against_england(
     assert res.hotspots is not None and res.hotspots.at[lone[0], "outcome"] == "not tested"
     assert res.method["hotspots"]["areas_without_neighbours"] == 1
     assert set(res.summaries["lad24"].index) >= {CARDIFF, WEST_YORKSHIRE[0]}
-    assert (res.correlations["n"] == len(english) + 1).all()
-    assert any("English areas" in note for note in res.notes)
+    corr = res.correlations
+    # never an English index for Welsh areas: each index over its own nation's areas
+    assert (corr.loc[corr["index"] == "iod2025", "n"] == len(english) + 1).all()
+    assert (corr.loc[corr["index"] == "wimd2019", "n"] == len(welsh)).all()
+    assert corr.at["ukimd_ew.uk_imd_score", "n"] == len(codes)
+    wimd = pd.read_parquet(store / "indicators" / "wimd2019.parquet")["wimd_score"]
+    pair = pd.concat([values, wimd], axis=1, join="inner").dropna()
+    assert len(pair) == len(welsh)
+    assert corr.at["wimd2019.wimd_score", "spearman_rho"] == pytest.approx(
+        stats.spearmanr(pair.iloc[:, 0], pair.iloc[:, 1]).statistic)
+    assert res.method["bivariate"]["deprivation"] == "ukimd_ew.uk_imd_score"
+    assert res.scatter.attrs["measure"] == "ukimd_ew.uk_imd_score"
+    assert any("not comparable" in note and "own index" in note for note in res.notes)
     assert res.areas.loc[welsh, "value"].notna().all()
+    welsh_only = analyse_upload(values.reindex(welsh), level="lsoa21", polarity="higher_worse",
+                                permutations=999)
+    assert welsh_only.method["hotspots"]["graph"] == "lsoa21_wa"
+    assert set(welsh_only.correlations["index"]) == {"wimd2019"}
 
 
 @pytest.mark.real
@@ -557,7 +637,7 @@ def test_council_upload_is_ranked_and_compared_with_its_neighbours(store, mirror
     near = row["neighbours"].split(";")
     assert len(near) == 10 and WEST_YORKSHIRE[0] not in near
     assert row["neighbours_mean"] == pytest.approx(values.reindex(near).mean())
-    imd = res.correlations.loc["imd_average_score"]
+    imd = res.correlations.loc["summary_lad24.imd_average_score"]
     summary = pd.read_parquet(store / "indicators" / "summary_lad24.parquet")
     pair = pd.concat([values, summary["imd_average_score"]], axis=1, join="inner").dropna()
     assert imd["spearman_rho"] == pytest.approx(stats.spearmanr(pair.iloc[:, 0],
@@ -609,3 +689,215 @@ def test_bad_input_exits_2_with_one_line_and_leaves_nothing(store, tmp_path, cap
         assert words in err and "Traceback" not in err, (what, err)
         assert sorted(p.name for p in tmp_path.iterdir()) == before, what
     assert (tmp_path / "afile").read_text() == "keep" and not any((tmp_path / "taken").iterdir())
+
+
+# ----------------------------------------------------------------------------- other nations
+@pytest.fixture(scope="module")
+def lsoa11_tables(mirror):
+    """The mirror's LSOA 2011 files: IoD 2019 ranks, mid-2019 residents and the ONS lookup."""
+    return {
+        "iod": pd.read_csv(mirror / "deprivation" / "imd2019_england_lsoa11.csv",
+                           index_col="lsoa11_code"),
+        "pop": pd.read_csv(mirror / "population" / "ons_mid2019_population_lsoa11_agebands.csv",
+                           index_col="lsoa11_code")["population_total"],
+        "lookup": pd.read_csv(mirror / "lookups" / "lookup_lsoa11_lsoa21_ltla22.csv", dtype=str),
+    }
+
+
+def _shared_by_population(counts: pd.Series, lookup: pd.DataFrame,
+                          population21: pd.Series) -> pd.Series:
+    """Each 2011 count shared among its 2021 LSOAs by their population, summed per LSOA 2021."""
+    rows = lookup[lookup["lsoa11_code"].isin(counts.index)].copy()
+    rows["pop"] = population21.reindex(rows["lsoa21_code"]).to_numpy()
+    rows["part"] = (counts.reindex(rows["lsoa11_code"]).to_numpy() * rows["pop"]
+                    / rows.groupby("lsoa11_code")["pop"].transform("sum"))
+    return rows.groupby("lsoa21_code")["part"].sum()
+
+
+@pytest.mark.filterwarnings("ignore::geo._errors.UnmatchedCodesWarning")  # the check's own carry
+@pytest.mark.real
+def test_lsoa2011_upload_is_carried_by_the_ons_lookup_with_a_report(store, lsoa11_tables,
+                                                                    mirror_tables):
+    from geo.stats.carry import carry_lsoa11_to_lsoa21
+    from geo.upload.reader import read_upload, upload_known_codes
+
+    t = lsoa11_tables
+    frame = pd.DataFrame({"LSOA11CD": t["iod"].index, "IMD rank": t["iod"]["IMD_rank"],
+                          "residents": t["pop"].reindex(t["iod"].index).to_numpy()})
+    res = read_upload(frame.to_csv(index=False).encode(), known_codes=upload_known_codes())
+    assert res.level == "lsoa11" and res.counts == ("residents",)
+    carried = upload_for_analysis(res)
+    assert carried.level == "lsoa21" and carried.table.index.name == "lsoa21_code"
+    # the rate: as the store carries IoD 2019 (U, S inherit; M, X mid-2019 population means)
+    ranks = t["iod"][["IMD_rank"]].rename(columns={"IMD_rank": "imd_rank"})
+    expected = carry_lsoa11_to_lsoa21(ranks, t["lookup"], t["pop"], nations="E")["imd_rank"]
+    assert set(carried.table.index) == set(expected.dropna().index)
+    assert_allclose(carried.table["IMD rank"], expected.reindex(carried.table.index), rtol=1e-12)
+    # the count: shared by Census 2021 population and summed, so the total is kept
+    shared = _shared_by_population(t["pop"].reindex(t["iod"].index), t["lookup"],
+                                   mirror_tables["population"])
+    assert_allclose(carried.table["residents"], shared.reindex(carried.table.index), rtol=1e-9)
+    assert carried.table["residents"].sum() == pytest.approx(t["pop"].reindex(t["iod"].index).sum())
+    rows = t["lookup"][t["lookup"]["lsoa11_code"].isin(t["iod"].index)]
+    kinds = rows.drop_duplicates("lsoa11_code")["change_code"].value_counts()
+    report = carried.carry
+    assert report.changes == {k: int(kinds.get(k, 0)) for k in ("U", "S", "M", "X")}
+    assert report.targets["S"] == rows.loc[rows["change_code"] == "S", "lsoa21_code"].nunique()
+    assert report.rules == {"IMD rank": "mean", "residents": "apportion"}
+    assert report.incomplete == [] and report.areas_2021 == len(carried.table)
+    said = " ".join(carried.messages)
+    assert f"{kinds['M']:,} merged" in said and "never averaged" in said
+    assert "weighted by ONS mid-2019 population" in said
+
+
+@pytest.mark.filterwarnings("ignore::geo._errors.UnmatchedCodesWarning")  # the check's own carry
+@pytest.mark.real
+@needs_rewrite
+def test_lsoa2011_upload_through_the_cli(store, lsoa11_tables, mirror_tables, tmp_path, capsys):
+    from geo.stats.carry import carry_lsoa11_to_lsoa21
+
+    t = lsoa11_tables
+    codes21 = _in(mirror_tables["lookup"], WEST_YORKSHIRE[:2])
+    codes11 = pd.Index(t["lookup"].loc[t["lookup"]["lsoa21_code"].isin(codes21),
+                                       "lsoa11_code"].unique())
+    src = tmp_path / "old.csv"
+    pd.DataFrame({"code": codes11, "income rank": t["iod"].loc[codes11, "Income_rank"].to_numpy()}
+                 ).to_csv(src, index=False)
+    out = tmp_path / "out"
+    code, stdout, err = _main(["analyse", str(src), "--column", "income rank", "--polarity",
+                               "higher_better", "--out", str(out), "--permutations", "999"],
+                              capsys)
+    assert code == 0, err
+    assert "LSOA 2011 codes carried to LSOA 2021 through the ONS lookup" in stdout
+    expected = carry_lsoa11_to_lsoa21(
+        t["iod"].loc[codes11, ["Income_rank"]].rename(columns={"Income_rank": "income_rank"}),
+        t["lookup"], t["pop"], nations="E")["income_rank"].dropna()
+    hot = pd.read_csv(out / "hotspots.csv", index_col="code")
+    assert set(hot.index) == set(expected.index) == set(codes21)
+    assert_allclose(hot["value"], expected.reindex(hot.index), rtol=1e-12)
+    corr = pd.read_csv(out / "correlations.csv", index_col="measure")
+    pair = pd.concat([expected, mirror_tables["imd"]["IMD_score"]], axis=1, join="inner")
+    assert corr.at["iod2025.imd_score", "spearman_rho"] == pytest.approx(
+        stats.spearmanr(pair.iloc[:, 0], pair.iloc[:, 1]).statistic, rel=1e-9)
+    readme = (out / "README.txt").read_text()
+    assert "carried from LSOA 2011" in readme and "LSOA 2011 to LSOA 2021" in readme
+    assert "weighted by ONS mid-2019 population" in readme
+
+
+@pytest.fixture(scope="module")
+def data_zones(mirror):
+    """A real Scottish indicator other than SIMD: mySociety's harmonised income score per data
+    zone (the composite UK IMD's small-area file), and SIMD 2020 ranks, from the mirror."""
+    dep = mirror / "deprivation"
+    uk = pd.read_csv(dep / "mysociety_composite_uk_imd_small_areas_UK_IMD_E.csv")
+    values = uk[uk["nation"] == "S"].set_index("lsoa")["income_score"].rename_axis("dz11_code")
+    simd = pd.read_csv(dep / "imd2020_scotland_dz11.csv", index_col="dz11_code")
+    return values, simd
+
+
+def _members_touch(codes: list[str], polygons: gpd.GeoDataFrame) -> bool:
+    """Whether the areas form one group of touching polygons (no link across water)."""
+    from libpysal.graph import Graph
+
+    return Graph.build_fuzzy_contiguity(polygons.loc[codes]).n_components == 1
+
+
+@pytest.mark.real
+@needs_rewrite
+def test_data_zone_upload_is_mapped_and_analysed_on_scotlands_own_index(store, data_zones,
+                                                                       tmp_path, capsys):
+    import boundaries
+
+    values, simd = data_zones
+    src = tmp_path / "dz.csv"
+    pd.DataFrame({"DataZone": values.index, "income": values.to_numpy()}).to_csv(src, index=False)
+    code, _, err = _main(["map-upload", str(src), "--out", str(tmp_path / "dz.geojson")], capsys)
+    assert code == 0, err
+    assert len(json.loads((tmp_path / "dz.geojson").read_text())["features"]) == len(values)
+    out = tmp_path / "out"
+    code, _, err = _main(["analyse", str(src), "--column", "income", "--polarity",
+                          "higher_worse", "--out", str(out), "--permutations", "999"], capsys)
+    assert code == 0, err
+    assert {p.name for p in out.iterdir()} == {"README.txt", "hotspots.csv", "clusters.geojson",
+                                               "summaries_lad24.csv", "correlations.csv",
+                                               "bivariate.csv"}
+    hot = pd.read_csv(out / "hotspots.csv", index_col="code")
+    assert set(hot.index) == set(values.index) and "worse cluster" in set(hot["outcome"])
+    dz = boundaries.load("dz11")
+    islands = dz.index[dz["island"].to_numpy()]
+    assert len(islands) and (hot.loc[islands, "outcome"] != "not tested").all()  # joined to test
+    clusters = json.loads((out / "clusters.geojson").read_text())["features"]
+    assert clusters
+    for feature in clusters:
+        props = feature["properties"]
+        members = props["lsoa_codes"].split(";")
+        assert (hot.loc[members, "outcome"] == "worse cluster").all()
+        assert props["n_lsoas"] == len(members) and props["population"] is None
+        assert _members_touch(members, dz)  # island links are not membership
+    # SIMD ranks run 1 = most deprived: the link is oriented so that higher = more deprived
+    corr = pd.read_csv(out / "correlations.csv", index_col="measure")
+    assert set(corr["index"]) == {"simd2020"} and len(corr) == 8
+    rho = stats.spearmanr(values, simd["IMD_rank"].reindex(values.index)).statistic
+    assert corr.at["simd2020.simd_rank", "spearman_rho"] == pytest.approx(-rho, rel=1e-9)
+    assert corr.at["simd2020.simd_rank", "direction"] == "worse where deprivation is higher"
+    lad = pd.read_csv(out / "summaries_lad24.csv", index_col="lad24_code")
+    council = dz["lad24_code"].reindex(values.index)
+    assert set(lad.index) == set(council)
+    assert_allclose(lad["average"], values.groupby(council).mean().reindex(lad.index), rtol=1e-9)
+    readme = (out / "README.txt").read_text()
+    assert "summarised by council only" in readme and "sized in data zones" in readme
+    assert "Scottish Government" in readme and "unweighted average" in readme
+
+
+@pytest.mark.real
+@needs_rewrite
+def test_data_zones_the_other_way_up_and_an_island_council(store, data_zones):
+    import boundaries
+
+    values, _ = data_zones
+    dz = boundaries.load("dz11")
+    glasgow = values.reindex(dz.index[(dz["lad24_code"] == "S12000049").to_numpy()])
+    a = analyse_upload(glasgow, level="dz11", polarity="higher_worse", permutations=999)
+    b = analyse_upload(-glasgow, level="dz11", polarity="higher_better", permutations=999)
+    assert a.method["hotspots"]["graph"] == "dz11" and len(a.clusters)
+    pd.testing.assert_series_equal(a.hotspots["outcome"], b.hotspots["outcome"])
+    assert list(a.clusters["name"]) == list(b.clusters["name"])
+    assert_allclose(a.correlations["spearman_rho"], -b.correlations["spearman_rho"])
+    orkney = values.reindex(dz.index[(dz["lad24_name"] == "Orkney Islands").to_numpy()])
+    res = analyse_upload(orkney, level="dz11", polarity="higher_worse")
+    assert res.hotspots is None and f"Only {len(orkney)} areas" in res.hotspot_reason
+    assert len(res.areas) == len(orkney) and set(res.summaries) == {"lad24"}
+
+
+@pytest.mark.real
+@needs_rewrite
+def test_welsh_upload_on_wales_own_graph_and_index(store, mirror, mirror_tables, tmp_path,
+                                                   capsys):
+    census = pd.read_csv(mirror / "deprivation" / "census21_deprivation_england_wales_lsoa21.csv")
+    deprived = census[census["households_number_deprivation_dimensions"] >= 1]
+    share = deprived.groupby("lsoa21_code")["percent"].sum()
+    welsh = share[share.index.str.startswith("W")]
+    src = tmp_path / "wales.csv"
+    pd.DataFrame({"lsoa21cd": welsh.index, "deprived households %": welsh.to_numpy()}
+                 ).to_csv(src, index=False)
+    out = tmp_path / "out"
+    code, _, err = _main(["analyse", str(src), "--column", "deprived households %",
+                          "--polarity", "higher_worse", "--out", str(out), "--permutations",
+                          "999"], capsys)
+    assert code == 0, err
+    readme = (out / "README.txt").read_text()
+    assert "Gi* on the lsoa21_wa contiguity graph" in readme and "Welsh Government" in readme
+    corr = pd.read_csv(out / "correlations.csv", index_col="measure")
+    assert set(corr["index"]) == {"wimd2019"}  # never an English index for Welsh areas
+    wimd = pd.read_parquet(store / "indicators" / "wimd2019.parquet")["wimd_score"]
+    pair = pd.concat([welsh, wimd], axis=1, join="inner").dropna()
+    assert corr.at["wimd2019.wimd_score", "n"] == len(pair) == len(welsh)
+    assert corr.at["wimd2019.wimd_score", "spearman_rho"] == pytest.approx(
+        stats.spearmanr(pair.iloc[:, 0], pair.iloc[:, 1]).statistic, rel=1e-9)
+    lad = pd.read_csv(out / "summaries_lad24.csv", index_col="lad24_code")
+    councils = mirror_tables["lookup"]["ltla24_code"].reindex(welsh.index)
+    assert set(lad.index) == set(councils) and len(lad) == 22
+    w = mirror_tables["population"].reindex(welsh.index)
+    expected = (welsh * w).groupby(councils).sum() / w.groupby(councils).sum()
+    assert_allclose(lad["average"], expected.reindex(lad.index), rtol=1e-9)
+    assert (out / "summaries_ward24.csv").exists()

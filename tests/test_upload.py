@@ -471,6 +471,72 @@ def test_fixture_files_in_bad_inputs_are_each_refused_or_read():
     }
 
 
+# --- small areas of every nation and vintage ---------------------------------------------------
+
+DZ = [f"S0100{i:04d}" for i in range(6506, 6546)]
+RETIRED_2011 = ["E01033468", "E01033469"]  # LSOA 2011 codes that 2021 split or merged
+NEW_2021 = ["E01035189", "E01035190"]
+NATIONS = {"lsoa21": pd.Index(LSOA + NEW_2021), "lsoa11": pd.Index(LSOA + RETIRED_2011),
+           "dz11": pd.Index(DZ), "lad24": pd.Index(LAD), "utla24": pd.Index(UTLA)}
+
+
+def read_nations(text: str, **kw):
+    return read_upload(text.encode(), known_codes=NATIONS, **kw)
+
+
+def test_data_zone_codes_are_scottish_data_zones():
+    res = read_nations(csv_of([(c, i) for i, c in enumerate(DZ[:5])]))
+    assert res.level == "dz11" and res.table.index.name == "dz11_code"
+    assert res.report.level_counts["dz11"] == 5
+    assert any("Scottish data zone 2011 codes (dz11)" in m for m in res.messages)
+
+
+def test_lsoa_2011_by_its_retired_codes_or_by_its_code_column_name():
+    shared = [("E01000001", 1), ("E01000002", 2)]
+    old = read_nations(csv_of([*shared, (RETIRED_2011[0], 3)]))
+    assert old.level == "lsoa11" and old.table.index.name == "lsoa11_code"
+    assert old.table.index.tolist() == ["E01000001", "E01000002", RETIRED_2011[0]]
+    # codes valid in both vintages: 2021 unless the file says 2011
+    assert read_nations(csv_of(shared)).level == "lsoa21"
+    for header in ("LSOA11CD,value", "lsoa11_code,value", "LSOA code (2011),value"):
+        assert read_nations(csv_of(shared, header=header)).level == "lsoa11", header
+    for header in ("LSOA21CD,value", "code,value"):
+        assert read_nations(csv_of(shared, header=header)).level == "lsoa21", header
+    assert read_nations(csv_of([*shared, (NEW_2021[0], 3)])).level == "lsoa21"
+
+
+def test_data_zones_with_lsoas_are_refused_with_the_split_to_make():
+    rows = [(c, 1) for c in DZ[:3]] + [("E01000001", 2), ("E01000002", 3)]
+    with pytest.raises(InputError, match=r"mix geography levels \(dz11: 3, lsoa21: 2 codes\)"
+                                         r".*one level per file.*Scottish data zones.*two files"):
+        read_nations(csv_of(rows))
+
+
+def test_lsoa_2011_and_2021_codes_in_one_file_are_refused():
+    rows = [("E01000001", 1), ("E01000002", 2), (RETIRED_2011[0], 3), (NEW_2021[0], 4),
+            (NEW_2021[1], 5)]
+    with pytest.raises(InputError, match=r"mix geography levels \(lsoa21: 4, lsoa11: 1 codes\)"
+                                         r".*one vintage per file.*ONS lookup"):
+        read_nations(csv_of(rows))
+
+
+def test_lsoas_with_councils_keep_the_old_refusal():
+    with pytest.raises(InputError, match=r"mix geography levels \(lsoa21: 2, lad24: 1 codes\)"
+                                         r".*one level per file \(for example only LSOA codes, "
+                                         r"or only council codes\)\.$"):
+        read_nations(csv_of([("E01000001", 1), ("E01000002", 2), ("E07000008", 3)]))
+
+
+def test_columns_that_look_like_counts_are_named():
+    header = ("code,pupils,rate,number of visits,pupils_pct,people,total_spend,persons,"
+              "visits per 1000")
+    rows = [("E01000001", 3, 1.5, 10, 4, "5%", "1.5", 7, 12),
+            ("E01000002", 4, 2.0, 12, 6, "6%", "2", 8, 15)]
+    res = read(csv_of(rows, header=header))
+    # whole numbers and a count's name; not a rate, a percentage or an amount with decimals
+    assert res.counts == ("pupils", "number of visits", "persons")
+
+
 # --- real data --------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -508,6 +574,68 @@ def test_real_iod2019_lsoa11_upload_reports_lsoa2011_codes(mirror, real_codes):
     assert unknown and unknown == set(res.report.other_vintage)
     assert all("LSOA 2011 code" in d for d in res.report.other_vintage.values())
     assert res.report.rows_matched + len(unknown) == 2000
+
+
+@pytest.mark.real
+def test_store_codes_of_every_upload_level(store, mirror):
+    from geo.upload.reader import UPLOAD_LEVELS, upload_known_codes
+
+    known = upload_known_codes()
+    assert tuple(known) == UPLOAD_LEVELS
+    lookup = pd.read_csv(mirror / "lookups/lookup_lsoa11_lsoa21_ltla22.csv", dtype=str)
+    assert set(known["lsoa11"]) == set(lookup["lsoa11_code"])
+    assert set(known["lsoa21"]) == set(lookup["lsoa21_code"])
+    scotland = pd.read_csv(mirror / "deprivation/imd2020_scotland_dz11.csv", dtype=str)
+    assert set(known["dz11"]) == set(scotland["dz11_code"])
+    with pytest.raises(InputError, match="`levels` must be among"):
+        upload_known_codes(("lsoa01",))
+
+
+@pytest.mark.real
+def test_cli_maps_a_data_zone_upload(tmp_path, capsys, mirror, store):
+    scotland = pd.read_csv(mirror / "deprivation/imd2020_scotland_dz11.csv",
+                           index_col="dz11_code")
+    glasgow = pd.read_parquet(store / "boundaries" / "dz11.parquet", columns=["lad24_code"])
+    codes = glasgow.index[(glasgow["lad24_code"] == "S12000049").to_numpy()]
+    src = tmp_path / "dz.csv"
+    pd.DataFrame({"DataZone": codes, "income_rank": scotland.loc[codes, "Income_rank"].to_numpy()}
+                 ).to_csv(src, index=False)
+    out = tmp_path / "dz.geojson"
+    assert _run_cli(["map-upload", str(src), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert f"{len(codes):,} rows match Scottish data zone 2011 codes (dz11)" in text
+    features = json.loads(out.read_text())["features"]
+    got = {f["properties"]["code"]: f["properties"]["income_rank"] for f in features}
+    assert got == scotland.loc[codes, "Income_rank"].to_dict()
+    assert "Scottish Government" in (tmp_path / "dz.geojson.README.txt").read_text()
+
+
+@pytest.mark.real
+def test_cli_maps_an_lsoa2011_upload_on_lsoa2021_with_the_carry_report(tmp_path, capsys, mirror,
+                                                                       store):
+    lookup = pd.read_csv(mirror / "lookups/lookup_lsoa11_lsoa21_ltla22.csv", dtype=str)
+    merged = lookup[lookup["change_code"] == "M"]
+    parents = merged[merged["lsoa21_code"] == merged["lsoa21_code"].iloc[0]]
+    split = lookup[lookup["change_code"] == "S"].head(2)  # one 2011 LSOA and its children
+    codes = [*parents["lsoa11_code"], split["lsoa11_code"].iloc[0], "E01000001"]
+    src = tmp_path / "old.csv"
+    src.write_text("lsoa11cd,pupils\n" + "".join(f"{c},{10 * (i + 1)}\n"
+                                                 for i, c in enumerate(codes)))
+    out = tmp_path / "old.geojson"
+    assert _run_cli(["map-upload", str(src), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "match LSOA 2011 codes (lsoa11)" in text and "never averaged" in text
+    got = {f["properties"]["code"]: f["properties"]["pupils"]
+           for f in json.loads(out.read_text())["features"]}
+    n_parents = len(parents)
+    assert got[parents["lsoa21_code"].iloc[0]] == sum(10 * (i + 1) for i in range(n_parents))
+    children = lookup.loc[lookup["lsoa11_code"] == codes[n_parents], "lsoa21_code"]
+    assert sum(got[c] for c in children) == pytest.approx(10 * (n_parents + 1))
+    assert got["E01000001"] == 10 * (n_parents + 2)
+    assert "lookup" in (tmp_path / "old.geojson.README.txt").read_text().lower()
+    assert _run_cli(["map-upload", str(src), "--out", str(out), "--force", "--carry",
+                     "mean"]) == 0
+    assert "rule mean as asked" in capsys.readouterr().out
 
 
 # --- GeoJSON ----------------------------------------------------------------------------------

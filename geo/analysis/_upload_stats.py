@@ -1,15 +1,19 @@
 """The calls the analysis of an upload makes to the statistics, in one place.
 
-Written against the statistics rewrite (the permutation engine without a compile wait, polarity
-in the statistics, ``outcome`` and ``bin`` columns, named clusters over real contiguity, the
-store's hotspot parameters read by :func:`geo.analysis.hotspots.stored_params`). Every name of
-that rewrite that :mod:`geo.analysis.upload` uses is imported here, inside the function that
-uses it, so that the rest of the upload analysis (summaries, correlations, council ranks) runs
-on either side of the merge and an adaptation touches this file only.
+The upload analysis uses the same statistics as the stored national runs (the permutation
+engine, polarity in the statistics, ``outcome`` and ``bin`` columns, named clusters over real
+contiguity, the store's hotspot parameters read by :func:`geo.analysis.hotspots.stored_params`);
+every call it makes to them is here, so the rest of the upload analysis (summaries,
+correlations, council ranks) stays free of statistical detail.
 
 * :func:`stored_params`: the store's ``hotspot_params`` (permutations, seed, alpha, correction).
 * :func:`gi_star_run`: Gi* of the user's values on the subgraph of their areas, by their polarity.
-* :func:`worse_clusters`: named clusters of the worse clusters, over real contiguity, with outlines.
+* :func:`worse_clusters`: named clusters of the worse clusters, over real contiguity, with outlines,
+  at any small-area level (LSOAs of England and Wales, Scottish data zones): the links that join
+  islands (Orkney, Shetland, the Western Isles, the Isle of Wight...) serve the test, not the
+  membership. :func:`geo.analysis.clusters.lsoa_info` says what a cluster tells about its
+  areas, each on its own nation's index (:func:`geo.data.nations.hotspot_inputs`); data zones have no population in
+  the mirror, so their clusters' size is in data zones and ``population`` is left empty.
 * :func:`bivariate_moran`: the bivariate local Moran of the user's values (oriented: worse is
   high) against deprivation around each area, as esda's ``Moran_Local_BV``, on the engine.
 """
@@ -25,8 +29,8 @@ import pandas as pd
 
 from geo._errors import InputError
 
-__all__ = ["CLUSTER_CONFIDENCE", "bivariate_moran", "bivariate_words", "cluster_membership",
-           "gi_star_run", "stored_params", "worse_clusters"]
+__all__ = ["CLUSTER_CONFIDENCE", "bivariate_moran", "bivariate_words",
+           "cluster_membership", "gi_star_run", "stored_params", "worse_clusters"]
 
 #: Lowest confidence of the areas joined into named clusters (the stored clusters' rule).
 CLUSTER_CONFIDENCE = 95
@@ -57,24 +61,30 @@ def gi_star_run(values: pd.Series, graph: Any, *, polarity: str, permutations: i
                          alpha=alpha, fdr=fdr, nan="drop")
 
 
-def worse_clusters(result: pd.DataFrame, graph: Any) -> gpd.GeoDataFrame:
+def worse_clusters(result: pd.DataFrame, graph: Any, *, level: str = "lsoa21") -> gpd.GeoDataFrame:
     """Named clusters of the areas of ``result`` whose outcome is ``"worse cluster"``.
 
-    Touching means real contiguity: the links of ``graph`` that join islands are dropped first
-    (:func:`geo.analysis.clusters.touching_graph`). Clusters come with the dissolved outline of
-    their members (EPSG:27700) and the attrs of the run; ``attrs["island_links_ignored"]`` counts
-    the island links left out.
+    Touching means real contiguity: the links of ``graph`` that join islands are dropped first.
+    Clusters come with the dissolved outline of their members (EPSG:27700) and the attrs of the
+    run; ``attrs["island_links_ignored"]`` counts the island links left out and
+    ``attrs["population_known"]`` is False for data zones, whose clusters are sized in data
+    zones (``n_lsoas``) with ``population`` empty.
     """
     from geo.analysis.clusters import cluster_geometries, lsoa_info, touching_graph
     from geo.stats.clusters import hotspot_clusters
 
-    touching, links = touching_graph(graph)
-    clusters = hotspot_clusters(result, touching, lsoa_info=lsoa_info(result.index),
-                                outcome="worse cluster", confidence=CLUSTER_CONFIDENCE)
+    touching, links = touching_graph(graph, level=level)
+    info = lsoa_info(result.index, level=level)
+    clusters = hotspot_clusters(result, touching, lsoa_info=info, outcome="worse cluster",
+                                confidence=CLUSTER_CONFIDENCE)
+    known = bool(info.attrs["population_known"])
+    if not known and "population" in clusters.columns:
+        clusters["population"] = pd.array([pd.NA] * len(clusters), dtype="Int64")
     attrs = dict(clusters.attrs) | {"outcome": "worse cluster", "confidence": CLUSTER_CONFIDENCE,
-                                    "island_links_ignored": len(links) // 2}
+                                    "island_links_ignored": len(links) // 2,
+                                    "population_known": known}
     if len(clusters):
-        shapes = cluster_geometries(clusters)
+        shapes = cluster_geometries(clusters, level=level)
     else:
         shapes = gpd.GeoDataFrame(clusters, geometry=gpd.GeoSeries(crs=27700))
     shapes.attrs = attrs

@@ -9,22 +9,26 @@ Pure functions of frames (the store is read by :mod:`geo.analysis.upload`):
 * :func:`deprivation_correlations`: Spearman correlation with each deprivation measure.
 * :func:`council_comparison`: a council upload's ranks and each council against its statistical
   neighbours (:func:`geo.stats.neighbours.statistical_neighbours`).
+* :func:`scatter_table`: each area's value against the first deprivation measure.
+* :func:`areas_table`: every matched area with its value, own rank, outcomes, cluster, polygon.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from geo._errors import InputError
+from geo.stats.clusters import cluster_members
 from geo.stats.neighbours import DEFAULT_NEIGHBOUR_VARIABLES, statistical_neighbours
 from geo.stats.summaries import summarise_areas
 
-__all__ = ["CORRELATION_COLUMNS", "SUMMARY_COLUMNS", "council_comparison",
-           "deprivation_correlations", "upload_ranks", "upload_summaries"]
+__all__ = ["CORRELATION_COLUMNS", "SUMMARY_COLUMNS", "areas_table", "council_comparison",
+           "deprivation_correlations", "scatter_table", "upload_ranks", "upload_summaries"]
 
 #: Polarity of a user's indicator: which end is worse, and the sign that makes "worse" high.
 POLARITY_SIGN = {"higher_worse": 1, "higher_better": -1}
@@ -139,8 +143,11 @@ def _direction(rho: float, p: float, *, sign: int, alpha: float) -> str:
 
 def deprivation_correlations(values: pd.Series, deprivation: pd.DataFrame, *,
                              labels: Mapping[str, str], polarity: str,
-                             alpha: float) -> pd.DataFrame:
+                             alpha: float, about: pd.DataFrame | None = None) -> pd.DataFrame:
     """Spearman correlation of the user's values with each deprivation measure.
+
+    Each measure is correlated over the areas that have it: with measures of several nations'
+    indices (NaN outside their nation), that is one correlation per nation and index.
 
     Parameters
     ----------
@@ -154,13 +161,17 @@ def deprivation_correlations(values: pd.Series, deprivation: pd.DataFrame, *,
         The user's polarity, for ``direction``.
     alpha
         Level at which ``direction`` says there is a link (``p <= alpha``).
+    about
+        Further columns per measure (indexed by measure: its index, nations, orientation),
+        put first.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``measure`` (the column), columns :data:`CORRELATION_COLUMNS`: ``n`` areas
-        with both values, ``spearman_rho`` and its two-sided ``p`` (scipy.stats.spearmanr), and
-        ``direction`` in words. Measures with fewer than 3 pairs or no variation get NaN.
+        Indexed by ``measure`` (the column), columns ``about``'s, then
+        :data:`CORRELATION_COLUMNS`: ``n`` areas with both values, ``spearman_rho`` and its
+        two-sided ``p`` (scipy.stats.spearmanr), and ``direction`` in words. Measures with fewer
+        than 3 pairs or no variation get NaN.
     """
     sign = POLARITY_SIGN[polarity]
     rows = []
@@ -175,6 +186,8 @@ def deprivation_correlations(values: pd.Series, deprivation: pd.DataFrame, *,
                      "spearman_rho": rho, "p": p,
                      "direction": _direction(rho, p, sign=sign, alpha=alpha)})
     out = pd.DataFrame(rows, columns=["measure", *CORRELATION_COLUMNS]).set_index("measure")
+    if about is not None:
+        out = about.reindex(out.index).join(out)
     out.attrs = {"method": "Spearman rank correlation over the areas with both values, "
                            "two-sided p (scipy.stats.spearmanr)", "alpha": float(alpha)}
     return out
@@ -244,3 +257,48 @@ def council_comparison(values: pd.Series, *, polarity: str, summary: pd.DataFram
     out.attrs = {"n_ranked": len(present), "k": k, "variables": list(frame.columns),
                  "ties": "shared lowest rank"}
     return out
+
+
+def scatter_table(values: pd.Series, deprivation: pd.DataFrame, labels: Mapping[str, str], *,
+                  names: pd.Series, label: str, outcome: pd.Series | None) -> pd.DataFrame:
+    """Tidy scatter data: each area's value against the first deprivation measure (the nation's
+    own index, or the composite UK IMD for several nations), its name and hotspot outcome."""
+    if deprivation.empty:
+        return pd.DataFrame(columns=["name", "value", "deprivation", "outcome"])
+    measure = deprivation.columns[0]
+    frame = pd.DataFrame({"name": names.reindex(deprivation.index),
+                          "value": values.reindex(deprivation.index),
+                          "deprivation": deprivation[measure]}).dropna(subset=["value",
+                                                                               "deprivation"])
+    frame["outcome"] = (outcome.reindex(frame.index) if outcome is not None
+                        else pd.Series(pd.NA, index=frame.index, dtype=object))
+    frame.index.name = values.index.name
+    frame.attrs = {"x": "deprivation", "x_label": labels.get(measure, measure), "measure": measure,
+                   "y": "value", "y_label": label}
+    return frame
+
+
+def areas_table(values: pd.Series, shapes: gpd.GeoDataFrame, *, polarity: str,
+                hotspots: pd.DataFrame | None, clusters: gpd.GeoDataFrame,
+                bivariate: pd.DataFrame | None) -> gpd.GeoDataFrame:
+    """Every matched area with its value, rank, outcomes and cluster, and its polygon."""
+    keep = [c for c in ("name",) if c in shapes.columns]
+    areas = shapes.loc[values.index, [*keep, shapes.geometry.name]].copy()
+    areas.insert(len(keep), "value", values)
+    ranks = upload_ranks(values, polarity=polarity)
+    areas["rank"] = ranks["rank"].reindex(areas.index)
+    areas["decile"] = ranks["decile"].reindex(areas.index).astype("Int64")
+    columns = ("statistic", "p", "q", "label", "outcome", "bin")
+    if hotspots is not None:
+        for column in columns:
+            areas[column] = hotspots[column].reindex(areas.index)
+        areas["outcome"] = areas["outcome"].fillna("not tested")
+    if len(clusters):
+        areas["cluster_id"] = cluster_members(clusters).reindex(areas.index).astype(
+            "Int64")
+    if bivariate is not None:
+        for column in columns:
+            areas[f"bv_{column}"] = bivariate[column].reindex(areas.index)
+        areas["bv_outcome"] = areas["bv_outcome"].fillna("not tested")
+    areas.index.name = values.index.name
+    return gpd.GeoDataFrame(areas, geometry=shapes.geometry.name, crs=shapes.crs)

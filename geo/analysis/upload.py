@@ -5,21 +5,30 @@ indexed by ``<level>_code``) and the user's answer to "which end is worse", and 
 :class:`UploadAnalysis` holding everything the Your data page and ``python -m geo analyse`` show:
 
 * **hotspots** (small-area uploads with at least :data:`MIN_AREAS` areas with a value and some
-  variation): Gi* on the subgraph of the areas with a value of the level's stored contiguity
-  graph (the one the national runs use), with the seed, alpha and correction of the store's
-  national runs (its manifest's ``hotspot_params``) and, unless asked otherwise, its number of
-  permutations; areas left without a neighbour are not tested. Otherwise ``hotspot_reason`` says
-  in one sentence why nothing was tested, and the map still has every value.
-* **clusters**: named clusters of the worse clusters, over real contiguity.
-* **summaries** by council (LAD and UTLA) and ward: population-weighted average, share in the
-  upload's worst decile, IoD-style extent and local concentration on the upload's own ranks.
-* **the link to deprivation**: Spearman correlations with the IMD and each domain, the scatter
-  data against the IMD score, and a bivariate local Moran of where the value is worse and
-  deprivation around it is high.
+  variation): Gi* on the subgraph of the areas with a value of the stored contiguity graph of
+  the upload's nation (``lsoa21_en``, ``lsoa21_wa``, ``dz11``; ``lsoa21`` for England and Wales
+  together: the graphs the national runs use, islands joined to their nearest areas), with the
+  seed, alpha and correction of the store's national runs (its manifest's ``hotspot_params``)
+  and, unless asked otherwise, its number of permutations; areas left without a neighbour are
+  not tested. Otherwise ``hotspot_reason`` says in one sentence why nothing was tested, and the
+  map still has every value.
+* **clusters**: named clusters of the worse clusters, over real contiguity (island links left
+  out); data-zone clusters are sized in data zones (the mirror has no data-zone population).
+* **summaries** by council (LAD and UTLA) and ward (data zones: by council only): weighted
+  average (Census 2021 population; data zones equally), share in the upload's worst decile,
+  IoD-style extent and local concentration on the upload's own ranks.
+* **the link to deprivation**, each area on its own nation's index (IoD 2025, WIMD 2019, SIMD
+  2020; ranks reversed so that higher = more deprived): Spearman correlations with the index and
+  each domain, per nation; the scatter data and a bivariate local Moran of where the value is
+  worse and deprivation around it is high, against the nation's index, or the composite UK IMD
+  when England and Wales are uploaded together.
 * **council uploads**: ranks and each council against its statistical neighbours.
 
+An LSOA 2011 upload is carried to LSOA 2021 first (:func:`upload_for_analysis`, with a report).
 There is no default polarity: the caller asks the user. The calls into the statistics are in
-:mod:`geo.analysis._upload_stats`; the tables in :mod:`geo.analysis._upload_tables`.
+:mod:`geo.analysis._upload_stats`, the tables in :mod:`geo.analysis._upload_tables`, what is
+read from the store in :mod:`geo.analysis._upload_store`, the carrying in
+:mod:`geo.analysis._upload_carry`.
 """
 
 from __future__ import annotations
@@ -36,31 +45,39 @@ import pandas as pd
 import boundaries
 from geo._errors import InputError, format_codes
 from geo.analysis import _upload_stats as engine
+from geo.analysis._upload_carry import CARRY_RULES, CarryReport, upload_for_analysis
 from geo.analysis._upload_store import (
     COUNCIL_LEVELS,
     SMALL_AREA_LEVELS,
-    deprivation_measures,
+    analysis_sources,
     level_graph,
+    link_notes,
+    link_to_deprivation,
+    nations_of,
     parent_geographies,
     population_weights,
 )
 from geo.analysis._upload_tables import (
     POLARITY_SIGN,
+    areas_table,
     council_comparison,
-    deprivation_correlations,
-    upload_ranks,
+    scatter_table,
     upload_summaries,
 )
 from geo.data.indicators import load_indicators
 
-__all__ = ["COUNCIL_LEVELS", "MIN_AREAS", "POLARITIES", "SMALL_AREA_LEVELS", "UploadAnalysis",
-           "analyse_upload", "hotspot_reason"]
+__all__ = ["CARRY_RULES", "COUNCIL_LEVELS", "MIN_AREAS", "POLARITIES", "SMALL_AREA_LEVELS",
+           "CarryReport", "UploadAnalysis", "analyse_upload", "hotspot_reason",
+           "upload_for_analysis"]
 
 #: Which end of the user's indicator is worse (asked, never assumed).
 POLARITIES = tuple(POLARITY_SIGN)
 
 #: Fewest areas with a value (and with a neighbour among them) for hotspots to be tested.
 MIN_AREAS = 30
+
+#: Parent geographies in words (progress messages).
+PARENT_WORDS = {"lad24": "council", "utla24": "upper-tier council", "ward24": "ward"}
 
 #: ``progress(fraction_done, message)``.
 Progress = Callable[[float, str], None]
@@ -102,7 +119,10 @@ def _check_arguments(values: Any, level: Any, polarity: Any) -> pd.Series:
     """The values as a float Series, or one InputError naming every problem."""
     problems = []
     known = [*SMALL_AREA_LEVELS, *COUNCIL_LEVELS]
-    if level not in known:
+    if level == "lsoa11":
+        problems.append("`level` 'lsoa11': carry the upload to LSOA 2021 first "
+                        "(upload_for_analysis(result)) and analyse its lsoa21 table")
+    elif level not in known:
         problems.append(f"`level` must be one of {known}; got {level!r}")
     if polarity not in POLARITIES:
         problems.append(f"`polarity` must be one of {list(POLARITIES)} (ask the user which end "
@@ -201,7 +221,7 @@ def _hotspots(values: pd.Series, *, level: str, polarity: str, run: dict[str, An
                                 permutations=int(run["permutations"]), seed=int(run["seed"]),
                                 alpha=float(run["alpha"]), fdr=run["correction"] == "fdr_bh")
     step(0.35, "named clusters of the worse clusters")
-    clusters = engine.worse_clusters(result, connected)
+    clusters = engine.worse_clusters(result, connected, level=level)
     method = _run_method(result, graph=graph_name, areas_without_neighbours=len(isolated),
                          **{k: run[k] for k in ("national_permutations",) if k in run})
     return {"reason": "", "result": result, "clusters": clusters, "graph": connected,
@@ -234,8 +254,9 @@ def _bivariate(present: pd.Series, deprivation: pd.DataFrame, *, graph: Any, pol
 def _summaries(values: pd.Series, *, level: str, polarity: str, shapes: gpd.GeoDataFrame,
                step: Progress) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """Summaries by each parent geography of the level (councils and wards)."""
-    step(0.45, "summaries by council and ward")
-    population, weights = population_weights(level)
+    parents = [PARENT_WORDS.get(p, p) for p in SMALL_AREA_LEVELS[level]["parents"]]
+    step(0.45, f"summaries by {' and '.join(parents)}")
+    population, weights = population_weights(level, shapes.index)
     out = {}
     for parent, (codes, names, extra) in parent_geographies(level, shapes).items():
         out[parent] = upload_summaries(values, polarity=polarity, parent=codes,
@@ -245,50 +266,6 @@ def _summaries(values: pd.Series, *, level: str, polarity: str, shapes: gpd.GeoD
                           "own ranks (1 = worst), ties sharing their average rank",
               "n_ranked": int(values.notna().sum()), "weights": weights}
     return out, method
-
-
-def _scatter(values: pd.Series, deprivation: pd.DataFrame, labels: Mapping[str, str], *,
-             names: pd.Series, label: str, outcome: pd.Series | None) -> pd.DataFrame:
-    """Tidy scatter data: each area's value against the first deprivation measure (the IMD)."""
-    if deprivation.empty:
-        return pd.DataFrame(columns=["name", "value", "deprivation", "outcome"])
-    measure = deprivation.columns[0]
-    frame = pd.DataFrame({"name": names.reindex(deprivation.index),
-                          "value": values.reindex(deprivation.index),
-                          "deprivation": deprivation[measure]}).dropna(subset=["value",
-                                                                               "deprivation"])
-    frame["outcome"] = (outcome.reindex(frame.index) if outcome is not None
-                        else pd.Series(pd.NA, index=frame.index, dtype=object))
-    frame.index.name = values.index.name
-    frame.attrs = {"x": "deprivation", "x_label": labels.get(measure, measure), "measure": measure,
-                   "y": "value", "y_label": label}
-    return frame
-
-
-def _areas(values: pd.Series, shapes: gpd.GeoDataFrame, *, polarity: str,
-           hotspots: pd.DataFrame | None, clusters: gpd.GeoDataFrame,
-           bivariate: pd.DataFrame | None) -> gpd.GeoDataFrame:
-    """Every matched area with its value, rank, outcomes and cluster, and its polygon."""
-    keep = [c for c in ("name",) if c in shapes.columns]
-    areas = shapes.loc[values.index, [*keep, shapes.geometry.name]].copy()
-    areas.insert(len(keep), "value", values)
-    ranks = upload_ranks(values, polarity=polarity)
-    areas["rank"] = ranks["rank"].reindex(areas.index)
-    areas["decile"] = ranks["decile"].reindex(areas.index).astype("Int64")
-    columns = ("statistic", "p", "q", "label", "outcome", "bin")
-    if hotspots is not None:
-        for column in columns:
-            areas[column] = hotspots[column].reindex(areas.index)
-        areas["outcome"] = areas["outcome"].fillna("not tested")
-    if len(clusters):
-        areas["cluster_id"] = engine.cluster_membership(clusters).reindex(areas.index).astype(
-            "Int64")
-    if bivariate is not None:
-        for column in columns:
-            areas[f"bv_{column}"] = bivariate[column].reindex(areas.index)
-        areas["bv_outcome"] = areas["bv_outcome"].fillna("not tested")
-    areas.index.name = values.index.name
-    return gpd.GeoDataFrame(areas, geometry=shapes.geometry.name, crs=shapes.crs)
 
 
 def _empty_clusters(crs: Any) -> gpd.GeoDataFrame:
@@ -308,9 +285,8 @@ def _analyse_small(values: pd.Series, *, level: str, polarity: str, label: str,
     summaries, summary_method = _summaries(values, level=level, polarity=polarity, shapes=shapes,
                                            step=step)
     step(0.55, "correlations with deprivation")
-    deprivation, labels, dataset = deprivation_measures(level, present.index)
-    correlations = deprivation_correlations(present, deprivation, labels=labels,
-                                            polarity=polarity, alpha=float(run["alpha"]))
+    deprivation, about, correlations, link = link_to_deprivation(present, level=level, polarity=polarity,
+                                                   alpha=float(run["alpha"]))
     bivariate, bv_reason = None, found["reason"]
     bv_method: dict[str, Any] = {}
     if not found["reason"]:
@@ -325,18 +301,20 @@ def _analyse_small(values: pd.Series, *, level: str, polarity: str, label: str,
     return {
         "hotspots": result, "hotspot_reason": found["reason"], "clusters": clusters,
         "summaries": summaries, "correlations": correlations,
-        "scatter": _scatter(present, deprivation, labels, names=names, label=label,
-                            outcome=outcome),
+        "scatter": scatter_table(present, deprivation, about["label"].to_dict(), names=names,
+                                 label=label, outcome=outcome),
         "bivariate": bivariate, "bivariate_reason": bv_reason, "councils": None,
         "method": {"hotspots": found.get("method", {}), "clusters": _cluster_method(clusters),
-                   "summaries": summary_method, "bivariate": bv_method,
-                   "correlations": {**correlations.attrs, "deprivation": dataset}},
+                   "summaries": summary_method, "bivariate": bv_method, "correlations": link,
+                   "nations": list(nations_of(values.index)),
+                   "sources": analysis_sources(level, values.index, link["indices"])},
     }
 
 
 def _cluster_method(clusters: gpd.GeoDataFrame) -> dict[str, Any]:
     attrs = clusters.attrs
-    out = {k: attrs[k] for k in ("outcome", "confidence", "island_links_ignored") if k in attrs}
+    out = {k: attrs[k] for k in ("outcome", "confidence", "island_links_ignored",
+                                 "population_known") if k in attrs}
     return out | {"clusters": len(clusters)} if out else {}
 
 
@@ -349,22 +327,23 @@ def _analyse_councils(values: pd.Series, *, level: str, polarity: str, label: st
     councils = council_comparison(values, polarity=polarity,
                                   summary=load_indicators(COUNCIL_LEVELS[level]["summary"]))
     step(0.7, "correlations with deprivation")
-    deprivation, labels, dataset = deprivation_measures(level, present.index)
-    correlations = deprivation_correlations(present, deprivation, labels=labels,
-                                            polarity=polarity, alpha=float(run["alpha"]))
+    deprivation, about, correlations, link = link_to_deprivation(present, level=level, polarity=polarity,
+                                                   alpha=float(run["alpha"]))
     names = shapes["name"] if "name" in shapes.columns else pd.Series(dtype=object)
     return {
         "hotspots": None, "hotspot_reason": hotspot_reason(values, level),
         "clusters": _empty_clusters(shapes.crs), "summaries": {}, "correlations": correlations,
-        "scatter": _scatter(present, deprivation, labels, names=names, label=label, outcome=None),
+        "scatter": scatter_table(present, deprivation, about["label"].to_dict(), names=names,
+                                 label=label, outcome=None),
         "bivariate": None, "bivariate_reason": hotspot_reason(values, level),
         "councils": councils,
-        "method": {"councils": {k: v for k, v in councils.attrs.items()},
-                   "correlations": {**correlations.attrs, "deprivation": dataset}},
+        "method": {"councils": {k: v for k, v in councils.attrs.items()}, "correlations": link,
+                   "nations": list(nations_of(values.index)),
+                   "sources": [COUNCIL_LEVELS[level]["summary"]]},
     }
 
 
-def _notes(values: pd.Series, found: dict[str, Any]) -> list[str]:
+def _notes(values: pd.Series, found: dict[str, Any], level: str) -> list[str]:
     """Sentences for the page: what was left out and why something was not computed."""
     notes = []
     missing = int(values.isna().sum())
@@ -381,11 +360,12 @@ def _notes(values: pd.Series, found: dict[str, Any]) -> list[str]:
     bv = found["bivariate_reason"]
     if bv and bv != found["hotspot_reason"]:
         notes.append(bv)
-    n_corr = found["correlations"]["n"].max() if len(found["correlations"]) else 0
-    if len(values.dropna()) and n_corr < len(values.dropna()):
-        notes.append(f"The link to deprivation uses the {int(n_corr):,} areas that have a "
-                     "deprivation score (English areas for the IoD 2025).")
-    return notes
+    plan = SMALL_AREA_LEVELS.get(level, {})
+    notes += [plan[k] for k in ("parents_note",) if k in plan]
+    if plan and plan["population"] is None:
+        notes.append(f"Summaries weigh every {plan['unit'][:-1]} the same and clusters are sized "
+                     f"in {plan['unit']}: the mirror has no population for {plan['unit']}.")
+    return notes + link_notes(values, level, found["method"].get("correlations", {}))
 
 
 def analyse_upload(
@@ -399,6 +379,7 @@ def analyse_upload(
     shapes: gpd.GeoDataFrame | None = None,
     graph: Any | None = None,
     progress: Progress | None = None,
+    carry: CarryReport | None = None,
 ) -> UploadAnalysis:
     """Analyse one uploaded indicator: everything the Your data page and ``analyse`` show.
 
@@ -423,6 +404,8 @@ def analyse_upload(
         The level's boundaries and contiguity graph (default: read from the store).
     progress
         Called as ``progress(fraction_done, message)`` before each long step.
+    carry
+        An LSOA 2011 upload's ``upload_for_analysis(...).carry``: kept in ``method["carry"]``.
 
     Returns
     -------
@@ -445,8 +428,7 @@ def analyse_upload(
     started = time.perf_counter()
     step(0.0, f"reading the {level} boundaries")
     shapes = boundaries.load(level) if shapes is None else shapes
-    unknown = values.index.difference(shapes.index)
-    if len(unknown):
+    if len(unknown := values.index.difference(shapes.index)):
         msg = (f"{len(unknown)} codes of `values` are not {level} codes ({format_codes(unknown)}); "
                "pass the column of an upload of that level")
         raise InputError(msg)
@@ -455,12 +437,14 @@ def analyse_upload(
               "step": step}
     found = (_analyse_small(values, graph=graph, **common) if level in SMALL_AREA_LEVELS
              else _analyse_councils(values, **common))
-    areas = _areas(values, shapes, polarity=polarity, hotspots=found["hotspots"],
-                   clusters=found["clusters"], bivariate=found["bivariate"])
+    areas = areas_table(values, shapes, polarity=polarity, hotspots=found["hotspots"],
+                        clusters=found["clusters"], bivariate=found["bivariate"])
     method = {"level": level, "polarity": polarity, "indicator": label, "areas": len(values),
               "areas_with_value": int(values.notna().sum()), **found.pop("method")}
+    if carry is not None:  # carried from LSOA 2011: the lookup and populations are sources too
+        method |= {"carry": carry.method(), "sources": [*method["sources"], *carry.sources]}
     step(1.0, "done")
     return UploadAnalysis(level=level, label=label, polarity=polarity, areas=areas,
-                          method=method, notes=_notes(values, found | {"method": method}),
+                          method=method, notes=_notes(values, found | {"method": method}, level),
                           seconds={"total": round(time.perf_counter() - started, 3)},
                           **found)

@@ -1,8 +1,10 @@
 """``python -m geo analyse``: hotspots, clusters, summaries and the link to deprivation of your data.
 
 ``python -m geo analyse PATH.csv --column NAME --polarity higher_worse --out DIR`` checks the CSV
-(:func:`geo.upload.reader.read_upload`, every refusal of ``map-upload``), analyses one numeric
-column (:func:`geo.analysis.upload.analyse_upload`) and writes the files of
+(:func:`geo.upload.reader.read_upload`, every refusal of ``map-upload``; LSOA 2011 codes are
+carried to LSOA 2021 by :func:`geo.analysis.upload.upload_for_analysis`, with a report),
+analyses one numeric column (:func:`geo.analysis.upload.analyse_upload`: each nation on its own
+index and graph, data zones included) and writes the files of
 :func:`geo.export.analysis_zip.analysis_files` into ``DIR`` (``hotspots.csv``,
 ``clusters.geojson``, ``summaries_lad24.csv``, ``summaries_ward24.csv``, ``correlations.csv``,
 ``README.txt`` and the rest), or into one zip when ``--out`` ends in ``.zip``.
@@ -23,6 +25,7 @@ from pathlib import Path
 
 from geo._errors import InputError
 from geo.cli._common import check_output, did_you_mean, report_written
+from geo.cli.upload import add_carry, carry_rules
 
 __all__ = ["register_cli", "run_analyse"]
 
@@ -41,10 +44,12 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "analyse", help="hotspots, clusters, council and ward summaries and the link to "
                         "deprivation of one column of your CSV",
-        description="Check a CSV of values per area (LSOA 2021, council 2024 or upper-tier "
-                    "council codes), then analyse one numeric column: Gi* hotspots and named "
-                    "clusters (small areas, at least 30 with a value), summaries by council and "
-                    "ward, Spearman correlations with the IMD and its domains, a bivariate local "
+        description="Check a CSV of values per area (LSOA 2021, LSOA 2011 (carried to 2021 "
+                    "with a report), Scottish data zone, council 2024 or upper-tier council "
+                    "codes), then analyse one numeric column: Gi* hotspots and named clusters "
+                    "(small areas, at least 30 with a value), summaries by council and ward "
+                    "(data zones: by council), Spearman correlations with each nation's own "
+                    "index and its domains (IoD 2025, WIMD 2019, SIMD 2020), a bivariate local "
                     "Moran map, or, for councils, ranks and statistical neighbours. Writes a "
                     "folder of files with a README. Invalid input exits with status 2 and "
                     "writes nothing.")
@@ -65,6 +70,7 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
                              "in a .zip)")
     parser.add_argument("--permutations", type=int, default=None, metavar="N",
                         help="permutations of the tests (default: the store's national runs')")
+    add_carry(parser, what="the column")
     parser.set_defaults(func=run_analyse)
 
 
@@ -127,7 +133,7 @@ def _progress(started: float):  # noqa: ANN202 - a progress callback
 
 def run_analyse(args: argparse.Namespace) -> int:
     """Run ``analyse``: check, analyse, write; returns 0 or raises an InputError."""
-    from geo.analysis.upload import analyse_upload
+    from geo.analysis.upload import analyse_upload, upload_for_analysis
     from geo.cli.upload import _known_codes, _load_boundaries, _say, _vintages
     from geo.export.analysis_zip import analysis_files, analysis_zip, write_analysis_folder
     from geo.export.atomic import write_bytes_atomic
@@ -144,11 +150,13 @@ def run_analyse(args: argparse.Namespace) -> int:
     column = _column(result, args.column)
     label = result.labels[column]
     polarity = _polarity(args.polarity, html.unescape(label))
+    result = upload_for_analysis(result, rules=carry_rules(args.carry, [column]),
+                                 columns=[column])
     _say(result.messages)
     analysis = analyse_upload(result.table[column], level=result.level, polarity=polarity,
                               label=label, permutations=args.permutations,
                               shapes=_load_boundaries(result.level),
-                              progress=_progress(started))
+                              progress=_progress(started), carry=result.carry)
     is_zip = out.suffix.lower() == ".zip"
     files = analysis_files(analysis, source=result.report.filename, messages=result.messages,
                            areas=args.areas or is_zip)

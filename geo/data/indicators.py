@@ -2,8 +2,9 @@
 
 :func:`catalogue` lists every indicator of the registry (source and derived) with its label,
 unit, polarity, life stage, principle, level, vintage and the nations it covers;
-:func:`load_indicators` reads stored tables or single indicators by id, and
-:func:`load_lsoa_flags` joins the per-LSOA flags and hotspot labels that exports carry.
+:func:`load_indicators` reads stored tables or single indicators by id, :func:`load_lookup` the
+stored lookups, and :func:`load_lsoa_flags` joins the per-LSOA flags and hotspot labels that
+exports carry.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from geo._errors import (
 from geo.data.sources import registry, registry_meta
 from geo.stats.runs import hotspots_wide
 
-__all__ = ['catalogue', 'load_indicators', 'indicator_meta']
+__all__ = ['catalogue', 'load_indicators', 'load_lookup', 'indicator_meta']
 
 
 def _row(ident: str, column: str, meta: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
@@ -174,6 +175,29 @@ def load_indicators(what: str | Iterable[str]) -> pd.DataFrame:
             raise StoreError(msg)
         frames.append(table[meta["column"]].rename(meta["id"]))
     return pd.concat(frames, axis=1)
+
+
+def load_lookup(name: str) -> pd.DataFrame:
+    """A lookup kept in the store (``lookups/<name>.parquet``), as the build wrote it.
+
+    Parameters
+    ----------
+    name
+        ``"lsoa11_lsoa21"`` (the ONS LSOA 2011 -> 2021 lookup: ``lsoa11_code``,
+        ``change_code`` U/S/M/X, ``lsoa21_code``) or ``"lsoa11_lad21"``.
+
+    Raises
+    ------
+    StoreError
+        If the store is missing or lacks the lookup (the message lists those it has).
+    """
+    store = store_dir()
+    path = store / "lookups" / f"{name}.parquet"
+    if not path.exists():
+        available = sorted(p.stem for p in (store / "lookups").glob("*.parquet"))
+        msg = f"the store has no lookup {name!r}; available: {available}. {BUILD_HINT}"
+        raise StoreError(msg)
+    return _read_table(str(path), path.stat().st_mtime).copy()
 
 
 #: Columns of the stored ``compound`` table that exports carry as flags.

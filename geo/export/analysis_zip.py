@@ -9,8 +9,9 @@ attribution, first of all that the uploaded values are the user's own:
 * ``hotspots.csv``: ``code, value, statistic, p, q, label, outcome, bin`` for every matched area;
 * ``areas.geojson``: the matched areas with values, ranks, hotspot and bivariate outcomes;
 * ``clusters.geojson``: the named clusters of worse clusters, dissolved outlines;
-* ``summaries_<level>.csv``: by council (``lad24``, ``utla24``) and ward (``ward24``);
-* ``correlations.csv``: Spearman correlations with the IMD and each domain;
+* ``summaries_<level>.csv``: by council (``lad24``, ``utla24``) and ward (``ward24``); data zones
+  by council only;
+* ``correlations.csv``: Spearman correlations with each nation's own index and its domains;
 * ``bivariate.csv``: the bivariate local Moran (when computed);
 * ``councils.csv``: ranks and statistical neighbours (council uploads).
 
@@ -44,7 +45,8 @@ __all__ = ["HOTSPOT_CSV_COLUMNS", "analysis_files", "analysis_metadata", "analys
 #: Columns of ``hotspots.csv`` after ``code``.
 HOTSPOT_CSV_COLUMNS = ("value", "statistic", "p", "q", "label", "outcome", "bin")
 
-#: Registry datasets behind the analysis of each kind of upload (besides the boundaries).
+#: Registry datasets behind the analysis of each kind of upload (besides the boundaries), when
+#: the analysis does not list its own (``method["sources"]``).
 SOURCES = {"small": ["iod2025", "population", "lookup_lsoa21_ward24_lad24"],
            "council": ["summary_lad24"]}
 
@@ -55,7 +57,9 @@ FILE_NOTES = {
     "areas.geojson": "the matched areas (WGS 84) with value, rank and decile on your own ranks "
                      "(1 = worst), hotspot columns, cluster_id and the bivariate bv_* columns",
     "clusters.geojson": "named clusters of touching worse clusters, with their outlines",
-    "correlations.csv": "Spearman correlation of your values with the IMD and each domain",
+    "correlations.csv": "Spearman correlation of your values with each nation's own index and "
+                        "its domains (one row per measure: index, nations it covers, "
+                        "orientation: ranks reversed so that higher = more deprived)",
     "bivariate.csv": "bivariate local Moran: your value against deprivation around each area",
     "councils.csv": "each council's rank and its comparison with its statistical neighbours",
 }
@@ -85,7 +89,8 @@ def analysis_metadata(analysis: Any, *, source: str | None = None) -> dict[str, 
         The uploaded file's name (already safe), for the README and the attribution.
     """
     kind = "council" if analysis.councils is not None else "small"
-    datasets = SOURCES[kind] if kind == "small" else [f"summary_{analysis.level}"]
+    datasets = analysis.method.get("sources") or (
+        SOURCES[kind] if kind == "small" else [f"summary_{analysis.level}"])
     meta = export_metadata(datasets, level=analysis.level, method=analysis.method,
                            title="oppmap analysis of your data")
     yours = (f"Your values ('{_plain(analysis.label)}'"
@@ -121,6 +126,9 @@ def _hotspot_lines(analysis: Any) -> list[str]:
         lines.append(f"  {n} named cluster{'' if n == 1 else 's'} of {clusters.get('outcome')} "
                      f"areas at {clusters.get('confidence')}% confidence or more (links that "
                      f"join islands left out: {clusters.get('island_links_ignored', 0)}).")
+        if clusters.get("population_known") is False:
+            lines.append("  Cluster size is the number of areas (n_lsoas counts data zones); "
+                         "population is empty: the mirror has no data-zone population.")
     return lines
 
 
@@ -128,12 +136,17 @@ def _link_lines(analysis: Any) -> list[str]:
     lines = []
     corr = analysis.correlations
     if len(corr):
-        lines.append(f"  {corr.attrs.get('method', 'Spearman rank correlation')}:")
+        lines.append(f"  {corr.attrs.get('method', 'Spearman rank correlation')}; each area "
+                     "against its own nation's index, ranks reversed so that higher = more "
+                     "deprived:")
         lines += [f"    {row.label}: rho {row.spearman_rho:.3f} (n {row.n:,}, p {row.p:.3g}): "
                   f"{row.direction}" for row in corr.itertuples()]
     bv = analysis.method.get("bivariate") or {}
     if analysis.bivariate is not None:
-        lines.append(f"  Bivariate local Moran against {bv.get('deprivation')}: "
+        measure = bv.get("deprivation")
+        if measure in corr.index and "label" in corr.columns:
+            measure = f"{corr.at[measure, 'label']} ({measure})"
+        lines.append(f"  Bivariate local Moran against {measure}: "
                      f"{bv.get('permutations', 0):,} permutations, seed {bv.get('seed')}; p: "
                      f"{bv.get('p_value')}. 'worse cluster' = your value worse and deprivation "
                      "around it high; label: your value, then deprivation around (High-High).")
@@ -147,17 +160,22 @@ def analysis_readme(analysis: Any, *, files: Iterable[str], source: str | None =
     """The README of an analysis: what, the match report, each file, the method, attribution."""
     meta = analysis_metadata(analysis, source=source)
     worse = {"higher_worse": "higher values are worse", "higher_better": "lower values are worse"}
+    weights = (analysis.method.get("summaries") or {}).get("weights", "")
+    weighted = "unweighted" if str(weights).startswith("none") else "population-weighted"
     lines = [f"oppmap analysis of your data: {_plain(analysis.label)}",
              *([f"Data from: {_plain(source)}"] if source else []),
-             f"Level: {analysis.level}; {analysis.method.get('areas_with_value', 0):,} of "
+             f"Level: {analysis.level}"
+             + (" (carried from LSOA 2011 through the ONS lookup: see the match report)"
+                if analysis.method.get("carry") else "")
+             + f"; {analysis.method.get('areas_with_value', 0):,} of "
              f"{analysis.method.get('areas', 0):,} matched areas have a value",
              f"Which end is worse (your answer): {worse.get(analysis.polarity, analysis.polarity)}",
              "", "Match report:", *(f"  {_plain(m)}" for m in messages or ["(not given)"]),
              "", "Notes:", *(f"  {_plain(n)}" for n in analysis.notes or ["(none)"]),
              "", "Files:"]
     for name in files:
-        note = FILE_NOTES.get(name) or (f"summaries by {name[10:-4]}: population-weighted "
-                                        "average, share in your worst decile, extent, local "
+        note = FILE_NOTES.get(name) or (f"summaries by {name[10:-4]}: {weighted} average, "
+                                        "share in your worst decile, extent, local "
                                         "concentration, coverage" if name.startswith("summaries_")
                                         else "")
         lines.append(f"  {name}: {note}" if note else f"  {name}")

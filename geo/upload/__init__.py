@@ -9,22 +9,26 @@ if TYPE_CHECKING:  # re-exports, imported on first use (geo._lazy)
     from geo.upload.geojson import load_vintage_codes, read_geojson_upload
     from geo.upload.reader import (
         SUPPRESSED_MARKERS,
+        UPLOAD_LEVELS,
         ColumnReport,
         UploadReport,
         UploadResult,
         read_upload,
         upload_areas,
+        upload_known_codes,
     )
 
 __all__ = [
     'load_vintage_codes',
     'read_geojson_upload',
     'SUPPRESSED_MARKERS',
+    'UPLOAD_LEVELS',
     'ColumnReport',
     'UploadReport',
     'UploadResult',
     'read_upload',
     'upload_areas',
+    'upload_known_codes',
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, __file__)

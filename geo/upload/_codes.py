@@ -2,8 +2,17 @@
 
 * :func:`_find_code_column`: the column of ONS codes (the one matching most known codes), or a
   refusal naming what the columns hold (old DfE numbers, no codes at all).
-* :func:`_detect_level`: the level that most codes belong to (ties: the finest), refusing a mix of
-  levels or too few matches, with codes of other vintages explained (:func:`_describe_unknown`).
+* :func:`_detect_level`: the level that most codes belong to (ties: the finest, or the vintage
+  the code column's name declares), refusing a mix of levels or too few matches, with codes of
+  other vintages explained (:func:`_describe_unknown`).
+* :func:`_declared_level`: the level a code column's name declares (``LSOA11CD``: LSOA 2011).
+
+Small areas of three kinds can be uploaded: LSOA 2021 (England and Wales), LSOA 2011 (their
+2011 vintage, carried to 2021 before analysis) and Scottish data zones 2011. Most LSOA codes are
+codes of both vintages (33,647 were unchanged in 2021), so a file whose codes are all valid in
+both is LSOA 2021 unless its code column says 2011; a file with 2011 codes that 2021 retired is
+LSOA 2011. A file mixing data zones with LSOAs, or retired 2011 codes with new 2021 codes, is
+refused with the counts and the fix.
 
 Used by :func:`geo.upload.reader.read_upload`.
 """
@@ -20,12 +29,19 @@ from geo._errors import InputError, format_codes
 from geo.upload._input import _q, safe_label
 
 #: Levels from finest to coarsest: a tie between levels goes to the first.
-LEVEL_ORDER = ("lsoa21", "lad24", "utla24", "region")
+LEVEL_ORDER = ("lsoa21", "lsoa11", "dz11", "lad24", "utla24", "region")
 
 LEVEL_LABELS = {
-    "lsoa21": "LSOA 2021", "lad24": "May 2024 council (LAD)",
-    "utla24": "2024 upper-tier council", "region": "English region",
+    "lsoa21": "LSOA 2021", "lsoa11": "LSOA 2011", "dz11": "Scottish data zone 2011",
+    "lad24": "May 2024 council (LAD)", "utla24": "2024 upper-tier council",
+    "region": "English region",
 }
+
+#: Small-area levels: a mix of two of them gets a sentence on why each file holds one.
+_SMALL_AREAS = ("lsoa21", "lsoa11", "dz11")
+
+#: A code column named for LSOA 2011 (``LSOA11CD``, ``lsoa11_code``, ``LSOA code (2011)``).
+_DECLARES_2011 = re.compile(r"lsoa(?:20)?11|lsoa.*2011|2011.*lsoa")
 
 ONS_LOOKUPS_URL = "https://geoportal.statistics.gov.uk (search 'lookup')"
 
@@ -75,11 +91,18 @@ def _check_known(known_codes) -> dict[str, pd.Index]:
                          f"valid codes of each level; got {type(known_codes).__name__}")
     return {str(k): pd.Index(v).astype(str).astype(object) for k, v in known_codes.items()}
 
-def _level_order(level: str) -> int:
+def _level_order(level: str, declared: str | None = None) -> int:
+    if level == declared:
+        return -1
     return LEVEL_ORDER.index(level) if level in LEVEL_ORDER else len(LEVEL_ORDER)
 
-def _describe_unknown(codes: list[str],
-                      vintages: pd.DataFrame | None) -> tuple[dict[str, str], list[str]]:
+def _declared_level(code_column: str) -> str | None:
+    """The level the code column's name declares: ``"lsoa11"`` for LSOA 2011 names, else None."""
+    plain = re.sub(r"[^a-z0-9]", "", code_column.lower())
+    return "lsoa11" if _DECLARES_2011.search(plain) else None
+
+def _describe_unknown(codes: list[str], vintages: pd.DataFrame | None, *,
+                      lsoa11_known: bool = False) -> tuple[dict[str, str], list[str]]:
     """Explain codes of another vintage; returns code -> description and summary messages."""
     found: dict[str, str] = {}
     kinds: list[str] = []
@@ -93,7 +116,7 @@ def _describe_unknown(codes: list[str],
                 kinds.append(safe_label(vintage))
     else:
         for code in codes:
-            if code[:3] in ("E01", "W01"):
+            if code[:3] in ("E01", "W01") and not lsoa11_known:
                 found[code] = "not a 2021 LSOA code: possibly an LSOA 2011 code"
                 kinds.append("possibly LSOA 2011")
     if not found:
@@ -104,14 +127,30 @@ def _describe_unknown(codes: list[str],
                    f"{examples}. Convert them with the ONS lookups ({ONS_LOOKUPS_URL}: 'LSOA (2011) "
                    "to LSOA (2021)', 'LAD to LAD') and upload again."]
 
+def _mix_hint(level: str, extra: dict[str, int]) -> str:
+    """Why a mix of small-area levels cannot be one upload, and how to split it."""
+    present = {level, *(lvl for lvl, n in extra.items() if n)}
+    if "dz11" in present and present & {"lsoa21", "lsoa11"}:
+        return (" Scottish data zones (S01...) and LSOAs of England and Wales (E01/W01...) are "
+                "ranked by different national indices and analysed on different maps: upload "
+                "them as two files, one of data zones and one of LSOAs.")
+    if {"lsoa21", "lsoa11"} <= present:
+        return (" The file mixes LSOA 2021 codes with LSOA 2011 codes that changed in 2021: "
+                "keep one vintage per file, either all 2011 codes (oppmap carries them to 2021 "
+                "through the ONS lookup) or all 2021 codes.")
+    return ""
+
 def _detect_level(unique: pd.Index, known: dict[str, pd.Index], *, vintages, code_column: str,
                   min_match: float, problems: list[str]):
-    """The level matching most codes (ties: the finest); appends any refusal to ``problems``."""
+    """The level matching most codes (ties: the declared one, else the finest); appends any
+    refusal to ``problems``."""
+    declared = _declared_level(code_column) if "lsoa11" in known else None
     counts = {lvl: int(unique.isin(k).sum()) for lvl, k in known.items()}
-    level = min(known, key=lambda lvl: (-counts[lvl], _level_order(lvl), lvl))
+    level = min(known, key=lambda lvl: (-counts[lvl], _level_order(lvl, declared), lvl))
     in_any = unique.isin(pd.Index([]).append(list(known.values())))
     unknown = list(unique[~in_any])
-    other_vintage, vintage_msgs = _describe_unknown(unknown, vintages)
+    other_vintage, vintage_msgs = _describe_unknown(unknown, vintages,
+                                                    lsoa11_known="lsoa11" in known)
     rest = unique[~unique.isin(known[level])]
     extra: dict[str, int] = {}
     for lvl in sorted(known, key=lambda lv: (_level_order(lv), lv)):  # each code to its finest level
@@ -125,7 +164,8 @@ def _detect_level(unique: pd.Index, known: dict[str, pd.Index], *, vintages, cod
     elif any(extra.values()):
         mix = ", ".join(f"{lvl}: {n}" for lvl, n in [(level, counts[level]), *extra.items()] if n)
         problems.append(f"The codes mix geography levels ({mix} codes). Upload one level per "
-                        "file (for example only LSOA codes, or only council codes).")
+                        "file (for example only LSOA codes, or only council codes)."
+                        + _mix_hint(level, extra))
     elif counts[level] < min_match * len(unique):
         problems.append(f"Only {counts[level]} of {len(unique)} area codes are {level} codes "
                         f"({LEVEL_LABELS.get(level, level)}); at least {min_match:.0%} must match. "

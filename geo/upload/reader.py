@@ -6,7 +6,14 @@ never crashes on odd input, never drops rows or columns silently and never retur
 everything it changed or left out is listed in the report (:class:`UploadReport`) and in readable
 messages. Every piece of user text that reaches a message or the report goes through
 :func:`~geo.upload._input.safe_label` (control characters removed, formulas defused, HTML escaped).
-:func:`upload_areas` joins a checked upload to its level's boundaries, for a map or a GeoJSON.
+:func:`upload_areas` joins a checked upload to its level's boundaries, for a map or a GeoJSON;
+:func:`upload_known_codes` gives the store's codes of every level an upload can be at.
+
+Levels: LSOA 2021 (England and Wales), LSOA 2011 (carried to 2021 before it is mapped or
+analysed: :func:`geo.analysis.upload.upload_for_analysis`), Scottish data zones 2011, councils
+(LAD and upper tier, 2024) and English regions. Columns that look like counts (a count's name
+and whole numbers only) are listed in ``counts``: carrying LSOA 2011 values to 2021 sums and
+apportions them instead of averaging them.
 
 The stages live beside it: decoding and size limits in :mod:`geo.upload._input`, rows and numbers
 in :mod:`geo.upload._csv`, the code column and the level in :mod:`geo.upload._codes`. A user's own
@@ -20,6 +27,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -44,8 +52,8 @@ from geo.upload._csv import (
 )
 from geo.upload._input import _decode, _q, _read_input, safe_label
 
-__all__ = ['SUPPRESSED_MARKERS', 'ColumnReport', 'UploadReport', 'UploadResult', 'read_upload',
-           'upload_areas']
+__all__ = ['SUPPRESSED_MARKERS', 'UPLOAD_LEVELS', 'ColumnReport', 'UploadReport', 'UploadResult',
+           'read_upload', 'upload_areas', 'upload_known_codes']
 
 
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff]")  # zero-width characters
@@ -54,7 +62,12 @@ _COUNT_NAME = re.compile(
     r"(count|number|total|population|pupils|people|persons|residents|households|cohort|claimants|"
     r"children|births|deaths|cases|^n_|_n$|^n$|^no\.?\s)", re.IGNORECASE)
 
-_NOT_COUNT_NAME = re.compile(r"(change|diff|rate|percent|pct|share|score|ratio|%)", re.IGNORECASE)
+_NOT_COUNT_NAME = re.compile(r"(change|diff|rate|percent|pct|share|score|ratio|%|(?<![a-z])per"
+                             r"(?![a-z])|mean|average|avg|median|rank|index|decile|quintile)",
+                             re.IGNORECASE)
+
+#: Levels an upload can be at, finest first, with where the store keeps their codes.
+UPLOAD_LEVELS = ("lsoa21", "lsoa11", "dz11", "lad24", "utla24")
 
 @dataclass(frozen=True)
 class ColumnReport:
@@ -94,7 +107,13 @@ class UploadReport:
 @dataclass(frozen=True)
 class UploadResult:
     """A checked upload: ``table`` (float, indexed by ``<level>_code``), the level, the (raw) name
-    of the code column, the report, readable ``messages`` and display ``labels`` per table column."""
+    of the code column, the report, readable ``messages`` and display ``labels`` per table column.
+
+    ``counts`` names the table's columns that look like counts (named like one, whole numbers
+    only, no % signs); ``carry`` is None, or, for an LSOA 2011 upload carried to LSOA 2021
+    (:func:`geo.analysis.upload.upload_for_analysis`), the report of how each area and column
+    was carried.
+    """
 
     table: pd.DataFrame
     level: str
@@ -102,6 +121,8 @@ class UploadResult:
     report: UploadReport
     messages: list[str]
     labels: dict[str, str]
+    counts: tuple[str, ...] = ()
+    carry: Any = None
 
 def _read_columns(frame: pd.DataFrame, names: list[str], *, code_column: str, delimiter: str,
                   lines: np.ndarray, problems: list[str]):
@@ -183,6 +204,19 @@ def _column_messages(columns: list[ColumnReport], names: list[str]) -> list[str]
                             f"{col.negative} negative values; check them.")
     return messages
 
+def _count_columns(kept: dict[str, pd.Series], columns: list[ColumnReport],
+                   names: list[str]) -> tuple[str, ...]:
+    """Columns that look like counts: a count's name, whole numbers only, no % signs."""
+    with_pct = {names[c.position] for c in columns if c.percent_signs}
+    out = []
+    for name, numbers in kept.items():
+        present = numbers.dropna().to_numpy()
+        if (name not in with_pct and _COUNT_NAME.search(name) and not _NOT_COUNT_NAME.search(name)
+                and len(present) and bool((present == np.round(present)).all())):
+            out.append(name)
+    return tuple(out)
+
+
 def _read_table(data: bytes | str | Path, *, max_bytes: int, max_rows: int,
                 filename: str | None) -> dict:
     """The upload as text split into a frame of strings, with what was changed on the way."""
@@ -262,15 +296,14 @@ def read_upload(data: bytes | str | Path, *, known_codes: Mapping[str, pd.Index]
         The file's bytes (``st.file_uploader(...).getvalue()``), its text as ``str``, a
         :class:`pathlib.Path`, or a binary file object.
     known_codes
-        Level name (``"lsoa21"``, ``"lad24"``, ``"utla24"``...) to the valid codes of that level.
-        The level is the one matching most codes; a tie goes to the finest level.
+        Level name (``"lsoa21"``, ``"lsoa11"``, ``"dz11"``, ``"lad24"``...) to its valid codes
+        (:func:`upload_known_codes`). The level matching most codes wins; a tie goes to the
+        finest, or to LSOA 2011 when the code column's name says 2011 (``LSOA11CD``).
     vintages
-        Codes of other vintages (see :func:`load_vintage_codes`) used to explain unmatched codes.
-        Without it, unknown LSOA-like codes are only flagged as possibly LSOA 2011.
-    max_bytes, max_rows
-        Size limits; a larger file is refused with the limits in the message.
-    min_match
-        Smallest share of the area codes that must match the level.
+        Codes of other vintages (:func:`load_vintage_codes`), to explain unmatched codes.
+    max_bytes, max_rows, min_match
+        Size limits (a larger file is refused with them); smallest share of the codes that must
+        match the level.
     filename
         Name shown in messages (default: the path's or file object's name).
 
@@ -287,7 +320,8 @@ def read_upload(data: bytes | str | Path, *, known_codes: Mapping[str, pd.Index]
     InputError
         For anything that cannot be read safely: empty, binary, Excel or GeoJSON files, size
         limits, ragged rows, duplicate names or codes, no code column, no numeric column, a mix of
-        levels, too few matching codes, infinite values.
+        levels (data zones and LSOAs, LSOA 2011 and 2021 codes, small areas and councils), too
+        few matching codes, infinite values.
 
     Examples
     --------
@@ -327,9 +361,9 @@ def read_upload(data: bytes | str | Path, *, known_codes: Mapping[str, pd.Index]
     messages += _column_messages(columns, names)
     if matched.sum() == 1:
         messages.append("Only one area matched: maps, ranks and comparisons need several areas.")
-    labels = {name: safe_label(name) for name in table.columns}
     return UploadResult(table=table, level=level, code_column=code_column, report=report,
-                        messages=messages, labels=labels)
+                        messages=messages, labels={n: safe_label(n) for n in table.columns},
+                        counts=_count_columns(kept, columns, names))
 
 
 def upload_areas(result: UploadResult, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -362,3 +396,37 @@ def upload_areas(result: UploadResult, areas: gpd.GeoDataFrame) -> gpd.GeoDataFr
     joined = areas[keep].join(result.table, how="inner", validate="one_to_one")
     joined.index.name = result.table.index.name
     return joined
+
+
+def upload_known_codes(levels: tuple[str, ...] = UPLOAD_LEVELS) -> dict[str, pd.Index]:
+    """The store's codes of each level an upload can be at, for :func:`read_upload`.
+
+    LSOA 2021, data zones and councils come from the store's boundaries; LSOA 2011 codes from
+    the store's ONS LSOA 2011 -> 2021 lookup (England and Wales, 34,753 codes).
+
+    Parameters
+    ----------
+    levels
+        Which of :data:`UPLOAD_LEVELS` (default all).
+
+    Raises
+    ------
+    InputError
+        For a level that is not in :data:`UPLOAD_LEVELS`.
+    StoreError
+        If the store is missing or lacks a level.
+    """
+    import boundaries
+    from geo.data.indicators import load_lookup
+
+    bad = [lvl for lvl in levels if lvl not in UPLOAD_LEVELS]
+    if bad:
+        raise InputError(f"`levels` must be among {list(UPLOAD_LEVELS)}; got {bad}")
+    out = {}
+    for level in levels:
+        if level == "lsoa11":
+            out[level] = pd.Index(load_lookup("lsoa11_lsoa21")["lsoa11_code"].unique(),
+                                  name="lsoa11_code")
+        else:
+            out[level] = boundaries.load(level).index
+    return out
