@@ -26,8 +26,8 @@ from geo._errors import InputError
 from geo.data.sources import attribution_lines, registry, registry_meta
 from geo.export._rfc7946 import safe_filename
 from geo.export.csv import to_csv_safe
-from geo.export.geojson import _check_frame, attribution_text, to_geojson
-from geo.export.metadata import check_metadata
+from geo.export.geojson import _check_frame, to_geojson
+from geo.export.metadata import attribution_text, check_metadata
 
 __all__ = ["council_pack", "pack_metadata", "ZIP_DATE_TIME"]
 
