@@ -72,7 +72,7 @@ def _baseline(gdf, *, label: str, polarity: str):
         data,
         style_function=lambda f: {"fillColor": colours[f["properties"]["code"]],
                                   "color": "#4d4d4d", "weight": 0.6, "fillOpacity": 0.85},
-        highlight_function=lambda f: {"weight": 2.5, "color": "#000000"},
+        highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(fields=["name", "value"], aliases=["Area", label]),
     ).add_to(m)
     m.fit_bounds([[gdf.total_bounds[1], gdf.total_bounds[0]],

@@ -30,6 +30,8 @@ __all__ = [
 ]
 
 ENGLAND_CODE = "E92000001"
+#: The nation of a council outside England's regions stands for its region (GSS country codes).
+NATION_CODES = {"E": ENGLAND_CODE, "W": "W92000004", "S": "S92000003", "N": "N92000002"}
 #: Life stages and principles of the catalogue, in the order the pages show them.
 LIFE_STAGES = {"early_years": "Early years", "school": "School", "youth": "Youth",
                "adulthood": "Adulthood", "all_ages": "All ages"}
@@ -268,7 +270,7 @@ def council_profile(code: str, *, tables: Mapping[str, pd.DataFrame], measures: 
     Raises
     ------
     InputError
-        Unknown council code, or a council without a region.
+        Unknown council code.
     """
     if code not in councils.index:
         pool = list(councils.index)
@@ -287,8 +289,10 @@ def council_profile(code: str, *, tables: Mapping[str, pd.DataFrame], measures: 
         wanted = [i for i in wanted if pd.notna(table.at[area, i])]
         if not wanted:
             continue
-        # every council of the table has a region (a unitary authority is in both tiers)
-        region_of = councils["region_code"].dropna().astype(str)
+        # every council has a region: its English region, else its nation (Wales, Scotland,
+        # Northern Ireland have no regions); a unitary authority is in both tiers
+        region_of = councils["region_code"].fillna(
+            councils["country"].map(NATION_CODES)).dropna().astype(str)
         summary = tables.get(f"summary_{lvl}")
         neighbours: list[str] = []
         if summary is not None and area in summary.index:

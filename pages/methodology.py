@@ -120,3 +120,4 @@ if params is not None:
                  f"- Hotspot permutations: {params['permutations']:,}, seed {params['seed']}, "
                  f"alpha {params['alpha']}, correction {correction_words(params)[0]}"]
 st.markdown("\n".join(lines))
+sh.finish()

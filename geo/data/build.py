@@ -34,6 +34,7 @@ from boundaries._store import (
     read_manifest,
     write_json,
 )
+from boundaries.display import write_display_extras
 from geo._errors import OppmapError, StoreError, VintageError, format_codes
 from geo.data.readers import read_source_table
 from geo.data.sources import REGISTRY_PATH, dataset, file_sha256, mirror_dir, registry, source_path
@@ -354,11 +355,13 @@ def _build_into(tmp: Path, *, root: Path, sums: dict[str, str],
     derived = _build_derived(tables, geo_levels, graphs, report, progress, hotspots)
     for name, table in derived.items():
         _write_df(table, tmp / "indicators" / f"{name}.parquet")
+    members = {n: t["lsoa_codes"].str.split(";").explode() for n, t in derived.items() if n == "clusters"}
+    extras = write_display_extras(tmp, geo_levels, groups={n: pd.Series(m.index, index=m.to_numpy()) for n, m in members.items()})
     _write_df(lad11, tmp / "lookups" / "lsoa11_lad21.parquet")
     _write_df(lsoa11_lookup, tmp / "lookups" / "lsoa11_lsoa21.parquet")
     expected = [f"boundaries/{lv}.parquet" for lv in geo_levels]
     expected += [f"display/{lv}_{v}.parquet" for lv, v in boundaries.DISPLAY_TOLERANCES]
-    expected += [f"graphs/{g}.parquet" for g in graphs]
+    expected += [f"graphs/{g}.parquet" for g in graphs] + extras
     expected += [f"indicators/{t}.parquet" for t in [*tables, *derived]]
     missing = [f for f in expected if not (tmp / f).is_file()]
     if missing:  # e.g. the temporary folder was removed by another process mid-build

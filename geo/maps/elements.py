@@ -19,6 +19,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -133,7 +134,7 @@ def _features_json(
 def _map_of(element: Any) -> Any:
     """The folium.Map an element belongs to (walking up its parents), or None."""
     node = getattr(element, "_parent", None)
-    while node is not None and type(node).__name__ != "Map":
+    while node is not None and not isinstance(node, folium.Map):
         node = getattr(node, "_parent", None)
     return node
 
@@ -356,7 +357,9 @@ def _legend_html(
     if unit and unit not in title:
         head += f" <span style='font-weight:400'>({html.escape(unit)})</span>"
     rows = [f"<div style='font-weight:600;margin-bottom:3px'>{head}</div>"]
-    order = range(len(colours) - 1, -1, -1)  # highest values on top
+    # the worse end on top: the highest values when higher is worse, else the lowest
+    better_high = polarity is not None and normalise_key(polarity) == "higher_better"
+    order = range(len(colours)) if better_high else range(len(colours) - 1, -1, -1)
     for i in order:
         count = f" <span style='color:#666'>({counts[i]:,})</span>" if counts is not None else ""
         rows.append(f"<div><i style='background:{colours[i]}'></i>{html.escape(labels[i])}{count}</div>")
@@ -368,7 +371,8 @@ def _legend_html(
     if polarity is not None:
         worse = "higher" if normalise_key(polarity) == "higher_worse" else "lower"
         rows.append(
-            f"<div style='margin-top:3px;color:#444'>Darker = worse ({worse} values)</div>"
+            f"<div style='margin-top:3px;color:#444'>Darker = worse ({worse} values), "
+            "worst on top</div>"
         )
     if note:
         rows.append(f"<div style='margin-top:3px;color:#444'>{html.escape(note)}</div>")

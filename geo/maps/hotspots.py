@@ -98,7 +98,7 @@ def hotspot_layer(
 
 def add_hotspot_legend(
     m: folium.Map, labels: pd.Series, *, title: str = "Hotspots", note: str | None = None,
-    position: str = "bottomleft",
+    position: str = "topright",
 ) -> folium.Map:
     """Add a legend of the hotspot or cluster labels present in ``labels`` (with counts).
 
