@@ -9,8 +9,9 @@ display copies (``display/`` in the store):
   :data:`IMAGE_LEVELS` in the store;
 - ``<level>_lookup.npz``: the coarse grid of the point-in-area lookup of map clicks
   (:func:`boundaries.grids.lookup_grid`), same levels;
-- ``places.parquet``: label points of councils and of places (wards, or data zones by the name
-  they share without their number), with a rank and the zoom from which they show;
+- ``places.parquet``: label points of councils (both tiers) and of places (wards, or data
+  zones by the name they share without their number), with a weight and the zoom from which
+  they show;
 - ``groups_<name>.parquet``: outlines of groups of small areas (the named clusters), dissolved
   and simplified for a national map, with a point inside each for its label.
 
@@ -50,6 +51,10 @@ GROUP_TOLERANCE = 50.0
 #: places (wards, data zones).
 COUNCIL_MIN_ZOOM = 6.0
 PLACE_MIN_ZOOM = 11.0
+#: Councils named on maps (each map names the level it draws).
+COUNCIL_LEVELS = ("lad24", "utla24")
+#: Columns of the stored label points.
+PLACE_FIELDS = ("kind", "level", "code", "name", "lon", "lat", "weight", "min_zoom")
 #: Where each level takes its place names: (column of the key, column of the name).
 PLACE_COLUMNS = {"lsoa21": ("ward24_code", "ward24_name"), "dz11": (None, "name")}
 _DZ_NUMBER = re.compile(r"\s*-\s*\d+$")
@@ -99,27 +104,28 @@ def place_points(gdf_27700: gpd.GeoDataFrame, names: pd.Series, *,
     return out
 
 
-def _council_weight(levels: Mapping[str, gpd.GeoDataFrame]) -> np.ndarray:
-    """How much each council's name matters: its number of LSOAs (about its people), else,
-    for councils without LSOAs in the store, half its share of the largest area."""
-    lad = levels["lad24"]
+def _council_rows(levels: Mapping[str, gpd.GeoDataFrame], level: str) -> pd.DataFrame:
+    """Label points of the councils of ``level``, weighted by their number of LSOAs (about
+    their people), else, for councils without LSOAs in the store, half their area share."""
+    councils = levels[level]
     lsoa = levels.get("lsoa21")
-    counts = (lsoa["lad24_code"].value_counts() if lsoa is not None and "lad24_code" in lsoa
-              else pd.Series(dtype=float)).reindex(lad.index)
-    area = lad.geometry.area
-    weight = (counts / counts.max()).where(counts.notna(), 0.5 * area / area.max())
-    return weight.fillna(0).to_numpy(dtype="float64")
+    column = f"{level}_code"
+    counts = (lsoa[column].value_counts() if lsoa is not None and column in lsoa
+              else pd.Series(dtype=float)).reindex(councils.index)
+    area = councils.geometry.area
+    weight = (counts / counts.max()).where(counts.notna(), 0.5 * area / area.max()).fillna(0)
+    lon, lat = _lonlat(councils.geometry.representative_point())
+    return pd.DataFrame({"kind": "council", "level": level,
+                         "code": councils.index.astype(str), "name": councils["name"].astype(str),
+                         "lon": lon, "lat": lat, "weight": weight.to_numpy(dtype="float64"),
+                         "min_zoom": COUNCIL_MIN_ZOOM})
 
 
 def _places(levels: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
-    """Council and place label points of the levels in ``levels``."""
-    parts = []
-    if "lad24" in levels:
-        lad = levels["lad24"]
-        lon, lat = _lonlat(lad.geometry.representative_point())
-        parts.append(pd.DataFrame({"kind": "council", "name": lad["name"].astype(str).to_numpy(),
-                                   "lon": lon, "lat": lat, "weight": _council_weight(levels),
-                                   "min_zoom": COUNCIL_MIN_ZOOM}))
+    """Council and place label points of the levels in ``levels``: ``kind`` ("council" or
+    "place"), the ``level`` they name and its ``code``, ``name``, ``lon``, ``lat``, ``weight``
+    (0 to 1 within a level) and ``min_zoom``; the most important first."""
+    parts = [_council_rows(levels, lv) for lv in COUNCIL_LEVELS if lv in levels]
     for level, (key_col, name_col) in PLACE_COLUMNS.items():
         gdf = levels.get(level)
         if gdf is None or name_col not in gdf.columns:
@@ -128,14 +134,14 @@ def _places(levels: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
         if key_col is None:  # data zones: "Culter - 01" is a part of the place "Culter"
             names = names.astype(str).str.replace(_DZ_NUMBER, "", regex=True)
         pts = place_points(gdf, names, keys=None if key_col is None else gdf[key_col])
-        parts.append(pd.DataFrame({"kind": "place", "name": pts["name"].to_numpy(),
-                                   "lon": pts["lon"].to_numpy(), "lat": pts["lat"].to_numpy(),
-                                   "weight": (pts["n_areas"] / pts["n_areas"].max()).to_numpy(),
-                                   "min_zoom": PLACE_MIN_ZOOM}))
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["kind", "name", "lon", "lat", "weight", "min_zoom"])
-    return out.sort_values(["min_zoom", "weight"], ascending=[True, False], kind="mergesort",
-                           ignore_index=True)
+        parts.append(pd.DataFrame({"kind": "place", "level": level,
+                                   "code": pts.index.astype(str), "name": pts["name"],
+                                   "lon": pts["lon"], "lat": pts["lat"],
+                                   "weight": pts["n_areas"] / pts["n_areas"].max(),
+                                   "min_zoom": PLACE_MIN_ZOOM}).reset_index(drop=True))
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=PLACE_FIELDS)
+    return out[list(PLACE_FIELDS)].sort_values(["min_zoom", "weight"], ascending=[True, False],
+                                               kind="mergesort", ignore_index=True)
 
 
 def _group_outlines(gdf_27700: gpd.GeoDataFrame, groups: pd.Series) -> gpd.GeoDataFrame:
@@ -168,7 +174,8 @@ def write_display_extras(out_dir: Path | str, levels: Mapping[str, gpd.GeoDataFr
     out_dir
         The build folder (the store's root).
     levels
-        The build's boundaries by level name, in EPSG:27700 (``lad24`` for council labels;
+        The build's boundaries by level name, in EPSG:27700 (``lad24``, ``utla24`` for council
+        labels;
         the levels of :data:`IMAGE_LEVELS` and :data:`PLACE_COLUMNS` that are present).
     groups
         Name -> group id indexed by small-area code (``lsoa21``), e.g. the named clusters'
@@ -253,7 +260,7 @@ def load_lookup_grid(level: str = "lsoa21") -> dict[str, Any]:
 
 
 def load_places() -> pd.DataFrame:
-    """The stored label points: ``kind``, ``name``, ``lon``, ``lat``, ``weight``, ``min_zoom``."""
+    """The stored label points (the columns of :data:`PLACE_FIELDS`)."""
     return pd.read_parquet(_path("places.parquet"))
 
 

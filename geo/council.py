@@ -306,6 +306,7 @@ def _places_around(lsoas: gpd.GeoDataFrame, margin: float = 0.1) -> pd.DataFrame
         return None
     west, south, east, north = lsoas.total_bounds
     pts = boundaries.display.load_places()
+    pts = pts[pts["level"] != "utla24"]  # districts and unitaries name the land, and places
     return pts[pts["lon"].between(west - margin, east + margin)
                & pts["lat"].between(south - margin, north + margin)].reset_index(drop=True)
 

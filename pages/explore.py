@@ -83,9 +83,11 @@ def add_national_clusters(m) -> str | None:
     return gh.cluster_sentence(outlines, place=where, words=data.cluster_words())
 
 
-def add_names_and_control(m) -> None:
+def add_names_and_control(m, level: str, shown: pd.Index) -> None:
+    """The names of the councils drawn (of the map's tier), and the layer control."""
     places = data.places()
-    m.add_child(place_labels(places[places["kind"] == "council"], name="Council names"))
+    m.add_child(place_labels(places[(places["level"] == level) & places["code"].isin(shown)],
+                             name="Council names"))
     folium.LayerControl(collapsed=True).add_to(m)
 
 
@@ -142,7 +144,7 @@ def national_councils() -> None:
                            layer_name="Councils")
         table = map_table(frame, "value", scheme=scheme, unit=meta["unit"])
     clusters_text = add_national_clusters(m)
-    add_names_and_control(m)
+    add_names_and_control(m, level, frame.index)
     if clusters_text:
         st.caption(clusters_text)
     if st.session_state.pop("explore_missed", False):
@@ -167,7 +169,7 @@ def national_image() -> None:
     m = lsoa_overview_map(image, label=meta["label"], unit=meta["unit"],
                           polarity=meta["polarity"], outlines=outlines)
     clusters_text = add_national_clusters(m)
-    add_names_and_control(m)
+    add_names_and_control(m, "lad24", outlines.index)
     st.caption("Every LSOA is painted into one image (500 m pixels) so that all of them show "
                "at once. Click anywhere to read that neighbourhood's values; choose a council "
                "to see its LSOAs as shapes." + (f" {clusters_text}" if clusters_text else ""))

@@ -506,21 +506,29 @@ def test_no_page_shows_a_traceback(page, server):
         assert "Traceback" not in page.locator("body").inner_text(), url
 
 
-def test_pages_pass_an_accessibility_audit(page, server, axe_script):
-    """axe-core on every page: no serious or critical violation."""
+AUDIT = """async () => {
+    const r = await axe.run(document, {resultTypes: ['violations']});
+    return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+        .map(v => v.id + ': ' + v.nodes.slice(0, 2).map(n => n.target.join(' ')).join(', '));
+}"""
+
+
+def test_pages_and_maps_pass_an_accessibility_audit(page, server, axe_script):
+    """axe-core on every page and in every map frame: no serious or critical violation."""
     found = {}
-    for url in ("", "/?page=compare&councils=E08000025,E06000009",
+    for url in ("", "/?page=explore&view=lsoas&council=E08000003",
+                "/?page=compare&councils=E08000025,E06000009",
                 "/?page=council&council=E06000009", "/?page=methods"):
         _open(page, server + url)
-        _map_frame(page) if url != "/?page=methods" else None
-        page.add_script_tag(content=axe_script)
-        result = page.evaluate("""async () => {
-            const r = await axe.run(document, {resultTypes: ['violations']});
-            return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
-                    .map(v => v.id + ': ' + v.nodes.slice(0, 2).map(n => n.target.join(' ')).join(', '));
-        }""")
-        if result:
-            found[url or "/"] = result
+        documents = [("page", page)]
+        if "methods" not in url:
+            _map_frame(page)
+            documents += [(f"map {i}", page.locator(FRAME).nth(i).element_handle().content_frame())
+                          for i in range(page.locator(FRAME).count())]
+        for name, doc in documents:
+            doc.add_script_tag(content=axe_script)
+            if problems := doc.evaluate(AUDIT):
+                found[f"{url or '/'} {name}"] = problems
     assert found == {}, json.dumps(found, indent=1)
 
 

@@ -15,6 +15,7 @@ from numpy.testing import assert_array_equal
 from pyproj import Transformer
 
 from boundaries.display import (
+    PLACE_FIELDS,
     PLACE_MIN_ZOOM,
     _group_outlines,
     _places,
@@ -102,13 +103,17 @@ def test_places_councils_first_by_people_then_places(lattice):
                                          name="lad24_code"))
     lsoa = lattice.assign(lad24_code=["E06000002"] * 36 + ["E06000001"])
     dz = lattice.assign(name=[f"Culter - {i:02d}" for i in range(len(lattice))])[["name", "geometry"]]
-    out = _places({"lad24": lad, "lsoa21": lsoa, "dz11": dz})
-    councils = out[out["kind"] == "council"].set_index("name")["weight"]
+    utla = lad.iloc[:1].rename_axis("utla24_code")
+    out = _places({"lad24": lad, "utla24": utla, "lsoa21": lsoa.assign(utla24_code="E06000001"),
+                   "dz11": dz})
+    assert list(out.columns) == list(PLACE_FIELDS)
+    assert set(out.loc[out["level"] == "utla24", "code"]) == {"E06000001"}  # each tier named
+    councils = out[out["level"] == "lad24"].set_index("name")["weight"]
     # by neighbourhoods (people), not area; a council without LSOAs by half its area share
     assert list(councils.index) == ["Small", "Scottish", "Big"]
     assert councils["Small"] == 1 and councils["Big"] == pytest.approx(1 / 36)
     assert councils["Scottish"] == pytest.approx(0.5)
-    assert list(out["kind"][:3]) == ["council"] * 3  # councils before places
+    assert list(out["kind"][:4]) == ["council"] * 4  # councils before places
     places = out[out["kind"] == "place"]
     assert (places["min_zoom"] == PLACE_MIN_ZOOM).all()
     assert "Culter" in set(places["name"])  # data zones by the name they share, without number
@@ -158,5 +163,5 @@ def test_the_store_holds_what_the_app_loads(store):
     outlines = stored.load_group_outlines("clusters")
     assert set(outlines.index) == set(geo.load_indicators("clusters").index)
     places = stored.load_places()
-    councils = places[places["kind"] == "council"]
-    assert len(councils) == len(boundaries.load("lad24"))
+    councils = places[places["level"] == "lad24"]
+    assert set(councils["code"]) == set(boundaries.load("lad24").index)

@@ -61,6 +61,7 @@ class _MapFrame(MacroElement):
             document.title = title;
             try { if (window.frameElement) { window.frameElement.setAttribute("title", title); } }
             catch (e) { /* a frame of another origin keeps its own title */ }
+            box.setAttribute("role", "region");
             box.setAttribute("aria-label", title + {{ this.keys|tojson }});
             box.setAttribute("aria-roledescription", "map");
             if (map.keyboard) {
