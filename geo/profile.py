@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import boundaries
 from geo._errors import InputError, UnmatchedCodesWarning, format_codes
 from geo.stats.intervals import compare_area, compare_to, percent_interval
 from geo.stats.neighbours import DEFAULT_NEIGHBOUR_VARIABLES, statistical_neighbours
@@ -291,8 +292,8 @@ def council_profile(code: str, *, tables: Mapping[str, pd.DataFrame], measures: 
             continue
         # every council has a region: its English region, else its nation (Wales, Scotland,
         # Northern Ireland have no regions); a unitary authority is in both tiers
-        region_of = councils["region_code"].fillna(
-            councils["country"].map(NATION_CODES)).dropna().astype(str)
+        nation = boundaries.country_of(councils.index).map(NATION_CODES)
+        region_of = councils["region_code"].fillna(nation).dropna().astype(str)
         summary = tables.get(f"summary_{lvl}")
         neighbours: list[str] = []
         if summary is not None and area in summary.index:

@@ -44,9 +44,10 @@ PROFILE_TABLES = (
 
 cache = st.cache_data(show_spinner=False)
 shared = st.cache_resource(show_spinner=False)
-catalogue = cache(geo.catalogue)
-councils = cache(gc.load_councils)
-hotspot_runs = cache(gh.load_runs)
+# read-only tables every run reads: shared, not copied (a page never changes them)
+catalogue = shared(geo.catalogue)
+councils = shared(gc.load_councils)
+hotspot_runs = shared(gh.load_runs)
 hotspot_params = cache(stored_parameters)
 clusters = shared(gh.load_clusters)
 council_view_data = cache(gc.council_view_data)
@@ -79,7 +80,7 @@ def store_tables(names: tuple[str, ...] = PROFILE_TABLES) -> dict[str, pd.DataFr
     return out
 
 
-@cache
+@shared
 def measures() -> pd.DataFrame:
     return gp.council_measures(catalogue())
 
@@ -95,6 +96,7 @@ def lsoa_values(indicator_id: str) -> pd.Series:
     return geo.load_indicators(indicator_id)[indicator_id].rename("value")
 
 
+@shared
 def lsoa_options() -> pd.DataFrame:
     cat = catalogue()
     return cat[cat["level"] == "lsoa21"]

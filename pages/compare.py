@@ -28,7 +28,7 @@ sh.unknown_council_notice("councils")
 chosen = state.read_list("councils", lad.index, ["E08000025", "E08000003"], limit=4)
 state.widget(st.multiselect, "Councils (2 to 4, lower tier / unitary)", lad.index.tolist(),
              param="councils", key="compare_councils", default=chosen, value=chosen,
-             max_selections=4, format_func=lambda c: f"{lad.loc[c, 'name']} ({c})")
+             max_selections=4, format_func={c: f"{n} ({c})" for c, n in lad["name"].items()}.get)
 
 if len(chosen) < 2:
     st.info("Choose at least two councils to compare.")
@@ -70,7 +70,7 @@ lad_options = options[options["lad24"] != ""]
 c1, c2 = st.columns([3, 1.3])
 indicator = state.widget(c1.selectbox, "Indicator", list(lad_options.index), param="indicator",
                          key="compare_indicator", default=sh.DEFAULT_INDICATOR,
-                         format_func=lambda i: lad_options.loc[i, "label"])
+                         format_func=lad_options["label"].to_dict().get)
 scheme = state.widget(c2.selectbox, "Classes", list(sh.SCHEMES), param="scheme",
                       key="compare_scheme", default="quantiles", format_func=sh.SCHEMES.get)
 meta = lad_options.loc[indicator]
@@ -101,7 +101,7 @@ d1, d2, d3 = st.columns([2.6, 1.4, 1.6])
 lsoa_indicator = state.widget(d1.selectbox, "Indicator by neighbourhood (LSOA)",
                               list(lsoa_opts.index), param="lsoa", key="compare_lsoa",
                               default=data.DEFAULT_LSOA,
-                              format_func=lambda i: lsoa_opts.loc[i, "label"])
+                              format_func=lsoa_opts["label"].to_dict().get)
 hotspot = state.widget(d2.selectbox, "Hotspots", list(hotspot_names), param="hotspots",
                        key="compare_hotspots", default=data.DEFAULT_HOTSPOTS,
                        format_func=hotspot_names.get)

@@ -40,7 +40,7 @@ c1, c2, c3 = st.columns([3, 1.4, 1.4])
 indicator = state.widget(c1.selectbox, "Indicator by council", list(options.index),
                          param="indicator", key="explore_indicator",
                          default=sh.DEFAULT_INDICATOR,
-                         format_func=lambda i: options.loc[i, "label"])
+                         format_func=options["label"].to_dict().get)
 scheme = state.widget(c2.selectbox, "Classes", list(sh.SCHEMES), param="scheme",
                       key="explore_scheme", default="quantiles", format_func=sh.SCHEMES.get)
 view = state.widget(c3.radio, "National view", list(VIEWS), param="view", key="explore_view",
@@ -49,10 +49,10 @@ d1, d2, d3 = st.columns([2.4, 1.8, 1.8])
 lsoa_indicator = state.widget(d1.selectbox, "Indicator by neighbourhood (LSOA)",
                               list(lsoa_opts.index), param="lsoa", key="explore_lsoa",
                               default=data.DEFAULT_LSOA,
-                              format_func=lambda i: lsoa_opts.loc[i, "label"])
+                              format_func=lsoa_opts["label"].to_dict().get)
 council = state.widget(d2.selectbox, "Council (or click one on the map)", council_codes,
                        param="council", key="explore_council", default="",
-                       format_func=lambda c: "(none)" if not c else f"{names.loc[c, 'name']} ({c})")
+                       format_func={"": "(none)", **{c: f"{n} ({c})" for c, n in names["name"].items()}}.get)
 hotspot_choice = state.widget(d3.selectbox, "Hotspots", list(hotspot_names), param="hotspots",
                               key="explore_hotspots", default=data.DEFAULT_HOTSPOTS,
                               format_func=hotspot_names.get)
@@ -141,7 +141,7 @@ def national_councils() -> None:
         m = choropleth_map(frame, "value", scheme=scheme, polarity=meta["polarity"],
                            label=meta["label"], unit=meta["unit"],
                            highlight=council if council in frame.index else None,
-                           layer_name="Councils")
+                           layer_name="Councils", precision=4)  # ~10 m: plenty nationally
         table = map_table(frame, "value", scheme=scheme, unit=meta["unit"])
     clusters_text = add_national_clusters(m)
     add_names_and_control(m, level, frame.index)

@@ -200,7 +200,7 @@ c1, c2, c3 = st.columns([3, 1.4, 1.4])
 lsoa_indicator = state.widget(c1.selectbox, "Indicator by neighbourhood (LSOA)",
                               list(lsoa_opts.index), param="lsoa", key="council_lsoa",
                               default=data.DEFAULT_LSOA,
-                              format_func=lambda i: lsoa_opts.loc[i, "label"])
+                              format_func=lsoa_opts["label"].to_dict().get)
 scheme = state.widget(c2.selectbox, "Classes", list(sh.SCHEMES), param="scheme",
                       key="council_scheme", default="quantiles", format_func=sh.SCHEMES.get)
 hotspot = state.widget(c3.selectbox, "Hotspots", list(hotspot_names), param="hotspots",

@@ -94,3 +94,27 @@ def test_web_basemap_is_off_unless_asked(areas):
 def test_base_map_default_view_is_great_britain():
     script = _script(base_map())
     assert "[[49.8, -8.7], [60.9, 1.8]]" in script
+
+
+def test_names_are_never_evaluated_as_templates(tmp_path):
+    """A name like ``{{ 7*7 }}`` (a user's upload, a column label) is shown, not evaluated:
+    folium compiles element output as Jinja templates, the elements of geo.maps do not."""
+    from geo.maps.hotspots import add_hotspot_legend, hotspot_layer
+
+    inject = "{{ 'zq' ~ 'xw' }}{% if true %}{{ 'ev' ~ 'alx' }}{% endif %}"
+    g = gpd.GeoDataFrame({"name": [inject, "B"], "value": [1.0, 2.0]},
+                         geometry=[box(-1.5, 52.4, -1.4, 52.5), box(-1.4, 52.4, -1.3, 52.5)],
+                         crs=4326, index=pd.Index(["E1", "E2"], name="lad24_code"))
+    m = choropleth_map(g, "value", k=2, label=inject, layer_name=inject, title=inject)
+    m.add_child(hotspot_layer(g, pd.Series(["hot spot", "not significant"], index=g.index),
+                              name=inject))
+    add_hotspot_legend(m, pd.Series(["hot spot"]), title=inject)
+    m.add_child(place_labels(pd.DataFrame({"kind": ["place"], "name": [inject], "lat": [52.45],
+                                           "lon": [-1.45], "min_zoom": [0.0],
+                                           "weight": [1.0]}), name=inject))
+    import folium
+
+    folium.LayerControl().add_to(m)
+    page = m.get_root().render()
+    assert "zqxw" not in page and "evalx" not in page  # nothing evaluated
+    assert page.count("zq") >= 5  # the name, shown as text in every place it goes

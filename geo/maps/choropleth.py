@@ -26,9 +26,10 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from branca.element import Element, Figure
+from branca.element import Figure
 
 from geo._errors import InputError
+from geo.maps._safe import _Inert
 from geo.maps.assets import STATIC_URL, inline_assets, local_asset_urls
 from geo.maps.classes import classify, colours_for, normalise_key, palette
 from geo.maps.elements import (
@@ -108,7 +109,7 @@ def base_map(
     )
     m.default_js = list(urls["js"])
     m.default_css = list(urls["css"])
-    cast(Figure, m.get_root()).header.add_child(Element(_TIP_CSS + _FRAME_CSS),
+    cast(Figure, m.get_root()).header.add_child(_Inert(_TIP_CSS + _FRAME_CSS),
                                                 name="oppmap_css")
     b = bounds if bounds is not None else [[49.8, -8.7], [60.9, 1.8]]
     m.add_child(frame_element(b, title=title), name="oppmap_frame")
@@ -310,11 +311,11 @@ def _standalone_html(m: folium.Map, assets: Mapping[str, str], *, title: str) ->
     try:
         root = cast(Figure, m.get_root())
         root.header.add_child(
-            Element("<style>" + assets["css"] + "</style>"),
+            _Inert("<style>" + assets["css"] + "</style>"),
             name="leaflet_inline_css",
         )
         root.header.add_child(
-            Element("<script>" + assets["js"].replace("</script", "<\\/script") + "</script>"),
+            _Inert("<script>" + assets["js"].replace("</script", "<\\/script") + "</script>"),
             name="leaflet_inline_js",
         )
         text = root.render()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import folium
@@ -27,8 +28,10 @@ import shapely
 from branca.element import MacroElement
 from folium.map import Layer
 from folium.template import Template
+from pyproj import CRS
 
 from geo._errors import InputError, format_codes
+from geo.maps._safe import inert_name, render_inert
 from geo.maps.classes import NO_DATA_COLOUR, normalise_key
 from geo.maps.text import format_value
 
@@ -67,6 +70,12 @@ def _script_safe(text: str) -> str:
     )
 
 
+@lru_cache(maxsize=32)
+def _epsg(srs: str) -> int | None:
+    """The EPSG code of a CRS given as text (parsing a CRS takes milliseconds: once each)."""
+    return CRS.from_user_input(srs).to_epsg()
+
+
 def _check_gdf(gdf: Any, *, name: str = "gdf", geographic: bool = True) -> None:
     problems = []
     if not isinstance(gdf, gpd.GeoDataFrame):
@@ -74,7 +83,7 @@ def _check_gdf(gdf: Any, *, name: str = "gdf", geographic: bool = True) -> None:
         raise InputError(msg)
     if gdf.crs is None:
         problems.append(f"`{name}` has no CRS; set it (display copies are EPSG:4326)")
-    elif geographic and gdf.crs.to_epsg() != 4326:
+    elif geographic and _epsg(gdf.crs.srs) != 4326:
         problems.append(
             f"`{name}` is in {gdf.crs.to_string()}, expected EPSG:4326 for display; use the "
             "display copy (boundaries.load(level, display='national'|'council')) or "
@@ -144,7 +153,8 @@ class _VectorLayer(Layer):
 
     With ``pane`` set, the layer is drawn with SVG in its own pane whose background lets mouse
     events through (``pointer-events: none``), so thin outlines drawn over the canvas choropleth
-    can carry a tooltip without blocking the areas underneath.
+    can carry a tooltip without blocking the areas underneath. With ``data_of``, the layer
+    draws the data of a layer drawn before it (a casing and its line): the map carries it once.
     """
 
     _template = Template(
@@ -166,7 +176,12 @@ class _VectorLayer(Layer):
             {%- endif %}
             return s;
         };
-        var {{ this.get_name() }} = L.geoJson({{ this.data_json }}, {
+        {%- if this.data_of is not none %}
+        var {{ this.get_name() }}_data = {{ this.data_of.get_name() }}_data;
+        {%- else %}
+        var {{ this.get_name() }}_data = {{ this.data_json }};
+        {%- endif %}
+        var {{ this.get_name() }} = L.geoJson({{ this.get_name() }}_data, {
             style: {{ this.get_name() }}_style,
             interactive: {{ this.interactive|tojson }},
             {%- if this.pane %}
@@ -217,10 +232,12 @@ class _VectorLayer(Layer):
         show: bool = True,
         control: bool = True,
         pane: str | None = None,
+        data_of: _VectorLayer | None = None,
     ):
-        super().__init__(name=name, overlay=True, control=control, show=show)
+        super().__init__(name=inert_name(name), overlay=True, control=control, show=show)
         self._name = "OppmapGeoJson"
         self.data_json = data_json
+        self.data_of = data_of  # a layer drawn earlier from the same data: share it
         self.bounds = bounds
         self.base_style = dict(base_style)
         self.hover_style = dict(hover_style) if hover_style else None
@@ -231,14 +248,14 @@ class _VectorLayer(Layer):
         self.pane = pane
         self.map_name = ""
 
-    def render(self, **kwargs: Any) -> str:
+    def render(self, **kwargs: Any) -> None:
         if self.pane:
             m = _map_of(self)
             if m is None:
                 msg = "A layer drawn in its own pane must be added to a folium.Map first."
                 raise InputError(msg)
             self.map_name = m.get_name()
-        return super().render(**kwargs)
+        render_inert(self, layer=True, **kwargs)
 
     def _get_self_bounds(self) -> list[list[float | None]]:
         return [list(corner) for corner in self.bounds]
@@ -291,13 +308,13 @@ class _PermanentLabels(MacroElement):
         )
         self.map_name = ""
 
-    def render(self, **kwargs: Any) -> str:
+    def render(self, **kwargs: Any) -> None:
         m = _map_of(self)
         if m is None:
             msg = "Labels must be added to a folium.Map (or one of its layers) first."
             raise InputError(msg)
         self.map_name = m.get_name()
-        return super().render(**kwargs)
+        render_inert(self, **kwargs)
 
 
 class _Legend(MacroElement):
@@ -324,6 +341,9 @@ class _Legend(MacroElement):
         self.html = html_text
         self.position = position
 
+    def render(self, **kwargs: Any) -> None:
+        render_inert(self, **kwargs)
+
 
 class _Attribution(MacroElement):
     _template = Template(
@@ -340,6 +360,9 @@ class _Attribution(MacroElement):
         super().__init__()
         self._name = "OppmapAttribution"
         self.text = html.escape(text)
+
+    def render(self, **kwargs: Any) -> None:
+        render_inert(self, **kwargs)
 
 
 def _legend_html(

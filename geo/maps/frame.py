@@ -27,6 +27,7 @@ from folium.map import Layer
 from folium.template import Template
 
 from geo._errors import InputError
+from geo.maps._safe import inert_name, render_inert
 from geo.maps.elements import _html_safe_json, _map_of
 
 __all__ = ["WEB_BASEMAP", "frame_element", "set_map_title", "place_labels", "add_web_basemap"]
@@ -118,6 +119,9 @@ class _MapFrame(MacroElement):
         self.title = str(title)
         self.keys = ". Arrow keys pan the map, plus and minus zoom."
 
+    def render(self, **kwargs: Any) -> None:
+        render_inert(self, **kwargs)
+
 
 def frame_element(bounds: Sequence[Sequence[float]], *, title: str = "Map") -> MacroElement:
     """The element that names, focuses and fits a map (add it to a map first of all).
@@ -199,19 +203,19 @@ class _PlaceLabels(Layer):
     )
 
     def __init__(self, rows: list[list[Any]], *, name: str, max_labels: int, show: bool):
-        super().__init__(name=name, overlay=True, control=True, show=show)
+        super().__init__(name=inert_name(name), overlay=True, control=True, show=show)
         self._name = "OppmapPlaces"
         self.rows_json = _html_safe_json(rows)
         self.max_labels = int(max_labels)
         self.map_name = ""
 
-    def render(self, **kwargs: Any) -> str:
+    def render(self, **kwargs: Any) -> None:
         m = _map_of(self)
         if m is None:
             msg = "Place labels must be added to a folium.Map first."
             raise InputError(msg)
         self.map_name = m.get_name()
-        return super().render(**kwargs)
+        render_inert(self, layer=True, **kwargs)
 
 
 def place_labels(places: pd.DataFrame, *, bounds: Sequence[Sequence[float]] | None = None,
