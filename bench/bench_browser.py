@@ -11,8 +11,8 @@ production), waits until it answers ``/_stcore/health``, and then, in one new br
    painted inside its iframe (``start to map`` adds the server's start-up before that);
 2. ``council map``: from a click on a council of the national map until that council's
    neighbourhood map is painted;
-3. ``switch indicator``: from choosing another indicator by council until the map's legend
-   names it;
+3. ``switch indicator``: from choosing another indicator by council (the Enter key after its
+   name is typed) until the map's legend names it;
 4. ``national image``: from opening the view of every LSOA as an image (a new page) until the
    image is drawn.
 
@@ -95,10 +95,13 @@ def _painted_frame(page, index: int):
     looked up again)."""
     from playwright.sync_api import Error
 
-    for _ in range(20):
+    for _ in range(200):
         try:
             handle = page.locator(FRAME).nth(index).element_handle(timeout=TIMEOUT_MS)
             frame = handle.content_frame()
+            if frame is None:  # the frame element is there, its document not yet
+                page.wait_for_timeout(50)
+                continue
             frame.wait_for_function(f"({PAINTED})() > 1000", timeout=TIMEOUT_MS, polling=50)
             return frame
         except Error as exc:
@@ -131,8 +134,8 @@ def one_round(browser, log: Path) -> dict[str, float]:
         out["council map"] = time.perf_counter() - t
         page.get_by_label("Indicator by council").click()
         label = "Income deprivation 2025: average score"
-        t = time.perf_counter()
         page.keyboard.type(label)
+        t = time.perf_counter()
         page.keyboard.press("Enter")
         page.frame_locator(FRAME).first.locator(".oppmap-legend", has_text=label).wait_for()
         out["switch indicator"] = time.perf_counter() - t

@@ -2,9 +2,9 @@
 
 ``app.py`` hands :func:`lifespan` and :func:`on_script_error` to ``st.App``. The lifespan loads
 the store's national resources into the shared caches (:func:`pages._data.preload`) before the
-server answers, so the first visitor waits for nothing but their own page. It imports
-:mod:`pages._data` only: a component module (streamlit-folium) imported outside a page run would
-not be registered with the server.
+server answers, so the first visitor waits for nothing but their own page. A component module (streamlit-folium)
+imported outside a page run is not registered with the server by its import:
+:func:`_import_map_component` registers it.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
     from geo._errors import OppmapError
     from pages import _data as data
 
+    _import_map_component()
     try:
         seconds = await asyncio.to_thread(data.preload)
     except OppmapError as exc:
@@ -36,6 +37,18 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
     else:
         LOG.info("store preloaded in %.1f s", seconds)
     yield
+
+
+def _import_map_component() -> None:
+    """Import streamlit-folium now (half a second: folium's plugins compile their templates),
+    and register its component with the server as its import inside a page run would; a
+    version without that component is imported by the first page, as before."""
+    import streamlit_folium
+    from streamlit.runtime import get_instance
+
+    component = getattr(streamlit_folium, "_component_func", None)
+    if component is not None:
+        get_instance().component_registry.register_component(component)
 
 
 def on_script_error(exc: Exception) -> bool:

@@ -213,10 +213,13 @@ def _map_frame(pg, index: int = 0, *, painted: int = 1000):
     we wait is looked up again)."""
     from playwright.sync_api import Error
 
-    for _attempt in range(10):
+    for _attempt in range(200):
         try:
             handle = pg.locator(FRAME).nth(index).element_handle()
             frame = handle.content_frame()
+            if frame is None:  # the frame element is there, its document not yet
+                pg.wait_for_function("() => true", polling=100)  # yield to the page a moment
+                continue
             frame.wait_for_function(f"({PAINTED})() > {painted}", polling=200)
             return frame
         except Error as exc:
