@@ -49,7 +49,7 @@ def _paint_grid(grid: _PositionGrid, colours: pd.Series) -> bytes:
 
 def _check_paint(grid: Any, values: Any) -> None:
     """Refuse a grid not made by lsoa_grid() and values that are not a Series of its codes."""
-    if not isinstance(grid, _PositionGrid):
+    if not isinstance(grid, PositionGrid):
         msg = f"`grid` must be the LsoaGrid of lsoa_grid(); got {type(grid).__name__}."
         raise InputError(msg)
     if not isinstance(values, pd.Series) or not values.index.is_unique:

@@ -35,11 +35,11 @@ def inert_name(text: str) -> str:
     return str(text).replace("{", "&#123;")
 
 
-def render_inert(element: Any, *, layer: bool = False, **kwargs: Any) -> None:
+def render_inert(element: Any, *, layer: bool = False, **kwargs: Any) -> str:
     """Render a macro element like folium does, its header, html and script as inert text.
 
     ``layer``: the element is a Leaflet layer to add to its parent (as ``folium.map.Layer``
-    does when it is shown).
+    does when it is shown). Returns "" (a macro element's output goes to the page's parts).
     """
     if layer and element.show:
         element.add_child(ElementAddToElement(element_name=element.get_name(),
@@ -57,3 +57,4 @@ def render_inert(element: Any, *, layer: bool = False, **kwargs: Any) -> None:
             target.add_child(_Inert(macro(element, kwargs)), name=element.get_name())
     for child in element._children.values():
         child.render(**kwargs)
+    return ""

@@ -248,14 +248,14 @@ class _VectorLayer(Layer):
         self.pane = pane
         self.map_name = ""
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> str:
         if self.pane:
             m = _map_of(self)
             if m is None:
                 msg = "A layer drawn in its own pane must be added to a folium.Map first."
                 raise InputError(msg)
             self.map_name = m.get_name()
-        render_inert(self, layer=True, **kwargs)
+        return render_inert(self, layer=True, **kwargs)
 
     def _get_self_bounds(self) -> list[list[float | None]]:
         return [list(corner) for corner in self.bounds]
@@ -308,13 +308,13 @@ class _PermanentLabels(MacroElement):
         )
         self.map_name = ""
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> str:
         m = _map_of(self)
         if m is None:
             msg = "Labels must be added to a folium.Map (or one of its layers) first."
             raise InputError(msg)
         self.map_name = m.get_name()
-        render_inert(self, **kwargs)
+        return render_inert(self, **kwargs)
 
 
 class _Legend(MacroElement):
@@ -341,8 +341,8 @@ class _Legend(MacroElement):
         self.html = html_text
         self.position = position
 
-    def render(self, **kwargs: Any) -> None:
-        render_inert(self, **kwargs)
+    def render(self, **kwargs: Any) -> str:
+        return render_inert(self, **kwargs)
 
 
 class _Attribution(MacroElement):
@@ -361,8 +361,8 @@ class _Attribution(MacroElement):
         self._name = "OppmapAttribution"
         self.text = html.escape(text)
 
-    def render(self, **kwargs: Any) -> None:
-        render_inert(self, **kwargs)
+    def render(self, **kwargs: Any) -> str:
+        return render_inert(self, **kwargs)
 
 
 def _legend_html(

@@ -119,8 +119,8 @@ class _MapFrame(MacroElement):
         self.title = str(title)
         self.keys = ". Arrow keys pan the map, plus and minus zoom."
 
-    def render(self, **kwargs: Any) -> None:
-        render_inert(self, **kwargs)
+    def render(self, **kwargs: Any) -> str:
+        return render_inert(self, **kwargs)
 
 
 def frame_element(bounds: Sequence[Sequence[float]], *, title: str = "Map") -> MacroElement:
@@ -209,13 +209,13 @@ class _PlaceLabels(Layer):
         self.max_labels = int(max_labels)
         self.map_name = ""
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> str:
         m = _map_of(self)
         if m is None:
             msg = "Place labels must be added to a folium.Map first."
             raise InputError(msg)
         self.map_name = m.get_name()
-        render_inert(self, layer=True, **kwargs)
+        return render_inert(self, layer=True, **kwargs)
 
 
 def place_labels(places: pd.DataFrame, *, bounds: Sequence[Sequence[float]] | None = None,
