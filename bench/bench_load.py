@@ -74,7 +74,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 DATA = "/work/shared/data"
-FRAME = "iframe[title='streamlit_folium.st_folium']"
+FRAME = "iframe[src*='streamlit_folium']"  # maps name their frames (issue 11)
 STEPS = ("explore_server", "explore", "council_server", "council", "pack_ready", "export")
 STEP_NAMES = {"explore_server": "explore: server script run done",
               "explore": "explore: national map drawn",

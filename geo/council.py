@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 import boundaries
+import boundaries.display
 from geo._errors import InputError
 from geo.council_hotspots import (
     CLUSTER_RUN,
@@ -50,6 +51,7 @@ from geo.export.pack import pack_metadata
 from geo.maps.assets import missing_assets
 from geo.maps.choropleth import choropleth_map, to_standalone_html
 from geo.maps.classes import MissingValuesWarning
+from geo.maps.frame import place_labels
 from geo.maps.hotspots import (
     add_hotspot_legend,
     cluster_layer,
@@ -196,7 +198,8 @@ def load_council_lsoas(code: str, *, councils: pd.DataFrame | None = None,
 
 def view_data(lsoas: gpd.GeoDataFrame, values: pd.Series, *, place: Mapping[str, str],
               covered: str, indicator: Mapping[str, Any], owner: pd.Series,
-              hotspots: Mapping[str, Any] | None = None) -> dict[str, Any]:
+              hotspots: Mapping[str, Any] | None = None, reference: pd.Series | None = None,
+              places: pd.DataFrame | None = None) -> dict[str, Any]:
     """What :func:`council_view` draws for one council's LSOAs, checked (picklable: cache it).
 
     Parameters
@@ -219,6 +222,11 @@ def view_data(lsoas: gpd.GeoDataFrame, values: pd.Series, *, place: Mapping[str,
         its ``id``), ``results`` (:func:`geo.council_hotspots.run_results`), ``params`` (the
         run's parameters) and, for :data:`CLUSTER_RUN`, ``outlines`` of the named clusters
         reaching the council and their ``words``.
+    reference
+        The indicator over every LSOA of the council's nation: the classes of
+        :func:`council_view` with ``classes="national"`` (so maps of councils compare).
+    places
+        Label points around the council (:func:`boundaries.display.load_places`).
 
     Returns
     -------
@@ -230,7 +238,8 @@ def view_data(lsoas: gpd.GeoDataFrame, values: pd.Series, *, place: Mapping[str,
     """
     nation = NATIONS.get(place["country"], place["country"])
     out: dict[str, Any] = {"status": "ok", "message": None, "place": dict(place),
-                           "indicator": dict(indicator), "hotspots": None, "frame": None}
+                           "indicator": dict(indicator), "hotspots": None, "frame": None,
+                           "reference": reference, "places": places}
     if lsoas.empty:
         out.update(status="outside", message=(
             f"{place['name']} is in {nation}, outside {covered}: neighbourhood (LSOA) data is "
@@ -282,15 +291,33 @@ def council_view_data(code: str, indicator: str, *, run: str | None = None) -> d
                                               params=hotspots["params"])
     place = {"code": code, "name": str(councils.at[code, "name"]),
              "country": str(councils.at[code, "country"])}
-    return view_data(lsoas, load_indicators(indicator)[indicator], place=place,
-                     covered=nations(everywhere.index), indicator={
+    values = load_indicators(indicator)[indicator]
+    nation = everywhere.index[everywhere["country"] == place["country"]]
+    return view_data(lsoas, values, place=place, covered=nations(everywhere.index), indicator={
                          "id": indicator, **{k: meta[k] for k in ("label", "unit", "polarity")}},
-                     owner=cluster_names(clusters), hotspots=hotspots)
+                     owner=cluster_names(clusters), hotspots=hotspots,
+                     reference=values.reindex(nation).dropna(),
+                     places=_places_around(lsoas))
+
+
+def _places_around(lsoas: gpd.GeoDataFrame, margin: float = 0.1) -> pd.DataFrame | None:
+    """The stored label points within the council's bounds (and ``margin`` degrees)."""
+    if lsoas.empty:
+        return None
+    west, south, east, north = lsoas.total_bounds
+    pts = boundaries.display.load_places()
+    pts = pts[pts["level"] != "utla24"]  # districts and unitaries name the land, and places
+    return pts[pts["lon"].between(west - margin, east + margin)
+               & pts["lat"].between(south - margin, north + margin)].reset_index(drop=True)
 
 
 def council_view(data: Mapping[str, Any], *, scheme: str = "quantiles",
-                 label_top: int = 5) -> dict[str, Any]:
+                 label_top: int = 5, classes: str = "national") -> dict[str, Any]:
     """The map, table and sentences of one council's LSOAs, from :func:`view_data`.
+
+    ``classes="national"`` classes the council's LSOAs among every LSOA of its nation (the
+    ``reference`` of :func:`view_data`), so that maps of two councils compare; ``"council"``
+    classes them among themselves (the contrasts within the council).
 
     Returns
     -------
@@ -311,13 +338,23 @@ def council_view(data: Mapping[str, Any], *, scheme: str = "quantiles",
     out["sentence"] = describe_values(frame["value"], label=meta["label"], unit=meta["unit"],
                                       polarity=meta["polarity"], names=frame["name"],
                                       area_word=f"LSOAs in {name}")
+    if classes not in ("national", "council"):
+        msg = f"`classes` must be 'national' or 'council'; got {classes!r}."
+        raise InputError(msg)
+    reference = data.get("reference") if classes == "national" else None
+    nation = NATIONS.get(data["place"]["country"], data["place"]["country"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingValuesWarning)  # counted in the sentence
+        warnings.filterwarnings("ignore", "`values` has .* so scheme", UserWarning)  # legend
         m = choropleth_map(frame, "value", scheme=scheme, polarity=meta["polarity"],
                            label=meta["label"], unit=meta["unit"], layer_name="LSOAs",
-                           tooltip_fields={"ward24_name": "Ward", "cluster": "Named cluster"})
-        table = map_table(frame, "value", scheme=scheme, unit=meta["unit"])
+                           tooltip_fields={"ward24_name": "Ward", "cluster": "Named cluster"},
+                           reference=reference, classes_of=f"{nation}'s LSOAs",
+                           title=f"Map: {meta['label']} by neighbourhood, {name}")
+        table = map_table(frame, "value", scheme=scheme, unit=meta["unit"], reference=reference)
     table.insert(1, "ward", frame["ward24_name"])
+    if data.get("places") is not None:
+        m.add_child(place_labels(data["places"]))
     if data["hotspots"] is not None:
         out.update(_add_run(m, table, frame, data["hotspots"], place=name, label_top=label_top))
     out.update(map=m, table=table)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import boundaries
 from geo._errors import InputError, UnmatchedCodesWarning, format_codes
 from geo.stats.intervals import compare_area, compare_to, percent_interval
 from geo.stats.neighbours import DEFAULT_NEIGHBOUR_VARIABLES, statistical_neighbours
@@ -30,6 +31,8 @@ __all__ = [
 ]
 
 ENGLAND_CODE = "E92000001"
+#: The nation of a council outside England's regions stands for its region (GSS country codes).
+NATION_CODES = {"E": ENGLAND_CODE, "W": "W92000004", "S": "S92000003", "N": "N92000002"}
 #: Life stages and principles of the catalogue, in the order the pages show them.
 LIFE_STAGES = {"early_years": "Early years", "school": "School", "youth": "Youth",
                "adulthood": "Adulthood", "all_ages": "All ages"}
@@ -268,7 +271,7 @@ def council_profile(code: str, *, tables: Mapping[str, pd.DataFrame], measures: 
     Raises
     ------
     InputError
-        Unknown council code, or a council without a region.
+        Unknown council code.
     """
     if code not in councils.index:
         pool = list(councils.index)
@@ -287,8 +290,10 @@ def council_profile(code: str, *, tables: Mapping[str, pd.DataFrame], measures: 
         wanted = [i for i in wanted if pd.notna(table.at[area, i])]
         if not wanted:
             continue
-        # every council of the table has a region (a unitary authority is in both tiers)
-        region_of = councils["region_code"].dropna().astype(str)
+        # every council has a region: its English region, else its nation (Wales, Scotland,
+        # Northern Ireland have no regions); a unitary authority is in both tiers
+        nation = boundaries.country_of(councils.index).map(NATION_CODES)
+        region_of = councils["region_code"].fillna(nation).dropna().astype(str)
         summary = tables.get(f"summary_{lvl}")
         neighbours: list[str] = []
         if summary is not None and area in summary.index:

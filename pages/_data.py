@@ -4,31 +4,34 @@
 shared read-only tables and GeoDataFrames (never mutated by a page). Every table, sentence
 and map is made in ``geo``: the council view model in :mod:`geo.council` and
 :mod:`geo.council_hotspots`, profiles in :mod:`geo.profile`, maps in :mod:`geo.maps`. The slow
-national resources (the LSOA grid and the click lookup) are built once per process, in a
-background thread started by :func:`warm_up`.
+national resources (the grid of the national image, the click lookup, the cluster outlines,
+label points) are precomputed by the store build (:mod:`boundaries.display`); :func:`preload`
+loads them, and the first map's data, when the server starts (``app.py``).
 """
 
 from __future__ import annotations
 
-import threading
+import logging
+import time
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 import boundaries
+import boundaries.display as stored
 import geo
 from geo import council as gc
 from geo import council_hotspots as gh
 from geo import profile as gp
 from geo._errors import OppmapError
-from geo.maps.hotspots import cluster_outlines
-from geo.maps.national import LsoaImage, lsoa_grid, paint_lsoa_grid
-from geo.maps.raster import make_lookup_index
+from geo.maps.national import LsoaImage, paint_lsoa_grid
+from geo.maps.raster import lookup_index, lsoa_at
 from geo.methodology import method_text, stored_parameters
 from geo.upload.geojson import load_vintage_codes
 
 DEFAULT_LSOA = gc.MAP_INDICATOR
+DEFAULT_INDICATOR = "summary.imd_average_score"
 #: The default hotspot layer: the run whose touching hot spots are the store's named clusters.
 DEFAULT_HOTSPOTS = CLUSTERED = gh.CLUSTER_RUN
 #: Store tables read by the profile pages (missing ones are skipped).
@@ -41,9 +44,10 @@ PROFILE_TABLES = (
 
 cache = st.cache_data(show_spinner=False)
 shared = st.cache_resource(show_spinner=False)
-catalogue = cache(geo.catalogue)
-councils = cache(gc.load_councils)
-hotspot_runs = cache(gh.load_runs)
+# read-only tables every run reads: shared, not copied (a page never changes them)
+catalogue = shared(geo.catalogue)
+councils = shared(gc.load_councils)
+hotspot_runs = shared(gh.load_runs)
 hotspot_params = cache(stored_parameters)
 clusters = shared(gh.load_clusters)
 council_view_data = cache(gc.council_view_data)
@@ -76,7 +80,7 @@ def store_tables(names: tuple[str, ...] = PROFILE_TABLES) -> dict[str, pd.DataFr
     return out
 
 
-@cache
+@shared
 def measures() -> pd.DataFrame:
     return gp.council_measures(catalogue())
 
@@ -92,6 +96,7 @@ def lsoa_values(indicator_id: str) -> pd.Series:
     return geo.load_indicators(indicator_id)[indicator_id].rename("value")
 
 
+@shared
 def lsoa_options() -> pd.DataFrame:
     cat = catalogue()
     return cat[cat["level"] == "lsoa21"]
@@ -133,9 +138,16 @@ def cluster_owner() -> pd.Series:
 
 @shared
 def national_cluster_outlines() -> pd.DataFrame:
-    lsoas = display_boundaries("lsoa21", "council")
-    members = lsoas.loc[lsoas.index.isin(cluster_owner().index), ["geometry"]]
-    return cluster_outlines(members, clusters(), precision=4, simplify=0.0005)
+    """The named clusters' outlines for a national map (precomputed by the store build)."""
+    info = clusters().drop(columns="lsoa_codes")
+    shapes = stored.load_group_outlines("clusters")
+    return shapes.join(info, how="inner")[[*info.columns, "lat", "lon", "geometry"]]
+
+
+@shared
+def places() -> pd.DataFrame:
+    """Label points of councils and places (precomputed by the store build)."""
+    return stored.load_places()
 
 
 @cache
@@ -147,14 +159,19 @@ def cluster_words() -> str:
 
 @shared
 def national_grid():
-    """Every LSOA of the store burnt into the display grid (about 3 s, once)."""
-    return lsoa_grid(analysis_boundaries("lsoa21"))
+    """Every LSOA of the store in the grid of the national image (precomputed by the build)."""
+    return stored.load_position_grid("lsoa21")
 
 
 @shared
 def lsoa_lookup():
-    """Exact point-in-LSOA lookup for clicks on the national image (about 3 s, once)."""
-    return make_lookup_index(analysis_boundaries("lsoa21")[["geometry"]])
+    """Exact point-in-LSOA lookup for clicks on the national image (grid from the build)."""
+    lsoas = analysis_boundaries("lsoa21")
+    cells = stored.load_lookup_grid("lsoa21")
+    if not cells["codes"].equals(lsoas.index):
+        msg = "the store's click lookup and its LSOAs differ; rebuild the store"
+        raise OppmapError(msg)
+    return lookup_index(lsoas[["geometry"]], cells["grid"], cells["transform"])
 
 
 @cache
@@ -163,29 +180,29 @@ def lsoa_image(indicator_id: str, scheme: str) -> LsoaImage:
                            polarity=catalogue().loc[indicator_id, "polarity"])
 
 
-@shared
-def warm_up() -> threading.Thread:
-    """Build the slow shared resources in the background, once per server process."""
-    from streamlit.runtime.scriptrunner import add_script_run_ctx
-
-    def work() -> None:
-        try:
-            national_grid()
-            lsoa_image(DEFAULT_LSOA, "quantiles")
-            national_cluster_outlines()
-            lsoa_lookup()
-            level_tables()
-        except Exception:  # noqa: BLE001 - a page will build it again and show the error
-            pass
-
-    thread = threading.Thread(target=work, name="oppmap-warm-up", daemon=True)
-    add_script_run_ctx(thread)
-    thread.start()
-    return thread
+def preload() -> float:
+    """Load what the first visitor's national map and clicks need (at server start); seconds."""
+    started = time.perf_counter()
+    for step in (councils, catalogue, measures, lsoa_options, hotspot_choices, hotspot_params,
+                 national_cluster_outlines, cluster_owner, cluster_words, places,
+                 national_grid, lsoa_lookup, level_tables, attribution_lines):
+        step()
+    for level in ("lad24", "utla24"):
+        display_boundaries(level, "national")
+    display_boundaries("lsoa21", "council")
+    council_values(DEFAULT_INDICATOR)
+    lsoa_values(DEFAULT_LSOA)
+    run_labels(DEFAULT_HOTSPOTS)
+    lsoa_image(DEFAULT_LSOA, "quantiles")
+    seconds = time.perf_counter() - started
+    logging.getLogger("oppmap.app").info("preloaded the store in %.1f s", seconds)
+    return seconds
 
 
-@st.cache_data(show_spinner="Making the council pack...")
+@st.cache_resource(show_spinner=False, max_entries=32)
 def council_pack(code: str) -> bytes:
+    """The council's pack (made when the download is clicked, on a thread of its own: no
+    spinner, which would need the page's script context)."""
     return gc.council_pack(code)
 
 
@@ -210,11 +227,16 @@ def vintage_codes() -> pd.DataFrame | None:
 
 
 def council_lsoa_view(code: str, indicator: str, *, scheme: str, hotspot: str,
-                      label_top: int = 5) -> dict:
+                      classes: str = "national", label_top: int = 5) -> dict:
     """:func:`geo.council.council_view` (a folium map is built on each run) of the cached
     :func:`geo.council.council_view_data`."""
     data = council_view_data(code, indicator, run=None if hotspot == "none" else hotspot)
-    return gc.council_view(data, scheme=scheme, label_top=label_top)
+    return gc.council_view(data, scheme=scheme, label_top=label_top, classes=classes)
+
+
+def council_at(level: str, lat: float, lng: float) -> str | None:
+    """The council of ``level`` under a clicked point, as drawn (the national display copy)."""
+    return lsoa_at(lat, lng, display_boundaries(level, "national"))
 
 
 def run_method(run: str) -> str:

@@ -1,12 +1,15 @@
-"""Shared pieces of the app's pages: the store check, URL state, the map frame and texts.
+"""Shared pieces of the app's pages: the store check, the map frame, texts and errors.
 
-Widgets and layout only; the cached calls into ``geo`` are in :mod:`pages._data`, and every
-table, sentence and map is made in ``geo``.
+Widgets and layout only; the state the widgets show is in :mod:`pages._state`, the cached calls
+into ``geo`` in :mod:`pages._data`, and every table, sentence and map is made in ``geo``.
 """
 
 from __future__ import annotations
 
 import html
+import logging
+import uuid
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -16,7 +19,9 @@ import boundaries
 from geo import council as gc
 from geo._errors import OppmapError
 from geo.maps.assets import missing_assets
+from geo.maps.frame import WEB_BASEMAP, add_web_basemap, set_map_title
 from pages import _data as data
+from pages import _state as state
 
 #: Page keys (the ``page`` query parameter) -> (file, title). No page icons: Streamlit turns the
 #: current page's icon into the favicon and fetches ``:material/...:`` icons from
@@ -28,7 +33,18 @@ PAGES = {"explore": ("pages/explore.py", "Explore"),
          "methods": ("pages/methodology.py", "Methodology and sources")}
 SCHEMES = {"quantiles": "Quantiles (equal counts)", "deciles": "Deciles (10 equal counts)",
            "fisher_jenks": "Natural breaks (Fisher-Jenks)", "equal_interval": "Equal intervals"}
-DEFAULT_INDICATOR = "summary.imd_average_score"
+#: Classes of a council's neighbourhood maps: over the nation (maps compare) or the council.
+CLASSES = {"national": "Classes of the whole nation (maps compare)",
+           "council": "Classes within each council"}
+#: The URL parameters each page shows (and the app's page links carry to it).
+PAGE_PARAMS = {"explore": ("indicator", "scheme", "view", "lsoa", "council", "hotspots",
+                           "classes"),
+               "compare": ("councils", "indicator", "scheme", "lsoa", "hotspots", "classes"),
+               "council": ("council", "lsoa", "scheme", "hotspots", "classes"),
+               "upload": (), "methods": ()}
+DEFAULT_INDICATOR = data.DEFAULT_INDICATOR
+LOG = logging.getLogger("oppmap.app")
+LINKS = "oppmap_links"
 
 
 def store_problem() -> str | None:
@@ -45,35 +61,74 @@ def require_store() -> None:
     problem = store_problem()
     if problem:
         st.error(problem + "\n\nBuild it once with `make store` (or `python -m geo data build`).")
-        st.stop()
+        stop()
     if missing_assets():
         st.warning("The map library (Leaflet) is not installed in `static/vendor`, so maps "
                    "cannot be drawn. Run `python -m geo assets` (or `make assets`) once, then "
                    "reload.")
 
 
-# ----------------------------------------------------------------------------- URL state
-def init_state(key: str, param: str, valid, default):
-    """Put a widget's default into session state once: from the URL when valid."""
-    if key not in st.session_state:
-        value = st.query_params.get(param)
-        st.session_state[key] = value if value in valid else default
-    elif st.session_state[key] not in valid:
-        st.session_state[key] = default
-    return st.session_state[key]
-
-
-def set_param(param: str, value: str | None) -> None:
-    """Keep the shareable state in the URL (a link reproduces the view)."""
-    if value in (None, ""):
-        if param in st.query_params:
-            del st.query_params[param]
-    elif st.query_params.get(param) != value:
-        st.query_params[param] = value
+def report_error(exc: BaseException) -> None:
+    """An unexpected error as a short message on the page and a full entry in the server log."""
+    ref = uuid.uuid4().hex[:8]
+    LOG.error("page error %s", ref, exc_info=exc)
+    reason = f" ({md_escape(str(exc))})" if isinstance(exc, OppmapError) else ""
+    st.error(f"Something went wrong while making this part of the page{reason}. Try again, or "
+             "choose another council or indicator. If it happens again, tell whoever runs this "
+             f"app: the details are in its log under reference {ref}.")
 
 
 def set_page(key: str) -> None:
-    set_param("page", key)
+    """Start a page's run: what it shows starts empty, the sidebar holds the app's choices and
+    (filled by :func:`finish`) the page links."""
+    state.begin_run()
+    state.put("page", key)
+    st.session_state[LINKS] = st.sidebar.container()
+    sidebar_options()
+
+
+def finish() -> None:
+    """End a page's run (once, whatever happened): the page links carry what the page showed,
+    and the URL gets it (see :mod:`pages._state`)."""
+    if not state.first_finish():
+        return
+    box = st.session_state.pop(LINKS, None)
+    if box is not None:
+        page_links(box)
+    state.publish()
+
+
+def stop() -> None:
+    """``st.stop()`` after :func:`finish`."""
+    finish()
+    st.stop()
+
+
+def set_param(param: str, value: str | None) -> None:
+    """Show a value in the URL (written at the end of the run with the others)."""
+    state.put(param, value)
+
+
+def sidebar_options() -> None:
+    """App-wide choices in the sidebar (every page): the optional web basemap."""
+    on = state.read("basemap", ("web",), None) == "web"
+    st.session_state["basemap_toggle"] = on
+    st.sidebar.toggle(
+        "Web basemap (needs internet)", key="basemap_toggle",
+        on_change=lambda: state.put("basemap", "web" if st.session_state["basemap_toggle"]
+                                    else None),
+        help=f"{WEB_BASEMAP['name']} under the maps: streets and towns, when this computer "
+             "can reach the internet. Without it the maps draw as usual, with council and "
+             "place names of their own.")
+    state.put("basemap", "web" if on else None)
+
+
+def page_links(box) -> None:
+    """The app's page links, each carrying the choices its page shows."""
+    with box:
+        for key, (path, title) in PAGES.items():
+            st.page_link(path, label=title, query_params={
+                "page": key, **state.link_params((*PAGE_PARAMS[key], "basemap"))})
 
 
 def unknown_council_notice(param: str = "council") -> None:
@@ -85,20 +140,14 @@ def unknown_council_notice(param: str = "council") -> None:
 
 
 # ----------------------------------------------------------------------------- layout
-def show_map(m, *, key: str, height: int = 560, returned: tuple[str, ...] = ()) -> dict:
-    """Draw a folium map with only the returned objects the page uses."""
+def show_map(m, *, key: str, title: str, height: int = 560, returned: tuple[str, ...] = (),
+             on_change: Callable[[], None] | None = None) -> dict:
+    """Draw a folium map named ``title`` with only the returned objects the page uses."""
+    set_map_title(m, title)
+    if state.read("basemap", ("web",), None) == "web":
+        add_web_basemap(m)
     return st_folium(m, key=key, height=height, use_container_width=True,
-                     returned_objects=list(returned)) or {}
-
-
-def clicked_code(result: dict, *, state_key: str) -> str | None:
-    """The code of a newly clicked feature (None when nothing new was clicked)."""
-    drawing = (result or {}).get("last_active_drawing") or {}
-    code = (drawing.get("properties") or {}).get("code")
-    if code and st.session_state.get(state_key) != code:
-        st.session_state[state_key] = code
-        return str(code)
-    return None
+                     returned_objects=list(returned), on_change=on_change) or {}
 
 
 def attribution_caption(extra: list[str] | None = None) -> None:
@@ -107,10 +156,14 @@ def attribution_caption(extra: list[str] | None = None) -> None:
 
 def map_block(m, *, key: str, sentence: str, table: pd.DataFrame, label: str,
               height: int = 520, returned: tuple[str, ...] = (),
-              extra_attribution: list[str] | None = None) -> dict:
-    """A map with its one-sentence summary above, attribution and data table below."""
+              extra_attribution: list[str] | None = None,
+              on_change: Callable[[], None] | None = None) -> dict:
+    """A map with its one-sentence summary above, attribution and data table below (the
+    table is the map's text alternative; the map's title says where it is)."""
     st.markdown(sentence)
-    result = show_map(m, key=key, height=height, returned=returned)
+    title = f"Map: {plain(label)}. The same values are in the data table below the map."
+    result = show_map(m, key=key, title=title, height=height, returned=returned,
+                      on_change=on_change)
     attribution_caption(extra_attribution)
     with st.expander(f"Data table: {label}", expanded=False):
         st.dataframe(table, width="stretch", key=f"{key}_table")

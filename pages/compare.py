@@ -8,12 +8,13 @@ import warnings
 import streamlit as st
 
 from geo import profile_tables as gt
-from geo.maps.charts import spine_chart
+from geo.maps.charts import bar_chart, spine_chart
 from geo.maps.choropleth import choropleth_map
 from geo.maps.classes import MissingValuesWarning
 from geo.maps.text import describe_values, map_table
 from pages import _data as data
 from pages import _shared as sh
+from pages import _state as state
 
 sh.set_page("compare")
 st.title("Compare places")
@@ -24,20 +25,14 @@ lad = names[names["level"] == "lad24"].sort_values("name")
 options = data.measures()
 sh.unknown_council_notice("councils")
 
-if "compare_councils" not in st.session_state:
-    wanted = [c for c in (st.query_params.get("councils") or "").split(",") if c in lad.index]
-    st.session_state["compare_councils"] = list(dict.fromkeys(wanted))[:4] or [
-        "E08000025", "E08000003"]
-st.multiselect(
-    "Councils (2 to 4, lower tier / unitary)", lad.index.tolist(), key="compare_councils",
-    max_selections=4, format_func=lambda c: f"{lad.loc[c, 'name']} ({c})",
-)
-chosen = list(st.session_state["compare_councils"])
-sh.set_param("councils", ",".join(chosen) if chosen else None)
+chosen = state.read_list("councils", lad.index, ["E08000025", "E08000003"], limit=4)
+state.widget(st.multiselect, "Councils (2 to 4, lower tier / unitary)", lad.index.tolist(),
+             param="councils", key="compare_councils", default=chosen, value=chosen,
+             max_selections=4, format_func={c: f"{n} ({c})" for c, n in lad["name"].items()}.get)
 
 if len(chosen) < 2:
     st.info("Choose at least two councils to compare.")
-    st.stop()
+    sh.stop()
 
 label_of = {code: str(lad.loc[code, "name"]) for code in chosen}
 
@@ -72,23 +67,19 @@ sh.attribution_caption()
 # ----------------------------------------------------------------------------- one indicator
 st.subheader("One indicator on the map")
 lad_options = options[options["lad24"] != ""]
-sh.init_state("compare_indicator", "indicator", lad_options.index, sh.DEFAULT_INDICATOR)
-sh.init_state("compare_scheme", "scheme", sh.SCHEMES, "quantiles")
 c1, c2 = st.columns([3, 1.3])
-c1.selectbox("Indicator", lad_options.index, key="compare_indicator",
-             format_func=lambda i: lad_options.loc[i, "label"])
-c2.selectbox("Classes", list(sh.SCHEMES), key="compare_scheme", format_func=sh.SCHEMES.get)
-indicator = st.session_state["compare_indicator"]
-scheme = st.session_state["compare_scheme"]
-sh.set_param("indicator", indicator)
-sh.set_param("scheme", scheme)
+indicator = state.widget(c1.selectbox, "Indicator", list(lad_options.index), param="indicator",
+                         key="compare_indicator", default=sh.DEFAULT_INDICATOR,
+                         format_func=lad_options["label"].to_dict().get)
+scheme = state.widget(c2.selectbox, "Classes", list(sh.SCHEMES), param="scheme",
+                      key="compare_scheme", default="quantiles", format_func=sh.SCHEMES.get)
 meta = lad_options.loc[indicator]
 values = data.council_values(indicator)
 shapes = data.display_boundaries("lad24", "national")
 countries = shapes.loc[shapes.index.isin(chosen), "country"].unique()
 frame = shapes.loc[shapes["country"].isin(countries), ["name", "geometry"]].join(values)
-st.bar_chart(frame.loc[chosen].set_index("name")["value"].rename(meta["unit"]),
-             horizontal=True, height=60 + 40 * len(chosen))
+st.altair_chart(bar_chart(frame.loc[chosen].set_index("name")["value"], label=meta["label"],
+                         unit=meta["unit"]), key="compare_bars")
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", MissingValuesWarning)
     m = choropleth_map(frame, "value", scheme=scheme, polarity=meta["polarity"],
@@ -105,20 +96,22 @@ st.caption("The map is classed over all councils shown; the chosen ones are outl
 # ----------------------------------------------------------------------------- neighbourhoods
 st.subheader("Neighbourhoods side by side")
 lsoa_opts = data.lsoa_options()
-sh.init_state("compare_lsoa", "lsoa", lsoa_opts.index, data.DEFAULT_LSOA)
-sh.init_state("compare_hotspots", "hotspots", data.hotspot_choices(), data.DEFAULT_HOTSPOTS)
-d1, d2 = st.columns([3, 1.6])
-d1.selectbox("Indicator by neighbourhood (LSOA)", lsoa_opts.index, key="compare_lsoa",
-             format_func=lambda i: lsoa_opts.loc[i, "label"])
-d2.selectbox("Hotspots", list(data.hotspot_choices()), key="compare_hotspots",
-             format_func=data.hotspot_choices().get)
-lsoa_indicator = st.session_state["compare_lsoa"]
-hotspot = st.session_state["compare_hotspots"]
-sh.set_param("lsoa", lsoa_indicator)
-sh.set_param("hotspots", hotspot)
-st.caption("Each council's neighbourhoods are classed within that council (quantiles), so "
-           "colours compare places within a council, not across councils; the national image on "
-           "Explore compares every neighbourhood at once."
+hotspot_names = data.hotspot_choices()
+d1, d2, d3 = st.columns([2.6, 1.4, 1.6])
+lsoa_indicator = state.widget(d1.selectbox, "Indicator by neighbourhood (LSOA)",
+                              list(lsoa_opts.index), param="lsoa", key="compare_lsoa",
+                              default=data.DEFAULT_LSOA,
+                              format_func=lsoa_opts["label"].to_dict().get)
+hotspot = state.widget(d2.selectbox, "Hotspots", list(hotspot_names), param="hotspots",
+                       key="compare_hotspots", default=data.DEFAULT_HOTSPOTS,
+                       format_func=hotspot_names.get)
+classes = state.widget(d3.radio, "Colours", list(sh.CLASSES), param="classes",
+                       key="compare_classes", default="national", format_func=sh.CLASSES.get)
+st.caption(("Every council's neighbourhoods are coloured on one scheme, the quantiles of the "
+            "whole nation's neighbourhoods, so the same colour means the same values on every "
+            "map." if classes == "national" else
+            "Each council's neighbourhoods are classed within that council (quantiles), so "
+            "colours compare places within a council, not across councils.")
            + (" " + data.run_method(hotspot) if hotspot != "none" else ""))
 for start in range(0, len(chosen), 2):
     for column, code in zip(st.columns(2), chosen[start:start + 2], strict=False):
@@ -126,5 +119,6 @@ for start in range(0, len(chosen), 2):
             st.markdown(f"**{label_of[code]}**")
             with st.spinner(f"Drawing {label_of[code]}..."):
                 view = data.council_lsoa_view(code, lsoa_indicator, scheme="quantiles",
-                                            hotspot=hotspot, label_top=3)
+                                              hotspot=hotspot, classes=classes, label_top=3)
             sh.show_council_view(view, key=f"compare_lsoas_{code}", height=480, brief=True)
+sh.finish()

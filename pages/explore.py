@@ -13,12 +13,14 @@ import streamlit as st
 from geo import council_hotspots as gh
 from geo.maps.choropleth import choropleth_map
 from geo.maps.classes import MissingValuesWarning
+from geo.maps.frame import place_labels
 from geo.maps.hotspots import cluster_layer
 from geo.maps.national import lsoa_overview_map
 from geo.maps.raster import lsoa_at
 from geo.maps.text import describe_values, format_value, map_table
 from pages import _data as data
 from pages import _shared as sh
+from pages import _state as state
 
 sh.set_page("explore")
 st.title("Where is opportunity missing?")
@@ -30,53 +32,44 @@ names = data.councils()
 catalogue = data.catalogue()
 sh.unknown_council_notice()
 
-# a council clicked on the map (or opened from an LSOA card) in the previous run becomes the
-# selection, before the widget is drawn
-if "explore_pending_council" in st.session_state:
-    st.session_state["explore_council"] = st.session_state.pop("explore_pending_council")
-
 VIEWS = {"councils": "Councils", "lsoas": "All LSOAs (image)"}
-council_codes = [""] + names.sort_values("name").index.tolist()
-
-sh.init_state("explore_indicator", "indicator", options.index, sh.DEFAULT_INDICATOR)
-sh.init_state("explore_scheme", "scheme", sh.SCHEMES, "quantiles")
-sh.init_state("explore_view", "view", VIEWS, "councils")
-sh.init_state("explore_lsoa", "lsoa", lsoa_opts.index, data.DEFAULT_LSOA)
-sh.init_state("explore_council", "council", council_codes, "")
-sh.init_state("explore_hotspots", "hotspots", data.hotspot_choices(), data.DEFAULT_HOTSPOTS)
+council_codes = ["", *names.sort_values("name").index]
+hotspot_names = data.hotspot_choices()
 
 c1, c2, c3 = st.columns([3, 1.4, 1.4])
-c1.selectbox("Indicator by council", options.index, key="explore_indicator",
-             format_func=lambda i: options.loc[i, "label"])
-c2.selectbox("Classes", list(sh.SCHEMES), key="explore_scheme", format_func=sh.SCHEMES.get)
-c3.radio("National view", list(VIEWS), key="explore_view", format_func=VIEWS.get,
-         horizontal=True)
+indicator = state.widget(c1.selectbox, "Indicator by council", list(options.index),
+                         param="indicator", key="explore_indicator",
+                         default=sh.DEFAULT_INDICATOR,
+                         format_func=options["label"].to_dict().get)
+scheme = state.widget(c2.selectbox, "Classes", list(sh.SCHEMES), param="scheme",
+                      key="explore_scheme", default="quantiles", format_func=sh.SCHEMES.get)
+view = state.widget(c3.radio, "National view", list(VIEWS), param="view", key="explore_view",
+                    default="councils", format_func=VIEWS.get, horizontal=True)
 d1, d2, d3 = st.columns([2.4, 1.8, 1.8])
-d1.selectbox("Indicator by neighbourhood (LSOA)", lsoa_opts.index, key="explore_lsoa",
-             format_func=lambda i: lsoa_opts.loc[i, "label"])
-d2.selectbox("Council (or click one on the map)", council_codes, key="explore_council",
-             format_func=lambda c: "(none)" if not c else f"{names.loc[c, 'name']} ({c})")
-d3.selectbox("Hotspots", list(data.hotspot_choices()), key="explore_hotspots",
-             format_func=data.hotspot_choices().get)
-
-indicator = st.session_state["explore_indicator"]
-scheme = st.session_state["explore_scheme"]
-view = st.session_state["explore_view"]
-lsoa_indicator = st.session_state["explore_lsoa"]
-council = st.session_state["explore_council"]
-hotspot_choice = st.session_state["explore_hotspots"]
-for param, value in (("indicator", indicator), ("scheme", scheme), ("view", view),
-                     ("lsoa", lsoa_indicator), ("council", council),
-                     ("hotspots", hotspot_choice)):
-    sh.set_param(param, value)
+lsoa_indicator = state.widget(d1.selectbox, "Indicator by neighbourhood (LSOA)",
+                              list(lsoa_opts.index), param="lsoa", key="explore_lsoa",
+                              default=data.DEFAULT_LSOA,
+                              format_func=lsoa_opts["label"].to_dict().get)
+council = state.widget(d2.selectbox, "Council (or click one on the map)", council_codes,
+                       param="council", key="explore_council", default="",
+                       format_func={"": "(none)", **{c: f"{n} ({c})" for c, n in names["name"].items()}}.get)
+hotspot_choice = state.widget(d3.selectbox, "Hotspots", list(hotspot_names), param="hotspots",
+                              key="explore_hotspots", default=data.DEFAULT_HOTSPOTS,
+                              format_func=hotspot_names.get)
 show_clusters = hotspot_choice == data.CLUSTERED
 
 
-def remember_click(result: dict, state_key: str) -> None:
-    code = sh.clicked_code(result, state_key=state_key)
-    if code and code != council and code in names.index:
-        st.session_state["explore_pending_council"] = code
-        st.rerun()
+def choose_clicked_council(key: str, level: str, shown: pd.Index) -> None:
+    """A click on the national map selects the council under the point, whatever layer (a
+    cluster outline, a label) lies on top (``on_change`` of the map: before the widgets)."""
+    click = (st.session_state.get(key) or {}).get("last_clicked") or {}
+    if click.get("lat") is None:
+        return
+    code = data.council_at(level, click["lat"], click["lng"])
+    if code in shown:
+        state.put("council", code)
+    else:
+        st.session_state["explore_missed"] = True
 
 
 def add_national_clusters(m) -> str | None:
@@ -86,15 +79,21 @@ def add_national_clusters(m) -> str | None:
     outlines = data.national_cluster_outlines()
     m.add_child(cluster_layer(outlines, name="Named clusters", precision=4, label_top=25,
                               label_min_zoom=9))
-    folium.LayerControl(collapsed=True).add_to(m)
     where = data.hotspot_runs().loc[data.CLUSTERED, "where"]
     return gh.cluster_sentence(outlines, place=where, words=data.cluster_words())
 
 
+def add_names_and_control(m, level: str, shown: pd.Index) -> None:
+    """The names of the councils drawn (of the map's tier), and the layer control."""
+    places = data.places()
+    m.add_child(place_labels(places[(places["level"] == level) & places["code"].isin(shown)],
+                             name="Council names"))
+    folium.LayerControl(collapsed=True).add_to(m)
+
+
 def lsoa_card(code: str) -> None:
     """The values of one clicked LSOA, and a button to open its council."""
-    lsoas = data.display_boundaries("lsoa21", "council")
-    info = lsoas.loc[code]
+    info = data.display_boundaries("lsoa21", "council").loc[code]
     meta = catalogue.loc[lsoa_indicator]
     tables = data.store_tables(("iod2025", "compound"))
     iod = tables["iod2025"].reindex([code]).dropna(how="all")
@@ -116,20 +115,18 @@ def lsoa_card(code: str) -> None:
             f"{'yes' if comp['compounded'].iloc[0] else 'no'} / "
             f"{'yes' if comp['persistent'].iloc[0] else 'no'}")
     if hotspot_choice != "none":
-        rows[data.hotspot_runs().loc[hotspot_choice, "name"]] = str(
+        rows[hotspot_names[hotspot_choice]] = str(
             data.run_labels(hotspot_choice).get(code, "not tested"))
     rows["Named cluster"] = str(data.cluster_owner().get(code, "none"))
     st.markdown(f"**Clicked neighbourhood: {info['name']}**")
     st.table(pd.DataFrame({"value": rows}))
     parent = info["lad24_code"]
-    if parent != council and st.button(f"Show {names.loc[parent, 'name']}'s neighbourhoods",
-                                       key="explore_open"):
-        st.session_state["explore_pending_council"] = parent
-        st.rerun()
+    if parent != council:
+        st.button(f"Show {names.loc[parent, 'name']}'s neighbourhoods", key="explore_open",
+                  on_click=state.put, args=("council", parent))
 
 
-# ----------------------------------------------------------------------------- national map
-if view == "councils":
+def national_councils() -> None:
     meta = options.loc[indicator]
     level = meta["level"]
     values = data.council_values(indicator)
@@ -144,48 +141,66 @@ if view == "councils":
         m = choropleth_map(frame, "value", scheme=scheme, polarity=meta["polarity"],
                            label=meta["label"], unit=meta["unit"],
                            highlight=council if council in frame.index else None,
-                           layer_name="Councils")
+                           layer_name="Councils", precision=4)  # ~10 m: plenty nationally
         table = map_table(frame, "value", scheme=scheme, unit=meta["unit"])
     clusters_text = add_national_clusters(m)
+    add_names_and_control(m, level, frame.index)
     if clusters_text:
         st.caption(clusters_text)
-    result = sh.map_block(m, key=f"explore_national_{level}", sentence=sentence, table=table,
-                          label=meta["label"], returned=("last_active_drawing",))
-    remember_click(result, "explore_click_national")
-else:
+    if st.session_state.pop("explore_missed", False):
+        st.info("No council of this map under that point: click inside a council.")
+    key = f"explore_national_{level}"
+    sh.map_block(m, key=key, sentence=sentence, table=table,
+                 label=f"{meta['label']}, by council", returned=("last_clicked",),
+                 on_change=lambda: choose_clicked_council(key, level, frame.index))
+
+
+def national_image() -> None:
     meta = catalogue.loc[lsoa_indicator]
     with st.spinner("Painting every LSOA..."):
         image = data.lsoa_image(lsoa_indicator, scheme)
     values = data.lsoa_values(lsoa_indicator)
+    lsoas = data.display_boundaries("lsoa21", "council")
     outlines = data.display_boundaries("lad24", "national")
-    covered = data.display_boundaries("lsoa21", "council")["country"].unique()
-    outlines = outlines.loc[outlines["country"].isin(covered), ["name", "geometry"]]
-    lsoa_names = data.display_boundaries("lsoa21", "council")["name"]
+    outlines = outlines.loc[outlines["country"].isin(lsoas["country"].unique()),
+                            ["name", "geometry"]]
     sentence = describe_values(values, label=meta["label"], unit=meta["unit"],
-                               polarity=meta["polarity"], names=lsoa_names, area_word="LSOAs")
+                               polarity=meta["polarity"], names=lsoas["name"], area_word="LSOAs")
     m = lsoa_overview_map(image, label=meta["label"], unit=meta["unit"],
                           polarity=meta["polarity"], outlines=outlines)
     clusters_text = add_national_clusters(m)
+    add_names_and_control(m, "lad24", outlines.index)
     st.caption("Every LSOA is painted into one image (500 m pixels) so that all of them show "
                "at once. Click anywhere to read that neighbourhood's values; choose a council "
                "to see its LSOAs as shapes." + (f" {clusters_text}" if clusters_text else ""))
-    table = map_table(values.to_frame().join(lsoa_names), "value", scheme=scheme,
+    table = map_table(values.to_frame().join(lsoas["name"]), "value", scheme=scheme,
                       unit=meta["unit"])
     result = sh.map_block(m, key="explore_national_lsoas", sentence=sentence, table=table,
-                          label=meta["label"], returned=("last_clicked",))
+                          label=f"{meta['label']}, every neighbourhood",
+                          returned=("last_clicked",))
     click = result.get("last_clicked") or {}
     if click.get("lat") is not None:
-        with st.spinner("Finding the neighbourhood under the click..."):
-            clicked = lsoa_at(click["lat"], click["lng"], data.lsoa_lookup())
-        if clicked is None or clicked not in lsoa_names.index:
+        clicked = lsoa_at(click["lat"], click["lng"], data.lsoa_lookup())
+        if clicked is None or clicked not in lsoas.index:
             st.info("No neighbourhood (LSOA) of the store under that point.")
         else:
             lsoa_card(clicked)
 
+
+# ----------------------------------------------------------------------------- national map
+if view == "councils":
+    national_councils()
+else:
+    national_image()
+
 # ----------------------------------------------------------------------------- one council
 if council:
     st.subheader(f"{names.loc[council, 'name']}: neighbourhoods (LSOAs)")
+    classes = state.widget(st.radio, "Colours of the neighbourhood map", list(sh.CLASSES),
+                           param="classes", key="explore_classes", default="national",
+                           format_func=sh.CLASSES.get, horizontal=True)
     with st.spinner(f"Drawing {names.loc[council, 'name']}'s neighbourhoods..."):
         view_data = data.council_lsoa_view(council, lsoa_indicator, scheme=scheme,
-                                         hotspot=hotspot_choice)
+                                           hotspot=hotspot_choice, classes=classes)
     sh.show_council_view(view_data, key="explore_council_map")
+sh.finish()

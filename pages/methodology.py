@@ -96,8 +96,15 @@ that hold half its people and their councils; the maps outline and name them.
 default), deciles, Fisher-Jenks natural breaks or equal intervals (mapclassify). Colours are
 colour-blind-safe sequential palettes (ColorBrewer YlOrRd by default); the darkest colour always
 marks the worse end of the indicator, so for "higher is better" indicators the palette is
-reversed. Areas without a value are grey and counted in the legend. Every map has a data table
-and a one-sentence summary.
+reversed, and legends put the worse end on top. Areas without a value are grey and counted in
+the legend. A council's neighbourhoods are classed among every neighbourhood of its nation by
+default, so that maps of two councils compare; classes within the council are an option. Every
+map has a data table and a one-sentence summary.
+
+**Place names and basemap.** Maps carry no tiles from the internet: council names and, from
+closer zooms, ward names (ONS) and Scottish data zone names are drawn from the boundaries in the
+store. An optional web basemap (OpenStreetMap, © OpenStreetMap contributors) can be switched on
+in the sidebar on a machine that is online.
 
 **Your data.** Uploaded files are checked (codes, vintages, duplicates, suppressed cells,
 non-numeric values) and only the matching rows are mapped; nothing is stored.
@@ -120,3 +127,4 @@ if params is not None:
                  f"- Hotspot permutations: {params['permutations']:,}, seed {params['seed']}, "
                  f"alpha {params['alpha']}, correction {correction_words(params)[0]}"]
 st.markdown("\n".join(lines))
+sh.finish()

@@ -15,6 +15,7 @@ from geo.maps.charts import spine_chart
 from geo.maps.text import format_value
 from pages import _data as data
 from pages import _shared as sh
+from pages import _state as state
 
 sh.set_page("council")
 st.title("My council")
@@ -23,35 +24,49 @@ sh.require_store()
 names = data.councils()
 sh.unknown_council_notice()
 
+
+def searched(text: str) -> list[str]:
+    return gc.search_councils(names, text.strip()) if text.strip() else []
+
+
+def on_query() -> None:
+    """A new name typed: its best match becomes the council (the text stays as typed)."""
+    codes = searched(st.session_state["council_query"])
+    st.session_state["council_synced"] = codes[0] if codes else None
+    state.put("council", st.session_state["council_synced"])
+
+
+def on_pick() -> None:
+    st.session_state["council_synced"] = st.session_state["council_pick"]
+    state.put("council", st.session_state["council_pick"])
+
+
 st.markdown("Type a council's name: district, borough, city, unitary or county council "
             "(spelling mistakes are fine).")
-if "council_query" not in st.session_state:
-    code0 = st.query_params.get("council")
-    st.session_state["council_query"] = names.loc[code0, "name"] if code0 in names.index else ""
-query = st.text_input("Council name", key="council_query", placeholder="e.g. Manchester")
-
-
-code = None
-if query.strip():
-    codes = gc.search_councils(names, query.strip())
-    if not codes:
-        st.warning(f"No council name is close to '{sh.md_escape(query.strip())}'. Check the "
-                   "spelling, or try the town's council (for example 'Leeds' or 'Kent').")
-    else:
-        wanted = st.query_params.get("council")
-        if st.session_state.get("council_pick") not in codes:
-            st.session_state["council_pick"] = wanted if wanted in codes else codes[0]
-        st.radio(
-            "Matches", codes, key="council_pick", horizontal=True,
-            format_func=lambda c: f"{names.loc[c, 'name']} ({names.loc[c, 'tier']}, {c})",
-        )
-        code = st.session_state["council_pick"]
-sh.set_param("council", code)
+code = state.read("council", names.index, None)
+if st.session_state.get("council_synced", "") != code or "council_query" not in st.session_state:
+    # chosen elsewhere (another page, a link), or the box was not drawn: show its name
+    st.session_state["council_query"] = names.loc[code, "name"] if code else ""
+    st.session_state["council_synced"] = code
+query = st.text_input("Council name", key="council_query", placeholder="e.g. Manchester",
+                      on_change=on_query)
+codes = searched(query)
+if query.strip() and not codes:
+    st.warning(f"No council name is close to '{sh.md_escape(query.strip())}'. Check the "
+               "spelling, or try the town's council (for example 'Leeds' or 'Kent').")
+elif codes:
+    if code not in codes:
+        codes = [code, *codes] if code else codes
+    code = code or codes[0]
+    st.session_state["council_pick"] = code
+    st.radio("Matches", codes, key="council_pick", horizontal=True, on_change=on_pick,
+             format_func=lambda c: f"{names.loc[c, 'name']} ({names.loc[c, 'tier']}, {c})")
+state.put("council", code)
 
 if not code:
     if not query.strip():
         st.info("Start typing a council's name above.")
-    st.stop()
+    sh.stop()
 
 name, level, upper = names.loc[code, ["name", "level", "utla24_code"]]
 st.header(f"{name} ({code})")
@@ -67,7 +82,7 @@ if prof.empty:
     nation = gh.NATIONS.get(names.loc[code, "country"], names.loc[code, "country"])
     st.info(f"No council indicators are available for {name}: the sources of the profile do "
             f"not cover {nation}.")
-    st.stop()
+    sh.stop()
 st.markdown(gt.describe_profile(prof, name=name))
 spine = gt.spine_data({name: prof}, data.level_tables())
 st.markdown("Spine chart: each row is one indicator; the grey bar is the spread of all councils "
@@ -85,13 +100,18 @@ st.caption("England: the store's figure for England as one area (IoD summaries) 
 
 st.subheader("Indices of Deprivation: summary ranks")
 summary = data.summary_of(code)
-ranks = gp.iod_summary_ranks(summary, code)
-st.markdown(f"Rank of {name} among {int(summary['imd_average_score'].notna().sum())} councils on "
-            "each IoD-style summary measure (1 = most deprived), computed from LSOA scores and "
-            f"populations ({data.catalogue().loc[f'summary_{level}.imd_average_score', 'vintage']}) "
-            "as "
-            "MHCLG defines them.")
-st.dataframe(ranks, width="stretch", key="council_iod_ranks")
+if code in summary.index:
+    ranks = gp.iod_summary_ranks(summary, code)
+    st.markdown(f"Rank of {name} among {int(summary['imd_average_score'].notna().sum())} "
+                "councils on each IoD-style summary measure (1 = most deprived), computed from "
+                "LSOA scores and populations "
+                f"({data.catalogue().loc[f'summary_{level}.imd_average_score', 'vintage']}) as "
+                "MHCLG defines them.")
+    st.dataframe(ranks, width="stretch", key="council_iod_ranks")
+else:
+    nation = gh.NATIONS.get(names.loc[code, "country"], names.loc[code, "country"])
+    st.info(f"The IoD summaries here are those of the English indices; they do not rank "
+            f"councils in {nation}.")
 
 # ----------------------------------------------------------------------------- compounded
 st.subheader("Compounded and persistent disadvantage")
@@ -175,22 +195,23 @@ else:
 # ----------------------------------------------------------------------------- map
 st.subheader("Neighbourhoods")
 lsoa_opts = data.lsoa_options()
-sh.init_state("council_lsoa", "lsoa", lsoa_opts.index, data.DEFAULT_LSOA)
-sh.init_state("council_hotspots", "hotspots", data.hotspot_choices(), data.DEFAULT_HOTSPOTS)
-sh.init_state("council_scheme", "scheme", sh.SCHEMES, "quantiles")
+hotspot_names = data.hotspot_choices()
 c1, c2, c3 = st.columns([3, 1.4, 1.4])
-c1.selectbox("Indicator by neighbourhood (LSOA)", lsoa_opts.index, key="council_lsoa",
-             format_func=lambda i: lsoa_opts.loc[i, "label"])
-c2.selectbox("Classes", list(sh.SCHEMES), key="council_scheme", format_func=sh.SCHEMES.get)
-c3.selectbox("Hotspots", list(data.hotspot_choices()), key="council_hotspots",
-             format_func=data.hotspot_choices().get)
-lsoa_indicator = st.session_state["council_lsoa"]
-hotspot = st.session_state["council_hotspots"]
-scheme = st.session_state["council_scheme"]
-for param, value in (("lsoa", lsoa_indicator), ("hotspots", hotspot), ("scheme", scheme)):
-    sh.set_param(param, value)
+lsoa_indicator = state.widget(c1.selectbox, "Indicator by neighbourhood (LSOA)",
+                              list(lsoa_opts.index), param="lsoa", key="council_lsoa",
+                              default=data.DEFAULT_LSOA,
+                              format_func=lsoa_opts["label"].to_dict().get)
+scheme = state.widget(c2.selectbox, "Classes", list(sh.SCHEMES), param="scheme",
+                      key="council_scheme", default="quantiles", format_func=sh.SCHEMES.get)
+hotspot = state.widget(c3.selectbox, "Hotspots", list(hotspot_names), param="hotspots",
+                       key="council_hotspots", default=data.DEFAULT_HOTSPOTS,
+                       format_func=hotspot_names.get)
+classes = state.widget(st.radio, "Colours of the neighbourhood map", list(sh.CLASSES),
+                       param="classes", key="council_classes", default="national",
+                       format_func=sh.CLASSES.get, horizontal=True)
 with st.spinner(f"Drawing {name}'s neighbourhoods..."):
-    view = data.council_lsoa_view(code, lsoa_indicator, scheme=scheme, hotspot=hotspot)
+    view = data.council_lsoa_view(code, lsoa_indicator, scheme=scheme, hotspot=hotspot,
+                                  classes=classes)
 sh.show_council_view(view, key="council_map")
 
 # ----------------------------------------------------------------------------- pack
@@ -204,3 +225,4 @@ if view["status"] == "ok":
     st.download_button("Download the council pack (zip)", data=lambda: data.council_pack(code),
                        file_name=data.pack_filename(code), mime="application/zip",
                        on_click="ignore", key="council_pack_download")
+sh.finish()

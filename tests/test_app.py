@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -105,6 +106,12 @@ def _maps(at: AppTest) -> list[dict]:
     return [json.loads(el.proto.json_args) for el in at.get("component_instance")]
 
 
+def _shown(script: str) -> str:
+    """A map's script as its text reads on screen (JSON and HTML escapes undone)."""
+    return html.unescape(script.replace("\\u0026", "&").replace("\\u003c", "<")
+                         .replace("\\u003e", ">"))
+
+
 def _text(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
     parts += [e.value for e in at.info] + [e.value for e in at.error] + [e.value for e in at.warning]
@@ -163,16 +170,17 @@ def test_explore_national_map_with_named_clusters(store):
     (m,) = _maps(at)
     assert m["js_links"] == ["/app/static/vendor/leaflet-1.9.4/leaflet.js"]
     assert m["css_links"] == ["/app/static/vendor/leaflet-1.9.4/leaflet.css"]
-    assert m["returned_objects"] == ["last_active_drawing"]
+    assert m["returned_objects"] == ["last_clicked"]  # the point; the app finds the council
     # the councils of the nations the indicator covers (the IoD: England only)
     lad = boundaries.load("lad24", display="national")
     covered = lad[lad["country"].isin({c[0] for c in scores.index})]
     assert len(COUNCIL_FEATURE.findall(m["script"])) == len(covered)
     n_clusters = len(geo.load_indicators("clusters"))
-    assert len(CLUSTER_FEATURE.findall(m["script"])) == 2 * n_clusters  # casing and outline
+    assert len(CLUSTER_FEATURE.findall(m["script"])) == n_clusters  # sent once, drawn twice
+    assert m["script"].count("_data = oppmap") >= 1  # the outline draws the casing's data
     assert len(json.dumps(m)) < 1_200_000
     assert [e.label for e in at.expander] == [
-        "Data table: Index of Multiple Deprivation 2025: average score"]
+        "Data table: Index of Multiple Deprivation 2025: average score, by council"]
 
 
 @pytest.mark.real
@@ -415,6 +423,82 @@ def test_council_pack_contents(store):
     assert "L.version" in page or "Leaflet" in page  # Leaflet itself is inlined
     for name in _cluster_names_reaching("E06000009"):  # named clusters, outlined and labelled
         assert name.split(",")[0] in page
+
+
+# ----------------------------------------------------------------------------- one state
+
+
+@pytest.mark.real
+def test_chosen_council_and_indicators_carry_across_pages(store):
+    at = _run(council="E08000025", lsoa="compound.n_domains_worst_decile",
+              hotspots="gi_star:imd_score")
+    at.query_params.clear()  # the sidebar's page links carry no parameters
+    at.switch_page("pages/my_council.py").run()
+    assert not at.exception
+    assert at.radio(key="council_pick").value == "E08000025"
+    assert at.text_input(key="council_query").value == "Birmingham"
+    assert at.selectbox(key="council_lsoa").value == "compound.n_domains_worst_decile"
+    assert at.selectbox(key="council_hotspots").value == "gi_star:imd_score"
+    assert at.query_params["council"] == "E08000025"  # and in the URL again, to share
+    at.query_params.clear()
+    at.switch_page("pages/explore.py").run()
+    assert at.selectbox(key="explore_council").value == "E08000025"
+    assert "Birmingham: neighbourhoods (LSOAs)" in _text(at)
+
+
+@pytest.mark.real
+def test_compare_clear_all_then_add_again_shows_what_is_drawn(store):
+    at = _run(page="compare", councils="E08000025,E06000009")
+    at.selectbox(key="compare_lsoa").set_value("compound.n_domains_worst_decile").run()
+    at.selectbox(key="compare_hotspots").set_value("none").run()
+    at.multiselect(key="compare_councils").set_value([]).run()
+    assert "Choose at least two councils" in _text(at) and _maps(at) == []
+    at.multiselect(key="compare_councils").set_value(["E06000009", "E07000089"]).run()
+    assert not at.exception
+    assert at.selectbox(key="compare_lsoa").value == "compound.n_domains_worst_decile"
+    assert at.selectbox(key="compare_hotspots").value == "none"
+    label = geo.catalogue().loc["compound.n_domains_worst_decile", "label"]
+    for m in _maps(at)[1:]:  # each council's neighbourhoods: the chosen indicator, no hotspots
+        assert label in _shown(m["script"]) and "oppmapClusters" not in m["script"]
+
+
+@pytest.mark.real
+def test_compare_maps_share_national_classes_unless_asked(store):
+    at = _run(page="compare", councils="E07000089,E06000009")  # Hart and Blackpool
+    hart, blackpool = (_shown(m["script"]) for m in _maps(at)[1:])
+    legend = re.compile(r"quantiles, \d+ classes of England's LSOAs")
+    assert legend.search(hart) and legend.search(blackpool)
+    at.radio(key="compare_classes").set_value("council").run()
+    hart = _shown(_maps(at)[1]["script"])
+    assert not legend.search(hart) and "quantiles, 5 classes" in hart
+
+
+@pytest.mark.real
+def test_click_point_finds_the_council_under_it(store):
+    from pages import _data as data
+
+    lad = boundaries.load("lad24", display="national")
+    for code in ("E06000002", "E08000012", "E06000014"):  # Middlesbrough, Liverpool, York
+        point = lad.geometry[code].representative_point()
+        assert data.council_at("lad24", point.y, point.x) == code
+    assert data.council_at("lad24", 54.0, -4.2) is None  # the Irish Sea
+
+
+@pytest.mark.real
+def test_an_unexpected_error_is_a_short_message_not_a_traceback(store, monkeypatch):
+    from geo import council as gc
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(gc, "council_view", broken)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["council"] = "E08000025"
+    at.run()
+    assert not at.exception  # no traceback element
+    (error,) = at.error
+    assert "Something went wrong" in error.value and "secret internals" not in error.value
+    assert "Where is opportunity missing?" in at.title[0].value  # the page above still shows
 
 
 # ----------------------------------------------------------------------------- your data

@@ -322,8 +322,8 @@ def test_view_the_other_way_up_names_the_lowest_as_worst(lsoas, councils, cluste
                                                          catalogue):
     data = _view_data(lsoas, councils, clusters, hotspots, catalogue, "E07000001",
                       polarity="higher_better", run="local_moran:n_domains_worst_decile")
-    with pytest.warns(UserWarning, match="3 distinct values"):  # three LSOAs, five classes
-        view = gc.council_view(data)
+    view = gc.council_view(data)  # three LSOAs: three classes, said in the legend
+    assert "quantiles, 3 classes" in view["map"].get_root().render()
     assert "worst Area 0 (0.00 score), best Area 2" in view["sentence"]
     assert view["clusters"] is None and "cluster" not in view["table"].columns
     assert view["counts"] == "In Dist A: 2 High-High and 0 Low-Low LSOAs, 1 outliers."

@@ -161,7 +161,7 @@ def test_highlight_outline_layer(grid):
     assert list(_features(layers[1])) == ["E011"]
     assert layers[1].interactive is False
     assert layers[1].base_style["fill"] is False
-    fit = [c for c in m._children.values() if type(c).__name__ == "FitBounds"][0]
+    fit = m._children["oppmap_frame"]  # the view fits the highlighted area (legends aside)
     assert_allclose(fit.bounds, [[52.41, -1.49 + 0.0000012345], [52.42, -1.48]], atol=1e-9)
 
 
@@ -209,7 +209,7 @@ def test_hotspot_layer_colours_and_cluster_outlines(grid):
     q = pd.Series(np.linspace(0.001, 0.9, 9), index=grid.index)
     fg = hotspot_layer(grid, labels.sample(frac=1, random_state=1), details={"q (FDR)": q})
     areas, casing, clusters = _layers(fg)
-    assert casing.base_style["color"] == "#ffffff" and casing.data_json == clusters.data_json
+    assert casing.base_style["color"] == "#ffffff" and clusters.data_of is casing  # data once
     assert clusters.use_line_property and not casing.use_line_property
     feats = _features(areas)
     assert sorted(feats) == ["E000", "E001", "E010", "E020", "E022"]
@@ -217,7 +217,7 @@ def test_hotspot_layer_colours_and_cluster_outlines(grid):
     assert feats["E022"]["properties"]["_fill"] == "#d6604d"
     assert feats["E020"]["properties"]["_fill"] == "#4393c3"
     assert feats["E000"]["properties"]["d0"] == "0.00"
-    cl = json.loads(clusters.data_json)["features"]
+    cl = json.loads(casing.data_json)["features"]
     assert sorted(f["properties"]["key"] for f in cl) == ["cold_spot_95", "hot_spot_95", "hot_spot_99"]
     hot99 = [f for f in cl if f["properties"]["key"] == "hot_spot_99"][0]
     area = shapely.geometry.shape(hot99["geometry"]).area
@@ -386,7 +386,8 @@ def test_cluster_layer_svg_pane_tooltip_and_labels(grid, named_clusters):
     assert casing.pane == line.pane == "oppmapClusters"
     assert line.base_style["color"] == CLUSTER_COLOUR and not line.base_style["fill"]
     assert line.tooltip_aliases == ["Cluster", "Neighbourhoods (LSOAs)", "People", "Domains"]
-    feats = _features(line)
+    feats = _features(casing)  # the line draws the casing's data (sent once)
+    assert line.data_of is casing
     assert feats["7"]["properties"]["name"] == "North &lt;img src=x onerror=alert(1)&gt;"
     assert feats["7"]["properties"]["population"] == "3,000"
     page = m.get_root().render()

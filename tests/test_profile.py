@@ -366,3 +366,17 @@ def test_real_county_profile(real):
     assert kent.loc["summary.imd_average_score", "n_ranked"] == n_upper
     n_neet = int(tables["neet2025"]["neet_or_not_known_percent"].notna().sum())
     assert kent.loc["neet2025.neet_or_not_known_percent", "n_ranked"] == n_neet
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("code", ["S12000036", "W06000015"])  # Edinburgh, Cardiff
+def test_councils_outside_england_compare_with_their_nation(real, code):
+    tables, measures, councils = real
+    prof = gp.council_profile(code, tables=tables, measures=measures, councils=councils)
+    smc = tables["smc_ci1"]
+    column = "conditions_of_childhood_2018_2024"
+    row = prof.loc[f"smc_ci1.{column}"]
+    nation = councils.index[councils["country"] == code[0]]
+    # no English region: the council's nation stands for it (the mean of its councils)
+    expected = smc[column].reindex(nation.intersection(smc.index)).mean()
+    assert row["region"] == pytest.approx(expected)

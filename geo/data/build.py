@@ -35,6 +35,7 @@ from boundaries._store import (
     read_manifest,
     write_json,
 )
+from boundaries.display import write_display_extras
 from geo._errors import OppmapError, StoreError
 from geo.data._context import BuildContext, write_frame
 from geo.data._levels import build_graphs, read_levels, read_lookups, write_levels
@@ -43,6 +44,7 @@ from geo.data._tables import build_indicator_tables
 from geo.data.derived import build_derived_tables
 from geo.data.nations import build_nation_tables
 from geo.data.sources import REGISTRY_PATH, file_sha256, mirror_dir, registry, source_path
+from geo.stats.clusters import cluster_members
 
 __all__ = ['build_store', 'store_fingerprint', 'format_report', 'code_fingerprint']
 
@@ -198,6 +200,9 @@ def _build_into(tmp: Path, ctx: BuildContext, *, hotspots: bool) -> dict[str, An
         expected.append(f"indicators/{name}.parquet")
     for name in ("lookup_lsoa11_lad21", "lookup_lsoa11_lsoa21"):
         write_frame(lk[name], tmp / "lookups" / f"{name.removeprefix('lookup_')}.parquet")
+    # what the app's first national map needs, precomputed: image grid, click lookup, places
+    groups = {"clusters": cluster_members(derived["clusters"])} if "clusters" in derived else {}
+    expected += write_display_extras(tmp, geo_levels, groups=groups)
     missing = [f for f in expected if not (tmp / f).is_file()]
     if missing:  # e.g. the temporary folder was removed by another process mid-build
         msg = f"the build folder {tmp} lost files while building: {missing[:5]}; build again"

@@ -127,16 +127,19 @@ def _hotspot_areas(
         clusters.index = pd.Index([f"cluster_{i}" for i in range(len(clusters))], name="cluster")
         data = _features_json(clusters, clusters[["key", "_line"]], precision=precision)
         # a white casing under the coloured outline keeps it visible over any fill colour
+        casing = None
         for style in (
             {"color": "#ffffff", "weight": 6, "opacity": 0.9, "fill": False},
             {"weight": 3, "opacity": 1, "fill": False},
         ):
             layer = _VectorLayer(
-                data, _bounds_latlon(clusters), name=f"{name} clusters",
-                base_style=style, hover_style=None, interactive=False, control=False,
+                data if casing is None else "", _bounds_latlon(clusters),
+                name=f"{name} clusters", base_style=style, hover_style=None,
+                interactive=False, control=False, data_of=casing,
             )
             layer.use_line_property = "color" not in style
             group.add_child(layer)
+            casing = layer
     return group
 
 
@@ -157,13 +160,14 @@ def _cluster_outlines(
             aliases.append(alias)
     data = _features_json(shapes, props, precision=precision)
     bounds = _bounds_latlon(shapes)
-    group.add_child(_VectorLayer(
+    casing = _VectorLayer(
         data, bounds, name=f"{name} casing", control=False, interactive=False, hover_style=None,
         base_style={"color": "#ffffff", "weight": 5, "opacity": 0.85, "fill": False},
         pane="oppmapClusters",
-    ))
+    )
+    group.add_child(casing)
     group.add_child(_VectorLayer(
-        data, bounds, name=name, control=False, pane="oppmapClusters",
+        "", bounds, name=name, control=False, pane="oppmapClusters", data_of=casing,
         base_style={"color": colour, "weight": 2.5, "opacity": 1, "fill": False},
         hover_style={"weight": 5}, tooltip_fields=fields, tooltip_aliases=aliases,
     ))

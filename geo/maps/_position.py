@@ -9,44 +9,17 @@ a paletted PNG.
 from __future__ import annotations
 
 import io
-from typing import Any, NamedTuple
+from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
+from boundaries.grids import PositionGrid, position_grid
 from geo._errors import InputError, format_codes
-from geo.maps._grid import _check_projected, _check_resolution, _mercator_grid
 
-
-class _PositionGrid(NamedTuple):
-    """Every area burnt into a Web Mercator grid: cell = row position + 1 (0 = no area)."""
-
-    grid: np.ndarray
-    codes: pd.Index
-    bounds: list[list[float]]
-
-
-def _position_grid(gdf_27700: gpd.GeoDataFrame, *, resolution: float) -> _PositionGrid:
-    """Rasterise each area's row position once (the slow step of a national LSOA image).
-
-    Same grid as :func:`geo.maps.raster.rasterize_for_display`: Web Mercator pixels about
-    ``resolution`` metres on the ground at the data's central latitude; a pixel takes the area
-    containing its centre.
-    """
-    import rasterio.features
-
-    _check_projected(gdf_27700, name="gdf")
-    geoms, transform, width, height, bounds = _mercator_grid(
-        gdf_27700, _check_resolution(resolution))
-    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    positions = np.arange(1, len(geoms) + 1, dtype="int32")
-    grid = rasterio.features.rasterize(
-        zip(geoms[keep], positions[keep].tolist(), strict=True),
-        out_shape=(height, width), transform=transform, fill=0, dtype="int32",
-    )
-    return _PositionGrid(grid=grid, codes=pd.Index(gdf_27700.index), bounds=bounds)
+#: Every area burnt into a Web Mercator grid: cell = row position + 1 (0 = no area).
+_PositionGrid = PositionGrid
+_position_grid = position_grid
 
 
 def _paint_grid(grid: _PositionGrid, colours: pd.Series) -> bytes:
@@ -76,7 +49,7 @@ def _paint_grid(grid: _PositionGrid, colours: pd.Series) -> bytes:
 
 def _check_paint(grid: Any, values: Any) -> None:
     """Refuse a grid not made by lsoa_grid() and values that are not a Series of its codes."""
-    if not isinstance(grid, _PositionGrid):
+    if not isinstance(grid, PositionGrid):
         msg = f"`grid` must be the LsoaGrid of lsoa_grid(); got {type(grid).__name__}."
         raise InputError(msg)
     if not isinstance(values, pd.Series) or not values.index.is_unique:

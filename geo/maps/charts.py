@@ -13,8 +13,9 @@ from typing import Any
 import pandas as pd
 
 from geo._errors import InputError
+from geo.maps.text import format_value
 
-__all__ = ["VERDICT_COLOURS", "spine_chart"]
+__all__ = ["VERDICT_COLOURS", "spine_chart", "bar_chart"]
 
 #: Verdict colours (ColorBrewer RdYlBu ends and a neutral): worse red, better blue.
 VERDICT_COLOURS = {"worse": "#d7301f", "similar": "#fdd49e", "better": "#2b8cbe",
@@ -27,13 +28,18 @@ _NEEDED = ("indicator", "label", "stage", "area", "verdict", "x", "x_worst", "x_
            "x_best", "order")
 
 
-def spine_chart(data: pd.DataFrame, *, colour_by: str = "verdict", width: int = 420) -> Any:
+def spine_chart(data: pd.DataFrame, *, colour_by: str = "verdict", width: int = 420,
+                description: str | None = None) -> Any:
     """An Altair spine chart of :func:`geo.profile_tables.spine_data`.
 
     Grey bars show the spread of all councils (light: worst to best; dark: middle half), the
     black tick is England, and a dot marks each area, coloured by its verdict against England
     (``colour_by="verdict"``) or by area (``"area"``, for comparing places). One panel per
     life stage, stages and indicators in the data's ``order``.
+
+    ``description`` is the chart's accessible name (screen readers read it instead of "Vega
+    visualization"); by default it names the areas and the number of indicators, and says
+    where worse is.
 
     Returns
     -------
@@ -82,6 +88,11 @@ def spine_chart(data: pd.DataFrame, *, colour_by: str = "verdict", width: int = 
     dots = base.mark_point(filled=True, size=90, stroke="#000000", strokeWidth=0.8,
                            opacity=1).encode(x="x:Q", color=colour, shape=shape,
                                              tooltip=[alt.Tooltip(f, title=t) for f, t in _TOOLTIP])
+    areas = list(dict.fromkeys(ordered["area"]))
+    description = description or (
+        f"Spine chart of {', '.join(map(str, areas))} on {len(labels)} indicators against the "
+        "spread of all councils and England; worse is on the left. The same values are in the "
+        "table below the chart.")
     return (
         alt.layer(spread, middle, england, dots, data=data.copy())
         .properties(width=width)
@@ -89,4 +100,38 @@ def spine_chart(data: pd.DataFrame, *, colour_by: str = "verdict", width: int = 
                            header=alt.Header(labelAngle=0, labelAlign="left",
                                              labelFontWeight="bold")))
         .resolve_scale(y="independent")
+        .properties(description=description)
     )
+
+
+def bar_chart(values: pd.Series, *, label: str, unit: str = "",
+              description: str | None = None) -> Any:
+    """Horizontal bars of one value per area (``values`` indexed by the areas' names).
+
+    ``description`` is the chart's accessible name; by default it lists every value.
+
+    Raises
+    ------
+    InputError
+        ``values`` not a Series, or empty.
+
+    Examples
+    --------
+    >>> chart = bar_chart(pd.Series([30.1, 12.0], index=["Blackpool", "Hart"]), label="IMD")
+    """
+    import altair as alt
+
+    if not isinstance(values, pd.Series) or values.empty:
+        msg = "`values` must be a non-empty Series of numbers indexed by area name."
+        raise InputError(msg)
+    frame = pd.DataFrame({"area": values.index.astype(str), "value": values.to_numpy()})
+    frame["text"] = [format_value(v, unit) for v in frame["value"]]
+    description = description or (
+        f"Bar chart of {label}: " + "; ".join(f"{a} {t}" for a, t in zip(
+            frame["area"], frame["text"], strict=True)) + ".")
+    base = alt.Chart(frame).encode(y=alt.Y("area:N", title=None, sort=None))
+    bars = base.mark_bar(color="#6a51a3").encode(
+        x=alt.X("value:Q", title=f"{label}" + (f" ({unit})" if unit and unit not in label else "")),
+        tooltip=[alt.Tooltip("area:N", title="Area"), alt.Tooltip("text:N", title=label)])
+    return (bars + base.mark_text(align="left", dx=4).encode(x="value:Q", text="text:N")
+            ).properties(height=36 * len(frame), description=description)

@@ -26,9 +26,10 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from branca.element import Element, Figure
+from branca.element import Figure
 
 from geo._errors import InputError
+from geo.maps._safe import _Inert
 from geo.maps.assets import STATIC_URL, inline_assets, local_asset_urls
 from geo.maps.classes import classify, colours_for, normalise_key, palette
 from geo.maps.elements import (
@@ -47,6 +48,7 @@ from geo.maps.elements import (
     _tooltip_spec,
     _VectorLayer,
 )
+from geo.maps.frame import _FRAME_CSS, frame_element
 from geo.maps.text import legend_labels
 
 __all__ = ['DEFAULT_ATTRIBUTION', 'base_map', 'choropleth_map', 'add_legend', 'to_standalone_html']
@@ -63,8 +65,9 @@ def base_map(
     attribution: str = DEFAULT_ATTRIBUTION,
     asset_base_url: str = STATIC_URL,
     height: str | int = "100%",
+    title: str = "Map",
 ) -> folium.Map:
-    """An empty map with local Leaflet, canvas rendering and the attribution set.
+    """An empty map with local Leaflet, canvas rendering, the attribution and its frame set.
 
     Parameters
     ----------
@@ -79,11 +82,15 @@ def base_map(
         Absolute URL where ``static/vendor`` is served (see :func:`geo.maps.assets.local_asset_urls`).
     height
         Height of the map element.
+    title
+        The map's accessible name (:func:`geo.maps.frame.set_map_title` changes it later).
 
     Returns
     -------
     folium.Map
-        ``prefer_canvas=True``, ``default_js`` / ``default_css`` pointing at the local Leaflet only.
+        ``prefer_canvas=True``, ``default_js`` / ``default_css`` pointing at the local Leaflet
+        only, and the frame of :func:`geo.maps.frame.frame_element`: the view fits ``bounds``
+        beside the legends, a mouse press never scrolls the page, the map is one tab stop.
 
     Examples
     --------
@@ -102,11 +109,12 @@ def base_map(
     )
     m.default_js = list(urls["js"])
     m.default_css = list(urls["css"])
-    cast(Figure, m.get_root()).header.add_child(Element(_TIP_CSS), name="oppmap_css")
+    cast(Figure, m.get_root()).header.add_child(_Inert(_TIP_CSS + _FRAME_CSS),
+                                                name="oppmap_css")
+    b = bounds if bounds is not None else [[49.8, -8.7], [60.9, 1.8]]
+    m.add_child(frame_element(b, title=title), name="oppmap_frame")
     if attribution:
         m.add_child(_Attribution(attribution))
-    b = bounds if bounds is not None else [[49.8, -8.7], [60.9, 1.8]]
-    m.fit_bounds([list(b[0]), list(b[1])])
     return m
 
 
@@ -183,6 +191,7 @@ def choropleth_map(
     palette_name: str = "ylorrd", attribution: str = DEFAULT_ATTRIBUTION,
     tiles: str | None = None, precision: int = 5, fit: str = "all",
     layer_name: str | None = None, asset_base_url: str = STATIC_URL,
+    reference: pd.Series | None = None, classes_of: str | None = None, title: str | None = None,
 ) -> folium.Map:
     """A choropleth of one column: one GeoJSON layer, colours precomputed, canvas rendering.
 
@@ -192,32 +201,36 @@ def choropleth_map(
         Display copy in EPSG:4326, indexed by area code, with ``column`` (numeric; NaN is drawn
         grey as "no data") and usually a ``name`` column (``name_column``; None for codes only).
     column, label, unit
-        The column to map, its label (default ``column``) and unit, for tooltip and legend.
+        The column to map, its label (default ``column``) and unit (tooltip and legend).
     scheme, k, polarity, palette_name
         Classes (:func:`geo.maps.classes.classify`) and colours (:func:`geo.maps.classes.palette`):
         the darkest colour is always the worse end.
     tooltip_fields
-        Extra columns for the tooltip: a list, or a mapping column -> label. The area name and
-        the mapped value are always shown. Every name and value is HTML-escaped.
+        Extra tooltip columns (a list, or column -> label) beside the area name and value;
+        every name and value is HTML-escaped.
     highlight, fit
-        Codes to outline in black on top (e.g. the selected council); ``fit="highlight"``
-        fits the map to them instead of to every area (``"all"``).
+        Codes outlined in black on top (the selected council); ``fit="highlight"`` fits the
+        map to them, ``"all"`` to every area.
     attribution, tiles, asset_base_url
         As in :func:`base_map`.
     precision, layer_name
-        Decimal places kept in coordinates (5 is about 1 m); the layer's name (default ``label``).
+        Coordinate decimals (5 is about 1 m); the layer's name (default ``label``).
+    reference, classes_of
+        Values that set the classes instead of ``gdf[column]`` (every LSOA of the nation, so
+        that maps share one scheme) and, for the legend, what they are ("England's LSOAs").
+    title
+        The map's accessible name; default "Map: <label>".
 
     Returns
     -------
     folium.Map
-        Each feature carries ``properties.code`` (the area code), so a click on it can be read
-        back from ``st_folium(..., returned_objects=["last_active_drawing"])``.
+        Each feature carries its area code (``properties.code``).
 
     Raises
     ------
     InputError
-        Wrong CRS, duplicated codes, missing column or geometry, unknown scheme or polarity,
-        unknown highlight codes.
+        Wrong CRS, duplicated codes, missing column or geometry, unknown scheme, polarity or
+        highlight codes.
 
     Examples
     --------
@@ -227,19 +240,15 @@ def choropleth_map(
     ...     index=pd.Index(["E1", "E2"], name="lad24_code"))
     >>> m = choropleth_map(g, "v", k=2, unit="%")
     """
-    _check_gdf(gdf)
-    _check_column(gdf, column)
-    if not (pd.api.types.is_numeric_dtype(gdf[column]) or gdf[column].isna().all()):
-        msg = f"`column` {column!r} must be numeric; got dtype {gdf[column].dtype}."
-        raise InputError(msg)
+    _check_numeric(gdf, column)
     label = label or column
     highlight_codes = _highlight_codes(gdf, highlight)
     m = base_map(bounds=_fit_bounds(gdf, highlight_codes, fit), tiles=tiles,
-                 attribution=attribution, asset_base_url=asset_base_url)
-    classes = classify(gdf[column], scheme=scheme, k=k)
-    props, fields, aliases = _tooltip_spec(
-        gdf, column, label=label, unit=unit, name_column=name_column, tooltip_fields=tooltip_fields
-    )
+                 attribution=attribution, asset_base_url=asset_base_url,
+                 title=title or f"Map: {label}")
+    classes = classify(gdf[column], scheme=scheme, k=k, reference=reference)
+    props, fields, aliases = _tooltip_spec(gdf, column, label=label, unit=unit,
+                                           name_column=name_column, tooltip_fields=tooltip_fields)
     props.insert(0, "code", [str(c) for c in gdf.index])
     props["_fill"] = colours_for(classes, polarity=polarity, name=palette_name).to_numpy()
     m.add_child(_VectorLayer(
@@ -249,9 +258,19 @@ def choropleth_map(
     ))
     if highlight_codes:
         m.add_child(_highlight_layer(gdf.loc[highlight_codes], precision=precision))
+    words = f"{classes.attrs['scheme'].replace('_', ' ')}, {classes.attrs['k']} classes" + (
+        f" of {classes_of or 'the reference values'}" if reference is not None else "")
     add_legend(m, classes, polarity=polarity, label=label, unit=unit, palette_name=palette_name,
-               note=f"{classes.attrs['scheme'].replace('_', ' ')}, {classes.attrs['k']} classes")
+               note=words)
     return m
+
+
+def _check_numeric(gdf: gpd.GeoDataFrame, column: str) -> None:
+    _check_gdf(gdf)
+    _check_column(gdf, column)
+    if not (pd.api.types.is_numeric_dtype(gdf[column]) or gdf[column].isna().all()):
+        msg = f"`column` {column!r} must be numeric; got dtype {gdf[column].dtype}."
+        raise InputError(msg)
 
 
 def to_standalone_html(
@@ -292,11 +311,11 @@ def _standalone_html(m: folium.Map, assets: Mapping[str, str], *, title: str) ->
     try:
         root = cast(Figure, m.get_root())
         root.header.add_child(
-            Element("<style>" + assets["css"] + "</style>"),
+            _Inert("<style>" + assets["css"] + "</style>"),
             name="leaflet_inline_css",
         )
         root.header.add_child(
-            Element("<script>" + assets["js"].replace("</script", "<\\/script") + "</script>"),
+            _Inert("<script>" + assets["js"].replace("</script", "<\\/script") + "</script>"),
             name="leaflet_inline_js",
         )
         text = root.render()

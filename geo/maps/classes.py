@@ -177,7 +177,8 @@ def _upper_bounds(present: np.ndarray, norm: str, k: int) -> np.ndarray:
     return bins
 
 
-def classify(values: pd.Series, *, scheme: str = "quantiles", k: int | None = None) -> pd.Series:
+def classify(values: pd.Series, *, scheme: str = "quantiles", k: int | None = None,
+             reference: pd.Series | None = None) -> pd.Series:
     """Put each area into a class with a mapclassify scheme.
 
     Parameters
@@ -189,6 +190,10 @@ def classify(values: pd.Series, *, scheme: str = "quantiles", k: int | None = No
         ``"equal_interval"``; case, spaces and hyphens do not matter.
     k
         Number of classes; default 5 (10 for ``"deciles"``, which accepts no other k).
+    reference
+        Values that set the classes, when they are not ``values`` themselves: e.g. every
+        neighbourhood of the nation, so that maps of several councils share one scheme
+        (missing values are left out). ``values`` beyond its range go to the end classes.
 
     Returns
     -------
@@ -196,7 +201,8 @@ def classify(values: pd.Series, *, scheme: str = "quantiles", k: int | None = No
         Class index (``Int64``; 0 holds the lowest values), indexed exactly like ``values``.
         Missing values stay missing (``<NA>``). ``result.attrs`` holds ``bins`` (inclusive upper
         bound of each class, a list of floats), ``lower`` (the minimum value), ``scheme``, ``k``
-        (the number of classes actually formed) and ``n_missing``.
+        (the number of classes actually formed), ``n_missing`` and ``n_reference`` (how many
+        values set the classes: ``reference``'s, else ``values``').
 
     Raises
     ------
@@ -220,15 +226,22 @@ def classify(values: pd.Series, *, scheme: str = "quantiles", k: int | None = No
     norm = _lookup(SCHEMES, scheme, "scheme")
     k = _check_classify(values, norm, k)
     present, missing = _present_values(values)
-    bins = _upper_bounds(present, norm, k)
+    basis = present
+    if reference is not None:
+        _check_classify(reference, norm, k)
+        basis = _present_values(reference.dropna())[0]
+    bins = _upper_bounds(basis, norm, k)
+    bins[-1] = max(bins[-1], present.max())
     out = pd.Series(pd.NA, index=values.index, dtype="Int64", name=values.name)
-    out[~missing.to_numpy()] = np.searchsorted(bins, present, side="left")
+    out[~missing.to_numpy()] = np.minimum(np.searchsorted(bins, present, side="left"),
+                                          bins.size - 1)
     out.attrs = {
         "bins": [float(b) for b in bins],
-        "lower": float(present.min()),
+        "lower": float(min(basis.min(), present.min())),
         "scheme": norm,
         "k": int(bins.size),
         "n_missing": int(missing.sum()),
+        "n_reference": int(basis.size),
     }
     return out
 

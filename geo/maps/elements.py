@@ -17,8 +17,10 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
+import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -26,8 +28,10 @@ import shapely
 from branca.element import MacroElement
 from folium.map import Layer
 from folium.template import Template
+from pyproj import CRS
 
 from geo._errors import InputError, format_codes
+from geo.maps._safe import inert_name, render_inert
 from geo.maps.classes import NO_DATA_COLOUR, normalise_key
 from geo.maps.text import format_value
 
@@ -66,6 +70,12 @@ def _script_safe(text: str) -> str:
     )
 
 
+@lru_cache(maxsize=32)
+def _epsg(srs: str) -> int | None:
+    """The EPSG code of a CRS given as text (parsing a CRS takes milliseconds: once each)."""
+    return CRS.from_user_input(srs).to_epsg()
+
+
 def _check_gdf(gdf: Any, *, name: str = "gdf", geographic: bool = True) -> None:
     problems = []
     if not isinstance(gdf, gpd.GeoDataFrame):
@@ -73,7 +83,7 @@ def _check_gdf(gdf: Any, *, name: str = "gdf", geographic: bool = True) -> None:
         raise InputError(msg)
     if gdf.crs is None:
         problems.append(f"`{name}` has no CRS; set it (display copies are EPSG:4326)")
-    elif geographic and gdf.crs.to_epsg() != 4326:
+    elif geographic and _epsg(gdf.crs.srs) != 4326:
         problems.append(
             f"`{name}` is in {gdf.crs.to_string()}, expected EPSG:4326 for display; use the "
             "display copy (boundaries.load(level, display='national'|'council')) or "
@@ -133,7 +143,7 @@ def _features_json(
 def _map_of(element: Any) -> Any:
     """The folium.Map an element belongs to (walking up its parents), or None."""
     node = getattr(element, "_parent", None)
-    while node is not None and type(node).__name__ != "Map":
+    while node is not None and not isinstance(node, folium.Map):
         node = getattr(node, "_parent", None)
     return node
 
@@ -143,7 +153,8 @@ class _VectorLayer(Layer):
 
     With ``pane`` set, the layer is drawn with SVG in its own pane whose background lets mouse
     events through (``pointer-events: none``), so thin outlines drawn over the canvas choropleth
-    can carry a tooltip without blocking the areas underneath.
+    can carry a tooltip without blocking the areas underneath. With ``data_of``, the layer
+    draws the data of a layer drawn before it (a casing and its line): the map carries it once.
     """
 
     _template = Template(
@@ -165,7 +176,12 @@ class _VectorLayer(Layer):
             {%- endif %}
             return s;
         };
-        var {{ this.get_name() }} = L.geoJson({{ this.data_json }}, {
+        {%- if this.data_of is not none %}
+        var {{ this.get_name() }}_data = {{ this.data_of.get_name() }}_data;
+        {%- else %}
+        var {{ this.get_name() }}_data = {{ this.data_json }};
+        {%- endif %}
+        var {{ this.get_name() }} = L.geoJson({{ this.get_name() }}_data, {
             style: {{ this.get_name() }}_style,
             interactive: {{ this.interactive|tojson }},
             {%- if this.pane %}
@@ -216,10 +232,12 @@ class _VectorLayer(Layer):
         show: bool = True,
         control: bool = True,
         pane: str | None = None,
+        data_of: _VectorLayer | None = None,
     ):
-        super().__init__(name=name, overlay=True, control=control, show=show)
+        super().__init__(name=inert_name(name), overlay=True, control=control, show=show)
         self._name = "OppmapGeoJson"
         self.data_json = data_json
+        self.data_of = data_of  # a layer drawn earlier from the same data: share it
         self.bounds = bounds
         self.base_style = dict(base_style)
         self.hover_style = dict(hover_style) if hover_style else None
@@ -237,7 +255,7 @@ class _VectorLayer(Layer):
                 msg = "A layer drawn in its own pane must be added to a folium.Map first."
                 raise InputError(msg)
             self.map_name = m.get_name()
-        return super().render(**kwargs)
+        return render_inert(self, layer=True, **kwargs)
 
     def _get_self_bounds(self) -> list[list[float | None]]:
         return [list(corner) for corner in self.bounds]
@@ -296,7 +314,7 @@ class _PermanentLabels(MacroElement):
             msg = "Labels must be added to a folium.Map (or one of its layers) first."
             raise InputError(msg)
         self.map_name = m.get_name()
-        return super().render(**kwargs)
+        return render_inert(self, **kwargs)
 
 
 class _Legend(MacroElement):
@@ -323,6 +341,9 @@ class _Legend(MacroElement):
         self.html = html_text
         self.position = position
 
+    def render(self, **kwargs: Any) -> str:
+        return render_inert(self, **kwargs)
+
 
 class _Attribution(MacroElement):
     _template = Template(
@@ -340,6 +361,9 @@ class _Attribution(MacroElement):
         self._name = "OppmapAttribution"
         self.text = html.escape(text)
 
+    def render(self, **kwargs: Any) -> str:
+        return render_inert(self, **kwargs)
+
 
 def _legend_html(
     *,
@@ -356,7 +380,9 @@ def _legend_html(
     if unit and unit not in title:
         head += f" <span style='font-weight:400'>({html.escape(unit)})</span>"
     rows = [f"<div style='font-weight:600;margin-bottom:3px'>{head}</div>"]
-    order = range(len(colours) - 1, -1, -1)  # highest values on top
+    # the worse end on top: the highest values when higher is worse, else the lowest
+    better_high = polarity is not None and normalise_key(polarity) == "higher_better"
+    order = range(len(colours)) if better_high else range(len(colours) - 1, -1, -1)
     for i in order:
         count = f" <span style='color:#666'>({counts[i]:,})</span>" if counts is not None else ""
         rows.append(f"<div><i style='background:{colours[i]}'></i>{html.escape(labels[i])}{count}</div>")
@@ -368,7 +394,8 @@ def _legend_html(
     if polarity is not None:
         worse = "higher" if normalise_key(polarity) == "higher_worse" else "lower"
         rows.append(
-            f"<div style='margin-top:3px;color:#444'>Darker = worse ({worse} values)</div>"
+            f"<div style='margin-top:3px;color:#444'>Darker = worse ({worse} values), "
+            "worst on top</div>"
         )
     if note:
         rows.append(f"<div style='margin-top:3px;color:#444'>{html.escape(note)}</div>")

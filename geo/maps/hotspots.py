@@ -28,6 +28,7 @@ from geo.maps._hotspot_elements import (
     _hotspot_fill,
     _hotspot_legend_html,
 )
+from geo.maps._safe import inert_name
 from geo.maps.elements import (
     _check_gdf,
     _Legend,
@@ -89,7 +90,7 @@ def hotspot_layer(
     _check_gdf(gdf)
     labels, keys, fill = _hotspot_fill(gdf, labels, colours)
     drawn = fill.notna()
-    group = folium.FeatureGroup(name=name, overlay=True, show=show)
+    group = folium.FeatureGroup(name=inert_name(name), overlay=True, show=show)
     if not drawn.any():
         return group
     return _hotspot_areas(group, gdf, labels, keys, fill, name=name, details=details,
@@ -98,7 +99,7 @@ def hotspot_layer(
 
 def add_hotspot_legend(
     m: folium.Map, labels: pd.Series, *, title: str = "Hotspots", note: str | None = None,
-    position: str = "bottomleft",
+    position: str = "topright",
 ) -> folium.Map:
     """Add a legend of the hotspot or cluster labels present in ``labels`` (with counts).
 
@@ -266,7 +267,7 @@ def cluster_layer(
     if not isinstance(outlines, gpd.GeoDataFrame) or "name" not in outlines.columns:
         msg = "`outlines` must be the GeoDataFrame of cluster_outlines() (with a `name` column)."
         raise InputError(msg)
-    group = folium.FeatureGroup(name=name, overlay=True, show=show)
+    group = folium.FeatureGroup(name=inert_name(name), overlay=True, show=show)
     if outlines.empty:
         return group
     _check_gdf(outlines, name="outlines")

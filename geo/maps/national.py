@@ -204,6 +204,7 @@ def lsoa_overview_map(
     outline_precision: int = 4,
     attribution: str = DEFAULT_ATTRIBUTION,
     asset_base_url: str = STATIC_URL,
+    title: str | None = None,
 ) -> folium.Map:
     """A national map of every LSOA as an image, with optional clickable council outlines.
 
@@ -220,6 +221,8 @@ def lsoa_overview_map(
         Coordinate decimals of the outlines (4 is about 10 m, plenty at national zoom).
     attribution, asset_base_url
         As in :func:`base_map`.
+    title
+        The map's accessible name; default "Map: <label> by neighbourhood".
 
     Returns
     -------
@@ -230,7 +233,8 @@ def lsoa_overview_map(
     >>> m = lsoa_overview_map(render_lsoa_image(lsoas, "imd_score"), label="IMD score")  # doctest: +SKIP
     """
     overlay = national_lsoa_overlay(image, name=label)
-    m = base_map(bounds=image.bounds, attribution=attribution, asset_base_url=asset_base_url)
+    m = base_map(bounds=image.bounds, attribution=attribution, asset_base_url=asset_base_url,
+                 title=title or f"Map: {label} by neighbourhood")
     m.add_child(overlay)
     if outlines is not None:
         _check_gdf(outlines, name="outlines")

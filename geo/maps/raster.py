@@ -30,16 +30,12 @@ import shapely
 from affine import Affine
 from pyproj import CRS, Transformer
 
+from boundaries.grids import lookup_grid
 from geo._errors import InputError, UnmatchedCodesWarning, format_codes
 from geo.maps._grid import WEB_MERCATOR as WEB_MERCATOR  # imported from here by geo.export
-from geo.maps._grid import (
-    _check_projected,
-    _check_resolution,
-    _grid,
-    _mercator_grid,
-)
+from geo.maps._grid import _check_projected, _check_resolution, _mercator_grid
 
-__all__ = ['rasterize_for_display', 'make_lookup_index', 'lsoa_at', 'LookupIndex']
+__all__ = ['rasterize_for_display', 'make_lookup_index', 'lookup_index', 'lsoa_at', 'LookupIndex']
 
 
 
@@ -246,33 +242,30 @@ def make_lookup_index(gdf_27700: gpd.GeoDataFrame, *, resolution: float = 500) -
     >>> lsoa_at(53.4808, -2.2426, index)  # doctest: +SKIP
     'E01033677'
     """
-    from scipy import ndimage
+    grid, transform = lookup_grid(gdf_27700, resolution=resolution)
+    return lookup_index(gdf_27700, grid, transform)
 
+
+def lookup_index(gdf_27700: gpd.GeoDataFrame, grid: np.ndarray, transform: Affine
+                 ) -> LookupIndex:
+    """A :class:`LookupIndex` from a grid made beforehand (the store's, see
+    :func:`boundaries.display.load_lookup_grid`) and the areas it was made from.
+
+    Raises
+    ------
+    InputError
+        A grid that is not two-dimensional integers, or areas in a geographic CRS.
+
+    Examples
+    --------
+    >>> stored = boundaries.load_lookup_grid("lsoa21")  # doctest: +SKIP
+    >>> index = lookup_index(boundaries.load("lsoa21"), stored["grid"], stored["transform"])  # doctest: +SKIP
+    """
     _check_projected(gdf_27700, name="gdf_27700")
-    res = _check_resolution(resolution)
+    if not isinstance(grid, np.ndarray) or grid.ndim != 2 or grid.dtype.kind != "i":
+        msg = "`grid` must be the 2-D integer grid of boundaries.grids.lookup_grid()."
+        raise InputError(msg)
     geoms = np.asarray(gdf_27700.geometry.values, dtype=object)
-    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    transform, width, height = _grid(gdf_27700.total_bounds, res)
-    positions = np.flatnonzero(present)
-    inside = rasterio.features.rasterize(
-        zip(geoms[positions], positions.tolist(), strict=True),
-        out_shape=(height, width),
-        transform=transform,
-        fill=-1,
-        dtype="int32",
-    )
-    edges = shapely.boundary(geoms[positions])
-    edges = edges[~shapely.is_empty(edges)]
-    crossed = rasterio.features.rasterize(
-        ((e, 1) for e in edges),
-        out_shape=(height, width),
-        transform=transform,
-        fill=0,
-        dtype="uint8",
-        all_touched=True,
-    ).astype(bool)
-    crossed = ndimage.binary_dilation(crossed, structure=np.ones((3, 3), dtype=bool))
-    grid = np.where(crossed, np.int32(-2), inside).astype("int32")
     return LookupIndex(
         codes=np.asarray(gdf_27700.index.astype(str), dtype=object),
         geometries=geoms,

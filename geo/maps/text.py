@@ -170,6 +170,7 @@ def map_table(
     k: int | None = None,
     unit: str = "",
     name_column: str | None = "name",
+    reference: pd.Series | None = None,
 ) -> pd.DataFrame:
     """The map as a table (the accessible alternative): name, value, class range, rank.
 
@@ -177,8 +178,8 @@ def map_table(
     ----------
     gdf
         A (Geo)DataFrame indexed by area code with ``column``.
-    column, scheme, k, unit, name_column
-        As in :func:`choropleth_map`.
+    column, scheme, k, unit, name_column, reference
+        As in :func:`choropleth_map` (the same classes as the map).
 
     Returns
     -------
@@ -198,7 +199,7 @@ def map_table(
     if column not in gdf.columns:
         msg = f"`column` {column!r} is not in `gdf`; available: {list(gdf.columns)}."
         raise InputError(msg)
-    classes = classify(gdf[column], scheme=scheme, k=k)
+    classes = classify(gdf[column], scheme=scheme, k=k, reference=reference)
     labels = legend_labels(classes.attrs["bins"], unit, lower=classes.attrs["lower"])
     out = pd.DataFrame(index=gdf.index)
     if name_column is not None and name_column in gdf.columns:

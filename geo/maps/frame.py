@@ -1,0 +1,289 @@
+"""How every map of oppmap behaves in its frame: a name, one tab stop, clicks that land, room
+for the legends, place names without internet and an optional web basemap.
+
+- :func:`frame_element` (added by :func:`geo.maps.choropleth.base_map`) gives the map its
+  accessible name (the document's and the embedding iframe's title, the container's label),
+  focuses the map on a mouse press *without scrolling the page* (Leaflet focuses the map on
+  ``mousedown``; inside an iframe the parent page then scrolls it into view and the press lands
+  somewhere else, Leaflet issue 5392), takes every shape out of the tab order (the map itself is
+  one stop: arrow keys pan, + and - zoom) and fits the view so that no legend covers the areas;
+- :func:`set_map_title` names a map after it is built;
+- :func:`place_labels`: council and place names drawn from stored label points (no tiles), the
+  most important first and none over another, councils from zoom 6, places from zoom 11;
+- :func:`add_web_basemap`: OpenStreetMap tiles under the areas, for machines that are online; a
+  machine without internet simply draws no tiles (Leaflet reports the failures to no one).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+import folium
+import pandas as pd
+from branca.element import MacroElement
+from folium.map import Layer
+from folium.template import Template
+
+from geo._errors import InputError
+from geo.maps._safe import inert_name, render_inert
+from geo.maps.elements import _html_safe_json, _map_of
+
+__all__ = ["WEB_BASEMAP", "frame_element", "set_map_title", "place_labels", "add_web_basemap"]
+
+#: The optional web basemap: tile URL template and its attribution.
+WEB_BASEMAP = {"tiles": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+               "attribution": "© OpenStreetMap contributors",
+               "name": "Web basemap (OpenStreetMap)"}
+
+_FRAME_CSS = (
+    "<style>.leaflet-container:focus-visible{outline:3px solid #1a5fb4;outline-offset:-3px}"
+    ".oppmap-place{background:none;border:none}"
+    ".oppmap-place span{position:absolute;transform:translate(-50%,-50%);white-space:nowrap;"
+    "font:12px/1.2 sans-serif;color:#1a1a1a;pointer-events:none;"
+    "text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff,0 0 4px #fff}"
+    ".oppmap-place-council span{font-weight:700;font-size:12.5px;letter-spacing:.02em}"
+    ".oppmap-place-place span{font-style:italic;color:#262626}</style>"
+)
+
+
+class _MapFrame(MacroElement):
+    """Name, focus, tab order and a legend-aware fit of one map (see the module docstring)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }};
+            var box = map.getContainer();
+            var title = {{ this.title|tojson }};
+            var bounds = {{ this.bounds|tojson }};
+            document.title = title;
+            try { if (window.frameElement) { window.frameElement.setAttribute("title", title); } }
+            catch (e) { /* a frame of another origin keeps its own title */ }
+            box.setAttribute("role", "region");
+            box.setAttribute("aria-label", title + {{ this.keys|tojson }});
+            box.setAttribute("aria-roledescription", "map");
+            if (map.keyboard) {
+                map.keyboard.disable();
+                map.keyboard._onMouseDown = function() {
+                    if (!this._focused) { this._map._container.focus({preventScroll: true}); }
+                };
+                map.keyboard.enable();
+            }
+            var untab = function() {
+                var shapes = box.querySelectorAll(
+                    "path.leaflet-interactive, .leaflet-marker-icon, .leaflet-image-layer");
+                for (var i = 0; i < shapes.length; i++) { shapes[i].setAttribute("tabindex", "-1"); }
+            };
+            var corner = function(sides, measure) {
+                var size = 0;
+                for (var i = 0; i < sides.length; i++) {
+                    var legends = box.querySelectorAll(sides[i] + " .oppmap-legend");
+                    var used = 0;
+                    for (var j = 0; j < legends.length; j++) {
+                        used = measure === "w" ? Math.max(used, legends[j].offsetWidth)
+                                               : used + legends[j].offsetHeight + 10;
+                    }
+                    size = Math.max(size, used);
+                }
+                return size ? size + 12 : 10;
+            };
+            var fit = function() {
+                var sideways = {
+                    paddingTopLeft: [corner([".leaflet-left"], "w"), 10],
+                    paddingBottomRight: [corner([".leaflet-right"], "w"), 10]};
+                var stacked = {
+                    paddingTopLeft: [10, corner([".leaflet-top.leaflet-left", ".leaflet-top.leaflet-right"], "h")],
+                    paddingBottomRight: [10, corner([".leaflet-bottom.leaflet-left", ".leaflet-bottom.leaflet-right"], "h")]};
+                var zoomOf = function(o) {
+                    return map.getBoundsZoom(bounds, false, L.point(o.paddingTopLeft).add(o.paddingBottomRight));
+                };
+                var best = zoomOf(stacked) > zoomOf(sideways) ? stacked : sideways;
+                best.animate = false;
+                map.fitBounds(bounds, best);
+            };
+            map.fitBounds(bounds, {animate: false});
+            Promise.resolve().then(function() { fit(); untab(); });
+            map.on("layeradd", function() { Promise.resolve().then(untab); });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: Sequence[Sequence[float]], *, title: str):
+        super().__init__()
+        self._name = "OppmapFrame"
+        self.bounds = [[float(v) for v in corner] for corner in bounds]
+        self.title = str(title)
+        self.keys = ". Arrow keys pan the map, plus and minus zoom."
+
+    def render(self, **kwargs: Any) -> str:
+        return render_inert(self, **kwargs)
+
+
+def frame_element(bounds: Sequence[Sequence[float]], *, title: str = "Map") -> MacroElement:
+    """The element that names, focuses and fits a map (add it to a map first of all).
+
+    Parameters
+    ----------
+    bounds
+        ``[[south, west], [north, east]]`` that the first view shows, legends aside.
+    title
+        The map's accessible name (the embedding frame's title and the container's label).
+
+    Examples
+    --------
+    >>> m = folium.Map(location=None, tiles=None)
+    >>> _ = m.add_child(frame_element([[51, -1], [52, 0]], title="Map: test"), name="oppmap_frame")
+    """
+    return _MapFrame(bounds, title=title)
+
+
+def set_map_title(m: folium.Map, title: str) -> folium.Map:
+    """Name a map built by :mod:`geo.maps` (its frame's title and its label for screen readers).
+
+    Raises
+    ------
+    InputError
+        A map that was not made by :func:`geo.maps.choropleth.base_map`, or an empty title.
+    """
+    frame = getattr(m, "_children", {}).get("oppmap_frame")
+    if not isinstance(frame, _MapFrame) or not str(title).strip():
+        msg = ("`m` must be a map of geo.maps (base_map, choropleth_map, lsoa_overview_map) and "
+               f"`title` a non-empty text; got {type(m).__name__} and {title!r}.")
+        raise InputError(msg)
+    frame.title = str(title).strip()
+    return m
+
+
+class _PlaceLabels(Layer):
+    """Text labels at stored points, the heaviest first, none over another (no tiles)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.layerGroup();
+        (function() {
+            var map = {{ this.map_name }};
+            var layer = {{ this.get_name() }};
+            var rows = {{ this.rows_json }};
+            if (!map.getPane("oppmapPlaces")) {
+                var pane = map.createPane("oppmapPlaces");
+                pane.style.zIndex = 620;
+                pane.style.pointerEvents = "none";
+            }
+            var draw = function() {
+                layer.clearLayers();
+                if (!map.hasLayer(layer)) { return; }
+                var zoom = map.getZoom(), view = map.getBounds().pad(0.05), taken = [];
+                for (var i = 0; i < rows.length && taken.length < {{ this.max_labels }}; i++) {
+                    var r = rows[i];
+                    if (zoom < r[3] || !view.contains([r[0], r[1]])) { continue; }
+                    var p = map.latLngToContainerPoint([r[0], r[1]]);
+                    var w = r[2].length * (r[4] === "council" ? 7.4 : 6.4) / 2 + 4, h = 9;
+                    var free = true;
+                    for (var j = 0; j < taken.length && free; j++) {
+                        var t = taken[j];
+                        free = p.x + w < t[0] || p.x - w > t[2] || p.y + h < t[1] || p.y - h > t[3];
+                    }
+                    if (!free) { continue; }
+                    taken.push([p.x - w, p.y - h, p.x + w, p.y + h]);
+                    L.marker([r[0], r[1]], {pane: "oppmapPlaces", interactive: false,
+                        keyboard: false, icon: L.divIcon({className: "oppmap-place oppmap-place-" + r[4],
+                        html: "<span>" + r[2] + "</span>", iconSize: null})}).addTo(layer);
+                }
+            };
+            map.on("zoomend moveend overlayadd", draw);
+            layer.on("add", draw);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, rows: list[list[Any]], *, name: str, max_labels: int, show: bool):
+        super().__init__(name=inert_name(name), overlay=True, control=True, show=show)
+        self._name = "OppmapPlaces"
+        self.rows_json = _html_safe_json(rows)
+        self.max_labels = int(max_labels)
+        self.map_name = ""
+
+    def render(self, **kwargs: Any) -> str:
+        m = _map_of(self)
+        if m is None:
+            msg = "Place labels must be added to a folium.Map first."
+            raise InputError(msg)
+        self.map_name = m.get_name()
+        return render_inert(self, layer=True, **kwargs)
+
+
+def place_labels(places: pd.DataFrame, *, bounds: Sequence[Sequence[float]] | None = None,
+                 name: str = "Place names", max_labels: int = 120,
+                 show: bool = True) -> Layer:
+    """A layer of council and place names drawn from label points, for maps without tiles.
+
+    Labels show from their ``min_zoom``, heaviest first (councils before places, then by
+    ``weight``), skipping any that would overlap one already drawn, at most ``max_labels`` at
+    once; they never catch the mouse or a Tab press.
+
+    Parameters
+    ----------
+    places
+        ``kind`` ("council" or "place"), ``name``, ``lat``, ``lon``, ``min_zoom`` and
+        ``weight`` (the store's, :func:`boundaries.display.load_places`).
+    bounds
+        ``[[south, west], [north, east]]``: keep only the points inside (a council's map need
+        not carry every ward of the country).
+    name
+        The layer's name in the layer control.
+    max_labels
+        The most labels drawn at once.
+    show
+        Whether the names are on when the map opens.
+
+    Returns
+    -------
+    folium.map.Layer
+        Add it to a map of :mod:`geo.maps`.
+
+    Raises
+    ------
+    InputError
+        ``places`` without the columns above.
+
+    Examples
+    --------
+    >>> pts = pd.DataFrame({"kind": ["council"], "name": ["York"], "lat": [53.96],
+    ...                     "lon": [-1.08], "min_zoom": [7.0], "weight": [1.0]})
+    >>> layer = place_labels(pts)
+    """
+    need = ["kind", "name", "lat", "lon", "min_zoom", "weight"]
+    absent = [c for c in need if c not in getattr(places, "columns", [])]
+    if absent:
+        msg = f"`places` lacks columns {absent}; pass boundaries.display.load_places()."
+        raise InputError(msg)
+    rows = places
+    if bounds is not None:
+        (south, west), (north, east) = bounds
+        rows = rows[rows["lat"].between(south, north) & rows["lon"].between(west, east)]
+    rows = rows.sort_values(["min_zoom", "weight"], ascending=[True, False], kind="mergesort")
+    data = [[round(float(r.lat), 4), round(float(r.lon), 4), html.escape(str(r.name)),
+             float(r.min_zoom), str(r.kind)] for r in rows.itertuples(index=False)]
+    return _PlaceLabels(data, name=name, max_labels=max_labels, show=show)
+
+
+def add_web_basemap(m: folium.Map) -> folium.Map:
+    """Put OpenStreetMap tiles under the areas of ``m`` (for an online machine; off by default).
+
+    Without internet the tiles simply do not arrive: the map draws as without them.
+
+    Examples
+    --------
+    >>> from geo.maps.choropleth import base_map
+    >>> _ = add_web_basemap(base_map())
+    """
+    folium.TileLayer(tiles=WEB_BASEMAP["tiles"], attr=WEB_BASEMAP["attribution"],
+                     name=WEB_BASEMAP["name"], overlay=False, control=False,
+                     max_zoom=19).add_to(m)
+    return m

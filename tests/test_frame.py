@@ -1,0 +1,120 @@
+"""Tests of geo.maps.frame: a map's name, focus, tab order and fit, place names, web basemap.
+
+What these elements do in a browser (no scroll on a press, one tab stop, legends beside the
+areas) is checked in tests/test_browser.py; here, what each map carries.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import box
+from streamlit_folium import generate_leaflet_string
+
+from geo._errors import InputError
+from geo.maps.choropleth import base_map, choropleth_map, to_standalone_html
+from geo.maps.frame import WEB_BASEMAP, add_web_basemap, place_labels, set_map_title
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def areas() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"name": ["A", "B"], "value": [1.0, 2.0]},
+        geometry=[box(-1.5, 52.4, -1.4, 52.5), box(-1.4, 52.4, -1.3, 52.5)], crs=4326,
+        index=pd.Index(["E1", "E2"], name="lad24_code"))
+
+
+@pytest.fixture
+def places() -> pd.DataFrame:
+    return pd.DataFrame({
+        "kind": ["place", "council", "place", "council"],
+        "name": ["Small", "Coventry", XSS, "Far away"],
+        "lat": [52.45, 52.41, 52.46, 57.0], "lon": [-1.45, -1.51, -1.35, -3.0],
+        "min_zoom": [11.0, 7.0, 11.0, 7.0], "weight": [0.2, 1.0, 0.9, 0.5]})
+
+
+def _script(m) -> str:
+    m.get_root().render()
+    return generate_leaflet_string(m)
+
+
+def test_every_map_is_named_fits_its_bounds_and_focuses_without_scrolling(areas):
+    m = choropleth_map(areas, "value", k=2, label="Score")
+    script = _script(m)
+    assert '"Map: Score"' in script  # the default name, until the page names it
+    assert "window.frameElement.setAttribute(\"title\", title)" in script
+    assert "focus({preventScroll: true})" in script
+    assert 'setAttribute("tabindex", "-1")' in script  # shapes leave the tab order
+    assert "[[52.4, -1.5], [52.5, -1.3]]" in script  # the areas' bounds are fitted
+    assert script.count(".fitBounds(") == 2  # at once, then beside the legends
+
+
+def test_set_map_title_names_the_frame(areas):
+    m = set_map_title(choropleth_map(areas, "value", k=2), "Map: IMD by council, England")
+    assert '"Map: IMD by council, England"' in _script(m)
+    with pytest.raises(InputError, match="map of geo.maps"):
+        set_map_title(object(), "x")
+    with pytest.raises(InputError, match="non-empty"):
+        set_map_title(m, "  ")
+
+
+def test_standalone_map_keeps_its_frame(areas):
+    html_text = to_standalone_html(choropleth_map(areas, "value", k=2), title="Pack map")
+    assert "preventScroll" in html_text and "oppmap-legend" in html_text
+
+
+def test_place_labels_escape_sort_and_clip(areas, places):
+    layer = place_labels(places, bounds=[[52.3, -1.6], [52.6, -1.2]])
+    m = choropleth_map(areas, "value", k=2)
+    m.add_child(layer)
+    script = _script(m)
+    assert "<img src=x" not in script  # the name arrives as text, never as an element
+    assert "\\u0026lt;img src=x" in layer.rows_json
+    rows = layer.rows_json
+    assert "Far away" not in rows  # outside the bounds
+    assert rows.index("Coventry") < rows.index("Small")  # councils first, then by weight
+    assert "keyboard: false" in script and "interactive: false" in script
+
+
+def test_place_labels_need_their_columns():
+    with pytest.raises(InputError, match=r"lacks columns \['min_zoom', 'weight'\]"):
+        place_labels(pd.DataFrame({"kind": [], "name": [], "lat": [], "lon": []}))
+
+
+def test_web_basemap_is_off_unless_asked(areas):
+    m = choropleth_map(areas, "value", k=2)
+    assert WEB_BASEMAP["tiles"] not in _script(m)
+    script = _script(add_web_basemap(choropleth_map(areas, "value", k=2)))
+    assert WEB_BASEMAP["tiles"] in script and "OpenStreetMap" in script
+
+
+def test_base_map_default_view_is_great_britain():
+    script = _script(base_map())
+    assert "[[49.8, -8.7], [60.9, 1.8]]" in script
+
+
+def test_names_are_never_evaluated_as_templates(tmp_path):
+    """A name like ``{{ 7*7 }}`` (a user's upload, a column label) is shown, not evaluated:
+    folium compiles element output as Jinja templates, the elements of geo.maps do not."""
+    from geo.maps.hotspots import add_hotspot_legend, hotspot_layer
+
+    inject = "{{ 'zq' ~ 'xw' }}{% if true %}{{ 'ev' ~ 'alx' }}{% endif %}"
+    g = gpd.GeoDataFrame({"name": [inject, "B"], "value": [1.0, 2.0]},
+                         geometry=[box(-1.5, 52.4, -1.4, 52.5), box(-1.4, 52.4, -1.3, 52.5)],
+                         crs=4326, index=pd.Index(["E1", "E2"], name="lad24_code"))
+    m = choropleth_map(g, "value", k=2, label=inject, layer_name=inject, title=inject)
+    m.add_child(hotspot_layer(g, pd.Series(["hot spot", "not significant"], index=g.index),
+                              name=inject))
+    add_hotspot_legend(m, pd.Series(["hot spot"]), title=inject)
+    m.add_child(place_labels(pd.DataFrame({"kind": ["place"], "name": [inject], "lat": [52.45],
+                                           "lon": [-1.45], "min_zoom": [0.0],
+                                           "weight": [1.0]}), name=inject))
+    import folium
+
+    folium.LayerControl().add_to(m)
+    page = m.get_root().render()
+    assert "zqxw" not in page and "evalx" not in page  # nothing evaluated
+    assert page.count("zq") >= 5  # the name, shown as text in every place it goes
