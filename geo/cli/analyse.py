@@ -63,11 +63,11 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
                         help="output folder (created; its parent must exist), or a .zip file; "
                              "an existing one needs --force")
     parser.add_argument("--force", action="store_true",
-                        help="replace the output folder or zip if it exists")
+                        help="replace the output folder or zip if it exists (default: refuse)")
     parser.add_argument("--areas", action="store_true",
                         help="also write areas.geojson: every matched area with its value and "
                              "outcomes (about 6 s and 25 MB for all of England's LSOAs; always "
-                             "in a .zip)")
+                             "in a .zip; default: not in a folder)")
     parser.add_argument("--permutations", type=int, default=None, metavar="N",
                         help="permutations of the tests (default: the store's national runs')")
     add_carry(parser, what="the column")

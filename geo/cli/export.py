@@ -149,8 +149,10 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
     which = e.add_mutually_exclusive_group(required=True)
     which.add_argument("--council", metavar="CODE",
                        help="a UK council by LAD 2024 code or name, e.g. E08000003, W06000015, "
-                            "S12000049, N09000003 or 'Cardiff'")
-    which.add_argument("--level", type=level, choices=levels, help="every area of a level")
+                            "S12000049, N09000003 or 'Cardiff' (one of --council or --level is "
+                            "required)")
+    which.add_argument("--level", type=level, choices=levels,
+                       help="every area of a level (one of --council or --level is required)")
     add_out_argument(e, suffixes=tuple(EXPORT_FORMATS), help="the areas (.zip: council pack)")
     add_force(e)
     e.set_defaults(func=_cmd_export)

@@ -50,7 +50,7 @@ def register_fetch_cli(data_subparsers: argparse._SubParsersAction) -> argparse.
                    help="replace the official hosts by this one, e.g. a local test server "
                         "(default: the official hosts)")
     p.add_argument("--retries", type=int, default=3, help="retries per download")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars (default: show them)")
     p.set_defaults(func=_cmd_fetch)
     return p
 

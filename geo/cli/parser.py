@@ -130,9 +130,10 @@ def _add_data_commands(sub: argparse._SubParsersAction) -> None:
     b = dsub.add_parser("build", help="build the analysis store from the data mirror")
     b.add_argument("--source", metavar="DIR",
                    help="mirror directory (default: $OPPMAP_DATA, else download)")
-    b.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
+    b.add_argument("--force", action="store_true", help="rebuild even when nothing changed (default: skip an up-to-date store)")
     b.add_argument("--no-hotspots", action="store_true",
-                   help="skip the national hotspot precomputation (faster, for development)")
+                   help="skip the national hotspot precomputation, faster for development "
+                   "(default: compute them)")
     b.set_defaults(func=_cmd_build)
     register_fetch_cli(dsub)
 
@@ -160,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("report", help="print the build report of the current store and what "
                                       "it holds for each nation")
-    r.add_argument("--json", action="store_true", help="the report as JSON")
+    r.add_argument("--json", action="store_true", help="the report as JSON (default: readable text)")
     r.set_defaults(func=_cmd_report)
 
     for name in CLI_MODULES:
