@@ -159,11 +159,18 @@ def ask_polarity(values: pd.Series, *, level: str, label: str, unit: str,
 
 
 def areas_table(analysis) -> pd.DataFrame:  # noqa: ANN001 - an UploadAnalysis
-    """The analysed areas without geometry, with each one's named cluster."""
+    """The analysed areas without geometry, with each one's named cluster and deprivation."""
     areas = pd.DataFrame(analysis.areas.drop(columns=analysis.areas.geometry.name))
     if "cluster_id" in areas.columns:
         areas["cluster"] = areas["cluster_id"].map(analysis.clusters["name"])
+    areas["deprivation"] = analysis.scatter["deprivation"].reindex(areas.index)
     return areas
+
+
+#: The columns of the areas' data table: the text alternative of the maps and the scatter.
+TABLE_COLUMNS = {"name": "name", "value": "value", "rank": "rank (1 = worst)",
+                 "outcome": "hotspot test", "cluster": "named cluster",
+                 "deprivation": "deprivation", "bv_outcome": "against deprivation around"}
 
 
 def hotspots_section(analysis, *, label: str, scheme: str, unit: str, inputs: dict) -> None:  # noqa: ANN001
@@ -187,11 +194,12 @@ def hotspots_section(analysis, *, label: str, scheme: str, unit: str, inputs: di
     m = draw(cu.upload_map, areas, label=label, polarity=analysis.polarity, scheme=scheme,
              unit_word=unit, clusters=clusters, note=note and f"{note}; purple: named clusters",
              **inputs)
-    columns = [c for c in ("name", "value", "rank", "outcome", "cluster") if c in areas.columns]
+    table = areas[[c for c in TABLE_COLUMNS if c in areas.columns]].rename(columns=TABLE_COLUMNS)
     sentence = describe_values(areas["value"], label=label, polarity=analysis.polarity,
                                names=areas.get("name"), area_word=unit)
-    sh.map_block(m, key="upload_map", sentence=md(sentence), table=areas[columns],
-                 label=md(f"{label}, your {unit}"), extra_attribution=attribution())
+    sh.map_block(m, key="upload_map", sentence=md(sentence), table=table,
+                 label=md(f"{label}, your {unit} (the values of every map and chart here)"),
+                 extra_attribution=attribution())
 
 
 # ----------------------------------------------------------------------------- tables
@@ -261,12 +269,11 @@ def link_section(analysis, *, label: str, unit: str, inputs: dict) -> None:  # n
     scatter.attrs = {**analysis.scatter.attrs, "y_label": label}
     x_label = str(scatter.attrs.get("x_label", "deprivation"))
     st.caption(md(f"Each of your {unit} (a point) against {x_label}; the line is the median "
-                  "of your values in bins of the deprivation score."))
+                  "of your values in bins of the deprivation score. The values are in the data "
+                  "table under the first map."))
     chart = cu.upload_scatter(scatter, inline=False).properties(
         description=f"Scatter chart of {label} against {x_label}, one point per area.")
     st.altair_chart(chart, key="upload_scatter")
-    with st.expander(md(f"Data table: the scatter's values ({len(scatter):,} {unit})")):
-        st.dataframe(scatter, width="stretch", key="upload_scatter_table")
     bivariate_part(analysis, label=label, unit=unit, deprivation=x_label, inputs=inputs)
 
 
@@ -288,11 +295,11 @@ def bivariate_part(analysis, *, label: str, unit: str, deprivation: str,  # noqa
         if {"permutations", "seed", "alpha", "correction"} <= set(bv) else "")
     m = draw(cu.bivariate_map, areas, label=label, deprivation=deprivation, unit_word=unit,
              note=note, **inputs)
-    table = areas[[c for c in ("name", "value", "bv_statistic", "bv_q", "bv_outcome")
-                   if c in areas.columns]]
-    sh.map_block(m, key="upload_bv_map", sentence=sentence, table=table,
-                 label=md(f"{label} and deprivation around, your {unit}"),
-                 extra_attribution=attribution())
+    st.markdown(sentence)
+    sh.show_map(m, key="upload_bv_map", height=520,
+                title=f"Map: {label} against {deprivation} around each of your {unit}. The "
+                      "outcomes are in the data table under the first map.")
+    sh.attribution_caption(attribution())
 
 
 # ----------------------------------------------------------------------------- download
