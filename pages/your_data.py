@@ -38,7 +38,7 @@ PARENTS = {"lad24": ("council", "Councils (2024)"),
 SUMMARY_COLUMNS = ("name", "lad24_name", "n_areas", "coverage", "average", "average_rank",
                    "share_worst_decile", "share_worst_decile_rank", "extent", "extent_rank",
                    "local_concentration", "local_concentration_rank")
-SEEN = "upload_seen"
+SEEN, KEPT = "upload_seen", "upload_kept"
 SUMMARY_FORMATS = {
     "coverage": st.column_config.NumberColumn("coverage", format="percent"),
     "share_worst_decile": st.column_config.NumberColumn("share_worst_decile", format="percent"),
@@ -52,9 +52,35 @@ def md(text: object) -> str:
 
 # ----------------------------------------------------------------------------- choices
 def new_file() -> None:
-    """Another file: which end is worse is asked again (a link's answer holds for the first)."""
+    """Another file: which end is worse is asked again (a link's answer holds for the first);
+    a file removed by the user is forgotten."""
+    if st.session_state.get("upload_file") is None:
+        st.session_state.pop(KEPT, None)
     if st.session_state.get(SEEN):
         state.put("polarity", None)
+
+
+def forget() -> None:
+    st.session_state.pop(KEPT, None)
+
+
+def the_file() -> tuple[str, bytes]:
+    """The uploaded file, or the one uploaded earlier in this session (kept across pages)."""
+    upload = st.file_uploader("CSV file", type=["csv", "txt"], key="upload_file",
+                              on_change=new_file)
+    if upload is not None:
+        st.session_state[KEPT] = (upload.name, upload.getvalue())
+    if KEPT not in st.session_state:
+        st.info("No file yet. Example: a header line `code,value` then lines like "
+                "`E08000025,12.5`.")
+        sh.stop()
+    name, raw = st.session_state[KEPT]
+    if upload is None:
+        c1, c2 = st.columns([4, 1])
+        c1.caption(md(f"Showing {name}, uploaded earlier in this session. Upload another file "
+                      "to replace it."))
+        c2.button("Forget this file", key="upload_forget", on_click=forget)
+    return name, raw
 
 
 def column_changed() -> None:
@@ -343,17 +369,13 @@ st.markdown(
     "`E01000001`, LSOA 2011, Scottish data zones such as `S01006506`, or council codes of 2024 "
     "such as `E08000025`) and one or more columns of numbers. oppmap maps your measure, finds "
     "where it clusters (hotspots and named clusters), summarises it by council and ward and "
-    "relates it to deprivation. Nothing is written to disk: the file and its analysis are kept "
-    "in the server's memory for an hour, so that changing an option is quick.")
-upload = st.file_uploader("CSV file", type=["csv", "txt"], key="upload_file", on_change=new_file)
-if upload is None:
-    st.info("No file yet. Example: a header line `code,value` then lines like "
-            "`E08000025,12.5`.")
-    sh.stop()
-raw = upload.getvalue()
+    "relates it to deprivation. Nothing is written to disk: the file stays in this session "
+    "(until you forget it or close the page) and its analysis in the server's memory for an "
+    "hour, so that changing an option is quick.")
+file_name, raw = the_file()
 digest = hashlib.sha256(raw).hexdigest()
 try:
-    checked = data.checked_upload(digest, raw, upload.name)
+    checked = data.checked_upload(digest, raw, file_name)
 except OppmapError as exc:
     st.error("This file cannot be mapped: " + md(exc))
     sh.stop()

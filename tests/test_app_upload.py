@@ -209,6 +209,10 @@ def test_uploaded_text_never_reaches_the_page_as_html(leeds):
     for m in _maps(at):
         assert "<img src=x" not in m["script"]
     assert label in _text(at)  # shown, as text
+    at.toggle(key="upload_readme").set_value(True).run()
+    (readme,) = at.code  # plain text, the name as written
+    assert readme.value.startswith(f"oppmap analysis of your data: {label}\n")
+    assert "&lt;" not in readme.value and f'indicator: "{label}"' in readme.value
 
 
 # ----------------------------------------------------------------------------- other levels

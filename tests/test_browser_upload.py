@@ -144,3 +144,23 @@ def test_data_zone_upload_is_summarised_by_council(page, server, mirror, tmp_pat
     _map_frame(page, 0)
     page.locator(FRAME).first.scroll_into_view_if_needed()
     _shot(page, "browser_upload_data_zones")
+
+
+def test_the_file_and_the_answer_hold_across_pages(page, server, mirror, tmp_path):
+    import boundaries
+
+    lsoa = boundaries.load("lsoa21")
+    path = tmp_path / "york.csv"
+    _indicator(mirror, lsoa.index[lsoa["lad24_code"] == "E06000014"]).to_csv(path, index=False)
+    _upload_and_answer(page, server, path, "Higher is better")
+    nav = page.locator("[data-testid='stSidebar']")
+    _after(page, lambda: nav.get_by_role("link", name="Explore").click())
+    page.get_by_role("heading", name="Where is opportunity missing?").wait_for()
+    _after(page, lambda: nav.get_by_role("link", name="Your data").click())
+    page.get_by_text("Showing york.csv, uploaded earlier in this session").wait_for()
+    page.get_by_role("heading", name="Hotspots and named clusters").wait_for()
+    assert page.get_by_role("radio", name="Higher is better").is_checked()
+    assert "polarity=higher_better" in page.url
+    _after(page, page.get_by_role("button", name="Forget this file").click)
+    page.get_by_text("No file yet").wait_for()
+    assert page.locator(FRAME).count() == 0
