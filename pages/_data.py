@@ -260,8 +260,8 @@ def upload_analysis(digest: str, column: str, polarity: str, _result):  # noqa: 
     bar = st.progress(0.0, text="Analysing your data")
 
     def step(fraction: float, message: str) -> None:
-        bar.progress(min(max(float(fraction), 0.0), 1.0),
-                     text=str(message).replace("*", "\\*").capitalize())
+        text = str(message).replace("*", "\\*")
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=text[:1].upper() + text[1:])
 
     analysis = analyse_upload(_result.table[column], level=_result.level, polarity=polarity,
                               label=_result.labels[column], carry=_result.carry,

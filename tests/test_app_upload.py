@@ -272,3 +272,25 @@ def test_data_zones_are_summarised_by_council_only(store, mirror):
     assert "Summaries by council" in _headings(at)
     assert [t.label for t in at.tabs] == ["Councils (2024)"]
     assert np.isclose(_frame(at, "average", index="lad24_code").loc[GLASGOW, "average"], simd.mean())
+
+
+def test_england_and_wales_together_use_the_composite_index_and_an_island_is_not_tested(store):
+    from geo.analysis.upload import analyse_upload
+
+    lsoa = boundaries.load("lsoa21")  # Cardiff, Newport, Bristol and the Isles of Scilly
+    codes = lsoa.index[lsoa["lad24_code"].isin(["W06000015", "W06000022", "E06000023",
+                                                 "E06000053"])]
+    values = geo.load_indicators("census21_deprivation")["households_deprived_2plus_pct"]
+    values = values.reindex(codes).rename("deprived")
+    at = _answer(_upload(_page(), "ew.csv", _csv(values)), "higher_worse")
+    expected = analyse_upload(values, level="lsoa21", polarity="higher_worse")
+    text = _text(at)
+    x_label = expected.scatter.attrs["x_label"]
+    assert expected.scatter.attrs["measure"].startswith("ukimd")  # the library's choice
+    assert f"Your values against {x_label} around each area" in text
+    for label in expected.correlations.drop_duplicates("index")["label"]:
+        assert label in text  # each nation's own index, and the composite one
+    scilly = lsoa.index[lsoa["lad24_code"] == "E06000053"]
+    assert (expected.areas.loc[scilly, "outcome"] == "not tested").all()
+    n = int((expected.areas["outcome"] == "not tested").sum())
+    assert f"; {n:,} {'was' if n == 1 else 'were'} not tested" in text

@@ -22,7 +22,7 @@ import test_browser as tb
 from test_browser import CHROMIUM, FRAME, IDLE, TIMEOUT_MS, _after, _map_frame, _open, _shot
 
 # the fixtures of tests/test_browser.py: a server and a browser of this module's own
-server, browser, page = tb.server, tb.browser, tb.page
+server, browser, page, axe_script = tb.server, tb.browser, tb.page, tb.axe_script
 
 pytestmark = [
     pytest.mark.browser,
@@ -164,3 +164,23 @@ def test_the_file_and_the_answer_hold_across_pages(page, server, mirror, tmp_pat
     _after(page, page.get_by_role("button", name="Forget this file").click)
     page.get_by_text("No file yet").wait_for()
     assert page.locator(FRAME).count() == 0
+
+
+def test_results_pass_an_accessibility_audit(page, server, mirror, tmp_path, axe_script):
+    """axe-core on the page of results and in each of its maps: no serious or critical issue."""
+    import boundaries
+
+    lsoa = boundaries.load("lsoa21")
+    path = tmp_path / "york.csv"
+    _indicator(mirror, lsoa.index[lsoa["lad24_code"] == "E06000014"]).to_csv(path, index=False)
+    _upload_and_answer(page, server, path, "Higher is worse")
+    _map_frame(page, 0)
+    documents = [("page", page)] + [
+        (f"map {i}", page.locator(FRAME).nth(i).element_handle().content_frame())
+        for i in range(page.locator(FRAME).count())]
+    found = {}
+    for name, doc in documents:
+        doc.add_script_tag(content=axe_script)
+        if problems := doc.evaluate(tb.AUDIT):
+            found[name] = problems
+    assert found == {}
