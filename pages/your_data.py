@@ -71,6 +71,7 @@ def the_file() -> tuple[str, bytes]:
     if upload is not None:
         st.session_state[KEPT] = (upload.name, upload.getvalue())
     if KEPT not in st.session_state:
+        state.hold(("column", "polarity", "scheme"))  # a link's choices wait for its file
         st.info("No file yet. Example: a header line `code,value` then lines like "
                 "`E08000025,12.5`.")
         sh.stop()
@@ -349,9 +350,11 @@ def download_section(analysis, result, key: tuple[str, str, str]) -> None:  # no
 def results(analysis, result, *, key: tuple[str, str, str], scheme: str) -> None:  # noqa: ANN001
     label = sh.plain(analysis.label)
     unit = cu.UNIT_WORDS.get(analysis.level, "areas")
-    told = SMALL_AREA_LEVELS.get(analysis.level, {}).get("parents_note")  # with the summaries
+    told = {SMALL_AREA_LEVELS.get(analysis.level, {}).get("parents_note")}  # with the summaries
+    if analysis.level in SMALL_AREA_LEVELS:  # with the hotspots and the bivariate map
+        told |= {analysis.hotspot_reason, analysis.bivariate_reason}
     for note in analysis.notes:
-        if note != told:
+        if note not in told:
             st.caption(md(note))
     inputs = map_inputs(analysis.level, analysis.areas.index)
     hotspots_section(analysis, label=label, scheme=scheme, unit=unit, inputs=inputs)

@@ -171,6 +171,18 @@ def test_another_column_is_asked_again_and_the_scheme_keeps_the_answer(indicator
     assert "polarity" not in at.query_params
 
 
+@pytest.mark.parametrize("column", ["Entry to HE <b>gap</b>", "another column"])
+def test_a_link_holds_its_answer_for_its_own_column_only(leeds, column):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in {"page": "upload", "column": column, "polarity": "higher_better"}.items():
+        at.query_params[key] = value
+    at.run()
+    _upload(at, "leeds.csv", _csv(leeds))
+    same = column == leeds.name
+    assert at.radio(key="upload_polarity").value == ("higher_better" if same else None)
+    assert ("Hotspots and named clusters" in _headings(at)) == same
+
+
 # ----------------------------------------------------------------------------- refusals
 @pytest.mark.parametrize("data", [b"name,value\nfoo,bar\n",
                                   b"code,value\nE01011229,1\nE01011229,2\nE01011230,3\n"])

@@ -490,8 +490,9 @@ def council_sentence(councils: pd.DataFrame, *, unit_word: str) -> str:
     beyond = compared[compared["worse_than"] == compared["neighbours_with_value"]]
     text = (f"Worst of {len(ranked):,} {unit_word}: {worst['name']} "
             f"({format_value(worst['value'])}); best: {best['name']} "
-            f"({format_value(best['value'])}). {len(beyond):,} of the {len(compared):,} "
-            f"{unit_word} compared {'is' if len(beyond) == 1 else 'are'} worse than every "
-            "statistical neighbour with a value")
+            f"({format_value(best['value'])}). " + (f"{len(beyond):,} of the {len(compared):,} "
+            f"compared {'is' if len(beyond) == 1 else 'are'} worse than every statistical "
+            "neighbour with a value" if len(compared) else "None has a statistical neighbour "
+            "with a value to compare with"))
     names = [str(n) for n in beyond.sort_values("rank")["name"].head(3)]
     return text + (f" (such as {', '.join(names)})." if names else ".")
