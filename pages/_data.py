@@ -210,10 +210,12 @@ def pack_filename(code: str) -> str:
     return gc.pack_filename(code, councils=councils())
 
 
-@cache
+@shared
 def known_codes() -> dict[str, pd.Index]:
-    """Valid codes per level, for :func:`geo.upload.reader.read_upload`."""
-    return {level: analysis_boundaries(level).index for level in ("lsoa21", "lad24", "utla24")}
+    """The store's codes of every level an upload can be at (:func:`upload_known_codes`)."""
+    from geo.upload.reader import upload_known_codes
+
+    return upload_known_codes()
 
 
 @cache
@@ -224,6 +226,72 @@ def vintage_codes() -> pd.DataFrame | None:
         return load_vintage_codes(Path(source)) if source and Path(source).is_dir() else None
     except (OppmapError, OSError):
         return None
+
+
+# ----------------------------------------------------------------------------- your data
+#: How long an upload's check, analysis and files stay in the server's memory (seconds).
+UPLOAD_TTL = 3600
+
+
+@st.cache_data(show_spinner=False, max_entries=8, ttl=UPLOAD_TTL)
+def checked_upload(digest: str, _data: bytes, filename: str):  # noqa: ARG001 - cache key
+    """A file checked by :func:`geo.upload.reader.read_upload` and, for LSOA 2011 codes, carried
+    to LSOA 2021 (:func:`geo.analysis.upload.upload_for_analysis`); cached by the file's hash."""
+    import warnings
+
+    from geo._errors import UnmatchedCodesWarning
+    from geo.analysis.upload import upload_for_analysis
+    from geo.upload.reader import read_upload
+
+    with warnings.catch_warnings():  # unmatched codes are in the match report
+        warnings.simplefilter("ignore", UnmatchedCodesWarning)
+        result = read_upload(_data, known_codes=known_codes(), vintages=vintage_codes(),
+                             filename=filename)
+        return upload_for_analysis(result)
+
+
+@st.cache_data(show_spinner=False, max_entries=6, ttl=UPLOAD_TTL)
+def upload_analysis(digest: str, column: str, polarity: str, _result):  # noqa: ARG001 - key
+    """:func:`geo.analysis.upload.analyse_upload` of one column of a checked upload, cached by
+    the file's hash, the column and the polarity; a progress bar follows its long steps (made
+    here, so that Streamlit replays it, finished and emptied, when the result is cached)."""
+    from geo.analysis.upload import analyse_upload
+
+    bar = st.progress(0.0, text="Analysing your data")
+
+    def step(fraction: float, message: str) -> None:
+        text = str(message).replace("*", "\\*")
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=text[:1].upper() + text[1:])
+
+    analysis = analyse_upload(_result.table[column], level=_result.level, polarity=polarity,
+                              label=_result.labels[column], carry=_result.carry,
+                              shapes=analysis_boundaries(_result.level), progress=step)
+    bar.empty()
+    return analysis
+
+
+@st.cache_resource(show_spinner=False, max_entries=2, ttl=UPLOAD_TTL)
+def upload_files(digest: str, column: str, polarity: str,  # noqa: ARG001 - the cache key
+                 _analysis, _source: str | None, _messages: tuple[str, ...]) -> dict[str, bytes]:
+    """The files of an analysis (:func:`geo.export.analysis_zip.analysis_files`), made once."""
+    from geo.export.analysis_zip import analysis_files
+
+    return analysis_files(_analysis, source=_source, messages=_messages)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2, ttl=UPLOAD_TTL)
+def upload_zip(digest: str, column: str, polarity: str, _analysis, _source: str | None,
+               _messages: tuple[str, ...]) -> bytes:
+    """The analysis as one zip (made when the download is clicked, on a thread of its own)."""
+    from geo.export.analysis_zip import analysis_zip
+
+    return analysis_zip(upload_files(digest, column, polarity, _analysis, _source, _messages))
+
+
+@shared
+def level_grid(level: str):
+    """Every area of a small-area level in the grid of the national image (from the build)."""
+    return national_grid() if level == "lsoa21" else stored.load_position_grid(level)
 
 
 def council_lsoa_view(code: str, indicator: str, *, scheme: str, hotspot: str,

@@ -98,6 +98,18 @@ def read_list(param: str, valid: Collection[str], default: Sequence[str], *,
     return list(value) if value is not None else list(default)
 
 
+def hold(params: Iterable[str]) -> None:
+    """Keep the current values of ``params`` (the URL's when new) for a later run of a page
+    that is waiting for input and draws no widget for them yet (a shared link of Your data
+    opened before its file is uploaded keeps its column and its answer)."""
+    state = _state()
+    for param in params:
+        url = _from_url(param)
+        value = url if url is not None else state.get(param)
+        if value is not None:
+            put(param, value)
+
+
 def link_params(params: Iterable[str]) -> dict[str, str]:
     """The current values of ``params`` for a link to another page."""
     state = _state()

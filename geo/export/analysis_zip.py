@@ -91,7 +91,8 @@ def analysis_metadata(analysis: Any, *, source: str | None = None) -> dict[str, 
     kind = "council" if analysis.councils is not None else "small"
     datasets = analysis.method.get("sources") or (
         SOURCES[kind] if kind == "small" else [f"summary_{analysis.level}"])
-    meta = export_metadata(datasets, level=analysis.level, method=analysis.method,
+    method = {**analysis.method, "indicator": _plain(analysis.label)}  # as written, not HTML
+    meta = export_metadata(datasets, level=analysis.level, method=method,
                            title="oppmap analysis of your data")
     yours = (f"Your values ('{_plain(analysis.label)}'"
              + (f" from {_plain(source)}" if source else "")
