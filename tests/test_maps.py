@@ -21,7 +21,7 @@ from numpy.testing import assert_allclose
 from shapely.geometry import box
 
 import geo.maps.assets as assets
-from geo._errors import InputError, OfflineError, OppmapError
+from geo._errors import InputError, OfflineError, OppmapError, SchemaError
 from geo.maps.choropleth import base_map, choropleth_map, to_standalone_html
 from geo.maps.classes import NO_DATA_COLOUR, MissingValuesWarning, palette
 from geo.maps.elements import _VectorLayer
@@ -31,6 +31,7 @@ from geo.maps.hotspots import (
     cluster_layer,
     cluster_outlines,
     hotspot_layer,
+    outcome_labels,
 )
 from geo.maps.national import lsoa_grid, lsoa_overview_map, paint_lsoa_grid, render_lsoa_image
 from geo.maps.text import describe_values, format_value, map_table
@@ -230,8 +231,32 @@ def test_hotspot_legend_lists_present_labels(grid):
     m = add_hotspot_legend(base_map(), labels, note="Gi*, FDR 5% <q>")
     page = m.get_root().render()
     assert "hot spot 99% \\u003cspan style=\\u0027color:#666\\u0027\\u003e(3)" in page
-    assert "cold spot 95%" in page and "not significant" not in page
+    assert "cold spot 95%" in page
+    assert "not significant \\u003cspan style=\\u0027color:#666\\u0027\\u003e(5)" in page
     assert "FDR 5% \\u0026lt;q\\u0026gt;" in page
+
+
+def test_outcome_labels_and_legend_worse_first(grid):
+    outcome = pd.Series(["better cluster", "worse cluster", "not significant", "worse outlier",
+                         "worse cluster", "not tested", "better outlier", "worse cluster",
+                         None], index=grid.index)
+    bins = pd.Series([-3, 1, 0, 2, 3, None, -1, 3, None], index=grid.index, dtype="Int8")
+    labels = outcome_labels(outcome, bins)
+    assert labels.tolist() == ["better cluster 99%", "worse cluster 90%", "not significant",
+                               "worse outlier 95%", "worse cluster 99%", "not tested",
+                               "better outlier 90%", "worse cluster 99%", "not tested"]
+    fg = hotspot_layer(grid, labels, outline=False)
+    fills = {k: f["properties"]["_fill"] for k, f in _features(_layers(fg)[0]).items()}
+    assert fills["E011"] == fills["E021"] == "#b2182b" and fills["E000"] == "#2166ac"
+    assert set(fills) == {"E000", "E001", "E010", "E011", "E020", "E021"}  # significant only
+    html = add_hotspot_legend(base_map(), labels)._children
+    text = next(c for c in html.values() if type(c).__name__ == "_Legend").html
+    rows = re.findall(r"</i>([^<]+?) <span", text)
+    assert rows == ["worse cluster 99%", "worse cluster 90%", "worse outlier 95%",
+                    "better outlier 90%", "better cluster 99%", "not significant",
+                    "not tested"]  # worse first; areas not tested are counted, never dropped
+    with pytest.raises(InputError, match="not outcomes: \\['hot'\\]"):
+        outcome_labels(pd.Series(["hot"]))
 
 
 def test_hotspot_layer_lisa_labels_and_errors(grid):
@@ -371,10 +396,10 @@ def test_cluster_outlines_dissolve_each_cluster(grid, named_clusters):
 
 
 def test_cluster_outlines_refuse_bad_clusters(grid, named_clusters):
-    with pytest.raises(InputError, match="lacks columns \\['lsoa_codes'\\]"):
+    with pytest.raises(SchemaError, match="an 'lsoa_codes' column"):
         cluster_outlines(grid, named_clusters.drop(columns="lsoa_codes"))
     twice = named_clusters.assign(lsoa_codes=["E000;E001", "E000"])
-    with pytest.raises(InputError, match="areas in two clusters: E000"):
+    with pytest.raises(InputError, match="areas in more than one cluster \\(E000\\)"):
         cluster_outlines(grid, twice)
 
 
