@@ -160,7 +160,7 @@ def neighbour_basis(code: str, *, tables: Mapping[str, pd.DataFrame], councils: 
         summary = tables.get(index_spec(index_of_nation(letter))["summaries"]["lad24"])
         basics = tables.get(BASICS_TABLE)
         frame = (None if summary is None or basics is None else
-                 summary.join(basics, rsuffix="_basics"))
+                 summary.join(basics.drop(columns=basics.columns.intersection(summary.columns))))
         pool = f"{nation}'s councils"
         why = (f"{nation}'s own index ranks only {nation}'s areas, so the pool is {nation}; "
                + ("each data zone holds 500 to 1,000 residents, so data zones stand for size and "
