@@ -205,10 +205,10 @@ def council_pack(code: str) -> bytes:
     level = council_level(councils, code)
     name, letter = str(councils.at[code, "name"]), str(councils.at[code, "country"])
     spec = index_spec(index_of_nation(letter))
-    areas, area_level = council_areas(code, councils, display=None)
-    small = area_level is not None
+    areas, small_level = council_areas(code, councils, display=None)
+    small = small_level is not None
+    area_level = small_level or "lad24"
     if not small:
-        area_level = "lad24"
         areas = boundaries.load("lad24").loc[[code]]
     params = stored_parameters()
     tables, empty = area_tables(area_level, areas.index)

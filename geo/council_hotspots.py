@@ -123,7 +123,8 @@ def hotspot_runs(hotspots: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFram
 def _short_name(ident: str) -> str:
     """``"wimd2019.wimd_score"`` -> ``"WIMD 2019 score"`` (an index's indicator, briefly)."""
     dataset, _, column = ident.partition(".")
-    letters, year = re.match(r"([a-z_]*?)(\d*)$", dataset.removeprefix("compound_")).groups()
+    found = re.match(r"([a-z_]*?)(\d*)$", dataset.removeprefix("compound_"))
+    letters, year = found.groups() if found else (dataset, "")
     name = {"iod": "IoD"}.get(letters, letters.upper())
     return f"{name} {year} {column.rsplit('_', 1)[-1]}".replace("  ", " ")
 

@@ -151,8 +151,9 @@ def neighbour_basis(code: str, *, tables: Mapping[str, pd.DataFrame], councils: 
               else str(code)[:1])
     level = str(councils.at[code, "level"])
     nation = NATIONS.get(letter, letter)
+    variables: tuple[str, ...]
     if letter == "E":
-        variables, frame = DEFAULT_NEIGHBOUR_VARIABLES, tables.get(f"summary_{level}")
+        variables, frame = tuple(DEFAULT_NEIGHBOUR_VARIABLES), tables.get(f"summary_{level}")
         pool, why = f"England's councils ({level.replace('24', ' 2024').upper()})", (
             "each variable standardised across them")
     elif letter in NATION_VARIABLES:

@@ -33,6 +33,8 @@ names = data.councils()
 sh.unknown_council_notice()
 
 VIEWS = {"councils": "Councils", "lsoas": "All neighbourhoods (image)"}
+#: The zoom of a national map of the UK at a desktop window: council names show from it.
+UK_ZOOM = 4.0
 council_codes = ["", *names.sort_values("name").index]
 hotspot_names = data.hotspot_choices()
 
@@ -85,7 +87,10 @@ def add_national_clusters(m) -> str | None:
 def add_names_and_control(m, level: str, shown: pd.Index) -> None:
     """The names of the councils drawn (of the map's tier), and the layer control."""
     places = data.places()
-    m.add_child(place_labels(places[(places["level"] == level) & places["code"].isin(shown)],
+    names = places[(places["level"] == level) & places["code"].isin(shown)]
+    # the UK from Shetland to Scilly opens below the councils' usual zoom: name the heaviest
+    # from the start (labels never overlap: the lighter ones wait for a closer zoom)
+    m.add_child(place_labels(names.assign(min_zoom=names["min_zoom"].clip(upper=UK_ZOOM)),
                              name="Council names"))
     folium.LayerControl(collapsed=True).add_to(m)
 

@@ -223,7 +223,6 @@ def test_explore_a_nations_own_index_greys_the_others(store):
     (m,) = _maps(at)
     lad = boundaries.load("lad24", display="national")
     welsh = int((lad["country"] == "W").sum())
-    script = _shown(m["script"])
     assert len(COUNCIL_FEATURE.findall(m["script"])) == len(lad)  # nothing left blank
     assert _legend_count(m["script"], "not covered by this index") == len(lad) - welsh
     summary = geo.load_indicators("summary_wimd2019_lad24")["wimd_average_score"].dropna()

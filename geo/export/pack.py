@@ -159,7 +159,7 @@ def pack_metadata(dataset_ids: Iterable[str], *, council: Mapping[str, Any],
                 "vintage": reg[i]["vintage"], "licence": reg[i]["licence"],
                 "licence_url": licences.get(reg[i]["licence"]), "url": reg[i]["landing"]}
                for i in ids]
-    out = {
+    out: dict[str, Any] = {
         "title": "oppmap council pack",
         "council": dict(council),
         "level": level,

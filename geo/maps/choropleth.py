@@ -231,12 +231,9 @@ def choropleth_map(
     reference, classes_of
         Values that set the classes instead of ``gdf[column]`` (every LSOA of the nation, so
         that maps share one scheme) and, for the legend, what they are ("England's LSOAs").
-    title
-        The map's accessible name; default "Map: <label>".
-    not_covered
-        Codes of ``gdf`` the indicator does not cover (councils of another nation than its
-        index's): drawn pale grey, outside the classes, "not covered by this index" in the
-        tooltip and the legend (with their count).
+    title, not_covered
+        The map's accessible name (default "Map: <label>"); codes of ``gdf`` the indicator does
+        not cover (another nation's), pale grey and "not covered by this index" with a count.
 
     Returns
     -------
@@ -247,7 +244,7 @@ def choropleth_map(
     ------
     InputError
         Wrong CRS, duplicated codes, missing column or geometry, unknown scheme, polarity or
-        highlight codes.
+        highlight codes; every area not covered.
 
     Examples
     --------
@@ -267,22 +264,32 @@ def choropleth_map(
     classes = classify(gdf.loc[~outside, column], scheme=scheme, k=k, reference=reference)
     props, fields, aliases = _tooltip_spec(gdf, column, label=label, unit=unit,
                                            name_column=name_column, tooltip_fields=tooltip_fields)
-    props.insert(0, "code", [str(c) for c in gdf.index])
-    props.loc[outside, "value"] = NOT_COVERED
-    fills = colours_for(classes, polarity=polarity, name=palette_name).reindex(gdf.index)
-    props["_fill"] = fills.where(~outside, NOT_COVERED_COLOUR).to_numpy()
-    m.add_child(_VectorLayer(
-        _features_json(gdf, props, precision=precision), _bounds_latlon(gdf),
-        name=layer_name or label, base_style=_BASE_STYLE, hover_style=_HOVER_STYLE,
-        tooltip_fields=fields, tooltip_aliases=aliases,
-    ))
+    _fill_props(props, classes, outside, polarity=polarity, palette_name=palette_name)
+    m.add_child(_VectorLayer(_features_json(gdf, props, precision=precision),
+                             _bounds_latlon(gdf), name=layer_name or label,
+                             base_style=_BASE_STYLE, hover_style=_HOVER_STYLE,
+                             tooltip_fields=fields, tooltip_aliases=aliases))
     if highlight_codes:
         m.add_child(_highlight_layer(gdf.loc[highlight_codes], precision=precision))
-    words = f"{classes.attrs['scheme'].replace('_', ' ')}, {classes.attrs['k']} classes" + (
-        f" of {classes_of or 'the reference values'}" if reference is not None else "")
     add_legend(m, classes, polarity=polarity, label=label, unit=unit, palette_name=palette_name,
-               note=words, n_not_covered=int(outside.sum()))
+               note=_classes_note(classes, None if reference is None else classes_of or
+                                  "the reference values"), n_not_covered=int(outside.sum()))
     return m
+
+
+def _classes_note(classes: pd.Series, of: str | None) -> str:
+    """The legend's line on the classes: scheme, number and what set them."""
+    return (f"{classes.attrs['scheme'].replace('_', ' ')}, {classes.attrs['k']} classes"
+            + (f" of {of}" if of else ""))
+
+
+def _fill_props(props: pd.DataFrame, classes: pd.Series, outside: pd.Series, *, polarity: str,
+                palette_name: str) -> None:
+    """Each feature's code and fill colour (pale grey and "not covered" where ``outside``)."""
+    props.insert(0, "code", [str(c) for c in props.index])
+    props.loc[outside, "value"] = NOT_COVERED
+    fills = colours_for(classes, polarity=polarity, name=palette_name).reindex(props.index)
+    props["_fill"] = fills.where(~outside, NOT_COVERED_COLOUR).to_numpy()
 
 
 def _outside(gdf: gpd.GeoDataFrame, not_covered: Iterable[str] | None) -> pd.Series:
