@@ -104,14 +104,23 @@ def place_points(gdf_27700: gpd.GeoDataFrame, names: pd.Series, *,
     return out
 
 
-def _council_rows(levels: Mapping[str, gpd.GeoDataFrame], level: str) -> pd.DataFrame:
-    """Label points of the councils of ``level``, weighted by their number of LSOAs (about
-    their people), else, for councils without LSOAs in the store, half their area share."""
+def _council_rows(levels: Mapping[str, gpd.GeoDataFrame], level: str,
+                  people: pd.Series | None = None) -> pd.DataFrame:
+    """Label points of the councils of ``level``, weighted by their people: ``people`` (per
+    LAD 2024, summed to upper tiers by ``utla24_code``) where given, else their number of
+    LSOAs, else, for councils with neither, half their area share."""
     councils = levels[level]
-    lsoa = levels.get("lsoa21")
-    column = f"{level}_code"
-    counts = (lsoa[column].value_counts() if lsoa is not None and column in lsoa
-              else pd.Series(dtype=float)).reindex(councils.index)
+    if people is not None and level != "lad24" and "lad24" in levels:
+        owner = levels["lad24"].get(f"{level}_code")
+        people = (people.groupby(owner.reindex(people.index)).sum(min_count=1)
+                  if owner is not None else None)
+    if people is not None:
+        counts = people.reindex(councils.index).astype("float64")
+    else:
+        lsoa = levels.get("lsoa21")
+        column = f"{level}_code"
+        counts = (lsoa[column].value_counts() if lsoa is not None and column in lsoa
+                  else pd.Series(dtype=float)).reindex(councils.index)
     area = councils.geometry.area
     weight = (counts / counts.max()).where(counts.notna(), 0.5 * area / area.max()).fillna(0)
     lon, lat = _lonlat(councils.geometry.representative_point())
@@ -121,11 +130,12 @@ def _council_rows(levels: Mapping[str, gpd.GeoDataFrame], level: str) -> pd.Data
                          "min_zoom": COUNCIL_MIN_ZOOM})
 
 
-def _places(levels: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
+def _places(levels: Mapping[str, gpd.GeoDataFrame],
+            people: pd.Series | None = None) -> pd.DataFrame:
     """Council and place label points of the levels in ``levels``: ``kind`` ("council" or
     "place"), the ``level`` they name and its ``code``, ``name``, ``lon``, ``lat``, ``weight``
     (0 to 1 within a level) and ``min_zoom``; the most important first."""
-    parts = [_council_rows(levels, lv) for lv in COUNCIL_LEVELS if lv in levels]
+    parts = [_council_rows(levels, lv, people) for lv in COUNCIL_LEVELS if lv in levels]
     for level, (key_col, name_col) in PLACE_COLUMNS.items():
         gdf = levels.get(level)
         if gdf is None or name_col not in gdf.columns:
@@ -166,7 +176,8 @@ def _group_outlines(gdf_27700: gpd.GeoDataFrame, groups: pd.Series) -> gpd.GeoDa
 
 
 def write_display_extras(out_dir: Path | str, levels: Mapping[str, gpd.GeoDataFrame], *,
-                         groups: Mapping[str, pd.Series] | None = None) -> list[str]:
+                         groups: Mapping[str, pd.Series] | None = None,
+                         people: pd.Series | None = None) -> list[str]:
     """Write the precomputed display geography of a store build into ``out_dir/display``.
 
     Parameters
@@ -180,6 +191,9 @@ def write_display_extras(out_dir: Path | str, levels: Mapping[str, gpd.GeoDataFr
     groups
         Name -> group id indexed by small-area code (``lsoa21``), e.g. the named clusters'
         membership; each group is dissolved into one outline.
+    people
+        Residents of each LAD 2024 council, the weight of its name on national maps (the
+        heaviest named first); default None: weighted by their number of LSOAs.
 
     Returns
     -------
@@ -207,7 +221,7 @@ def write_display_extras(out_dir: Path | str, levels: Mapping[str, gpd.GeoDataFr
                             transform=np.asarray(transform[:6], dtype="float64"),
                             codes=np.asarray(gdf.index, dtype=str))
         written += [f"display/{level}_positions.npz", f"display/{level}_lookup.npz"]
-    _places(levels).to_parquet(out / "places.parquet")
+    _places(levels, people).to_parquet(out / "places.parquet")
     written.append("display/places.parquet")
     for name, members in (groups or {}).items():
         if not re.fullmatch(r"[a-z0-9_]+", name):

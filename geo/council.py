@@ -1,491 +1,238 @@
-"""The view model of a council: what a page, or the council pack, shows for one place.
+"""The view model of a council, and its pack: what a page, or the council pack, shows for one place.
 
-Councils are lower-tier districts and unitary authorities (``lad24``) and upper-tier councils
-(``utla24``); a unitary authority, in both tiers under one code, appears once, as lower tier.
-For one council this module gives its level and tier, its neighbourhoods (LSOAs), the stored
-national hotspot runs and named clusters that reach it with their counts and sentences, the map,
-table and sentences of its LSOAs (:func:`council_view_data` then :func:`council_view`), and its
-pack (:func:`council_pack`: one builder for the app and ``python -m geo export --council``).
+One import for the pages and the command line:
 
-Pure functions take tables, so tests pass small synthetic frames; the loaders (``load_*``,
-:func:`council_view_data`, :func:`council_pack`) read the store through :mod:`boundaries` and
-:mod:`geo.data`. Nothing here imports Streamlit: ``pages/_shared.py`` caches these calls.
-Nation and level are data (the ``country`` and ``level`` columns), never assumed.
+- the councils of the UK, both tiers (:mod:`geo.councils`: :func:`load_councils`,
+  :func:`council_level`, :func:`search_councils`, ...);
+- the map, table and sentences of one council's small areas on its own nation's index
+  (:mod:`geo.council_view`: :func:`council_view_data` then :func:`council_view`);
+- the council pack of any UK council (:func:`council_pack`): the one builder of the app's
+  download and of ``python -m geo export --council X --out x.zip``, so the same store gives
+  the same bytes. A council of England or Wales gets its LSOAs 2021, a Scottish council its
+  data zones 2011, each with every table of the store that has a value there (its own nation's
+  index, compounded disadvantage, the composite UK IMD, Census 2021 where it covers the
+  nation), every stored national hotspot run of its nation judged over the council
+  (``hotspot_`` label, ``outcome_``, ``bin_``, ``q_``, ``robust_``:
+  :func:`geo.stats.runs.hotspot_column`, as ``python -m geo hotspots --within`` reports them)
+  and its nation's named clusters; an offline map; a README with the methodology, the columns,
+  the nation's index, its sources, licences and attribution. Northern Ireland has no small
+  areas in the mirror: its pack is the council itself, one feature with its council-level
+  figures (NIMDM 2017, the composite UK IMD), and its README says so.
+
+Nothing here imports Streamlit: ``pages/_data.py`` caches these calls.
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-import folium
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 import boundaries
-import boundaries.display
-from geo._errors import InputError
-from geo.council_hotspots import (
-    CLUSTER_RUN,
-    NATIONS,
-    cluster_names,
-    cluster_sentence,
-    cluster_words,
-    clusters_touching,
-    hotspot_counts,
-    hotspot_runs,
-    load_clusters,
-    load_hotspots,
-    nations,
-    run_columns,
-    run_results,
-    split_run_id,
+from geo.council_areas import AREA_WORDS, council_areas
+from geo.council_hotspots import CLUSTER_RUN, NATIONS, load_clusters, load_hotspots
+from geo.council_view import MAP_INDICATOR, council_view, council_view_data, view_data
+from geo.councils import (
+    COUNCIL_LEVELS,
+    TIERS,
+    council_level,
+    council_lsoas,
+    councils_table,
+    load_council_lsoas,
+    load_councils,
+    search_councils,
+    unknown_councils,
 )
-from geo.data.indicators import catalogue, indicator_meta, load_indicators
+from geo.data.indicators import catalogue, load_indicators
+from geo.data.nations import comparability_note, index_of_nation, index_spec
 from geo.data.sources import registry
-from geo.export._rfc7946 import safe_filename
 from geo.export.pack import council_pack as write_pack
 from geo.export.pack import pack_metadata
 from geo.maps.assets import missing_assets
-from geo.maps.choropleth import choropleth_map, to_standalone_html
-from geo.maps.classes import MissingValuesWarning
-from geo.maps.frame import place_labels
-from geo.maps.hotspots import (
-    add_hotspot_legend,
-    cluster_layer,
-    cluster_members,
-    cluster_outlines,
-    hotspot_layer,
-)
-from geo.maps.text import describe_values, map_table
-from geo.methodology import (
-    correction_words,
-    method_text,
-    methodology_text,
-    pack_columns_text,
-    stored_parameters,
-)
+from geo.maps.choropleth import to_standalone_html
+from geo.methodology import methodology_text, pack_columns_text, stored_parameters
+from geo.stats.clusters import cluster_members
+from geo.stats.runs import hotspot_column, parse_hotspot_run_id, run_ids
 
 __all__ = [
-    "TIERS", "COUNCIL_LEVELS", "MAP_INDICATOR", "PLACE_COLUMNS", "councils_table",
-    "load_councils", "council_level", "search_councils", "unknown_councils", "council_lsoas",
-    "load_council_lsoas",
-    "view_data", "council_view_data", "council_view", "pack_frame", "load_lsoa_tables",
+    "TIERS", "COUNCIL_LEVELS", "MAP_INDICATOR", "PLACE_COLUMNS", "HOTSPOT_FIELDS",
+    "FILE_STEMS", "councils_table", "load_councils", "council_level", "search_councils",
+    "unknown_councils", "council_lsoas", "load_council_lsoas", "view_data",
+    "council_view_data", "council_view", "pack_frame", "area_tables", "place_runs",
     "pack_filename", "council_pack",
 ]
 
-#: The council levels and what each is called.
-TIERS = {"lad24": "lower tier / unitary", "utla24": "upper tier / county"}
-COUNCIL_LEVELS = tuple(TIERS)
-#: The LSOA indicator of the pack's map and the pages' default neighbourhood map.
-MAP_INDICATOR = "iod2025.imd_score"
-
-
-# ----------------------------------------------------------------------------- councils
-
-
-def councils_table(lad: pd.DataFrame, utla: pd.DataFrame) -> pd.DataFrame:
-    """Every council of both tiers, a unitary authority once (as lower tier).
-
-    Parameters
-    ----------
-    lad, utla
-        The ``lad24`` and ``utla24`` boundaries (any copy) indexed by code, with ``name``,
-        ``country`` and ``region_code``; ``lad`` also with ``utla24_code``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by ``code``: ``name``, ``tier``, ``level``, ``country``, ``region_code`` and
-        ``utla24_code`` (the council's own code for upper-tier councils).
-    """
-    need = {"lad": (lad, ["name", "country", "region_code", "utla24_code"]),
-            "utla": (utla, ["name", "country", "region_code"])}
-    absent = {arg: [c for c in cols if c not in frame.columns]
-              for arg, (frame, cols) in need.items()}
-    if any(absent.values()):
-        msg = (f"councils_table() needs the boundaries' columns; missing: "
-               f"{ {k: v for k, v in absent.items() if v} }. Pass boundaries.load('lad24') and "
-               "boundaries.load('utla24').")
-        raise InputError(msg)
-    frames = [
-        pd.DataFrame({"name": g["name"], "tier": TIERS[level], "level": level,
-                      "country": g["country"], "region_code": g["region_code"],
-                      "utla24_code": upper}, index=g.index)
-        for level, g, upper in (("lad24", lad, lad["utla24_code"]),
-                                ("utla24", utla, utla.index.to_series()))
-    ]
-    both = pd.concat(frames)
-    both = both[~both.index.duplicated(keep="first")]
-    both.index.name = "code"
-    return both
-
-
-def load_councils() -> pd.DataFrame:
-    """:func:`councils_table` of the store's boundaries."""
-    return councils_table(boundaries.load("lad24", display="national"),
-                          boundaries.load("utla24", display="national"))
-
-
-def council_level(councils: pd.DataFrame, code: str) -> str:
-    """The level (``"lad24"`` / ``"utla24"``) of a council of ``councils``.
-
-    Raises
-    ------
-    InputError
-        An unknown code, with the closest council codes and names.
-    """
-    if code in councils.index:
-        return str(councils.at[code, "level"])
-    from rapidfuzz import process
-
-    by_code = [c for c, _, _ in process.extract(str(code), list(councils.index), limit=3)]
-    by_name = [k for _, _, k in process.extract(str(code), councils["name"].to_dict(), limit=2)]
-    close = [f"{c} ({councils.at[c, 'name']})" for c in dict.fromkeys(by_code + by_name)]
-    msg = (f"`code` {code!r} is not a council of {'/'.join(COUNCIL_LEVELS)} "
-           f"({len(councils)} councils); did you mean {', '.join(close)}?")
-    raise InputError(msg)
-
-
-def search_councils(councils: pd.DataFrame, text: str, *, limit: int = 6,
-                    cutoff: float = 60) -> list[str]:
-    """The codes of the councils whose names best match ``text`` (typos allowed), best first.
-
-    Examples
-    --------
-    >>> t = pd.DataFrame({"name": ["Manchester", "Trafford"]}, index=["E08000003", "E08000009"])
-    >>> search_councils(t, "Manchestr")
-    ['E08000003']
-    """
-    from rapidfuzz import fuzz, process, utils
-
-    hits = process.extract(text, councils["name"].to_dict(), scorer=fuzz.WRatio,
-                           processor=utils.default_process, limit=limit, score_cutoff=cutoff)
-    return [key for _name, _score, key in hits]
-
-
-def unknown_councils(councils: pd.DataFrame, codes: Iterable[str]) -> list[str]:
-    """The codes that are not councils of ``councils`` (empty strings ignored)."""
-    return [c for c in codes if c and c not in councils.index]
-
-
-def council_lsoas(lsoas: pd.DataFrame, councils: pd.DataFrame, code: str) -> pd.DataFrame:
-    """The LSOAs of a council of either tier (by the ``<level>_code`` column of ``lsoas``).
-
-    Empty when the store has no LSOAs in the council's nation.
-    """
-    level = council_level(councils, code)
-    column = f"{level}_code"
-    if column not in lsoas.columns:
-        msg = f"`lsoas` has no {column!r} column; pass boundaries.load('lsoa21')."
-        raise InputError(msg)
-    return lsoas[lsoas[column] == code]
-
-
-def load_council_lsoas(code: str, *, councils: pd.DataFrame | None = None,
-                       display: str | None = "council") -> gpd.GeoDataFrame:
-    """:func:`council_lsoas` of the stored LSOAs (``display=None`` for the analysis copy)."""
-    return council_lsoas(boundaries.load("lsoa21", display=display),
-                         load_councils() if councils is None else councils, code)
-
-
-
-
-# ----------------------------------------------------------------------------- LSOA view
-
-
-def view_data(lsoas: gpd.GeoDataFrame, values: pd.Series, *, place: Mapping[str, str],
-              covered: str, indicator: Mapping[str, Any], owner: pd.Series,
-              hotspots: Mapping[str, Any] | None = None, reference: pd.Series | None = None,
-              places: pd.DataFrame | None = None) -> dict[str, Any]:
-    """What :func:`council_view` draws for one council's LSOAs, checked (picklable: cache it).
-
-    Parameters
-    ----------
-    lsoas
-        The council's LSOAs (display copy, EPSG:4326) by code, with ``name`` and
-        ``ward24_name``; empty when the store has none in its nation.
-    values
-        The indicator by LSOA code.
-    place
-        ``code``, ``name`` and ``country`` (letter) of the council.
-    covered
-        The nations whose LSOAs the store holds, in words (e.g. "England and Wales").
-    indicator
-        ``id``, ``label``, ``unit`` and ``polarity`` (a catalogue entry).
-    owner
-        LSOA code -> named cluster (:func:`geo.council_hotspots.cluster_names`).
-    hotspots
-        With a hotspot run: ``run`` (a row of :func:`geo.council_hotspots.hotspot_runs` with
-        its ``id``), ``results`` (:func:`geo.council_hotspots.run_results`), ``params`` (the
-        run's parameters) and, for :data:`CLUSTER_RUN`, ``outlines`` of the named clusters
-        reaching the council and their ``words``.
-    reference
-        The indicator over every LSOA of the council's nation: the classes of
-        :func:`council_view` with ``classes="national"`` (so maps of councils compare).
-    places
-        Label points around the council (:func:`boundaries.display.load_places`).
-
-    Returns
-    -------
-    dict
-        ``status`` ("ok", "outside": no LSOAs, "no_values": none with a value), ``message``
-        (what to tell the reader when not "ok"), ``place``, ``indicator``, ``hotspots`` and
-        ``frame``: the LSOAs with ``value``, ``cluster`` and, with a run, ``label``,
-        ``statistic`` and ``q``.
-    """
-    nation = NATIONS.get(place["country"], place["country"])
-    out: dict[str, Any] = {"status": "ok", "message": None, "place": dict(place),
-                           "indicator": dict(indicator), "hotspots": None, "frame": None,
-                           "reference": reference, "places": places}
-    if lsoas.empty:
-        out.update(status="outside", message=(
-            f"{place['name']} is in {nation}, outside {covered}: neighbourhood (LSOA) data is "
-            "not available for it here."))
-        return out
-    frame = lsoas[["name", "ward24_name", "geometry"]].join(values.rename("value"))
-    if frame["value"].notna().sum() == 0:
-        out.update(status="no_values", message=(
-            f"{indicator['label']} has no value for any neighbourhood of {place['name']}: its "
-            f"source does not cover {nation}."))
-        return out
-    frame["cluster"] = owner.reindex(frame.index).fillna("none")
-    if hotspots is not None:
-        frame = frame.join(hotspots["results"][["label", "statistic", "q"]])
-        frame["label"] = frame["label"].fillna("not significant")
-        out["hotspots"] = {k: v for k, v in hotspots.items() if k != "results"}
-    out["frame"] = frame
-    return out
-
-
-def council_view_data(code: str, indicator: str, *, run: str | None = None) -> dict[str, Any]:
-    """:func:`view_data` of a council in the store, with the national run ``run`` (or none).
-
-    Raises
-    ------
-    InputError
-        Unknown council (with the closest), indicator or run.
-    StoreError
-        A store without the tables, or without the hotspot parameters (rebuild it).
-    """
-    councils = load_councils()
-    council_level(councils, code)
-    everywhere = boundaries.load("lsoa21", display="council")
-    lsoas = council_lsoas(everywhere, councils, code)
-    meta = indicator_meta(indicator)
-    clusters = load_clusters()
-    hotspots = None
-    if run is not None:
-        long = load_hotspots()
-        results = run_results(long, run)
-        hotspots = {"run": {"id": run, **hotspot_runs(long, catalogue()).loc[run].to_dict()},
-                    "results": results, "params": stored_parameters(), "outlines": None,
-                    "words": None}
-        if run == CLUSTER_RUN:
-            touching = clusters_touching(clusters, lsoas.index)
-            members = everywhere.loc[cluster_members(touching).index, ["geometry"]]
-            hotspots["outlines"] = cluster_outlines(members, touching)
-            hotspots["words"] = cluster_words(clusters, results, method=split_run_id(run)[0],
-                                              params=hotspots["params"])
-    place = {"code": code, "name": str(councils.at[code, "name"]),
-             "country": str(councils.at[code, "country"])}
-    values = load_indicators(indicator)[indicator]
-    nation = everywhere.index[everywhere["country"] == place["country"]]
-    return view_data(lsoas, values, place=place, covered=nations(everywhere.index), indicator={
-                         "id": indicator, **{k: meta[k] for k in ("label", "unit", "polarity")}},
-                     owner=cluster_names(clusters), hotspots=hotspots,
-                     reference=values.reindex(nation).dropna(),
-                     places=_places_around(lsoas))
-
-
-def _places_around(lsoas: gpd.GeoDataFrame, margin: float = 0.1) -> pd.DataFrame | None:
-    """The stored label points within the council's bounds (and ``margin`` degrees)."""
-    if lsoas.empty:
-        return None
-    west, south, east, north = lsoas.total_bounds
-    pts = boundaries.display.load_places()
-    pts = pts[pts["level"] != "utla24"]  # districts and unitaries name the land, and places
-    return pts[pts["lon"].between(west - margin, east + margin)
-               & pts["lat"].between(south - margin, north + margin)].reset_index(drop=True)
-
-
-def council_view(data: Mapping[str, Any], *, scheme: str = "quantiles",
-                 label_top: int = 5, classes: str = "national") -> dict[str, Any]:
-    """The map, table and sentences of one council's LSOAs, from :func:`view_data`.
-
-    ``classes="national"`` classes the council's LSOAs among every LSOA of its nation (the
-    ``reference`` of :func:`view_data`), so that maps of two councils compare; ``"council"``
-    classes them among themselves (the contrasts within the council).
-
-    Returns
-    -------
-    dict
-        ``status``, ``name`` and ``message`` as in :func:`view_data`; when "ok" also ``map``
-        (folium), ``table`` (the map as a table, with ward and, with a run, hotspot and
-        cluster), ``sentence`` (the values in one sentence), ``counts`` (the run's labels
-        here), ``caption`` (the run's method and counts), ``clusters`` (a sentence on the
-        named clusters, for :data:`CLUSTER_RUN`), ``label`` and ``frame``.
-    """
-    name, meta = data["place"]["name"], data["indicator"]
-    out = {"status": data["status"], "name": name, "message": data["message"], "map": None,
-           "table": None, "sentence": None, "counts": None, "caption": None,
-           "clusters": None, "label": meta["label"], "frame": data["frame"]}
-    if data["status"] != "ok":
-        return out
-    frame = data["frame"]
-    out["sentence"] = describe_values(frame["value"], label=meta["label"], unit=meta["unit"],
-                                      polarity=meta["polarity"], names=frame["name"],
-                                      area_word=f"LSOAs in {name}")
-    if classes not in ("national", "council"):
-        msg = f"`classes` must be 'national' or 'council'; got {classes!r}."
-        raise InputError(msg)
-    reference = data.get("reference") if classes == "national" else None
-    nation = NATIONS.get(data["place"]["country"], data["place"]["country"])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MissingValuesWarning)  # counted in the sentence
-        warnings.filterwarnings("ignore", "`values` has .* so scheme", UserWarning)  # legend
-        m = choropleth_map(frame, "value", scheme=scheme, polarity=meta["polarity"],
-                           label=meta["label"], unit=meta["unit"], layer_name="LSOAs",
-                           tooltip_fields={"ward24_name": "Ward", "cluster": "Named cluster"},
-                           reference=reference, classes_of=f"{nation}'s LSOAs",
-                           title=f"Map: {meta['label']} by neighbourhood, {name}")
-        table = map_table(frame, "value", scheme=scheme, unit=meta["unit"], reference=reference)
-    table.insert(1, "ward", frame["ward24_name"])
-    if data.get("places") is not None:
-        m.add_child(place_labels(data["places"]))
-    if data["hotspots"] is not None:
-        out.update(_add_run(m, table, frame, data["hotspots"], place=name, label_top=label_top))
-    out.update(map=m, table=table)
-    return out
-
-
-def _add_run(m: folium.Map, table: pd.DataFrame, frame: gpd.GeoDataFrame,
-             hotspots: Mapping[str, Any], *, place: str, label_top: int) -> dict[str, Any]:
-    """Draw a run's spots (and named clusters) on ``m``, add them to ``table``; the texts."""
-    run, params, outlines = hotspots["run"], hotspots["params"], hotspots["outlines"]
-    m.add_child(hotspot_layer(
-        frame, frame["label"], name=run["short"], outline=outlines is None,
-        details={"Value": frame["value"], run["statistic"]: frame["statistic"],
-                 f"q ({correction_words(params)[1].split(' ')[0]})": frame["q"]}))
-    add_hotspot_legend(m, frame["label"], title=run["short"],
-                       note=correction_words(params)[1]
-                       + ("; purple: named clusters" if outlines is not None else ""))
-    table["hotspot"] = frame["label"]
-    counts = hotspot_counts(frame["label"], method=run["method"], place=place)
-    texts = {"counts": counts, "clusters": None, "caption": method_text(
-        run["method"], params, name=run["name"], n_tested=run["n_tested"],
-        where=run["where"]) + " " + counts}
-    if outlines is not None:
-        m.add_child(cluster_layer(outlines, name="Named clusters", label_top=label_top))
-        table["cluster"] = frame["cluster"]
-        texts["clusters"] = cluster_sentence(outlines, place=place, words=hotspots["words"])
-    folium.LayerControl(collapsed=True).add_to(m)
-    return texts
-
-
-# ----------------------------------------------------------------------------- pack
-
-#: Columns of the LSOA boundaries that say where an LSOA is (first in a pack).
-PLACE_COLUMNS = ("name", "ward24_code", "ward24_name", "lad24_code", "lad24_name",
+#: Columns of the boundaries that say where an area is (first in a pack, those present).
+PLACE_COLUMNS = ("name", "ward24_code", "ward24_name", "ward", "lad24_code", "lad24_name",
                  "utla24_code", "region_code", "country")
+#: The fields of each hotspot run in a pack (the method's label, outcome, bin, q, robust).
+HOTSPOT_FIELDS = ("label", "outcome", "bin", "q", "robust")
+#: The pack's file names by level: ``<code>_<stem>.geojson``.
+FILE_STEMS = {"lsoa21": "lsoas", "dz11": "datazones", "lad24": "council"}
 
 
-def pack_frame(lsoas: gpd.GeoDataFrame, tables: Mapping[str, pd.DataFrame], *,
-               runs: pd.DataFrame, clusters: pd.DataFrame) -> gpd.GeoDataFrame:
-    """A council's LSOAs with every LSOA table of the store, every hotspot run and cluster.
+def pack_frame(areas: gpd.GeoDataFrame, tables: Mapping[str, pd.DataFrame], *,
+               runs: pd.DataFrame, clusters: pd.DataFrame | None) -> gpd.GeoDataFrame:
+    """A council's areas with every table given, every hotspot run and named cluster.
 
     Parameters
     ----------
-    lsoas
-        The council's LSOAs by ``lsoa21_code`` with :data:`PLACE_COLUMNS` and a geometry.
+    areas
+        The council's areas by code with (some of) :data:`PLACE_COLUMNS` and a geometry.
     tables
-        Tables indexed by LSOA code, by name: each column becomes ``<name>.<column>`` (the
-        catalogue's ids where catalogued).
+        Tables indexed by the same codes, by name: each column becomes ``<name>.<column>``
+        (the catalogue's ids where catalogued).
     runs
-        :func:`geo.council_hotspots.run_columns` (``hotspot_<method>_<indicator>``, ...).
+        One column per run and field (:func:`place_runs`), by area code.
     clusters
-        The named clusters: add ``clusters.cluster_id`` and ``clusters.name``.
+        The nation's named clusters (``clusters.cluster_id``, ``clusters.name``), or None.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Indexed like ``lsoas``: place columns, then the tables by name, runs and clusters.
+        Indexed like ``areas``: place columns, then the tables by name, runs and clusters.
     """
-    owner = cluster_members(clusters).reindex(lsoas.index)
-    parts = [tables[n].add_prefix(f"{n}.").reindex(lsoas.index) for n in sorted(tables)]
-    parts += [runs.reindex(lsoas.index), pd.DataFrame(
-        {"clusters.cluster_id": owner.astype("Int64"),
-         "clusters.name": clusters["name"].reindex(owner.to_numpy()).to_numpy()},
-        index=lsoas.index)]
-    return lsoas[[*PLACE_COLUMNS, lsoas.geometry.name]].join(pd.concat(parts, axis=1))
+    place = [c for c in PLACE_COLUMNS if c in areas.columns
+             and not (c == "ward" and "ward24_name" in areas.columns)]
+    parts = [tables[n].add_prefix(f"{n}.").reindex(areas.index) for n in sorted(tables)]
+    parts.append(runs.reindex(areas.index))
+    if clusters is not None:
+        owner = cluster_members(clusters).reindex(areas.index)
+        parts.append(pd.DataFrame(
+            {"clusters.cluster_id": owner.astype("Int64"),
+             "clusters.name": clusters["name"].reindex(owner.to_numpy()).to_numpy()},
+            index=areas.index))
+    return areas[[*place, areas.geometry.name]].join(pd.concat(parts, axis=1))
 
 
-def load_lsoa_tables() -> dict[str, pd.DataFrame]:
-    """Every table of the store indexed by one row per LSOA 2021 code, by name."""
+def area_tables(level: str, codes: pd.Index) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """Every store table with one row per area of ``level``, the columns with a value among
+    ``codes``; and the ``<table>.<column>`` left out for having none (another nation's)."""
     names = sorted(f.removeprefix("indicators/").removesuffix(".parquet")
                    for f in boundaries.read_manifest(boundaries.store_dir())["files"]
                    if f.startswith("indicators/"))
-    tables = {n: load_indicators(n) for n in names}
-    return {n: t for n, t in tables.items()
-            if t.index.name == "lsoa21_code" and t.index.is_unique}
+    tables, empty = {}, []
+    for name in names:
+        table = load_indicators(name)
+        if table.index.name != f"{level}_code" or not table.index.is_unique:
+            continue
+        here = table.reindex(codes)
+        full = [c for c in here.columns if here[c].notna().any()]
+        empty += [f"{name}.{c}" for c in here.columns if c not in full]
+        if full:
+            tables[name] = table[full]
+    return tables, empty
 
 
-def pack_filename(code: str, *, councils: pd.DataFrame | None = None) -> str:
-    """The pack's file name, ``oppmap_<code>_<name>.zip`` (safe on every file system)."""
-    councils = load_councils() if councils is None else councils
-    council_level(councils, code)
-    return safe_filename(f"oppmap_{code}_{councils.at[code, 'name']}") + ".zip"
+def place_runs(code: str, index: str) -> pd.DataFrame:
+    """Every stored national run of ``index`` judged over the council's areas (the national
+    reference of ``--within``), one column per run and field of :data:`HOTSPOT_FIELDS`."""
+    from geo.analysis.coverage import stored_indicators
+    from geo.analysis.places import place_hotspots
+
+    spec = index_spec(index)
+    indicators = dict(zip(spec["hotspot_columns"], stored_indicators(index), strict=True))
+    columns = {}
+    for run in run_ids(load_hotspots(index)):
+        method, column = parse_hotspot_run_id(run)
+        found = place_hotspots(code, indicator=indicators[column], method=method,
+                               clusters=False)
+        if not found["covered"]:
+            continue
+        table = found["table"].set_index("code")
+        for field in HOTSPOT_FIELDS:
+            if field in table.columns and table[field].notna().any():
+                columns[hotspot_column(run, field)] = table[field]
+    return pd.DataFrame(columns)
 
 
 def _pack_map(code: str, name: str) -> tuple[str | None, str | None]:
-    """The pack's offline map and what it shows; (None, None) without Leaflet or values."""
+    """The pack's offline map and what it shows; (None, None) without Leaflet or areas."""
     if missing_assets():
         return None, None
-    data = council_view_data(code, MAP_INDICATOR, run=CLUSTER_RUN)
-    view = council_view(data, scheme="quantiles")
+    view = council_view(council_view_data(code, MAP_INDICATOR, run=CLUSTER_RUN))
     if view["status"] != "ok":
         return None, None
-    note = (f"{view['label']} by LSOA (quantiles), {data['hotspots']['run']['short']}, and "
-            "the named clusters outlined")
-    return to_standalone_html(view["map"], title=f"{name}: {view['label']} by LSOA"), note
+    note = (f"{view['label']} by {view['area_words'][:-1]} (one colour per decile), the "
+            "outcomes of compounded disadvantage's hotspots and the named clusters outlined")
+    return to_standalone_html(view["map"], title=f"{name}: {view['label']}"), note
+
+
+def _sources(level: str, tables: Mapping[str, pd.DataFrame]) -> list[str]:
+    """The registry ids behind a pack: the level's boundaries and lookups, then its tables."""
+    return [*(i for i, e in registry().items()
+              if e.get("level") == level and e["kind"] in ("boundary", "lookup")), *tables]
+
+
+def _notes(spec: Mapping[str, Any], empty: list[str], *, small_areas: bool) -> str:
+    """The README's section on the council's nation: its own index, comparability, gaps."""
+    nation = NATIONS[spec["nation"]]
+    lines = ["## This council's nation", f"{nation}'s own index: {spec['title']} "
+             f"({spec['id']}); small areas: {spec['small_areas']}.", comparability_note()]
+    if not small_areas:
+        lines.append(f"There are no small areas for {nation} in the mirror, so this pack holds "
+                     "the council itself: one feature with the council boundary and its "
+                     "council-level figures; no hotspots, no named clusters, no map.")
+    if empty:
+        tables = pd.Series([c.split(".", 1)[0] for c in empty]).value_counts(sort=False)
+        lines.append("Left out, with no value for any area of this council (another nation's "
+                     "index, or not published here): " + ", ".join(
+                         f"{t} ({n} column{'s' if n > 1 else ''})" for t, n in tables.items())
+                     + ".")
+    return "\n\n".join(lines) + "\n"
 
 
 def council_pack(code: str) -> bytes:
-    """The council pack of a council in the store: the zip the app and the CLI serve.
+    """The council pack of any UK council in the store: the zip the app and the CLI serve.
 
-    GeoJSON and CSV of the council's LSOAs (analysis boundaries) with every LSOA table of the
-    store (``<table>.<column>``), every national hotspot run (``hotspot_<method>_<indicator>``,
-    ``q_...``, ``robust_...``) and named cluster, an offline map when the assets exist, and a
-    README: the methodology with the store's parameters, what each column means, sources,
-    licences and attribution. The same store gives the same bytes.
+    GeoJSON and CSV of the council's small areas (analysis boundaries; the council itself in
+    Northern Ireland) with every store table that has a value there, every stored national
+    hotspot run of its nation judged over the council, its nation's named clusters, an offline
+    map when the assets exist, and a README: the methodology with the store's parameters, what
+    each column means, the nation's index, sources, licences and attribution. The same store
+    gives the same bytes.
 
     Raises
     ------
     InputError
-        Unknown council (with the closest), or one without LSOAs in the store.
+        Unknown council (with the closest).
     StoreError
         No store, or one without hotspots or their parameters.
     """
     councils = load_councils()
     level = council_level(councils, code)
-    name, country = str(councils.at[code, "name"]), str(councils.at[code, "country"])
-    lsoas = load_council_lsoas(code, councils=councils, display=None)
-    if lsoas.empty:
-        msg = (f"`code` {code!r} ({name}) is in {NATIONS.get(country, country)}, where the store "
-               "has no neighbourhoods (LSOAs): it has no council pack.")
-        raise InputError(msg)
-    params, tables, long = stored_parameters(), load_lsoa_tables(), load_hotspots()
-    frame = pack_frame(lsoas, tables, runs=run_columns(long), clusters=load_clusters())
-    map_html, map_note = _pack_map(code, name)
-    cat = catalogue()
-    datasets = [*(i for i, e in registry().items() if e["level"] == "lsoa21"
-                  and e["kind"] in ("boundary", "lookup")),
-                *tables, *hotspot_runs(long, cat)["dataset"].replace("", np.nan).dropna()]
-    metadata = pack_metadata(datasets, params=params, council={
-        "code": code, "name": name, "level": level, "tier": TIERS[level]})
-    methodology = (methodology_text(params) + "\n"
-                   + pack_columns_text(frame.columns, cat, map_note=map_note))
+    name, letter = str(councils.at[code, "name"]), str(councils.at[code, "country"])
+    spec = index_spec(index_of_nation(letter))
+    areas, small_level = council_areas(code, councils, display=None)
+    small = small_level is not None
+    area_level = small_level or "lad24"
+    if not small:
+        areas = boundaries.load("lad24").loc[[code]]
+    params = stored_parameters()
+    tables, empty = area_tables(area_level, areas.index)
+    runs = place_runs(code, spec["id"]) if small else pd.DataFrame(index=areas.index)
+    clusters = load_clusters(spec["id"]) if small else None
+    frame = pack_frame(areas, tables, runs=runs, clusters=clusters)
+    map_html, map_note = _pack_map(code, name) if small else (None, None)
+    metadata = pack_metadata(_sources(area_level, tables), params=params, level=area_level,
+                             hotspots=small, council={"code": code, "name": name,
+                                                      "level": level, "tier": TIERS[level],
+                                                      "nation": NATIONS[letter]})
+    methodology = "\n".join([
+        methodology_text(params), _notes(spec, empty, small_areas=small),
+        pack_columns_text(frame.columns, catalogue(), map_note=map_note,
+                          level=area_level, area_words=AREA_WORDS.get(area_level, "council"))])
     return write_pack(frame, council_code=code, council_name=name, metadata=metadata,
-                      methodology=methodology, map_html=map_html)
+                      methodology=methodology, map_html=map_html,
+                      areas_name=FILE_STEMS[area_level])
+
+
+def pack_filename(code: str, *, councils: pd.DataFrame | None = None) -> str:
+    """The pack's file name, ``oppmap_<code>_<name>.zip`` (safe on every file system)."""
+    from geo.export._rfc7946 import safe_filename
+
+    councils = load_councils() if councils is None else councils
+    council_level(councils, code)
+    return safe_filename(f"oppmap_{code}_{councils.at[code, 'name']}") + ".zip"

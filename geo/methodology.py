@@ -29,8 +29,8 @@ from geo.stats.permutation import PERMUTATION_CHUNK
 
 __all__ = ["PARAMETERS", "METHODS", "CORRECTIONS", "stored_parameters", "check_parameters",
            "methodology_text", "correction_words", "inference_text", "method_text",
-           "hotspots_paragraph",
-           "pack_columns_text", "sources_table"]
+           "hotspots_paragraph", "place_method_text",
+           "pack_columns_text", "sources_table", "nations_table"]
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "methodology.md"
 REBUILD = "rebuild the store with `python -m geo data build` (or `make store`)"
@@ -44,12 +44,15 @@ METHODS: dict[str, dict[str, str]] = {
     "gi_star": {
         "name": "Getis-Ord Gi*", "tag": "Gi*", "results": "Gi* hot and cold spots",
         "short": "Gi* spots", "statistic": "Gi* z",
+        "outcomes": "worse and better clusters (Gi* hot and cold spots)",
         "weights": "binary contiguity weights including each area (islands joined to their "
                    "nearest neighbours)",
     },
     "local_moran": {
         "name": "local Moran's I", "tag": "local Moran", "results": "local Moran clusters",
         "short": "local Moran", "statistic": "Local I",
+        "outcomes": "clusters and outliers (local Moran's High-High, Low-Low, High-Low, "
+                    "Low-High)",
         "weights": "row-standardised contiguity weights",
     },
 }
@@ -113,7 +116,8 @@ def correction_words(params: Mapping[str, Any]) -> tuple[str, str]:
     return long, f"{short} {float(p['alpha']):.0%}"
 
 
-def inference_text(params: Mapping[str, Any], *, n_tested: int, where: str) -> str:
+def inference_text(params: Mapping[str, Any], *, n_tested: int, where: str,
+                   area_words: str = "LSOAs") -> str:
     """How significance was judged: permutations, seed, correction and its level, and over
     how many areas (``n_tested`` of ``where``, e.g. "England") the correction ran.
 
@@ -127,7 +131,7 @@ def inference_text(params: Mapping[str, Any], *, n_tested: int, where: str) -> s
     correction = correction_words(p)[0]
     return (f"{int(p['permutations']):,} conditional permutations (seed {p['seed']}), "
             f"two-sided p-values, {correction} at {float(p['alpha']):.0%} over all "
-            f"{int(n_tested):,} LSOAs of {where} tested together")
+            f"{int(n_tested):,} {area_words} of {where} tested together")
 
 
 def method_text(method: str, params: Mapping[str, Any], *, name: str, n_tested: int,
@@ -145,6 +149,31 @@ def method_text(method: str, params: Mapping[str, Any], *, name: str, n_tested: 
             f"{inference_text(params, n_tested=n_tested, where=where)}.")
 
 
+def place_method_text(method: str, params: Mapping[str, Any], *, name: str, nation: str,
+                      place: str, code: str, n_areas: int, area_words: str) -> str:
+    """One sentence on how a council's hotspots were judged: the national run's z and p, the
+    council's own small areas as the multiple-testing family (``--within``'s national
+    reference).
+
+    Examples
+    --------
+    >>> p = {"permutations": 99, "seed": 7, "alpha": 0.05, "correction": "fdr_bh"}
+    >>> place_method_text("gi_star", p, name="X", nation="Wales", place="Cardiff",
+    ...                   code="W06000015", n_areas=218, area_words="LSOAs")[:36]
+    'X: Getis-Ord Gi* with binary contigu'
+    """
+    if method not in METHODS:
+        msg = f"`method` {method!r} is not known; valid: {sorted(METHODS)}."
+        raise InputError(msg)
+    p = check_parameters(params)
+    return (f"{name}: {METHODS[method]['name']} with {METHODS[method]['weights']}; z and p "
+            f"from the national run of {nation} ({int(p['permutations']):,} conditional "
+            f"permutations (seed {p['seed']}), two-sided p-values), judged over the "
+            f"{int(n_areas):,} {area_words} of {place} as one family "
+            f"({correction_words(p)[0]} at {float(p['alpha']):.0%}), as "
+            f"`python -m geo hotspots --within {code}` reports them.")
+
+
 def hotspots_paragraph(params: Mapping[str, Any], *, n_tested: int, where: str) -> str:
     """The Methodology page's paragraph on hotspots (Markdown), with the stored parameters."""
     p = check_parameters(params)
@@ -159,30 +188,43 @@ def hotspots_paragraph(params: Mapping[str, Any], *, n_tested: int, where: str) 
 
 
 def pack_columns_text(columns: Iterable[str], catalogue: pd.DataFrame, *,
-                      map_note: str | None) -> str:
+                      map_note: str | None, level: str = "lsoa21",
+                      area_words: str = "LSOAs") -> str:
     """The "Columns of this pack" section of a council pack's README (Markdown).
 
     ``columns`` are the pack's column names (``<table>.<column>`` for the store's tables,
     ``hotspot_<method>_<indicator>`` and the like for hotspot runs), ``catalogue`` is
     ``geo.catalogue()`` (each catalogued column is listed with its label, unit, polarity and
-    vintage), and ``map_note`` says what the map file shows (None when the pack has no map).
+    vintage), ``map_note`` says what the map file shows (None when the pack has no map),
+    ``level`` and ``area_words`` what one row is (``lsoa21`` and "LSOAs", ``dz11`` and "data
+    zones", ``lad24`` and "council").
     """
     cols = list(columns)
     listed = [c for c in cols if c in catalogue.index]
+    label = boundaries.LEVELS.get(level, {}).get("label", level)
     lines = [
         "## Columns of this pack",
-        "One row per LSOA (December 2021) of the council, identified by `lsoa21_code`.",
-        "- Columns without a dot say where the LSOA is (its name, ward, council, upper-tier "
-        "council, region and country codes).",
+        f"One row per area ({label}: {area_words}) of the council, identified by "
+        f"`{level}_code`.",
+        "- Columns without a dot say where the area is (its name, ward or intermediate zone, "
+        "council, upper-tier council, region and country codes).",
         "- `<table>.<column>`: a column of the store's table; catalogued ones (listed below) "
-        "have the ids of `python -m geo catalogue`. IoD ranks and deciles: 1 = most deprived.",
-        "- `hotspot_<method>_<indicator>`, `q_<method>_<indicator>` and "
-        "`robust_<method>_<indicator>`: the national hotspot label of the run "
-        "`<method>:<indicator>` (as the app names it), its q-value after the correction above, "
-        "and whether it is also a hot spot under 8-nearest-neighbour weights.",
-        "- `clusters.cluster_id`, `clusters.name`: the named cluster of hot spots the LSOA "
-        "belongs to, if any.",
+        "have the ids of `python -m geo catalogue`. Ranks and deciles: 1 = most deprived, "
+        "within the index's own nation.",
     ]
+    if any(str(c).startswith("hotspot_") for c in cols):
+        lines += [
+            "- `hotspot_<method>_<indicator>` (the method's own label: Gi* hot and cold spots, "
+            "local Moran's High-High ...), `outcome_...` (what it means for people: worse "
+            "cluster, better cluster, worse outlier, better outlier, not significant, not "
+            "tested), `bin_...` (-3 to 3: 3/2/1 worse at 99/95/90% confidence, -3/-2/-1 "
+            "better, 0 not significant, empty not tested), `q_...` (after the correction "
+            "above) and `robust_...` (also significant under 8-nearest-neighbour weights) of "
+            "the run `<method>:<indicator>` (as the app names it): z and p of the national "
+            "run of the council's nation, the council's areas judged as one family (as "
+            "`python -m geo hotspots --within` reports them).",
+            "- `clusters.cluster_id`, `clusters.name`: the named cluster of its nation's "
+            "compounded disadvantage the area belongs to, if any."]
     if map_note:
         lines.append(f"- The map file opens offline in any browser: {map_note}.")
     lines += ["", "Catalogued columns (label; unit; polarity; vintage):"]
@@ -211,3 +253,41 @@ def sources_table(dataset_ids: list[str] | None = None) -> pd.DataFrame:
             "attribution": attribution_lines([ident])[0],
         })
     return pd.DataFrame(rows).set_index("dataset")
+
+
+def nations_table() -> pd.DataFrame:
+    """What is available for each nation: its own index, small areas, level, vintage, licence,
+    hotspots and clusters, and the composite UK IMD that compares across nations.
+
+    Built from :func:`geo.data.nations.nation_coverage` and the registry (no literals), for
+    the Methodology page and the README of exports.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per nation (England, Wales, Scotland, Northern Ireland).
+    """
+    from geo.data.nations import comparable_datasets, index_spec, nation_coverage
+
+    reg = registry()
+    rows = []
+    for letter, row in nation_coverage().iterrows():
+        spec = index_spec(row["index"])
+        level = row["map_level"]
+        composite = [i for i in comparable_datasets() if letter in reg[i].get("nations", [])]
+        rows.append({
+            "nation": row["nation"],
+            "own index": f"{row['title']} ({row['index']})",
+            "small areas": row["small_areas"],
+            "level in the store": (boundaries.LEVELS.get(level, {}).get("label", level)
+                                   if level else "council level only (LAD 2024)"),
+            "vintage": row["vintage"],
+            "licence": row["licence"],
+            "hotspots and named clusters": (
+                f"national runs on graph {row['graph']} ({spec['hotspot_table']}, "
+                f"{spec['cluster_table']})" if row["graph"] else "none: no small areas"),
+            "indicators": int(row["indicators"]),
+            "composite UK IMD (comparable across nations)": "; ".join(
+                f"{i} ({reg[i]['level']}, {reg[i]['licence']})" for i in composite),
+        })
+    return pd.DataFrame(rows)

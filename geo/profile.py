@@ -2,16 +2,20 @@
 
 Pure functions behind the "My council" and "Compare places" pages. They take the store's tables
 (``geo.load_indicators(name)``) as a mapping ``{name: DataFrame}``, so tests pass tiny synthetic
-ones. Measures have level-free ids (``summary.<column>`` for the IoD-style summaries, published
-for lower- and upper-tier councils, regions and England; catalogue ids otherwise); a profile
-sets a council beside England, its region and its statistical neighbours with better / similar /
-worse verdicts where a Wilson interval exists (:func:`geo.stats.intervals.compare_area`).
+ones. Measures have level-free ids (``summary.<column>`` for England's IoD-style summaries,
+published for lower- and upper-tier councils, regions and England; catalogue ids otherwise,
+among them each nation's own index's council summaries and the composite UK IMD); a profile
+sets a council beside its nation (England, Wales, Scotland or Northern Ireland: the published
+figure, else the mean of the nation's councils), its region (its nation outside England) and its
+statistical neighbours (:mod:`geo.profile_neighbours`) with better / similar / worse verdicts
+where a Wilson interval exists (:func:`geo.stats.intervals.compare_area`). The columns keep
+the names ``england``, ``vs_england``: the benchmark is the council's nation, named in
+``benchmark``.
 Readable tables, sentences and spine-chart data of profiles are in :mod:`geo.profile_tables`.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,20 +23,25 @@ import numpy as np
 import pandas as pd
 
 import boundaries
-from geo._errors import InputError, UnmatchedCodesWarning, format_codes
+from geo._errors import InputError, format_codes
+from geo.data.nations import NATION_CODES, index_of_nation, index_spec, national_indices
+from geo.data.sources import NATIONS
+from geo.profile_neighbours import (
+    NEIGHBOUR_LABELS,
+    council_neighbours,
+    neighbour_basis,
+    neighbour_reasons,
+)
 from geo.stats.intervals import compare_area, compare_to, percent_interval
-from geo.stats.neighbours import DEFAULT_NEIGHBOUR_VARIABLES, statistical_neighbours
 
 __all__ = [
     "ENGLAND_CODE", "LIFE_STAGES", "PRINCIPLES", "PROFILE_MEASURES", "NEIGHBOUR_LABELS",
-    "council_measures", "measure_values", "comparison_table", "cohort_intervals",
-    "council_neighbours",
+    "COMPOSITE_MEASURE", "council_measures", "measure_values", "comparison_table",
+    "cohort_intervals", "council_neighbours", "profile_ids", "compound_ids", "summary_domains",
     "council_profile", "iod_summary_ranks", "neet_comparison", "neighbour_reasons",
 ]
 
-ENGLAND_CODE = "E92000001"
-#: The nation of a council outside England's regions stands for its region (GSS country codes).
-NATION_CODES = {"E": ENGLAND_CODE, "W": "W92000004", "S": "S92000003", "N": "N92000002"}
+ENGLAND_CODE = NATION_CODES["E"]
 #: Life stages and principles of the catalogue, in the order the pages show them.
 LIFE_STAGES = {"early_years": "Early years", "school": "School", "youth": "Youth",
                "adulthood": "Adulthood", "all_ages": "All ages"}
@@ -51,20 +60,22 @@ PROFILE_MEASURES = (
     "summary.income_average_score", "summary.health_average_score",
     "summary.crime_average_score", "summary.housing_average_score",
     "summary.environment_average_score", "summary.compounded_share_population",
-    "summary.persistent_share_population",
+    "summary.persistent_share_population", "ukimd_la.uk_imd_score",
 )
+#: The one measure every council of the UK has (mySociety's composite UK IMD council score).
+COMPOSITE_MEASURE = "ukimd_la.uk_imd_score"
+#: The measures of each nation's own index in its councils' profile (column stems of the
+#: index's council summaries, those it has: SIMD publishes ranks, not scores).
+NATION_STEMS = ("{overall}_average_score", "{overall}_average_rank",
+                "{overall}_proportion_most_deprived_10", "{overall}_extent",
+                "income_average_score", "health_average_score", "education_average_score",
+                "compounded_share_population", "compounded_share_lsoas")
 #: DfE measures whose denominator is the published 16-17 cohort (``cohort``): Wilson intervals.
 COHORT_COLUMNS = ("neet_percent", "not_known_percent", "neet_or_not_known_percent",
                   "participation_percent", "apprenticeship_percent")
-#: Readable names of the statistical-neighbour variables.
-NEIGHBOUR_LABELS = {
-    "imd_average_score": "IMD score", "income_average_score": "income score",
-    "employment_average_score": "employment score", "education_average_score": "education score",
-    "health_average_score": "health score", "population_density": "people per km²",
-    "share_age_65_plus": "share aged 65+", "share_age_0_15": "share aged 0-15",
-}
 _LEVELS = ("lad24", "utla24")
-_SHARE_UNITS = {"share of population": "% of people", "share of LSOAs": "% of LSOAs"}
+_SHARE_UNITS = {"share of population": "% of people", "share of LSOAs": "% of LSOAs",
+                "share of data zones": "% of data zones", "share of SOAs": "% of SOAs"}
 _IOD_MEASURES = {
     "average_score": "Average score", "average_rank": "Average rank",
     "proportion_most_deprived_10": "LSOAs in most deprived 10%", "extent": "Extent",
@@ -108,8 +119,10 @@ def council_measures(catalogue: pd.DataFrame) -> pd.DataFrame:
         By measure id (``summary.<column>`` for the IoD-style summaries, else the catalogue id):
         ``label``, ``unit`` (shares shown as ``"% of people"`` / ``"% of LSOAs"``), ``factor``
         (100 for shares), ``polarity``, ``life_stage``, ``principle``, ``column``, ``level``
-        (the finest council level) and the table names ``lad24``, ``utla24``, ``region``,
-        ``england`` ("" where not published). Raises InputError for a catalogue without the
+        (the finest council level), the table names ``lad24``, ``utla24``, ``region``,
+        ``england`` (the nation's figure: England's, or Wales's and Scotland's on their own
+        index; "" where not published), ``nations`` (the catalogue's, ";"-joined) and ``dataset``
+        (its table in the catalogue). Raises InputError for a catalogue without the
         columns named above.
     """
     needed = ["dataset", "column", "label", "unit", "polarity", "life_stage", "principle", "level"]
@@ -128,17 +141,51 @@ def council_measures(catalogue: pd.DataFrame) -> pd.DataFrame:
                "factor": 100.0 if unit in _SHARE_UNITS else 1.0, "polarity": meta["polarity"],
                "life_stage": meta["life_stage"], "principle": meta["principle"],
                "column": column, "level": meta["level"], "lad24": "", "utla24": "",
-               "region": "", "england": ""}
+               "region": "", "england": "", "nations": str(meta.get("nations", "")),
+               "dataset": dataset}
         if dataset == "summary_lad24":
             row.update(lad24=dataset, region="summary_region", england="summary_england",
                        utla24="summary_utla24" if column in utla_summary else "")
             rows.append({"id": f"summary.{column}", **row})
             continue
         row[str(meta["level"])] = dataset
+        row["england"] = _nation_tables().get(dataset, "")
         if dataset.startswith("neet"):
             row.update(region=f"{dataset}_regions", england=f"{dataset}_england")
         rows.append({"id": ident, **row})
     return pd.DataFrame(rows).set_index("id")
+
+
+def _nation_tables() -> dict[str, str]:
+    """Each devolved index's council summary table -> its table of the nation as one area."""
+    out = {}
+    for spec in national_indices().values():
+        summaries = spec.get("summaries", {})
+        if spec["nation"] != "E" and "lad24" in summaries and "country" in summaries:
+            out[summaries["lad24"]] = summaries["country"]
+    return out
+
+
+def profile_ids(letter: str, measures: pd.DataFrame) -> list[str]:
+    """The measures of a council's profile: :data:`PROFILE_MEASURES` and, outside England,
+    its nation's own index's council summaries (or published figures, NIMDM 2017)."""
+    ids = list(PROFILE_MEASURES)
+    if letter != "E":
+        spec = index_spec(index_of_nation(letter))
+        table = spec.get("summaries", {}).get("lad24", spec["dataset"])
+        ids += [f"{table}.{stem.format(overall=spec['overall'])}" for stem in NATION_STEMS]
+        ids += [f"{table}.{d}_extent" for d in spec["domains"] if letter == "N"]
+    return [i for i in dict.fromkeys(ids) if i in measures.index]
+
+
+def compound_ids(letter: str, measures: pd.DataFrame) -> list[str]:
+    """The council's compounded (and, in England, persistent) disadvantage measures."""
+    if letter == "E":
+        ids = ["summary.compounded_share_population", "summary.persistent_share_population"]
+    else:
+        table = index_spec(index_of_nation(letter)).get("summaries", {}).get("lad24", "")
+        ids = [f"{table}.compounded_share_population", f"{table}.compounded_share_lsoas"]
+    return [i for i in ids if i in measures.index][:2 if letter == "E" else 1]
 
 
 def measure_values(table: pd.DataFrame, measure: pd.Series) -> pd.Series:
@@ -213,60 +260,41 @@ def cohort_intervals(tables: Mapping[str, pd.DataFrame], measures: pd.DataFrame,
 # ----------------------------------------------------------------------------- profiles
 
 
-def council_neighbours(summary: pd.DataFrame, code: str, *, k: int = 10,
-                       variables: Sequence[str] = DEFAULT_NEIGHBOUR_VARIABLES) -> pd.DataFrame:
-    """The ``k`` statistical neighbours of ``code`` among the councils of ``summary``.
-
-    :func:`geo.stats.neighbours.statistical_neighbours` on the store's ``summary_lad24`` (or
-    ``summary_utla24``) table, leaving out councils without every variable (said in an
-    :class:`~geo._errors.UnmatchedCodesWarning` from that function, silenced here); fewer
-    than ``k`` when fewer other councils have every variable.
-
-    Returns
-    -------
-    pandas.DataFrame
-        As :func:`geo.stats.neighbours.statistical_neighbours`, plus ``name`` when ``summary`` has it.
-    """
-    frame = summary[[v for v in variables if v in summary.columns]
-                    + (["name"] if "name" in summary.columns else [])]
-    complete = int(frame[[v for v in variables if v in frame.columns]].notna().all(axis=1).sum())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UnmatchedCodesWarning)
-        out = statistical_neighbours(frame, code, variables=variables,
-                                     k=max(1, min(k, complete - 1)), missing="drop")
-    if "name" in summary.columns:
-        out.insert(0, "name", summary["name"].reindex(out.index))
-    return out
-
-
 def council_profile(code: str, *, tables: Mapping[str, pd.DataFrame], measures: pd.DataFrame,
-                    councils: pd.DataFrame, ids: Sequence[str] = PROFILE_MEASURES,
+                    councils: pd.DataFrame, ids: Sequence[str] | None = None,
                     k: int = 10) -> pd.DataFrame:
-    """One council beside England, its region and its statistical neighbours, per measure.
+    """One council beside its nation, its region and its statistical neighbours, per measure.
 
     A lower-tier council gets its own figures where they are published for lower-tier
-    councils (IoD summaries, Social Mobility Commission indices) and its upper-tier council's
-    for the rest (DfE figures); an upper-tier council gets its own.
+    councils (IoD summaries, each nation's own index, the composite UK IMD, Social Mobility
+    Commission indices) and its upper-tier council's for the rest (DfE figures); an upper-tier
+    council gets its own. The benchmark is the council's nation: its published figure (England,
+    or Wales and Scotland as one area on their own index), else the mean of the nation's
+    councils; a council outside England's regions has its nation for region.
 
     Parameters
     ----------
     code
         A council code of ``councils``.
     tables, measures
-        As in :func:`comparison_table`.
+        As in :func:`comparison_table`; ``tables`` also holds what the statistical neighbours
+        need (:func:`geo.profile_neighbours.neighbour_basis`).
     councils
-        :func:`geo.council.councils_table`: by council code (both tiers), ``level``,
-        ``region_code`` and ``utla24_code`` (the council's own for an upper-tier one).
+        :func:`geo.councils.councils_table`: by council code (both tiers), ``level``,
+        ``country``, ``region_code`` and ``utla24_code`` (the council's own for an upper-tier
+        one).
     ids, k
-        Measures to include, in order; number of statistical neighbours (``summary_<level>``).
+        Measures to include, in order (default :func:`profile_ids` of the council's nation);
+        number of statistical neighbours.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by measure id (in ``ids`` order, those with a value): the columns of
-        :func:`geo.stats.intervals.compare_area` plus ``area_code`` (whose figure it is), ``level``,
-        ``lower`` / ``upper`` (the council's interval), ``england_lower`` / ``england_upper``
-        and ``neighbours`` (``";"``-joined codes).
+        :func:`geo.stats.intervals.compare_area` (``england`` and ``vs_england`` being the
+        nation's) plus ``benchmark`` (the nation's name), ``area_code`` (whose figure it is),
+        ``level``, ``lower`` / ``upper`` (the council's interval), ``england_lower`` /
+        ``england_upper`` and ``neighbours`` (``";"``-joined codes).
 
     Raises
     ------
@@ -278,6 +306,8 @@ def council_profile(code: str, *, tables: Mapping[str, pd.DataFrame], measures: 
         msg = f"`code` {code!r} is not a council code here ({len(pool)} councils, e.g. {format_codes(pool, limit=3)})."
         raise InputError(msg)
     level, parent = (str(v) for v in councils.loc[code, ["level", "utla24_code"]])
+    letter = _letter(councils, code)
+    ids = profile_ids(letter, measures) if ids is None else ids
     parts: list[pd.DataFrame] = []
     for lvl, area in ((level, code), ("utla24", parent)):
         if lvl == "utla24" and level == "utla24" and parts:
@@ -288,29 +318,9 @@ def council_profile(code: str, *, tables: Mapping[str, pd.DataFrame], measures: 
         if area not in table.index or not wanted:
             continue
         wanted = [i for i in wanted if pd.notna(table.at[area, i])]
-        if not wanted:
-            continue
-        # every council has a region: its English region, else its nation (Wales, Scotland,
-        # Northern Ireland have no regions); a unitary authority is in both tiers
-        nation = boundaries.country_of(councils.index).map(NATION_CODES)
-        region_of = councils["region_code"].fillna(nation).dropna().astype(str)
-        summary = tables.get(f"summary_{lvl}")
-        neighbours: list[str] = []
-        if summary is not None and area in summary.index:
-            nb = council_neighbours(summary, area, k=k)
-            neighbours = [c for c in nb.index if c in table.index]
-        intervals = cohort_intervals(tables, measures.loc[wanted], level=lvl)
-        res = compare_area(area, table=table[wanted], catalogue=measures.loc[wanted],
-                           region_of=region_of, neighbours=neighbours, intervals=intervals,
-                           england_code=ENGLAND_CODE)
-        res["area_code"], res["level"] = area, lvl
-        res["neighbours"] = ";".join(neighbours)
-        for prefix, row in (("", area), ("england_", ENGLAND_CODE)):
-            for which in ("lower", "upper"):
-                res[prefix + which] = [intervals[i].at[row, which] if i in intervals
-                                       and row in intervals[i].index else np.nan
-                                       for i in res.index]
-        parts.append(res)
+        if wanted:
+            parts.append(_compare(area, lvl, table[wanted], tables=tables,
+                                  measures=measures.loc[wanted], councils=councils, k=k))
     if not parts:
         return pd.DataFrame()
     out = pd.concat(parts)
@@ -319,33 +329,115 @@ def council_profile(code: str, *, tables: Mapping[str, pd.DataFrame], measures: 
     return out
 
 
+def _letter(councils: pd.DataFrame, code: str) -> str:
+    """A council's nation letter: its ``country``, else its GSS code's."""
+    if "country" in councils.columns and pd.notna(councils.at[code, "country"]):
+        return str(councils.at[code, "country"])
+    return str(boundaries.country_of([code]).iloc[0])
 
-def iod_summary_ranks(summary: pd.DataFrame, code: str) -> pd.DataFrame:
+
+def _nation_benchmark(table: pd.DataFrame, nation: str) -> tuple[dict[str, float], list[str]]:
+    """Each measure's benchmark where the nation's figure is not published: the mean of the
+    nation's councils (given to :func:`compare_area`), and the measures so benchmarked."""
+    councils = [c for c in table.index if str(c)[:1] == nation[:1] and str(c)[3:4] != "9"
+                and not str(c).startswith("E12")]
+    given, means = {}, []
+    for ident in table.columns:
+        if nation in table.index and pd.notna(table.at[nation, ident]):
+            continue
+        given[ident] = float(table.loc[councils, ident].mean())
+        means.append(ident)
+    return given, means
+
+
+def _compare(area: str, lvl: str, table: pd.DataFrame, *, tables: Mapping[str, pd.DataFrame],
+             measures: pd.DataFrame, councils: pd.DataFrame, k: int) -> pd.DataFrame:
+    """:func:`compare_area` of one council at one level, against its nation."""
+    # every council has a region: its English region, else its nation (Wales, Scotland,
+    # Northern Ireland have no regions); a unitary authority is in both tiers
+    nation_of = boundaries.country_of(councils.index).map(NATION_CODES)
+    region_of = councils["region_code"].fillna(nation_of).dropna().astype(str)
+    nation = NATION_CODES[_letter(councils, area)]
+    given, means = _nation_benchmark(table, nation)
+    neighbours = _neighbour_codes(area, tables=tables, councils=councils, k=k)
+    neighbours = [c for c in neighbours if c in table.index]
+    intervals = cohort_intervals(tables, measures, level=lvl)
+    res = compare_area(area, table=table, catalogue=measures, region_of=region_of,
+                       neighbours=neighbours, intervals=intervals, england=given or None,
+                       england_code=nation)
+    res["england_source"] = ["mean of areas" if i in means else "published" for i in res.index]
+    res["benchmark"] = NATIONS[nation[:1]]
+    res["area_code"], res["level"] = area, lvl
+    res["neighbours"] = ";".join(neighbours)
+    for prefix, row in (("", area), ("england_", nation)):
+        for which in ("lower", "upper"):
+            res[prefix + which] = [intervals[i].at[row, which] if i in intervals
+                                   and row in intervals[i].index else np.nan
+                                   for i in res.index]
+    return res
+
+
+def _neighbour_codes(area: str, *, tables: Mapping[str, pd.DataFrame],
+                     councils: pd.DataFrame, k: int) -> list[str]:
+    """The council's statistical neighbours (none when the tables lack their basis)."""
+    try:
+        basis = neighbour_basis(area, tables=tables, councils=councils, labels=NEIGHBOUR_LABELS)
+    except InputError:
+        return []
+    if area not in basis["frame"].index:
+        return []
+    nb = council_neighbours(basis["frame"], area, k=k, variables=basis["variables"])
+    return list(nb.index)
+
+
+def summary_domains(index: str) -> dict[str, str]:
+    """Column stem -> readable name of an index's overall measure and domains, in order
+    (England's IoD domains; for another index, the registry's ``[index_domains]`` labels)."""
+    spec = index_spec(index)
+    if spec["nation"] == "E":
+        return dict(_DOMAINS)
+    from geo.data.sources import registry_meta
+
+    labels = registry_meta().get("index_domains", {}).get(spec["id"], {})
+    stems = [spec["overall"], *spec["domains"]]
+    return {d: str(labels.get(d, {}).get("label", d)) for d in stems}
+
+
+def iod_summary_ranks(summary: pd.DataFrame, code: str, *,
+                      domains: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The council's rank on each IoD-style summary measure of each domain (1 = most deprived).
 
-    ``summary`` is the store's ``summary_lad24`` or ``summary_utla24`` table (with
-    ``<domain>_<measure>_rank`` columns); ``code`` the council (InputError when unknown).
+    ``summary`` is a table of council summaries (the store's ``summary_lad24``, a nation's
+    ``summary_wimd2019_lad24``, NIMDM 2017's published figures) with ``<domain>_<measure>``
+    columns and, where published, their ``_rank``; a measure without its rank column is ranked
+    here (higher = more deprived, as every summary measure). ``code`` is the council
+    (InputError when unknown); ``domains`` the column stems and their names (default
+    England's: :func:`summary_domains`).
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by domain name (IMD first), one column per measure, text like ``"3 of 296"``.
+        Indexed by domain name (the overall index first), one column per measure, text like
+        ``"3 of 296"``.
     """
     if code not in summary.index:
         msg = f"`code` {code!r} is not in the summary table ({len(summary)} councils)."
         raise InputError(msg)
-    out = pd.DataFrame(index=pd.Index(list(_DOMAINS.values()), name="domain"))
+    domains = dict(_DOMAINS) if domains is None else dict(domains)
+    out = pd.DataFrame(index=pd.Index(list(domains.values()), name="domain"))
     for measure, label in _IOD_MEASURES.items():
         texts = []
-        for domain in _DOMAINS:
-            col = f"{domain}_{measure}_rank"
-            if col in summary.columns and pd.notna(summary.at[code, col]):
-                n = int(summary[col].notna().sum())
-                texts.append(f"{int(summary.at[code, col])} of {n}")
+        for domain in domains:
+            col = f"{domain}_{measure}"
+            ranks = (summary[f"{col}_rank"] if f"{col}_rank" in summary.columns
+                     else summary[col].rank(ascending=False, method="min")
+                     if col in summary.columns else None)
+            if ranks is not None and pd.notna(ranks.get(code)):
+                texts.append(f"{int(ranks[code])} of {int(ranks.notna().sum())}")
             else:
                 texts.append("")
         out[label] = texts
-    return out
+    return out.loc[:, [c for c in out.columns if (out[c] != "").any()] or list(out.columns)]
 
 
 def neet_comparison(tables: Mapping[str, pd.DataFrame], code: str, *,
@@ -385,29 +477,3 @@ def neet_comparison(tables: Mapping[str, pd.DataFrame], code: str, *,
             rows.append([year, col, v, *iv.loc[0], e, *iv.loc[1], n, verdict])
     return pd.DataFrame(rows, columns=["year", "measure", "value", "lower", "upper", "england",
                                        "england_lower", "england_upper", "cohort", "verdict"])
-
-
-def neighbour_reasons(summary: pd.DataFrame, code: str, *, k: int = 10,
-                      variables: Sequence[str] = DEFAULT_NEIGHBOUR_VARIABLES) -> pd.DataFrame:
-    """Statistical neighbours and why: each variable's share of the distance.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by neighbour code (nearest first): ``name``, ``rank``, ``distance``,
-        ``differs_most_on`` (the two variables with the largest shares, e.g.
-        ``"people per km² 61%, share aged 65+ 20%"``), and one column per variable label with
-        its share of the squared distance in percent.
-    """
-    nb = council_neighbours(summary, code, k=k, variables=variables)
-    contrib = nb[[f"contrib_{v}" for v in variables]] * 100
-    contrib.columns = [f"{NEIGHBOUR_LABELS.get(v, v)} (% of distance)" for v in variables]
-
-    def top(row: pd.Series) -> str:
-        best = row.dropna().sort_values(ascending=False).iloc[:2]
-        best = best[best > 0]
-        return ", ".join(f"{k.split(' (')[0]} {v:.0f}%" for k, v in best.items())
-
-    out = nb[["name", "rank", "distance"]] if "name" in nb else nb[["rank", "distance"]]
-    out = out.assign(differs_most_on=contrib.apply(top, axis=1))
-    return out.join(contrib)

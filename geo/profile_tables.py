@@ -17,7 +17,7 @@ import pandas as pd
 from geo.maps.text import format_value
 from geo.profile import LIFE_STAGES, PRINCIPLES
 
-__all__ = ["profile_table", "describe_profile", "side_by_side", "spine_data"]
+__all__ = ["benchmark_of", "profile_table", "describe_profile", "side_by_side", "spine_data"]
 
 
 def _is_council_row(code: Any) -> bool:
@@ -31,6 +31,13 @@ def _with_interval(value: float, lower: float, upper: float, unit: str) -> str:
     return text
 
 
+def benchmark_of(profile: pd.DataFrame) -> str:
+    """The nation a profile is benchmarked on ("England", "Wales", ...)."""
+    if "benchmark" in profile.columns and len(profile):
+        return str(profile["benchmark"].iloc[0])
+    return "England"
+
+
 def profile_table(profile: pd.DataFrame, *, names: Mapping[str, str] | None = None) -> pd.DataFrame:
     """A readable version of :func:`council_profile`, grouped by life stage.
 
@@ -38,11 +45,12 @@ def profile_table(profile: pd.DataFrame, *, names: Mapping[str, str] | None = No
     -------
     pandas.DataFrame
         Indexed like ``profile``: ``Life stage``, ``Principle``, ``Indicator``, ``Value``
-        (with its 95% interval where known), ``England``, ``vs England``, ``Region``,
-        ``vs region``, ``Neighbours``, ``vs neighbours``, ``Rank (1 = worst)``,
-        ``Figure for``.
+        (with its 95% interval where known), ``<nation>`` and ``vs <nation>`` (the council's
+        nation: ``England``, ``Wales``, ...), ``Region``, ``vs region``, ``Neighbours``,
+        ``vs neighbours``, ``Rank (1 = worst)``, ``Figure for``.
     """
     names = names or {}
+    nation = benchmark_of(profile)
     rows = []
     for ident, r in profile.iterrows():
         rows.append({
@@ -51,10 +59,10 @@ def profile_table(profile: pd.DataFrame, *, names: Mapping[str, str] | None = No
             "Principle": PRINCIPLES.get(r["principle"], r["principle"]),
             "Indicator": r["label"],
             "Value": _with_interval(r["value"], r["lower"], r["upper"], r["unit"]),
-            "England": _with_interval(r["england"], r["england_lower"], r["england_upper"],
-                                      r["unit"])
+            nation: _with_interval(r["england"], r["england_lower"], r["england_upper"],
+                                   r["unit"])
             + ("" if r["england_source"] in ("published", "given") else " (mean of councils)"),
-            "vs England": r["vs_england"],
+            f"vs {nation}": r["vs_england"],
             "Region": format_value(r["region"], r["unit"]),
             "vs region": r["vs_region"],
             "Neighbours": format_value(r["neighbours_mean"], r["unit"]),
@@ -79,7 +87,8 @@ def describe_profile(profile: pd.DataFrame, *, name: str) -> str:
     text = (f"{name}: {len(profile)} indicators; among the worst fifth of councils on "
             f"{len(worst_fifth)} (rank 1 = worst whatever the direction).")
     if tested:
-        text += (f" Tested against England with 95% intervals: {int(verdicts.get('worse', 0))} "
+        text += (f" Tested against {benchmark_of(profile)} with 95% intervals: "
+                 f"{int(verdicts.get('worse', 0))} "
                  f"worse, {int(verdicts.get('similar', 0))} similar, "
                  f"{int(verdicts.get('better', 0))} better.")
     return text
@@ -106,9 +115,10 @@ def side_by_side(profiles: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Several councils' profiles in one table, grouped by life stage.
 
     Each council gets two columns: its value with its rank (``"43.3 score · rank 1 of 296"``)
-    and its comparison with England, its region and its statistical neighbours
+    and its comparison with its nation, its region and its statistical neighbours
     (``"worse · worse · similar"``): significance verdicts where an interval exists, otherwise
-    the direction by value alone, in brackets (``"(worse)"``).
+    the direction by value alone, in brackets (``"(worse)"``). Each nation of the councils has
+    a benchmark column (``England``, ``Wales``, ...).
 
     ``profiles`` maps area names to :func:`council_profile` frames.
 
@@ -116,34 +126,42 @@ def side_by_side(profiles: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Indexed by measure id (life stage order, then profile order): ``Life stage``,
-        ``Principle``, ``Indicator``, ``England``, then per area ``<area>`` and
-        ``<area>: vs England · region · neighbours``.
+        ``Principle``, ``Indicator``, one column per nation, then per area ``<area>`` and
+        ``<area>: vs <nation> · region · neighbours``.
     """
     order: list[str] = []
     for prof in profiles.values():
         order += [i for i in prof.index if i not in order]
+    nations = list(dict.fromkeys(benchmark_of(p) for p in profiles.values() if len(p)))
     rows = []
     for ident in order:
         first = next(p.loc[ident] for p in profiles.values() if ident in p.index)
         row = {"indicator": ident,
                "Life stage": LIFE_STAGES.get(first["life_stage"], first["life_stage"]),
                "Principle": PRINCIPLES.get(first["principle"], first["principle"]),
-               "Indicator": first["label"], "England": format_value(first["england"], first["unit"])}
+               "Indicator": first["label"]}
+        for nation in nations:
+            ref = next((p.loc[ident] for p in profiles.values()
+                        if ident in p.index and benchmark_of(p) == nation), None)
+            row[nation] = "" if ref is None else format_value(ref["england"], ref["unit"])
         for area, prof in profiles.items():
-            if ident not in prof.index:
-                row[area], row[f"{area}: vs England · region · neighbours"] = "no data", ""
-                continue
-            r = prof.loc[ident]
-            rank = f" · rank {int(r['rank'])} of {int(r['n_ranked'])}" if pd.notna(r["rank"]) else ""
-            row[area] = format_value(r["value"], r["unit"]) + rank
-            words = []
-            for verdict, ref in (("vs_england", "england"), ("vs_region", "region"),
-                                 ("vs_neighbours", "neighbours_mean")):
-                words.append(r[verdict] if r[verdict] != "not tested"
-                             else _direction(r["value"], r[ref], r["polarity"]))
-            row[f"{area}: vs England · region · neighbours"] = " · ".join(words)
+            row.update(_side_cells(area, prof, ident))
         rows.append(row)
     return _by_stage(rows)
+
+
+def _side_cells(area: str, prof: pd.DataFrame, ident: str) -> dict[str, str]:
+    """One council's two cells of :func:`side_by_side` for one measure."""
+    verdicts = f"{area}: vs {benchmark_of(prof)} · region · neighbours"
+    if ident not in prof.index:
+        return {area: "no data", verdicts: ""}
+    r = prof.loc[ident]
+    rank = f" · rank {int(r['rank'])} of {int(r['n_ranked'])}" if pd.notna(r["rank"]) else ""
+    words = [r[verdict] if r[verdict] != "not tested"
+             else _direction(r["value"], r[ref], r["polarity"])
+             for verdict, ref in (("vs_england", "england"), ("vs_region", "region"),
+                                  ("vs_neighbours", "neighbours_mean"))]
+    return {area: format_value(r["value"], r["unit"]) + rank, verdicts: " · ".join(words)}
 
 
 def spine_data(profiles: Mapping[str, pd.DataFrame],

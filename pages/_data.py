@@ -22,24 +22,35 @@ import boundaries
 import boundaries.display as stored
 import geo
 from geo import council as gc
+from geo import council_areas as ga
 from geo import council_hotspots as gh
+from geo import council_view as gv
 from geo import profile as gp
+from geo import profile_neighbours as gn
 from geo._errors import OppmapError
-from geo.maps.national import LsoaImage, paint_lsoa_grid
+from geo.data.nations import index_of_nation, index_spec
+from geo.maps.national import LsoaImage, NationalImage, paint_lsoa_grid, paint_national_grids
 from geo.maps.raster import lookup_index, lsoa_at
-from geo.methodology import method_text, stored_parameters
+from geo.methodology import inference_text, method_text, stored_parameters
 from geo.upload.geojson import load_vintage_codes
 
+#: Default small-area indicator: each area's decile on its own nation's index (every area of
+#: Great Britain has one).
 DEFAULT_LSOA = gc.MAP_INDICATOR
-DEFAULT_INDICATOR = "summary.imd_average_score"
-#: The default hotspot layer: the run whose touching hot spots are the store's named clusters.
+#: Default council measure: the composite UK IMD council score (every council of the UK).
+DEFAULT_INDICATOR = gp.COMPOSITE_MEASURE
+#: The default hotspot layer: the run whose touching worse clusters are the named clusters.
 DEFAULT_HOTSPOTS = CLUSTERED = gh.CLUSTER_RUN
+#: The small-area levels painted on the national image (each nation's own).
+IMAGE_LEVELS = ("lsoa21", "dz11")
 #: Store tables read by the profile pages (missing ones are skipped).
 PROFILE_TABLES = (
     "summary_lad24", "summary_utla24", "summary_region", "summary_england",
     "neet2022", "neet2022_england", "neet2022_regions", "neet2023", "neet2023_england",
     "neet2023_regions", "neet2025", "neet2025_england", "neet2025_regions", "ks2_2022",
-    "smc_ci1", "smc_ci2", "smc_ci3", "smc_ci4",
+    "smc_ci1", "smc_ci2", "smc_ci3", "smc_ci4", "ukimd_la", "nimdm2017",
+    "summary_wimd2019_lad24", "summary_wimd2019_country", "summary_simd2020_lad24",
+    "summary_simd2020_country",
 )
 
 cache = st.cache_data(show_spinner=False)
@@ -51,6 +62,8 @@ hotspot_runs = shared(gh.load_runs)
 hotspot_params = cache(stored_parameters)
 clusters = shared(gh.load_clusters)
 council_view_data = cache(gc.council_view_data)
+national_cluster_outlines = shared(gh.national_cluster_outlines)
+lsoa_options = shared(ga.small_area_options)
 
 
 @cache
@@ -70,13 +83,17 @@ def analysis_boundaries(level: str) -> pd.DataFrame:
 
 @shared
 def store_tables(names: tuple[str, ...] = PROFILE_TABLES) -> dict[str, pd.DataFrame]:
-    """Store tables by name; tables the store lacks are left out."""
+    """Store tables by name, with the councils' size, density and age mix for their
+    statistical neighbours (:func:`geo.profile_neighbours.load_council_basics`); tables the
+    store lacks are left out."""
     out = {}
     for name in names:
         try:
             out[name] = geo.load_indicators(name)
         except OppmapError:
             continue
+    if names == PROFILE_TABLES:
+        out[gn.BASICS_TABLE] = gn.load_council_basics()
     return out
 
 
@@ -93,17 +110,63 @@ def council_values(measure_id: str) -> pd.Series:
 
 @cache
 def lsoa_values(indicator_id: str) -> pd.Series:
+    """A small-area indicator's values (each nation's own decile for :data:`DEFAULT_LSOA`)."""
+    if indicator_id == ga.OWN_DECILE:
+        return ga.own_deciles()
     return geo.load_indicators(indicator_id)[indicator_id].rename("value")
 
 
-@shared
-def lsoa_options() -> pd.DataFrame:
-    cat = catalogue()
-    return cat[cat["level"] == "lsoa21"]
-
-
 def council_lsoas(code: str) -> pd.DataFrame:
-    return gc.council_lsoas(display_boundaries("lsoa21", "council"), councils(), code)
+    """The council's small areas (LSOAs or data zones; none in Northern Ireland)."""
+    return council_areas(code)[0]
+
+
+@shared
+def council_areas(code: str) -> tuple[pd.DataFrame, str | None]:
+    return ga.council_areas(code, councils())
+
+
+@shared
+def small_areas() -> pd.DataFrame:
+    """Every LSOA and data zone (display copies) with its name and council, for clicks."""
+    return pd.concat([display_boundaries(level, "council") for level in IMAGE_LEVELS])
+
+
+@shared
+def nation_clusters(letter: str) -> pd.DataFrame:
+    return gh.load_clusters(index_of_nation(letter))
+
+
+@shared
+def every_cluster_owner() -> pd.Series:
+    """Small-area code -> named cluster, every nation's (codes differ across nations)."""
+    return pd.concat([gh.cluster_names(nation_clusters(letter))
+                      for letter in ga.own_decile_ids()])
+
+
+@cache
+def national_outcomes(run: str) -> pd.DataFrame:
+    return gv.national_outcomes(run)
+
+
+@shared
+def neighbour_basis(code: str) -> dict:
+    return gn.neighbour_basis(code, tables=store_tables(), councils=councils(),
+                              labels=gp.NEIGHBOUR_LABELS)
+
+
+def summary_ranks(code: str) -> tuple[pd.DataFrame | None, str]:
+    """The council's summary ranks on its nation's own index (None without a summary) and
+    the index's title."""
+    letter = str(councils().at[code, "country"])
+    spec = index_spec(index_of_nation(letter))
+    if letter == "E":
+        table = store_tables().get(f"summary_{gc.council_level(councils(), code)}")
+    else:
+        table = store_tables().get(spec.get("summaries", {}).get("lad24", ""))
+    if table is None or code not in table.index:
+        return None, spec["title"]
+    return gp.iod_summary_ranks(table, code, domains=gp.summary_domains(spec["id"])), spec["title"]
 
 
 @shared
@@ -123,7 +186,7 @@ def summary_of(code: str) -> pd.DataFrame:
 
 
 def hotspot_choices() -> dict[str, str]:
-    return {"none": "No hotspot layer", **hotspot_runs()["name"].to_dict()}
+    return {"none": "No hotspot layer", **gh.run_choices(hotspot_runs())}
 
 
 @cache
@@ -137,14 +200,6 @@ def cluster_owner() -> pd.Series:
 
 
 @shared
-def national_cluster_outlines() -> pd.DataFrame:
-    """The named clusters' outlines for a national map (precomputed by the store build)."""
-    info = clusters().drop(columns="lsoa_codes")
-    shapes = stored.load_group_outlines("clusters")
-    return shapes.join(info, how="inner")[[*info.columns, "lat", "lon", "geometry"]]
-
-
-@shared
 def places() -> pd.DataFrame:
     """Label points of councils and places (precomputed by the store build)."""
     return stored.load_places()
@@ -152,9 +207,7 @@ def places() -> pd.DataFrame:
 
 @cache
 def cluster_words() -> str:
-    method = gh.split_run_id(CLUSTERED)[0]
-    return gh.cluster_words(clusters(), gh.run_results(gh.load_hotspots(), CLUSTERED),
-                            method=method, params=hotspot_params())
+    return gh.cluster_words(clusters(), params=hotspot_params())
 
 
 @shared
@@ -164,14 +217,28 @@ def national_grid():
 
 
 @shared
-def lsoa_lookup():
-    """Exact point-in-LSOA lookup for clicks on the national image (grid from the build)."""
-    lsoas = analysis_boundaries("lsoa21")
-    cells = stored.load_lookup_grid("lsoa21")
-    if not cells["codes"].equals(lsoas.index):
-        msg = "the store's click lookup and its LSOAs differ; rebuild the store"
+def lsoa_lookup(level: str = "lsoa21"):
+    """Exact point-in-area lookup for clicks on the national image (grid from the build)."""
+    areas = analysis_boundaries(level)
+    cells = stored.load_lookup_grid(level)
+    if not cells["codes"].equals(areas.index):
+        msg = f"the store's click lookup and its {level} areas differ; rebuild the store"
         raise OppmapError(msg)
-    return lookup_index(lsoas[["geometry"]], cells["grid"], cells["transform"])
+    return lookup_index(areas[["geometry"]], cells["grid"], cells["transform"])
+
+
+def area_at(lat: float, lng: float) -> str | None:
+    """The LSOA or data zone under a clicked point of the national image, or None."""
+    for level in IMAGE_LEVELS:
+        code = lsoa_at(lat, lng, lsoa_lookup(level))
+        if code is not None:
+            return code
+    return None
+
+
+@shared
+def image_grids() -> list:
+    return [stored.load_position_grid(level) for level in IMAGE_LEVELS]
 
 
 @cache
@@ -180,20 +247,32 @@ def lsoa_image(indicator_id: str, scheme: str) -> LsoaImage:
                            polarity=catalogue().loc[indicator_id, "polarity"])
 
 
+@cache
+def national_image(indicator_id: str, scheme: str) -> NationalImage:
+    """Every LSOA and data zone painted: by class where the indicator covers it, pale grey
+    ("not covered by this index") elsewhere; deciles one colour each."""
+    meta = lsoa_options().loc[indicator_id]
+    scheme = "categories" if meta["unit"] == "decile" else scheme
+    return paint_national_grids(image_grids(), lsoa_values(indicator_id), scheme=scheme,
+                                polarity=meta["polarity"])
+
+
 def preload() -> float:
     """Load what the first visitor's national map and clicks need (at server start); seconds."""
     started = time.perf_counter()
     for step in (councils, catalogue, measures, lsoa_options, hotspot_choices, hotspot_params,
                  national_cluster_outlines, cluster_owner, cluster_words, places,
-                 national_grid, lsoa_lookup, level_tables, attribution_lines):
+                 national_grid, image_grids, level_tables, attribution_lines,
+                 every_cluster_owner, small_areas):
         step()
+    for level in IMAGE_LEVELS:
+        lsoa_lookup(level)
     for level in ("lad24", "utla24"):
         display_boundaries(level, "national")
-    display_boundaries("lsoa21", "council")
     council_values(DEFAULT_INDICATOR)
     lsoa_values(DEFAULT_LSOA)
-    run_labels(DEFAULT_HOTSPOTS)
-    lsoa_image(DEFAULT_LSOA, "quantiles")
+    national_outcomes(DEFAULT_HOTSPOTS)
+    national_image(DEFAULT_LSOA, "quantiles")
     seconds = time.perf_counter() - started
     logging.getLogger("oppmap.app").info("preloaded the store in %.1f s", seconds)
     return seconds
@@ -297,7 +376,7 @@ def level_grid(level: str):
 def council_lsoa_view(code: str, indicator: str, *, scheme: str, hotspot: str,
                       classes: str = "national", label_top: int = 5) -> dict:
     """:func:`geo.council.council_view` (a folium map is built on each run) of the cached
-    :func:`geo.council.council_view_data`."""
+    :func:`geo.council.council_view_data`: any council, on its own nation's index."""
     data = council_view_data(code, indicator, run=None if hotspot == "none" else hotspot)
     return gc.council_view(data, scheme=scheme, label_top=label_top, classes=classes)
 
@@ -310,5 +389,11 @@ def council_at(level: str, lat: float, lng: float) -> str | None:
 def run_method(run: str) -> str:
     """How a stored run's results were found (:func:`geo.methodology.method_text`)."""
     info = hotspot_runs().loc[run]
-    return method_text(info["method"], hotspot_params(), name=info["name"],
+    return method_text(info["method"], hotspot_params(), name=hotspot_choices()[run],
                        n_tested=info["n_tested"], where=info["where"])
+
+
+def national_inference() -> str:
+    """How the national runs judged significance (each nation over its own areas)."""
+    return inference_text(hotspot_params(), n_tested=hotspot_runs().loc[CLUSTERED, "n_tested"],
+                          where=hotspot_runs().loc[CLUSTERED, "where"])

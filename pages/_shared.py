@@ -176,6 +176,8 @@ def show_council_view(view: dict, *, key: str, height: int = 520, brief: bool = 
     if view["status"] != "ok":
         st.info(view["message"])
         return
+    if view.get("note"):
+        st.caption(view["note"])
     if view["caption"]:
         st.caption(view["counts"] if brief else view["caption"])
     if view["clusters"]:

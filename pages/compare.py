@@ -1,5 +1,7 @@
-"""Compare places: two to four councils side by side, against England, their regions and their
-statistical neighbours, indicator by indicator and neighbourhood by neighbourhood."""
+"""Compare places: two to four councils of the UK side by side, against their nations, their
+regions and their statistical neighbours, indicator by indicator and neighbourhood by
+neighbourhood. Councils of different nations are compared on the composite UK IMD, the one
+measure every council has (each nation's own index ranks only its own areas)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,10 @@ import warnings
 
 import streamlit as st
 
+from geo import council_areas as ga
+from geo import council_hotspots as gh
 from geo import profile_tables as gt
+from geo.data.nations import comparability_note
 from geo.maps.charts import bar_chart, spine_chart
 from geo.maps.choropleth import choropleth_map
 from geo.maps.classes import MissingValuesWarning
@@ -35,6 +40,14 @@ if len(chosen) < 2:
     sh.stop()
 
 label_of = {code: str(lad.loc[code, "name"]) for code in chosen}
+letters = list(dict.fromkeys(str(lad.loc[code, "country"]) for code in chosen))
+across = len(letters) > 1
+if across:
+    st.info(f"These councils are in {gh.nations(letters)}. Each nation's own index ranks only its "
+            "own areas, so their figures are not comparable across nations: the councils are "
+            "compared on the composite UK IMD (mySociety), the one measure every council of "
+            "the UK has, and each council's own index is set beside its own nation. "
+            + " ".join(ga.composite_attribution(sh.DEFAULT_INDICATOR.split(".")[0])))
 
 # ----------------------------------------------------------------------------- indicators
 with st.spinner("Comparing the councils with England, their regions and neighbours..."):
@@ -54,13 +67,15 @@ if not spine.empty:
     st.altair_chart(spine_chart(spine, colour_by="area"), key="compare_spine")
 st.dataframe(table, width="stretch", hide_index=True, key="compare_table")
 st.caption(
-    "Rank 1 is the worst council in England (the UK for the Social Mobility Commission's "
-    "indices), whatever the direction of the indicator. Comparisons with England, the region and "
-    "the 10 statistical neighbours (IoD scores, density and age mix) are significance verdicts "
-    "where a 95% Wilson interval exists (NEET and participation of 16-17 year olds, from the "
-    "published cohorts); words in brackets compare values only. DfE figures (NEET, attainment, "
-    "KS2) are published for upper-tier councils: a district shows its county's figure. England: "
-    "the published or store-computed figure (summary_england), else the mean of councils."
+    "Rank 1 is the worst council of those the measure covers (England's for the IoD, each "
+    "nation's for its own index, the UK's for the composite UK IMD and the Social Mobility "
+    "Commission's indices), whatever the direction of the indicator. Each council is compared "
+    "with its own nation, its region (outside England, the nation) and its 10 statistical "
+    "neighbours; verdicts are significance tests where a 95% Wilson interval exists (NEET and "
+    "participation of 16-17 year olds, from the published cohorts); words in brackets compare "
+    "values only. DfE figures (NEET, attainment, KS2) are published for upper-tier councils of "
+    "England: a district shows its county's figure. A nation's figure is the published or "
+    "store-computed one, else the mean of its councils. " + comparability_note()
 )
 sh.attribution_caption()
 
@@ -76,22 +91,33 @@ scheme = state.widget(c2.selectbox, "Classes", list(sh.SCHEMES), param="scheme",
 meta = lad_options.loc[indicator]
 values = data.council_values(indicator)
 shapes = data.display_boundaries("lad24", "national")
-countries = shapes.loc[shapes.index.isin(chosen), "country"].unique()
-frame = shapes.loc[shapes["country"].isin(countries), ["name", "geometry"]].join(values)
-st.altair_chart(bar_chart(frame.loc[chosen].set_index("name")["value"], label=meta["label"],
-                         unit=meta["unit"]), key="compare_bars")
+frame = shapes.loc[shapes["country"].isin(letters), ["name", "country", "geometry"]].join(values)
+covers = set(str(meta["nations"]).split(";"))
+outside = frame.index[~frame["country"].isin(covers)]
+missing = [label_of[c] for c in chosen if c in outside]
+if missing:
+    st.warning(f"{meta['label']} does not cover {', '.join(missing)} (another nation's index): "
+               "greyed on the map, not covered by this index. Choose the composite UK IMD to "
+               "compare councils of different nations.")
+st.altair_chart(bar_chart(frame.loc[chosen].set_index("name")["value"].dropna(),
+                          label=meta["label"], unit=meta["unit"]), key="compare_bars")
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", MissingValuesWarning)
     m = choropleth_map(frame, "value", scheme=scheme, polarity=meta["polarity"],
                        label=meta["label"], unit=meta["unit"], highlight=chosen,
-                       fit="highlight", layer_name="Councils")
-    full_table = map_table(frame, "value", scheme=scheme, unit=meta["unit"])
+                       fit="highlight", layer_name="Councils", not_covered=outside)
+    full_table = map_table(frame.drop(index=outside), "value", scheme=scheme, unit=meta["unit"])
 sentence = describe_values(frame.loc[chosen, "value"], label=meta["label"], unit=meta["unit"],
                            polarity=meta["polarity"], names=frame["name"],
                            area_word="chosen councils")
-sh.map_block(m, key="compare_map", sentence=sentence, table=full_table.loc[chosen],
-             label=meta["label"], height=460)
-st.caption("The map is classed over all councils shown; the chosen ones are outlined in black.")
+sh.map_block(m, key="compare_map", sentence=sentence,
+             table=full_table.reindex([c for c in chosen if c in full_table.index]),
+             label=meta["label"], height=460,
+             extra_attribution=ga.composite_attribution(meta["dataset"]))
+st.caption("The map is classed over all councils shown that the measure covers; the chosen "
+           "ones are outlined in black. "
+           + ga.coverage_note(meta["label"], meta["nations"], n_outside=len(outside),
+                              dataset=meta["dataset"]))
 
 # ----------------------------------------------------------------------------- neighbourhoods
 st.subheader("Neighbourhoods side by side")
@@ -107,12 +133,16 @@ hotspot = state.widget(d2.selectbox, "Hotspots", list(hotspot_names), param="hot
                        format_func=hotspot_names.get)
 classes = state.widget(d3.radio, "Colours", list(sh.CLASSES), param="classes",
                        key="compare_classes", default="national", format_func=sh.CLASSES.get)
-st.caption(("Every council's neighbourhoods are coloured on one scheme, the quantiles of the "
-            "whole nation's neighbourhoods, so the same colour means the same values on every "
-            "map." if classes == "national" else
+st.caption(("Each council's neighbourhoods are coloured on one scheme, the classes of its whole "
+            "nation's neighbourhoods on its own index, so the same colour means the same values "
+            "on the maps of councils of one nation." if classes == "national" else
             "Each council's neighbourhoods are classed within that council (quantiles), so "
             "colours compare places within a council, not across councils.")
-           + (" " + data.run_method(hotspot) if hotspot != "none" else ""))
+           + (" Councils of different nations are each shown on their own nation's index: "
+              "their colours do not compare across nations." if across else "")
+           + (f" Hotspots: {data.hotspot_choices()[hotspot]}; each council's areas judged on its "
+              "own nation's national run (the caption of each map says how)."
+              if hotspot != "none" else ""))
 for start in range(0, len(chosen), 2):
     for column, code in zip(st.columns(2), chosen[start:start + 2], strict=False):
         with column:

@@ -1,6 +1,6 @@
-"""Explore: a national map of any indicator (councils, or all LSOAs as an image) with the named
-clusters of compounded disadvantage; click a council to see its neighbourhoods, or click the
-national image to read one neighbourhood's values."""
+"""Explore: a national map of any indicator for the UK's councils (or every small area of Great
+Britain as an image) with each nation's named clusters of compounded disadvantage; click a
+council to see its neighbourhoods, or click the image to read one neighbourhood's values."""
 
 from __future__ import annotations
 
@@ -10,14 +10,15 @@ import folium
 import pandas as pd
 import streamlit as st
 
+from geo import council_areas as ga
 from geo import council_hotspots as gh
+from geo import council_view as gv
 from geo.maps.choropleth import choropleth_map
 from geo.maps.classes import MissingValuesWarning
 from geo.maps.frame import place_labels
 from geo.maps.hotspots import cluster_layer
 from geo.maps.national import lsoa_overview_map
-from geo.maps.raster import lsoa_at
-from geo.maps.text import describe_values, format_value, map_table
+from geo.maps.text import describe_values, map_table
 from pages import _data as data
 from pages import _shared as sh
 from pages import _state as state
@@ -29,10 +30,11 @@ sh.require_store()
 options = data.measures()
 lsoa_opts = data.lsoa_options()
 names = data.councils()
-catalogue = data.catalogue()
 sh.unknown_council_notice()
 
-VIEWS = {"councils": "Councils", "lsoas": "All LSOAs (image)"}
+VIEWS = {"councils": "Councils", "lsoas": "All neighbourhoods (image)"}
+#: The zoom of a national map of the UK at a desktop window: council names show from it.
+UK_ZOOM = 4.0
 council_codes = ["", *names.sort_values("name").index]
 hotspot_names = data.hotspot_choices()
 
@@ -73,56 +75,39 @@ def choose_clicked_council(key: str, level: str, shown: pd.Index) -> None:
 
 
 def add_national_clusters(m) -> str | None:
-    """Named clusters over a national map; returns the sentence that describes them."""
+    """Every nation's named clusters over a national map; the sentence that describes them."""
     if not show_clusters:
         return None
     outlines = data.national_cluster_outlines()
     m.add_child(cluster_layer(outlines, name="Named clusters", precision=4, label_top=25,
                               label_min_zoom=9))
-    where = data.hotspot_runs().loc[data.CLUSTERED, "where"]
-    return gh.cluster_sentence(outlines, place=where, words=data.cluster_words())
+    return gh.national_cluster_sentence(outlines, words=data.cluster_words())
 
 
 def add_names_and_control(m, level: str, shown: pd.Index) -> None:
     """The names of the councils drawn (of the map's tier), and the layer control."""
     places = data.places()
-    m.add_child(place_labels(places[(places["level"] == level) & places["code"].isin(shown)],
+    names = places[(places["level"] == level) & places["code"].isin(shown)]
+    # the UK from Shetland to Scilly opens below the councils' usual zoom: name the heaviest
+    # from the start (labels never overlap: the lighter ones wait for a closer zoom)
+    m.add_child(place_labels(names.assign(min_zoom=names["min_zoom"].clip(upper=UK_ZOOM)),
                              name="Council names"))
     folium.LayerControl(collapsed=True).add_to(m)
 
 
-def lsoa_card(code: str) -> None:
-    """The values of one clicked LSOA, and a button to open its council."""
-    info = data.display_boundaries("lsoa21", "council").loc[code]
-    meta = catalogue.loc[lsoa_indicator]
-    tables = data.store_tables(("iod2025", "compound"))
-    iod = tables["iod2025"].reindex([code]).dropna(how="all")
-    comp = tables["compound"].reindex([code]).dropna(how="all")
-    rows = {
-        "Neighbourhood": f"{info['name']} ({code})",
-        "Council": f"{info['lad24_name']} ({info['lad24_code']})",
-        "Ward": info["ward24_name"],
-        meta["label"]: format_value(data.lsoa_values(lsoa_indicator).get(code), meta["unit"]),
-    }
-    if not iod.empty:
-        rows[catalogue.loc["iod2025.imd_decile", "label"]] = str(int(iod["imd_decile"].iloc[0]))
-    if not comp.empty:
-        doms = comp["domains_worst_decile"].iloc[0]
-        rows[catalogue.loc["compound.n_domains_worst_decile", "label"]] = (
-            f"{int(comp['n_domains_worst_decile'].iloc[0])}"
-            + (f" ({str(doms).replace(';', ', ')})" if isinstance(doms, str) and doms else ""))
-        rows["Compounded / persistent"] = (
-            f"{'yes' if comp['compounded'].iloc[0] else 'no'} / "
-            f"{'yes' if comp['persistent'].iloc[0] else 'no'}")
-    if hotspot_choice != "none":
-        rows[hotspot_names[hotspot_choice]] = str(
-            data.run_labels(hotspot_choice).get(code, "not tested"))
-    rows["Named cluster"] = str(data.cluster_owner().get(code, "none"))
-    st.markdown(f"**Clicked neighbourhood: {info['name']}**")
-    st.table(pd.DataFrame({"value": rows}))
-    parent = info["lad24_code"]
+def area_card(code: str) -> None:
+    """The values of one clicked LSOA or data zone, and a button to open its council."""
+    run = None if hotspot_choice == "none" else hotspot_choice
+    card = gv.area_card(code, areas=data.small_areas(), indicator=lsoa_indicator,
+                        values=data.lsoa_values(lsoa_indicator),
+                        outcomes=data.national_outcomes(run) if run else None,
+                        run_name=hotspot_names.get(run) if run else None,
+                        owner=data.every_cluster_owner())
+    st.markdown(f"**{sh.md_escape(card['title'])}**")
+    st.table(pd.DataFrame({"value": card["rows"]}))
+    parent, parent_name = card["council"]
     if parent != council:
-        st.button(f"Show {names.loc[parent, 'name']}'s neighbourhoods", key="explore_open",
+        st.button(f"Show {parent_name}'s neighbourhoods", key="explore_open",
                   on_click=state.put, args=("council", parent))
 
 
@@ -131,20 +116,26 @@ def national_councils() -> None:
     level = meta["level"]
     values = data.council_values(indicator)
     shapes = data.display_boundaries(level, "national")
-    countries = shapes.loc[shapes.index.isin(values.dropna().index), "country"].unique()
-    frame = shapes.loc[shapes["country"].isin(countries), ["name", "geometry"]].join(values)
-    sentence = describe_values(frame["value"], label=meta["label"], unit=meta["unit"],
-                               polarity=meta["polarity"], names=frame["name"],
+    covers = set(str(meta["nations"]).split(";")) if meta["nations"] else set(
+        values.dropna().index.str[:1])
+    frame = shapes[["name", "country", "geometry"]].join(values)
+    outside = frame.index[~frame["country"].isin(covers)]
+    covered = frame.drop(index=outside)
+    sentence = describe_values(covered["value"], label=meta["label"], unit=meta["unit"],
+                               polarity=meta["polarity"], names=covered["name"],
                                area_word="councils")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingValuesWarning)  # said in the sentence above
         m = choropleth_map(frame, "value", scheme=scheme, polarity=meta["polarity"],
                            label=meta["label"], unit=meta["unit"],
                            highlight=council if council in frame.index else None,
-                           layer_name="Councils", precision=4)  # ~10 m: plenty nationally
-        table = map_table(frame, "value", scheme=scheme, unit=meta["unit"])
+                           layer_name="Councils", precision=4,  # ~10 m: plenty nationally
+                           not_covered=outside)
+        table = map_table(covered, "value", scheme=scheme, unit=meta["unit"])
     clusters_text = add_national_clusters(m)
     add_names_and_control(m, level, frame.index)
+    st.caption(ga.coverage_note(meta["label"], meta["nations"], n_outside=len(outside),
+                                dataset=meta["dataset"]))
     if clusters_text:
         st.caption(clusters_text)
     if st.session_state.pop("explore_missed", False):
@@ -152,39 +143,46 @@ def national_councils() -> None:
     key = f"explore_national_{level}"
     sh.map_block(m, key=key, sentence=sentence, table=table,
                  label=f"{meta['label']}, by council", returned=("last_clicked",),
-                 on_change=lambda: choose_clicked_council(key, level, frame.index))
+                 on_change=lambda: choose_clicked_council(key, level, covered.index),
+                 extra_attribution=ga.composite_attribution(meta["dataset"]))
 
 
 def national_image() -> None:
-    meta = catalogue.loc[lsoa_indicator]
-    with st.spinner("Painting every LSOA..."):
-        image = data.lsoa_image(lsoa_indicator, scheme)
+    meta = lsoa_opts.loc[lsoa_indicator]
+    with st.spinner("Painting every neighbourhood..."):
+        image = data.national_image(lsoa_indicator, scheme)
     values = data.lsoa_values(lsoa_indicator)
-    lsoas = data.display_boundaries("lsoa21", "council")
-    outlines = data.display_boundaries("lad24", "national")
-    outlines = outlines.loc[outlines["country"].isin(lsoas["country"].unique()),
-                            ["name", "geometry"]]
+    areas = data.small_areas()
+    outlines = data.display_boundaries("lad24", "national")[["name", "geometry"]]
+    words = "LSOAs and data zones"
     sentence = describe_values(values, label=meta["label"], unit=meta["unit"],
-                               polarity=meta["polarity"], names=lsoas["name"], area_word="LSOAs")
+                               polarity=meta["polarity"], names=areas["name"], area_word=words)
+    note = ga.image_note(lsoa_indicator)
     m = lsoa_overview_map(image, label=meta["label"], unit=meta["unit"],
-                          polarity=meta["polarity"], outlines=outlines)
+                          polarity=meta["polarity"], outlines=outlines, area_word=words,
+                          note=note)
     clusters_text = add_national_clusters(m)
     add_names_and_control(m, "lad24", outlines.index)
-    st.caption("Every LSOA is painted into one image (500 m pixels) so that all of them show "
-               "at once. Click anywhere to read that neighbourhood's values; choose a council "
-               "to see its LSOAs as shapes." + (f" {clusters_text}" if clusters_text else ""))
-    table = map_table(values.to_frame().join(lsoas["name"]), "value", scheme=scheme,
+    st.caption("Every LSOA of England and Wales and every data zone of Scotland is painted "
+               "into one image (500 m pixels) so that all of them show at once. "
+               + ga.no_small_areas_sentence() + " Click anywhere to read that neighbourhood's "
+               "values; choose a council to see its neighbourhoods as shapes."
+               + (f" {clusters_text}" if clusters_text else ""))
+    scheme_shown = "categories" if meta["unit"] == "decile" else scheme
+    table = map_table(values.to_frame().join(areas["name"]), "value", scheme=scheme_shown,
                       unit=meta["unit"])
     result = sh.map_block(m, key="explore_national_lsoas", sentence=sentence, table=table,
                           label=f"{meta['label']}, every neighbourhood",
-                          returned=("last_clicked",))
+                          returned=("last_clicked",),
+                          extra_attribution=ga.composite_attribution(meta["dataset"]))
     click = result.get("last_clicked") or {}
     if click.get("lat") is not None:
-        clicked = lsoa_at(click["lat"], click["lng"], data.lsoa_lookup())
-        if clicked is None or clicked not in lsoas.index:
-            st.info("No neighbourhood (LSOA) of the store under that point.")
+        clicked = data.area_at(click["lat"], click["lng"])
+        if clicked is None or clicked not in areas.index:
+            st.info("No neighbourhood (LSOA or data zone) of the store under that point. "
+                    + ga.no_small_areas_sentence())
         else:
-            lsoa_card(clicked)
+            area_card(clicked)
 
 
 # ----------------------------------------------------------------------------- national map
@@ -195,7 +193,9 @@ else:
 
 # ----------------------------------------------------------------------------- one council
 if council:
-    st.subheader(f"{names.loc[council, 'name']}: neighbourhoods (LSOAs)")
+    words = data.council_areas(council)[1]
+    st.subheader(f"{names.loc[council, 'name']}: neighbourhoods "
+                 f"({'data zones' if words == 'dz11' else 'LSOAs'})")
     classes = state.widget(st.radio, "Colours of the neighbourhood map", list(sh.CLASSES),
                            param="classes", key="explore_classes", default="national",
                            format_func=sh.CLASSES.get, horizontal=True)

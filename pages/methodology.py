@@ -7,12 +7,15 @@ import streamlit as st
 import boundaries
 import geo
 from geo._errors import OppmapError
+from geo.council_areas import composite_attribution
+from geo.data.nations import comparability_note, comparable_datasets
 from geo.maps.assets import asset_versions
 from geo.maps.classes import PALETTES
 from geo.methodology import (
     correction_words,
     hotspots_paragraph,
     methodology_text,
+    nations_table,
     sources_table,
     stored_parameters,
 )
@@ -26,6 +29,17 @@ st.header("Attribution")
 st.markdown("Every map, table and download carries these statements:")
 for line in geo.attribution_lines():
     st.markdown(f"- {line}")
+
+st.header("Four nations")
+st.markdown(
+    "Each nation of the UK publishes its own index of deprivation, on its own small areas; "
+    "this tool keeps each on its own index and never mixes them. What is available for each "
+    "nation, at which level, vintage and licence (from the registry of sources):")
+st.dataframe(nations_table(), width="stretch", hide_index=True, key="methods_nations")
+st.markdown(comparability_note() + " Maps and tables of councils of several nations use the "
+            "composite UK IMD by default; a nation's own index greys the councils it does not "
+            "cover (\"not covered by this index\").")
+st.caption(" ".join(composite_attribution(comparable_datasets()[0])))
 
 st.header("Datasets")
 datasets = sources_table().drop(columns="attribution").reset_index()
@@ -66,14 +80,18 @@ use simplified copies in WGS 84 made with coverage-aware simplification, so neig
 shared edge. IoD 2019 (LSOA 2011) is carried to LSOA 2021 through the ONS lookup, never by a
 silent merge.
 
-**Council summaries.** The IoD-style summaries (average score and rank, share of LSOAs in
-England's most deprived 10%, extent, local concentration) are computed from LSOA scores and ranks
-with Census 2021 populations, following MHCLG's definitions; a higher value always means more
-deprived.
+**Council summaries.** The IoD-style summaries (average score and rank, share of small areas in
+the nation's most deprived 10%, extent, local concentration) are computed from each index's
+own small areas, following MHCLG's definitions: England's from LSOA scores and ranks with
+Census 2021 populations, Wales's from WIMD 2019 on LSOAs 2011 with mid-2019 populations,
+Scotland's from SIMD 2020 ranks of data zones (unweighted: no data-zone population in the
+mirror); Northern Ireland's NIMDM 2017 figures are as published. A higher value always means
+more deprived.
 
-**Compounded and persistent disadvantage.** An LSOA is *compounded* when it is in England's worst
-10% on at least three of the seven IoD domains at once, and *persistent* when it is in the worst
-10% on the IMD in both 2019 and 2025.
+**Compounded and persistent disadvantage.** A small area is *compounded* when it is in its
+nation's worst 10% on at least three of its own index's domains at once (seven in England and
+Scotland, eight in Wales), and *persistent* (England) when it is in the worst 10% on the IMD
+in both 2019 and 2025.
 
 {hotspots}
 
@@ -88,9 +106,18 @@ be computed from a published cohort (NEET, not known, participation and apprenti
 16-17 year olds): a difference counts when the intervals do not overlap. Spine charts put
 England in the middle and the worse end on the left for every indicator.
 
-**Named clusters.** Touching LSOAs that are Gi* hot spots (95% or more, after the false discovery
-rate) of the number of domains in England's worst 10% form a cluster, named after the wards
-that hold half its people and their councils; the maps outline and name them.
+**Hotspots in outcomes.** Every map, table, count and legend says what a result means for
+people: worse cluster, better cluster, worse outlier, better outlier, not significant, not
+tested (legends worse first), with the method's own label (Gi*'s "hot spot 99%", local Moran's
+"High-High") kept as detail and an ArcGIS-style bin (-3 to 3) in the packs. On a council's map,
+the z and p of its nation's national run are judged over the council's own small areas as one
+family, as `python -m geo hotspots --within` reports them.
+
+**Named clusters.** In each nation with small areas, touching small areas that are worse
+clusters of Gi* (95% or more, after the false discovery rate) of the number of the nation's
+own domains in its worst 10% form a cluster, named after the wards (in Scotland, intermediate
+zones) that hold half its people and their councils; the maps outline and name them. Scotland's
+data zones have no population in the mirror, so a Scottish cluster's size is in data zones.
 
 **Map classes and colours.** Values are put in classes with quantiles (equal counts, the
 default), deciles, Fisher-Jenks natural breaks or equal intervals (mapclassify). Colours are
@@ -98,8 +125,9 @@ colour-blind-safe sequential palettes (ColorBrewer YlOrRd by default); the darke
 marks the worse end of the indicator, so for "higher is better" indicators the palette is
 reversed, and legends put the worse end on top. Areas without a value are grey and counted in
 the legend. A council's neighbourhoods are classed among every neighbourhood of its nation by
-default, so that maps of two councils compare; classes within the council are an option. Every
-map has a data table and a one-sentence summary.
+default, so that maps of two councils of one nation compare; classes within the council are an
+option. Deciles have a colour each. Areas a measure does not cover (another nation's index) are
+pale grey, "not covered by this index". Every map has a data table and a one-sentence summary.
 
 **Place names and basemap.** Maps carry no tiles from the internet: council names and, from
 closer zooms, ward names (ONS) and Scottish data zone names are drawn from the boundaries in the

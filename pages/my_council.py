@@ -1,5 +1,6 @@
-"""My council: find a council by name (typos allowed), see its profile, its named hotspot
-clusters, NEET against England, its statistical neighbours and why, and download its pack."""
+"""My council: find any council of the UK by name (typos allowed), see its profile against its
+nation, its own nation's index, its named hotspot clusters, NEET (England), its statistical
+neighbours and why, its neighbourhoods, and download its pack."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import pandas as pd
 import streamlit as st
 
 from geo import council as gc
+from geo import council_areas as ga
 from geo import council_hotspots as gh
 from geo import profile as gp
 from geo import profile_tables as gt
 from geo._errors import OppmapError
+from geo.data.nations import comparability_note, index_of_nation, index_spec
 from geo.maps.charts import spine_chart
 from geo.maps.text import format_value
 from pages import _data as data
@@ -69,91 +72,100 @@ if not code:
     sh.stop()
 
 name, level, upper = names.loc[code, ["name", "level", "utla24_code"]]
+letter = str(names.loc[code, "country"])
+nation, spec = gh.NATIONS[letter], index_spec(index_of_nation(letter))
+areas, area_level = data.council_areas(code)
+area_words = {"lsoa21": "LSOAs", "dz11": "data zones"}.get(str(area_level), "small areas")
 st.header(f"{name} ({code})")
-st.caption(f"{names.loc[code, 'tier'].capitalize()} council."
+st.caption(f"{names.loc[code, 'tier'].capitalize()} council in {nation}."
            + (f" Its upper-tier council is {names.loc[upper, 'name']} ({upper})."
-              if upper != code else ""))
+              if upper != code else "")
+           + f" {nation}'s own index: {spec['title']}, on {spec['small_areas']}.")
 
 # ----------------------------------------------------------------------------- profile
 st.subheader("Profile")
-with st.spinner(f"Comparing {name} with England, its region and its neighbours..."):
+with st.spinner(f"Comparing {name} with {nation}, its region and its neighbours..."):
     prof = data.profile(code)
 if prof.empty:
-    nation = gh.NATIONS.get(names.loc[code, "country"], names.loc[code, "country"])
-    st.info(f"No council indicators are available for {name}: the sources of the profile do "
-            f"not cover {nation}.")
+    st.info(f"No council indicators are available for {name}.")
     sh.stop()
+benchmark = gt.benchmark_of(prof)
 st.markdown(gt.describe_profile(prof, name=name))
 spine = gt.spine_data({name: prof}, data.level_tables())
 st.markdown("Spine chart: each row is one indicator; the grey bar is the spread of all councils "
-            "(light: worst to best; dark: the middle half), the black tick is England and the dot "
-            f"is {name}, coloured by its verdict against England where a 95% interval exists. "
-            "**Worse is always on the left**, whatever the direction of the indicator.")
+            f"(light: worst to best; dark: the middle half), the black tick is {benchmark} and "
+            f"the dot is {name}, coloured by its verdict against {benchmark} where a 95% "
+            "interval exists. **Worse is always on the left**, whatever the direction of the "
+            "indicator.")
 st.altair_chart(spine_chart(spine, colour_by="verdict"), key="council_spine")
 table = gt.profile_table(prof, names=names["name"].to_dict())
 with st.expander("Data table: the profile (the spine chart's values)", expanded=True):
     st.dataframe(table, width="stretch", hide_index=True, key="council_profile_table")
-st.caption("England: the store's figure for England as one area (IoD summaries) or the "
-           "publisher's (DfE); '(mean of councils)' where neither exists. Region: the published "
-           "or summarised regional figure. Neighbours: the mean of the 10 statistical neighbours "
-           "below. DfE figures are published for upper-tier councils ('Figure for').")
+st.caption(f"{benchmark}: the store's figure for {benchmark} as one area (IoD-style summaries "
+           "of its own index) or the publisher's (DfE); '(mean of councils)' where neither "
+           f"exists (the mean of {benchmark}'s councils). Region: the published or summarised "
+           "regional figure (outside England, the nation). Neighbours: the mean of the "
+           "statistical neighbours below. DfE figures are published for upper-tier councils "
+           "('Figure for'). " + comparability_note())
+st.caption(" ".join(ga.composite_attribution(gp.COMPOSITE_MEASURE.split(".")[0])))
 
-st.subheader("Indices of Deprivation: summary ranks")
-summary = data.summary_of(code)
-if code in summary.index:
-    ranks = gp.iod_summary_ranks(summary, code)
-    st.markdown(f"Rank of {name} among {int(summary['imd_average_score'].notna().sum())} "
-                "councils on each IoD-style summary measure (1 = most deprived), computed from "
-                "LSOA scores and populations "
-                f"({data.catalogue().loc[f'summary_{level}.imd_average_score', 'vintage']}) as "
-                "MHCLG defines them.")
+st.subheader(f"{spec['title']}: summary ranks")
+ranks, _title = data.summary_ranks(code)
+if ranks is not None:
+    st.markdown(f"Rank of {name} among {nation}'s councils on each summary measure of its own "
+                f"index (1 = most deprived), {spec['bins']}; weights: {spec['weights']}.")
     st.dataframe(ranks, width="stretch", key="council_iod_ranks")
 else:
-    nation = gh.NATIONS.get(names.loc[code, "country"], names.loc[code, "country"])
-    st.info(f"The IoD summaries here are those of the English indices; they do not rank "
-            f"councils in {nation}.")
+    st.info(f"{spec['title']} has no summary for {name}.")
 
 # ----------------------------------------------------------------------------- compounded
 st.subheader("Compounded and persistent disadvantage")
 rows = {}
-for ident in ("summary.compounded_share_population", "summary.persistent_share_population"):
+for ident in gp.compound_ids(letter, data.measures()):
     if ident in prof.index:
         r = prof.loc[ident]
         rows[r["label"]] = {name: format_value(r["value"], r["unit"]),
-                      "England": format_value(r["england"], r["unit"]),
-                      "Region": format_value(r["region"], r["unit"]),
-                      "Rank (1 = worst)": f"{int(r['rank'])} of {int(r['n_ranked'])}"}
+                            benchmark: format_value(r["england"], r["unit"]),
+                            "Region": format_value(r["region"], r["unit"]),
+                            "Rank (1 = worst)": f"{int(r['rank'])} of {int(r['n_ranked'])}"}
 if rows:
-    comp = pd.DataFrame(rows).T
-    first = prof.loc["summary.compounded_share_population"] if (
-        "summary.compounded_share_population" in prof.index) else None
-    if first is not None:
-        ratio = first["value"] / first["england"] if first["england"] else float("nan")
-        st.markdown(f"{format_value(first['value'], '%')} of {name}'s residents live in "
-                    f"neighbourhoods with compounded disadvantage, {ratio:.1f} times England's "
-                    f"share ({format_value(first['england'], '%')}).")
-    st.dataframe(comp, width="stretch", key="council_compound")
+    first = prof.loc[gp.compound_ids(letter, data.measures())[0]]
+    ratio = first["value"] / first["england"] if first["england"] else float("nan")
+    st.markdown(f"{first['label']}: {format_value(first['value'], first['unit'])} in {name}, "
+                f"{ratio:.1f} times {benchmark}'s ({format_value(first['england'], first['unit'])}).")
+    st.dataframe(pd.DataFrame(rows).T, width="stretch", key="council_compound")
+else:
+    st.info(f"Compounded disadvantage counts each small area's domains in its nation's worst "
+            f"10%: {ga.no_small_areas_text(name, letter)}")
 
 # ----------------------------------------------------------------------------- clusters
 st.subheader("Named hotspot clusters")
-lsoas = data.council_lsoas(code)
-here = gh.council_clusters(data.clusters(), lsoas.index)
-st.markdown(gh.clusters_summary(here, n_lsoas=len(lsoas), place=name,
-                                words=data.cluster_words()))
-if not here.empty:
-    st.dataframe(here.rename(columns={"n_here": f"LSOAs in {name}", "n_lsoas": "LSOAs in all",
-                                      "population": "people (all)"}),
-                 width="stretch", key="council_clusters")
-    hoods = gh.cluster_neighbourhoods(data.clusters(), lsoas,
-                                      data.store_tables(("compound",))["compound"])
-    with st.expander(f"Their {len(hoods)} neighbourhoods in {name} (code, name, ward, domains)"):
-        st.dataframe(hoods, width="stretch", key="council_cluster_lsoas")
+if area_level is None:
+    st.info(ga.no_small_areas_text(name, letter))
+else:
+    clusters = data.nation_clusters(letter)
+    here = gh.council_clusters(clusters, areas.index)
+    st.markdown(gh.clusters_summary(here, n_areas=len(areas), place=name,
+                                    words=gh.cluster_words(clusters, params=data.hotspot_params()),
+                                    area_words=area_words))
+    if not here.empty:
+        st.dataframe(here.rename(columns={"n_here": f"{area_words} in {name}",
+                                          "n_lsoas": f"{area_words} in all",
+                                          "population": "people (all)"}),
+                     width="stretch", key="council_clusters")
+        hoods = gh.cluster_neighbourhoods(clusters, areas,
+                                          data.store_tables((spec["compound"],))[spec["compound"]])
+        with st.expander(f"Their {len(hoods)} neighbourhoods in {name} (code, name, place, "
+                         "domains)"):
+            st.dataframe(hoods, width="stretch", key="council_cluster_lsoas")
 
 # ----------------------------------------------------------------------------- NEET
 st.subheader("Young people not in education, employment or training (NEET)")
 neet = gp.neet_comparison(data.store_tables(), upper)
 if neet.empty:
-    st.markdown("The DfE does not publish NEET figures for this council.")
+    st.markdown("The DfE does not publish NEET figures for this council"
+                + ("." if letter == "E" else f": they cover England's councils only, and "
+                   f"{nation}'s own figures are not in this tool."))
 else:
     latest = neet[neet["year"] == neet["year"].max()]
     lead = latest[latest["measure"] == "neet_or_not_known_percent"]
@@ -180,49 +192,58 @@ else:
 # ----------------------------------------------------------------------------- neighbours
 st.subheader("Statistical neighbours, and why")
 try:
-    reasons = gp.neighbour_reasons(summary, code)
+    basis = data.neighbour_basis(code)
+    reasons = gp.neighbour_reasons(basis["frame"], code, variables=basis["variables"])
 except OppmapError as exc:
     st.info(f"Statistical neighbours cannot be found for {name}: {exc}")
 else:
     st.markdown(
-        f"The 10 councils most like {name} on the IMD and four domain scores, people per km² and "
-        "the shares aged 0-15 and 65+ (each variable standardised across councils; Euclidean "
-        "distance). Each share says how much of the remaining difference comes from that "
+        f"{basis['words']} Each share says how much of the remaining difference comes from that "
         f"variable. The nearest is {reasons['name'].iloc[0]}, which differs most on "
         f"{reasons['differs_most_on'].iloc[0]}.")
     st.dataframe(reasons.round(2), width="stretch", key="council_neighbours")
 
 # ----------------------------------------------------------------------------- map
 st.subheader("Neighbourhoods")
-lsoa_opts = data.lsoa_options()
-hotspot_names = data.hotspot_choices()
-c1, c2, c3 = st.columns([3, 1.4, 1.4])
-lsoa_indicator = state.widget(c1.selectbox, "Indicator by neighbourhood (LSOA)",
-                              list(lsoa_opts.index), param="lsoa", key="council_lsoa",
-                              default=data.DEFAULT_LSOA,
-                              format_func=lsoa_opts["label"].to_dict().get)
-scheme = state.widget(c2.selectbox, "Classes", list(sh.SCHEMES), param="scheme",
-                      key="council_scheme", default="quantiles", format_func=sh.SCHEMES.get)
-hotspot = state.widget(c3.selectbox, "Hotspots", list(hotspot_names), param="hotspots",
-                       key="council_hotspots", default=data.DEFAULT_HOTSPOTS,
-                       format_func=hotspot_names.get)
-classes = state.widget(st.radio, "Colours of the neighbourhood map", list(sh.CLASSES),
-                       param="classes", key="council_classes", default="national",
-                       format_func=sh.CLASSES.get, horizontal=True)
-with st.spinner(f"Drawing {name}'s neighbourhoods..."):
-    view = data.council_lsoa_view(code, lsoa_indicator, scheme=scheme, hotspot=hotspot,
-                                  classes=classes)
-sh.show_council_view(view, key="council_map")
+if area_level is None:
+    st.info(ga.no_small_areas_text(name, letter))
+else:
+    lsoa_opts = data.lsoa_options()
+    hotspot_names = data.hotspot_choices()
+    c1, c2, c3 = st.columns([3, 1.4, 1.4])
+    lsoa_indicator = state.widget(c1.selectbox, "Indicator by neighbourhood (LSOA)",
+                                  list(lsoa_opts.index), param="lsoa", key="council_lsoa",
+                                  default=data.DEFAULT_LSOA,
+                                  format_func=lsoa_opts["label"].to_dict().get)
+    scheme = state.widget(c2.selectbox, "Classes", list(sh.SCHEMES), param="scheme",
+                          key="council_scheme", default="quantiles", format_func=sh.SCHEMES.get)
+    hotspot = state.widget(c3.selectbox, "Hotspots", list(hotspot_names), param="hotspots",
+                           key="council_hotspots", default=data.DEFAULT_HOTSPOTS,
+                           format_func=hotspot_names.get)
+    classes = state.widget(st.radio, "Colours of the neighbourhood map", list(sh.CLASSES),
+                           param="classes", key="council_classes", default="national",
+                           format_func=sh.CLASSES.get, horizontal=True)
+    with st.spinner(f"Drawing {name}'s neighbourhoods..."):
+        view = data.council_lsoa_view(code, lsoa_indicator, scheme=scheme, hotspot=hotspot,
+                                      classes=classes)
+    sh.show_council_view(view, key="council_map")
 
 # ----------------------------------------------------------------------------- pack
-if view["status"] == "ok":
-    st.subheader("Council pack")
-    st.markdown("A zip with this council's LSOAs as GeoJSON and CSV (every IoD 2025 score, rank "
-                "and decile, sub-domains, IoD 2019, Census 2021, compounded and persistent "
-                "disadvantage, hotspot labels and named clusters), a map that opens offline in "
-                "any browser, and a README with the methodology, sources, licences and "
-                "attribution. It is made when you click.")
-    st.download_button("Download the council pack (zip)", data=lambda: data.council_pack(code),
-                       file_name=data.pack_filename(code), mime="application/zip",
-                       on_click="ignore", key="council_pack_download")
+st.subheader("Council pack")
+if area_level is None:
+    st.markdown(f"A zip with {name} itself (the mirror has no small areas for {nation}): one "
+                f"feature with the council boundary and its council-level figures ({spec['title']}, "
+                "the composite UK IMD, Social Mobility Commission indices), and a README with the "
+                "sources, licences and attribution, saying there are no small areas. It is made "
+                "when you click.")
+else:
+    st.markdown(f"A zip with this council's {area_words} as GeoJSON and CSV ({spec['title']}: "
+                "every score, rank and decile the store holds, compounded disadvantage, the "
+                "composite UK IMD, Census 2021 where it covers the nation, the outcomes of every "
+                "national hotspot run with the method's labels and bins, and the named "
+                "clusters), a map that opens offline in any browser, and a README with the "
+                "methodology, sources, licences and attribution. It is made when you click.")
+st.download_button("Download the council pack (zip)", data=lambda: data.council_pack(code),
+                   file_name=data.pack_filename(code), mime="application/zip",
+                   on_click="ignore", key="council_pack_download")
 sh.finish()

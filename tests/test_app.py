@@ -9,6 +9,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -20,47 +21,73 @@ from geo.maps.assets import asset_versions
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 180
-COUNCIL_FEATURE = re.compile(r'"type":"Feature","id":"E0\d')
-CLUSTER_FEATURE = re.compile(r'"type":"Feature","id":"\d+"')
+COUNCIL_FEATURE = re.compile(r'"type":"Feature","id":"[EWSN]\d{8}"')
+CLUSTER_FEATURE = re.compile(r'"type":"Feature","id":"[EWS]\d{1,4}"')
+ALPHA = 0.05
+#: The councils of the tests, one of each nation (and a county).
+CARDIFF, GLASGOW, BELFAST, BIRMINGHAM = "W06000015", "S12000049", "N09000003", "E08000025"
+#: Each nation's own tables (from the registry, as the app reads them).
+INDEX = {"E": "iod2025", "W": "wimd2019", "S": "simd2020", "N": "nimdm2017"}
 
 
+def _spec(code: str) -> dict:
+    from geo.data.nations import index_spec
 
-def _labels(council: str, run: str) -> pd.Series:
-    """The stored labels of a run (``method:indicator``) on a council's LSOAs."""
-    method, indicator = run.split(":")
-    long = geo.load_indicators("hotspots_lsoa21")
-    part = long.loc[(long["method"] == method) & (long["indicator"] == indicator), "label"]
-    lsoa = boundaries.load("lsoa21")
-    return part.reindex(lsoa.index[lsoa["lad24_code"] == council]).fillna("not significant")
+    return index_spec(INDEX[code[0]])
 
 
-def _hot_cold(council: str, run: str) -> tuple[int, int]:
-    """Hot and cold spot counts of a council's LSOAs in the stored national run."""
-    labels = _labels(council, run)
-    return int(labels.str.startswith("hot spot").sum()), int(labels.str.startswith("cold spot").sum())
+def _areas(code: str) -> pd.Index:
+    """A council's small areas at its nation's level, straight from the store's boundaries."""
+    level = _spec(code).get("map_level")
+    if not level:
+        return pd.Index([])
+    areas = boundaries.load(level)
+    column = "utla24_code" if code.startswith("E10") else "lad24_code"
+    return areas.index[areas[column] == code]
 
 
-def _tested(run: str) -> pd.Index:
-    method, indicator = run.split(":")
-    long = geo.load_indicators("hotspots_lsoa21")
-    keep = (long["method"] == method) & (long["indicator"] == indicator) & long["p"].notna()
-    return long.index[keep.to_numpy()]
+def _bh(p: pd.Series) -> pd.Series:
+    """Benjamini-Hochberg q-values, by hand."""
+    values = p.to_numpy(float)
+    order = np.argsort(values)
+    ranked = values[order] * len(values) / np.arange(1, len(values) + 1)
+    q = np.empty(len(values))
+    q[order] = np.minimum.accumulate(ranked[::-1])[::-1].clip(max=1)
+    return pd.Series(q, index=p.index)
+
+
+def _within(code: str, run: str) -> tuple[int, int]:
+    """Worse and better clusters of a council on its nation's stored national run of ``run``
+    (Gi*), its areas judged as one family: BH over their stored p-values, by hand."""
+    from geo.stats.runs import select_run
+
+    spec = _spec(code)
+    one = select_run(geo.load_indicators(spec["hotspot_table"]), run).reindex(_areas(code))
+    sign = 1 if one.attrs["polarity"] == "higher_worse" else -1
+    significant = _bh(one["p"]) <= ALPHA
+    return (int((significant & (sign * one["statistic"] > 0)).sum()),
+            int((significant & (sign * one["statistic"] < 0)).sum()))
 
 
 def _params() -> dict:
     return boundaries.read_manifest(boundaries.store_dir())["hotspot_params"]
 
 
-def _cluster_names_reaching(council: str) -> list[str]:
-    lsoa = boundaries.load("lsoa21")
-    members = set(lsoa.index[lsoa["lad24_code"] == council])
-    clusters = geo.load_indicators("clusters")
-    keep = clusters["lsoa_codes"].str.split(";").map(lambda c: bool(members & set(c)))
-    return list(clusters.loc[keep.to_numpy(), "name"])
+def _members(table: str = "clusters") -> pd.Series:
+    from geo.stats.clusters import cluster_members
+
+    return cluster_members(geo.load_indicators(table))
 
 
-def _clusters_reaching(council: str) -> int:
-    return len(_cluster_names_reaching(council))
+def _cluster_names_reaching(council: str, table: str = "clusters") -> list[str]:
+    clusters = geo.load_indicators(table)
+    owner = _members(table)
+    reached = set(owner[owner.index.isin(_areas(council))])
+    return list(clusters.loc[clusters.index.isin(reached), "name"])
+
+
+def _clusters_reaching(council: str, table: str = "clusters") -> int:
+    return len(_cluster_names_reaching(council, table))
 
 
 def _extremes(values: pd.Series, names: pd.Series) -> tuple[str, str]:
@@ -112,6 +139,12 @@ def _shown(script: str) -> str:
                          .replace("\\u003e", ">"))
 
 
+def _legend_count(script: str, row: str) -> int | None:
+    """The count a map's legend gives for one row (e.g. "not covered by this index")."""
+    found = re.search(re.escape(row) + r" <span style=[^(]*\(([\d,]+)\)", _shown(script))
+    return int(found.group(1).replace(",", "")) if found else None
+
+
 def _text(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
     parts += [e.value for e in at.info] + [e.value for e in at.error] + [e.value for e in at.warning]
@@ -148,39 +181,54 @@ def test_unknown_page_opens_explore(store):
 
 
 @pytest.mark.real
-def test_explore_national_map_with_named_clusters(store):
+def test_explore_national_map_every_council_on_the_composite(store):
     at = _run()
     assert at.query_params["page"] == "explore"
-    assert at.query_params["indicator"] == "summary.imd_average_score"
+    assert at.query_params["indicator"] == "ukimd_la.uk_imd_score"  # every council has it
     assert at.query_params["hotspots"] == "gi_star:n_domains_worst_decile"  # the default
     text = _text(at)
-    summary = geo.load_indicators("summary_lad24")
-    scores = summary["imd_average_score"].dropna()
-    worst, best = _extremes(scores, summary["name"])
-    label = geo.catalogue().loc["summary_lad24.imd_average_score", "label"]
-    assert (f"{label} across {len(scores)} councils: worst {worst} ({scores.max():.1f} score), "
-            f"best {best} ({scores.min():.1f} score)") in text
-    clusters = geo.load_indicators("clusters")
-    largest = clusters.sort_values("population", ascending=False).iloc[0]
-    assert {c[0] for c in _tested("gi_star:n_domains_worst_decile")} == {"E"}  # England's run
-    assert (f"{len(clusters)} named clusters of hot spots of compounded disadvantage (Gi*, 95%+ "
-            f"after FDR) in England; the largest, {largest['name']}, has "
-            f"{largest['n_lsoas']} neighbourhoods and {largest['population']:,.0f} people") in text
-    assert "Office for National Statistics" in text  # attribution under the map
+    ukimd = geo.load_indicators("ukimd_la")["uk_imd_score"].dropna()
+    names = boundaries.load("lad24")["name"]
+    worst, best = _extremes(ukimd, names)
+    label = geo.catalogue().loc["ukimd_la.uk_imd_score", "label"]
+    assert (f"{label} across {len(ukimd)} councils: worst {worst} ({ukimd.max():.1f} score), "
+            f"best {best} ({ukimd.min():.1f} score)") in text
+    # the national indices are not comparable: said beside the map, with mySociety's licence
+    assert "not comparable across England, Wales, Scotland and Northern Ireland" in text
+    assert "mySociety, CC-BY-4.0" in text and "Contains data from mySociety (CC BY 4.0)" in text
     (m,) = _maps(at)
     assert m["js_links"] == ["/app/static/vendor/leaflet-1.9.4/leaflet.js"]
-    assert m["css_links"] == ["/app/static/vendor/leaflet-1.9.4/leaflet.css"]
     assert m["returned_objects"] == ["last_clicked"]  # the point; the app finds the council
-    # the councils of the nations the indicator covers (the IoD: England only)
     lad = boundaries.load("lad24", display="national")
-    covered = lad[lad["country"].isin({c[0] for c in scores.index})]
-    assert len(COUNCIL_FEATURE.findall(m["script"])) == len(covered)
-    n_clusters = len(geo.load_indicators("clusters"))
-    assert len(CLUSTER_FEATURE.findall(m["script"])) == n_clusters  # sent once, drawn twice
+    assert len(COUNCIL_FEATURE.findall(m["script"])) == len(lad) == len(ukimd)  # all 361
+    assert "not covered by this index" not in _shown(m["script"])
+    # every nation's named clusters, each on its own index
+    tables = {spec["nation"]: spec["cluster_table"] for spec in
+              geo.data.nations.national_indices().values() if "cluster_table" in spec}
+    counts = {letter: len(geo.load_indicators(t)) for letter, t in tables.items()}
+    assert len(CLUSTER_FEATURE.findall(m["script"])) == sum(counts.values())
+    largest = geo.load_indicators("clusters").sort_values("population").iloc[-1]
+    assert (f"Purple outlines: {sum(counts.values())} named clusters of compounded "
+            "disadvantage (touching worse clusters: Gi* hot spots at 95%+ after FDR), each "
+            f"nation on its own index (England {counts['E']}, Wales {counts['W']}, Scotland "
+            f"{counts['S']}); the largest, {largest['name']}") in text
     assert m["script"].count("_data = oppmap") >= 1  # the outline draws the casing's data
-    assert len(json.dumps(m)) < 1_200_000
-    assert [e.label for e in at.expander] == [
-        "Data table: Index of Multiple Deprivation 2025: average score, by council"]
+    assert len(json.dumps(m)) < 1_500_000
+    assert [e.label for e in at.expander] == [f"Data table: {label}, by council"]
+
+
+@pytest.mark.real
+def test_explore_a_nations_own_index_greys_the_others(store):
+    at = _run(indicator="summary_wimd2019_lad24.wimd_average_score")
+    (m,) = _maps(at)
+    lad = boundaries.load("lad24", display="national")
+    welsh = int((lad["country"] == "W").sum())
+    assert len(COUNCIL_FEATURE.findall(m["script"])) == len(lad)  # nothing left blank
+    assert _legend_count(m["script"], "not covered by this index") == len(lad) - welsh
+    summary = geo.load_indicators("summary_wimd2019_lad24")["wimd_average_score"].dropna()
+    assert f"across {len(summary)} councils" in _text(at) and len(summary) == welsh
+    assert "covers Wales only" in _text(at)
+    assert len(at.dataframe[0].value) == welsh  # the data table: the councils it covers
 
 
 @pytest.mark.real
@@ -195,49 +243,80 @@ def test_explore_change_indicator_updates_map_and_url(store):
     assert f"across {len(values)} councils: worst {worst} ({values.max():.2f}% of cohort)" in _text(at)
     (m,) = _maps(at)
     utla = boundaries.load("utla24", display="national")
-    shown = utla[utla["country"].isin({c[0] for c in values.index})]
-    assert len(re.findall(r'"type":"Feature","id":"E[01]\d', m["script"])) == len(shown)
+    assert len(COUNCIL_FEATURE.findall(m["script"])) == len(utla)
+    english = int((utla["country"] == "E").sum())
+    assert _legend_count(m["script"], "not covered by this index") == len(utla) - english
 
 
 @pytest.mark.real
 def test_explore_shared_link_opens_council_with_clusters(store):
-    at = _run(page="explore", council="E08000025", scheme="deciles")
+    at = _run(page="explore", council=BIRMINGHAM, scheme="deciles", lsoa="iod2025.imd_score")
     text = _text(at)
-    assert at.selectbox(key="explore_council").value == "E08000025"
+    assert at.selectbox(key="explore_council").value == BIRMINGHAM
     assert at.selectbox(key="explore_scheme").value == "deciles"
-    lsoa = boundaries.load("lsoa21")
-    codes = lsoa.index[lsoa["lad24_code"] == "E08000025"]
+    codes = _areas(BIRMINGHAM)
     scores = geo.load_indicators("iod2025")["imd_score"].reindex(codes)
-    worst, _best = _extremes(scores, lsoa["name"])
+    worst, _best = _extremes(scores, boundaries.load("lsoa21")["name"])
     assert (f"score across {len(codes)} LSOAs in Birmingham: worst {worst} "
             f"({scores.max():.1f} score)") in text
-    # national Gi* of the number of domains in the worst decile, FDR over all of England
+    # z and p of England's national run of compounded disadvantage, Birmingham as one family
     run = "gi_star:n_domains_worst_decile"
     assert (f"{_params()['permutations']:,} conditional permutations (seed {_params()['seed']})"
             in text)
-    assert (f"Benjamini-Hochberg false discovery rate at {_params()['alpha']:.0%} over all "
-            f"{len(_tested(run)):,} LSOAs of England tested together") in text
-    hot, cold = _hot_cold("E08000025", run)
-    assert f"In Birmingham: {hot} LSOAs in hot spots, {cold} in cold spots." in text
-    n_clusters = _clusters_reaching("E08000025")
-    assert f"{n_clusters} named clusters of hot spots of compounded disadvantage" in text
+    assert (f"judged over the {len(codes)} LSOAs of Birmingham as one family "
+            f"(Benjamini-Hochberg false discovery rate at {_params()['alpha']:.0%})") in text
+    worse, better = _within(BIRMINGHAM, run)
+    assert (f"In Birmingham: {worse} LSOAs in worse clusters (hot spot), {better} in better "
+            "clusters" + (" (cold spot)" if better else "")) in text
+    n_clusters = _clusters_reaching(BIRMINGHAM)
+    assert f"{n_clusters} named clusters of compounded disadvantage" in text
     national, council = _maps(at)
-    assert council["script"].count('"id":"E01') >= 659
+    assert council["script"].count('"id":"E01') >= len(codes)
     assert "Named cluster" in council["script"] and "oppmapClusters" in council["script"]
+    legend = _shown(council["script"])
+    assert legend.index("worse cluster 99%") < legend.index("not significant")  # worse first
     assert council["returned_objects"] == []
     table = at.dataframe[-1].value  # the council map's data table
-    in_cluster = table.index[(table["cluster"] != "none").to_numpy()]
-    assert len(in_cluster) > 0
-    assert _labels("E08000025", run)[in_cluster].str.startswith("hot spot").all()
+    owner = _members()
+    assert set(table.index[(table["cluster"] != "none").to_numpy()]) == set(
+        owner.index.intersection(codes))
+    assert int((table["hotspot"].str.startswith("worse cluster")).sum()) == worse
+    assert set(table.loc[table["hotspot"].str.startswith("worse cluster"),
+                         "method's label"].str[:8]) == {"hot spot"}
 
 
 @pytest.mark.real
 def test_explore_imd_hotspots_have_no_named_clusters(store):
-    at = _run(council="E08000025", hotspots="gi_star:imd_score")
+    at = _run(council=BIRMINGHAM, hotspots="gi_star:imd_score")
     text = _text(at)
-    hot, cold = _hot_cold("E08000025", "gi_star:imd_score")
-    assert f"In Birmingham: {hot} LSOAs in hot spots, {cold} in cold spots." in text
+    worse, better = _within(BIRMINGHAM, "gi_star:imd_score")
+    assert (f"In Birmingham: {worse} LSOAs in worse clusters (hot spot), {better} in better "
+            "clusters" + (" (cold spot)" if better else "")) in text
     assert "named cluster" not in text
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("code", [CARDIFF, GLASGOW])
+def test_explore_a_welsh_or_scottish_council_on_its_own_index(store, code):
+    at = _run(council=code, lsoa="iod2025.imd_score", hotspots="gi_star:imd_score")
+    text = _text(at)
+    spec = _spec(code)
+    areas = _areas(code)
+    words = "data zones" if spec["map_level"] == "dz11" else "LSOAs"
+    name = boundaries.load("lad24").at[code, "name"]
+    assert f"{name}: neighbourhoods ({words})" in text
+    # IoD 2025 covers England only: the council is shown on its nation's own index, and says so
+    assert "covers England only" in text and spec["title"] in text
+    run = f"gi_star:{spec['hotspot_columns'][1]}"  # the same role: the nation's own index
+    worse, better = _within(code, run)
+    # the other way up where the index publishes ranks (SIMD): worse is Gi*'s cold spots
+    polarity = geo.catalogue().loc[f"{spec['dataset']}.{spec['hotspot_columns'][1]}", "polarity"]
+    spots = ("hot spot", "cold spot") if polarity == "higher_worse" else ("cold spot", "hot spot")
+    assert (f"In {name}: {worse} {words} in worse clusters" + (f" ({spots[0]})" if worse else "")
+            + f", {better} in better clusters" + (f" ({spots[1]})" if better else "")) in text
+    national, council = _maps(at)
+    assert council["script"].count(f'"id":"{code[0]}0') >= len(areas)
+    assert f"of {'Scotland' if code[0] == 'S' else 'Wales'}'s {words}" in _shown(council["script"])
 
 
 @pytest.mark.real
@@ -250,27 +329,36 @@ def test_explore_unknown_council_in_url(store):
 
 
 @pytest.mark.real
-def test_explore_bad_link_falls_back_and_non_english_council(store):
-    at = _run(indicator="nope.nothing", scheme="rainbow", view="zzz", council="S12000036")
-    assert at.selectbox(key="explore_indicator").value == "summary.imd_average_score"
+def test_explore_bad_link_falls_back_and_a_northern_irish_council(store):
+    at = _run(indicator="nope.nothing", scheme="rainbow", view="zzz", council=BELFAST)
+    assert at.selectbox(key="explore_indicator").value == "ukimd_la.uk_imd_score"
     assert at.selectbox(key="explore_scheme").value == "quantiles"
-    assert "outside England and Wales" in _text(at)
+    assert ("Belfast is in Northern Ireland: the mirror has no small-area boundaries for "
+            "Northern Ireland") in _text(at)
+    assert len(_maps(at)) == 1  # the national map; no neighbourhood map to draw
 
 
 @pytest.mark.real
-def test_explore_national_lsoa_image(store):
+def test_explore_national_image_paints_great_britain_each_on_its_own_index(store):
     at = _run(view="lsoas")
     text = _text(at)
-    scores = geo.load_indicators("iod2025")["imd_score"].dropna()
-    worst, best = _extremes(scores, boundaries.load("lsoa21")["name"])
-    assert (f"score across {len(scores):,} LSOAs: worst {worst} ({scores.max():.1f} score), "
-            f"best {best} ({scores.min():.1f} score)") in text
-    assert "Click anywhere to read that neighbourhood's values" in text
+    deciles = pd.concat([geo.load_indicators(f"{s['dataset']}.{s['overall']}_decile").iloc[:, 0]
+                         for s in map(_spec, ("E0", "W0", "S0"))])
+    assert f"across {len(deciles):,} LSOAs and data zones" in text
+    assert "Northern Ireland: the mirror has no small-area boundaries" in text
     (m,) = _maps(at)
-    assert "data:image/png;base64," in m["script"]
-    assert m["returned_objects"] == ["last_clicked"]  # a click asks for the LSOA under it
-    assert len(json.dumps(m)) < 1_200_000
-    assert len(at.dataframe[0].value) == len(scores)  # the image's data table
+    script = _shown(m["script"])
+    assert script.count("data:image/png;base64,") == 2  # LSOAs, and data zones
+    for letter in "EWS":
+        assert _spec(f"{letter}0")["title"] in script  # the legend names each nation's index
+    assert _legend_count(m["script"], "decile 1") == int((deciles == 1).sum())
+    assert "not covered by this index" not in script
+    assert m["returned_objects"] == ["last_clicked"]  # a click asks for the area under it
+    assert len(json.dumps(m)) < 1_500_000
+    assert len(at.dataframe[0].value) == len(deciles)  # the image's data table
+    at = _run(view="lsoas", lsoa="iod2025.imd_score")
+    uncovered = len(deciles) - geo.load_indicators("iod2025")["imd_score"].notna().sum()
+    assert _legend_count(_maps(at)[0]["script"], "not covered by this index") == uncovered
 
 
 # ----------------------------------------------------------------------------- compare
@@ -315,6 +403,36 @@ def test_compare_unknown_code_in_url(store):
     assert at.multiselect(key="compare_councils").value == ["E08000025", "E06000009"]
 
 
+@pytest.mark.real
+def test_compare_councils_of_two_nations_on_the_composite(store):
+    at = _run(page="compare", councils=f"{BIRMINGHAM},{CARDIFF}")
+    text = _text(at)
+    assert "These councils are in England and Wales" in text
+    assert "compared on the composite UK IMD" in text and "mySociety, CC-BY-4.0" in text
+    assert at.selectbox(key="compare_indicator").value == "ukimd_la.uk_imd_score"
+    table = at.dataframe[0].value
+    assert {"England", "Wales", "Cardiff: vs Wales · region · neighbours",
+            "Birmingham: vs England · region · neighbours"} <= set(table.columns)
+    ukimd = geo.load_indicators("ukimd_la")["uk_imd_score"]
+    rank = ukimd.rank(ascending=False, method="min")
+    assert table.loc["ukimd_la.uk_imd_score", "Cardiff"] == (
+        f"{ukimd[CARDIFF]:.1f} score · rank {int(rank[CARDIFF])} of {ukimd.notna().sum()}")
+    wimd = geo.load_indicators("summary_wimd2019_country")["wimd_average_score"].iloc[0]
+    assert table.loc["summary_wimd2019_lad24.wimd_average_score", "Wales"] == f"{wimd:.1f} score"
+    assert table.loc["summary_wimd2019_lad24.wimd_average_score", "Birmingham"] == "no data"
+    councils_map, birmingham, cardiff = _maps(at)
+    assert "not covered by this index" not in _shown(councils_map["script"])
+    assert "of England's LSOAs" in _shown(birmingham["script"])
+    assert "of Wales's LSOAs" in _shown(cardiff["script"])  # each on its own nation's classes
+    assert "their colours do not compare across nations" in text
+    # a nation's own index while comparing across nations: the others greyed, and said
+    at.selectbox(key="compare_indicator").set_value("summary.imd_average_score").run()
+    assert "does not cover Cardiff" in at.warning[0].value
+    lad = boundaries.load("lad24", display="national")
+    assert _legend_count(_maps(at)[0]["script"], "not covered by this index") == int(
+        (lad["country"] == "W").sum())
+
+
 # ----------------------------------------------------------------------------- my council
 
 
@@ -338,7 +456,10 @@ def test_my_council_typo_search_and_full_profile(store):
         f"{int(summary['imd_extent_rank'].notna().sum())}")
     text = _text(at)
     share = 100 * summary.at["E08000003", "compounded_share_population"]
-    assert f"{share:.1f}% of Manchester's residents live in neighbourhoods with compounded" in text
+    england_share = 100 * geo.load_indicators("summary_england")[
+        "compounded_share_population"].iloc[0]
+    assert (f"{share:.1f}% of people in Manchester, {share / england_share:.1f} times "
+            "England's") in text
     neet = geo.load_indicators("neet2025").loc["E08000003"]
     lo, hi = _wilson(neet["neet_or_not_known_percent"], neet["cohort"])
     eng = geo.load_indicators("neet2025_england").iloc[0]
@@ -350,9 +471,7 @@ def test_my_council_typo_search_and_full_profile(store):
     stored = geo.load_indicators("clusters")
     assert clusters["name"].iloc[0] in set(stored["name"])
     assert "Manchester" in clusters["name"].iloc[0]
-    lsoa = boundaries.load("lsoa21")
-    manchester = set(lsoa.index[lsoa["lad24_code"] == "E08000003"])
-    members = {c for codes in stored["lsoa_codes"] for c in codes.split(";")} & manchester
+    members = _members().index.intersection(_areas("E08000003"))
     assert len(at.dataframe[4].value) == len(members)  # their neighbourhoods in Manchester
     neighbours = at.dataframe[6].value
     expected = gp.neighbour_reasons(summary, "E08000003")  # the page shows the library's answer
@@ -385,6 +504,60 @@ def test_my_council_no_match_and_unknown_code(store):
 
 
 @pytest.mark.real
+@pytest.mark.parametrize("code", [CARDIFF, GLASGOW])
+def test_my_council_in_wales_or_scotland_on_its_own_index(store, code):
+    at = _run(page="council", council=code)
+    spec = _spec(code)
+    name = boundaries.load("lad24").at[code, "name"]
+    nation = {"W": "Wales", "S": "Scotland"}[code[0]]
+    text = _text(at)
+    assert f"{name} ({code})" in text and spec["title"] in text
+    profile = at.dataframe[0].value
+    assert nation in profile.columns and f"vs {nation}" in profile.columns
+    ukimd = geo.load_indicators("ukimd_la")["uk_imd_score"]
+    assert profile.loc["ukimd_la.uk_imd_score", "Rank (1 = worst)"] == (
+        f"{int(ukimd.rank(ascending=False, method='min')[code])} of {ukimd.notna().sum()}")
+    summary = geo.load_indicators(spec["summaries"]["lad24"])
+    ranks = at.dataframe[1].value  # the summary ranks of the nation's own index
+    column = f"{spec['overall']}_proportion_most_deprived_10_rank"
+    assert f"{int(summary.at[code, column])} of {int(summary[column].notna().sum())}" in set(
+        ranks.iloc[0])
+    clusters = geo.load_indicators(spec["cluster_table"])
+    reaching = _clusters_reaching(code, spec["cluster_table"])
+    assert reaching > 0 and f"{reaching} named clusters of compounded disadvantage" in text
+    shown = at.dataframe[3].value
+    assert set(shown["name"]) <= set(clusters["name"]) and len(shown) == reaching
+    assert ("people (all)" in shown.columns) == (code[0] != "S")  # data zones: no people
+    neighbours = at.dataframe[5].value
+    assert len(neighbours) == 10 and all(c.startswith(code[:3]) for c in neighbours.index)
+    assert f"among {nation}'s councils" in text  # and says which pool
+    (m,) = _maps(at)
+    assert m["script"].count(f'"id":"{code[0]}0') >= len(_areas(code))
+    assert len(at.get("download_button")) == 1
+
+
+@pytest.mark.real
+def test_my_council_in_northern_ireland_is_the_council_level_picture(store):
+    at = _run(page="council", council=BELFAST)
+    text = _text(at)
+    assert "Belfast (N09000003)" in text
+    assert ("Belfast is in Northern Ireland: the mirror has no small-area boundaries for "
+            "Northern Ireland") in text
+    profile = at.dataframe[0].value
+    assert "Northern Ireland" in profile.columns
+    nimdm = geo.load_indicators("nimdm2017")
+    extent = nimdm["nimdm_extent"]
+    assert profile.loc["nimdm2017.nimdm_extent", "Rank (1 = worst)"] == (
+        f"{int(extent.rank(ascending=False, method='min')['N09000003'])} of {len(extent)}")
+    assert "ukimd_la.uk_imd_score" in profile.index
+    neighbours = at.dataframe[-1].value  # from the whole UK on the composite UK IMD, and said
+    assert len(neighbours) == 10 and "among every council of the UK" in text
+    assert "0 hot spots" not in text and "worse clusters" not in text
+    assert _maps(at) == []  # no small areas: no map, never a blank one
+    assert len(at.get("download_button")) == 1
+
+
+@pytest.mark.real
 def test_council_pack_contents(store):
     """The pack the download button serves: GeoJSON, CSV, offline map, methodology."""
     from geo.export._rfc7946 import rfc7946_problems
@@ -407,10 +580,19 @@ def test_council_pack_contents(store):
     for key in ("iod2025.imd_score", "iod2025.income_decile",
                 "iod2025_subdomains.children_young_people_score", "iod2019.imd_rank",
                 "compound.n_domains_worst_decile", "compound.persistent",
-                "population.population_total", "hotspot_gi_star_n_domains_worst_decile",
-                "hotspot_local_moran_imd_score", "q_gi_star_imd_score",
+                "population.population_total", "ukimd_ew.uk_imd_score",
+                "hotspot_gi_star_n_domains_worst_decile", "outcome_gi_star_n_domains_worst_decile",
+                "bin_gi_star_n_domains_worst_decile", "hotspot_local_moran_imd_score",
+                "outcome_local_moran_imd_score", "q_gi_star_imd_score",
                 "robust_gi_star_imd_score", "clusters.name"):
         assert key in props, key
+    assert not any(k.startswith(("wimd2019.", "simd2020.")) for k in props)
+    worse, _better = _within("E06000009", "gi_star:n_domains_worst_decile")
+    outcomes = [f["properties"]["outcome_gi_star_n_domains_worst_decile"]
+                for f in doc["features"]]
+    assert outcomes.count("worse cluster") == worse
+    assert all(isinstance(f["properties"]["bin_gi_star_n_domains_worst_decile"], int)
+               for f in doc["features"])
     assert len(csv.strip().splitlines()) == n + 1
     params = _params()
     assert "## Hotspots" in readme and "Benjamini-Hochberg" in readme
@@ -418,6 +600,7 @@ def test_council_pack_contents(store):
             in " ".join(readme.split()))
     assert "Contains OS data © Crown copyright and database right 2024." in readme
     assert "## Columns of this pack" in readme and "`iod2025.imd_score`: " in readme
+    assert "English Indices of Deprivation 2025 (iod2025)" in readme
     # offline: no script, style sheet or image loaded from another host
     assert re.findall(r"""<(?:script|link|img)[^>]+(?:src|href)\s*=\s*["']https?:""", page) == []
     assert "L.version" in page or "Leaflet" in page  # Leaflet itself is inlined
@@ -464,7 +647,8 @@ def test_compare_clear_all_then_add_again_shows_what_is_drawn(store):
 
 @pytest.mark.real
 def test_compare_maps_share_national_classes_unless_asked(store):
-    at = _run(page="compare", councils="E07000089,E06000009")  # Hart and Blackpool
+    at = _run(page="compare", councils="E07000089,E06000009",  # Hart and Blackpool
+              lsoa="iod2025.imd_score")
     hart, blackpool = (_shown(m["script"]) for m in _maps(at)[1:])
     legend = re.compile(r"quantiles, \d+ classes of England's LSOAs")
     assert legend.search(hart) and legend.search(blackpool)
@@ -540,6 +724,15 @@ def test_methodology_lists_sources_licences_and_seed(store):
     assert "999 conditional" not in text.replace(f"{params['permutations']:,} conditional", "")
     for name, v in asset_versions().items():
         assert f"{name} {v['version']}" in text
-    datasets = at.dataframe[0].value
+    nations = at.dataframe[0].value  # what each nation has, from the registry
+    from geo.data.nations import nation_coverage
+
+    coverage = nation_coverage()
+    assert list(nations["nation"]) == list(coverage["nation"])
+    assert list(nations["vintage"]) == list(coverage["vintage"])
+    assert list(nations["licence"]) == list(coverage["licence"])
+    assert nations.iloc[-1]["hotspots and named clusters"].startswith("none")  # NI
+    assert "mySociety" in text and "not comparable across England, Wales" in text
+    datasets = at.dataframe[1].value
     assert "iod2025" in set(datasets["dataset"])
     assert "The full methodology note" in at.expander[0].label

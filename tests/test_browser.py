@@ -29,6 +29,7 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
@@ -233,9 +234,12 @@ def _shot(pg, name: str) -> None:
 
 
 def _clusters():
+    """Every nation's stored named clusters, in one table."""
     import geo
+    from geo.data.nations import national_indices
 
-    return geo.load_indicators("clusters")
+    return pd.concat([geo.load_indicators(spec["cluster_table"])
+                      for spec in national_indices().values() if "cluster_table" in spec])
 
 
 def _labels(run: str = "gi_star:n_domains_worst_decile"):
@@ -250,6 +254,7 @@ def _labels(run: str = "gi_star:n_domains_worst_decile"):
 def _top_class(table: str, column: str, unit: str) -> tuple[str, str, int]:
     """The top legend row of a quantile map of a stored council measure (label and count),
     and the worst council's name (higher is worse for the measures used here)."""
+    import boundaries
     import geo
     from geo.maps.classes import classify
     from geo.maps.text import legend_labels
@@ -259,7 +264,32 @@ def _top_class(table: str, column: str, unit: str) -> tuple[str, str, int]:
     classes = classify(values, scheme="quantiles")
     top = legend_labels(classes.attrs["bins"], unit, lower=classes.attrs["lower"])[-1]
     n_top = int((classes == classes.attrs["k"] - 1).sum())
-    return f"{top} ({n_top})", str(frame.at[values.idxmax(), "name"]), len(values)
+    names = frame["name"] if "name" in frame.columns else pd.concat(
+        [boundaries.load(level)["name"] for level in ("lad24", "utla24")])
+    names = names[~names.index.duplicated()]
+    return f"{top} ({n_top})", str(names[values.idxmax()]), len(values)
+
+
+def _within(code: str, run: str = "gi_star:n_domains_worst_decile") -> int:
+    """Worse clusters of a council on its nation's stored national run, its small areas judged
+    as one family (Benjamini-Hochberg by hand over their stored p-values)."""
+    import numpy as np
+
+    import boundaries
+    import geo
+    from geo.data.nations import index_of_nation, index_spec
+    from geo.stats.runs import select_run
+
+    spec = index_spec(index_of_nation(code))
+    areas = boundaries.load(spec["map_level"])
+    one = select_run(geo.load_indicators(spec["hotspot_table"]), run).reindex(
+        areas.index[areas["lad24_code"] == code])
+    p = one["p"].to_numpy(float)
+    order = np.argsort(p)
+    q = np.empty(len(p))
+    q[order] = np.minimum.accumulate((p[order] * len(p) / np.arange(1, len(p) + 1))[::-1])[::-1]
+    sign = 1 if one.attrs["polarity"] == "higher_worse" else -1
+    return int(((q <= 0.05) & (sign * one["statistic"].to_numpy() > 0)).sum())
 
 
 def _council_name(code: str) -> str:
@@ -285,6 +315,12 @@ def _point_on_a_cluster_outline(code: str) -> tuple[float, float]:
     return point.y, point.x
 
 
+def _label(ident: str) -> str:
+    import geo
+
+    return str(geo.catalogue().loc[ident, "label"])
+
+
 def _shown_value(pg, label: str) -> str:
     """The text a select box labelled ``label`` shows."""
     return pg.get_by_label(label, exact=True).input_value().strip()
@@ -305,14 +341,17 @@ def test_national_map_draws_offline_with_named_clusters(page, server):
     _open(page, server)
     frame = _map_frame(page)
     assert frame.evaluate("() => L.version") == "1.9.4"
-    assert frame.evaluate(PAINTED) > 50_000  # England's 296 councils fill much of the canvas
-    label = geo.catalogue().loc["summary_lad24.imd_average_score", "label"]
+    assert frame.evaluate(PAINTED) > 25_000  # the UK from Shetland to Scilly: 361 councils
+    label = geo.catalogue().loc["ukimd_la.uk_imd_score", "label"]  # every council has it
     legend = page.frame_locator(FRAME).first.locator(".oppmap-legend").first.inner_text()
-    assert legend.startswith(label)
-    top, worst, n = _top_class("summary_lad24", "imd_average_score", "score")
+    assert legend.startswith(label) and "not covered" not in legend
+    top, worst, n = _top_class("ukimd_la", "uk_imd_score", "score")
     assert legend.splitlines()[1] == top  # the worse end (higher scores) on top
     page.get_by_text(f"across {n} councils: worst {worst}").wait_for()
-    # every stored named cluster, outlined twice (white casing, purple line) in its SVG pane
+    page.get_by_text("not comparable across England, Wales, Scotland and Northern Ireland",
+                     exact=False).first.wait_for()
+    assert page.get_by_text("Contains data from mySociety (CC BY 4.0)", exact=False).count()
+    # every nation's named clusters, outlined twice (white casing, purple line) in its SVG pane
     assert frame.evaluate(
         "() => document.querySelectorAll('.leaflet-oppmapClusters-pane path').length"
     ) == 2 * len(_clusters())
@@ -322,13 +361,15 @@ def test_national_map_draws_offline_with_named_clusters(page, server):
     tip = page.frame_locator(FRAME).first.locator(".leaflet-tooltip .oppmap-tip")
     tip.wait_for()
     assert tip.inner_text().startswith("Cluster")
+    _shot(page, "browser_national")
     # council names without internet, the heaviest first, none over another
     names = frame.locator(".oppmap-place-council").all_inner_texts()
-    assert "Birmingham" in names
+    # the heaviest council of England, Scotland and Northern Ireland by its people (Wales's,
+    # Cardiff, gives way to Bristol's heavier label at this zoom)
+    assert {"Birmingham", "Glasgow City", "Belfast"} <= set(names)
     title = page.locator(FRAME).first.get_attribute("title")
     assert title.startswith(f"Map: {label}, by council")
     assert frame.evaluate(UNDER_LEGENDS) == 0  # the legend is beside England, not over it
-    _shot(page, "browser_national")
 
 
 def test_change_indicator(page, server):
@@ -472,7 +513,8 @@ def test_compare_clear_all_then_add_again_shows_what_is_drawn(page, server):
 
 
 def test_compare_maps_share_one_scheme_with_legends_beside_the_areas(page, server):
-    _open(page, f"{server}/?page=compare&councils=E07000089,E06000009")  # Hart, Blackpool
+    _open(page, f"{server}/?page=compare&councils=E07000089,E06000009"  # Hart, Blackpool
+          "&lsoa=iod2025.imd_score")
     hart, blackpool = _map_frame(page, 1), _map_frame(page, 2)
     legends = _legends(page)[1:]
     assert all("of England's LSOAs" in t for t in legends)
@@ -484,6 +526,90 @@ def test_compare_maps_share_one_scheme_with_legends_beside_the_areas(page, serve
         assert frame.evaluate(UNDER_LEGENDS) == 0
     page.locator(FRAME).nth(1).scroll_into_view_if_needed()
     _shot(page, "browser_compare_scheme")
+
+
+# ----------------------------------------------------------------------------- four nations
+
+
+@pytest.mark.parametrize("code", ["W06000015", "S12000049"])  # Cardiff, Glasgow City
+def test_my_council_in_wales_and_scotland(page, server, code):
+    import geo
+    from geo.data.nations import index_of_nation, index_spec
+
+    spec = index_spec(index_of_nation(code))
+    name = _council_name(code)
+    words = "data zones" if spec["map_level"] == "dz11" else "LSOAs"
+    _open(page, f"{server}/?page=council&council={code}")
+    page.get_by_role("heading", name=f"{name} ({code})").wait_for()
+    page.get_by_role("heading", name=f"{spec['title']}: summary ranks").wait_for()
+    frame = _map_frame(page, painted=20_000)  # its own small areas, painted
+    legends = page.frame_locator(FRAME).first.locator(".oppmap-legend")
+    decile = geo.catalogue().loc[f"{spec['dataset']}.{spec['overall']}_decile", "label"]
+    assert legends.filter(has_text="Darker = worse").inner_text().startswith(decile)
+    outcomes = legends.filter(has_text="worse cluster").inner_text()
+    assert "worse cluster" in outcomes and outcomes.index("worse cluster") < outcomes.index(
+        "not significant")  # worse first
+    page.get_by_text(f"In {name}: {_within(code)} {words} in worse clusters").wait_for()
+    assert frame.locator(".leaflet-oppmapClusters-pane path").count() > 0  # named clusters
+    assert page.get_by_role("button", name="Download the council pack (zip)").count() == 1
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.locator(FRAME).first.scroll_into_view_if_needed()
+    _shot(page, f"browser_council_{code}")
+
+
+def test_my_council_in_northern_ireland_is_council_level(page, server, tmp_path):
+    _open(page, f"{server}/?page=council&council=N09000003")  # Belfast
+    page.get_by_role("heading", name="Belfast (N09000003)").wait_for()
+    page.get_by_text("the mirror has no small-area boundaries for Northern Ireland",
+                     exact=False).first.wait_for()
+    assert page.locator(FRAME).count() == 0  # no map rather than a blank one
+    assert page.get_by_text("0 hot spots", exact=False).count() == 0
+    button = page.get_by_role("button", name="Download the council pack (zip)")
+    button.scroll_into_view_if_needed()
+    with page.expect_download(timeout=TIMEOUT_MS) as info:
+        button.click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    with zipfile.ZipFile(path) as zf:
+        assert sorted(zf.namelist()) == ["N09000003_council.csv", "N09000003_council.geojson",
+                                         "README.txt"]
+        assert "no small areas for Northern Ireland" in " ".join(
+            zf.read("README.txt").decode().split())
+    _shot(page, "browser_council_belfast")
+
+
+def test_compare_councils_of_two_nations(page, server):
+    _open(page, f"{server}/?page=compare&councils=E08000025,W06000015")  # Birmingham, Cardiff
+    page.get_by_text("These councils are in England and Wales", exact=False).wait_for()
+    assert _shown_value(page, "Indicator") == _label("ukimd_la.uk_imd_score")
+    _map_frame(page, 2)
+    legends = _legends(page)
+    assert len(legends) == 3
+    assert "not covered" not in legends[0]  # the composite covers both nations
+    assert "of England's LSOAs" in legends[1] and "of Wales's LSOAs" in legends[2]
+    page.get_by_text("In Cardiff:", exact=False).first.wait_for()
+    page.locator(FRAME).nth(2).scroll_into_view_if_needed()
+    _shot(page, "browser_compare_nations")
+
+
+def test_explore_with_a_nations_own_index_greys_the_others(page, server):
+    import boundaries
+
+    _open(page, server)
+    _map_frame(page)
+    label = _label("summary_wimd2019_lad24.wimd_average_score")
+    _choose(page, "Indicator by council", label)
+    assert "indicator=summary_wimd2019_lad24.wimd_average_score" in page.url
+    frame = _map_frame(page)
+    legend = page.frame_locator(FRAME).first.locator(".oppmap-legend",
+                                                     has_text="Darker = worse")
+    legend.wait_for()
+    lad = boundaries.load("lad24")
+    n_other = int((lad["country"] != "W").sum())
+    assert f"not covered by this index ({n_other})" in legend.inner_text()
+    assert frame.evaluate(PAINTED) > 25_000  # the other nations drawn pale grey, not blank
+    page.get_by_text("covers Wales only", exact=False).first.wait_for()
+    _shot(page, "browser_explore_wimd")
 
 
 # ----------------------------------------------------------------------------- text, names
@@ -543,7 +669,7 @@ def test_web_basemap_is_optional_and_offline_degrades_quietly(page, server):
     frame = _map_frame(page)
     frame.wait_for_selector("img.leaflet-tile", state="attached")  # tiles asked for, none came
     assert page.locator("[data-testid='stException'], [data-testid='stAlert']").count() == 0
-    assert frame.evaluate(PAINTED) > 50_000
+    assert frame.evaluate(PAINTED) > 25_000  # the UK, drawn without tiles
     tiles = [u for u in page.outside if TILES in u]
     assert tiles
     page.outside[:] = [u for u in page.outside if TILES not in u]
@@ -578,14 +704,11 @@ def test_download_council_pack(page, server, tmp_path):
 
 
 def test_shared_url_reproduces_the_view(page, server):
-    import boundaries
-
-    _open(page, f"{server}/?page=explore&council=E08000025&scheme=deciles")
+    _open(page, f"{server}/?page=explore&council=E08000025&scheme=deciles"
+          "&lsoa=iod2025.imd_score")
     page.get_by_text("Birmingham: neighbourhoods (LSOAs)").wait_for()
-    lsoa = boundaries.load("lsoa21")
-    birmingham = lsoa.index[lsoa["lad24_code"] == "E08000025"]
-    hot = int(_labels().reindex(birmingham).fillna("").str.startswith("hot spot").sum())
-    page.get_by_text(f"In Birmingham: {hot} LSOAs in hot spots").wait_for()
+    worse = _within("E08000025")
+    page.get_by_text(f"In Birmingham: {worse} LSOAs in worse clusters").wait_for()
     _map_frame(page, 1)
     page.frame_locator(FRAME).nth(1).locator(".oppmap-legend", has_text="deciles").wait_for()
     page.locator(FRAME).nth(1).scroll_into_view_if_needed()

@@ -164,11 +164,13 @@ def test_nations_in_words():
 # ----------------------------------------------------------------------------- runs
 
 
-def test_run_ids_round_trip():
-    assert gh.split_run_id(gh.run_id("gi_star", "imd_score")) == ("gi_star", "imd_score")
-    assert gh.CLUSTER_RUN == "gi_star:n_domains_worst_decile"
-    with pytest.raises(InputError, match="not a hotspot run id"):
-        gh.split_run_id("hotspot_gi_star_imd_score")
+def test_the_cluster_run_is_one_id_of_geo_stats():
+    from geo.stats.runs import hotspot_run_id, parse_hotspot_run_id
+
+    assert hotspot_run_id("gi_star", "n_domains_worst_decile") == gh.CLUSTER_RUN
+    assert parse_hotspot_run_id(gh.CLUSTER_RUN) == ("gi_star", "n_domains_worst_decile")
+    for name in ("run_id", "split_run_id", "run_column", "run_columns", "clusters_touching"):
+        assert not hasattr(gh, name), name  # one implementation: geo.stats.runs / clusters
 
 
 def test_hotspot_runs_are_named_from_the_catalogue(hotspots, catalogue):
@@ -180,32 +182,33 @@ def test_hotspot_runs_are_named_from_the_catalogue(hotspots, catalogue):
     gi = runs.loc["gi_star:n_domains_worst_decile"]
     assert (gi["dataset"], gi["label"], gi["n_tested"], gi["where"]) == (
         "compound", "Domains in the worst decile", 7, "England")
-    assert gi["name"] == "Domains in the worst decile, Gi* hot and cold spots"
+    assert gi["name"] == ("Domains in the worst decile, worse and better clusters (Gi* hot "
+                          "and cold spots)")
     assert runs.loc["local_moran:n_domains_worst_decile", "statistic"] == "Local I"
     assert runs.loc["gi_star:imd_score", "where"] == "Wales"
 
 
-def test_run_results_and_columns(hotspots):
+def test_run_results_is_select_run(hotspots):
     one = gh.run_results(hotspots, "local_moran:n_domains_worst_decile")
     assert list(one.index) == LSOAS[:7] and "method" not in one.columns
-    with pytest.raises(InputError, match=r"stored: \['gi_star:n_domains_worst_decile'"):
+    with pytest.raises(InputError, match=r"available: \['gi_star:n_domains_worst_decile'"):
         gh.run_results(hotspots, "gi_star:imd_score")
-    wide = gh.run_columns(hotspots)
-    assert list(wide.columns) == [
-        "hotspot_gi_star_n_domains_worst_decile", "q_gi_star_n_domains_worst_decile",
-        "robust_gi_star_n_domains_worst_decile", "hotspot_local_moran_n_domains_worst_decile",
-        "q_local_moran_n_domains_worst_decile"]  # no robustness for local Moran
-    assert wide.loc["E01000005", "hotspot_local_moran_n_domains_worst_decile"] == "Low-Low"
-    assert gh.run_column("local_moran:imd_score", "q") == "q_local_moran_imd_score"
 
 
-def test_hotspot_counts_per_method(hotspots):
-    gi = gh.run_results(hotspots, "gi_star:n_domains_worst_decile")["label"]
-    assert gh.hotspot_counts(gi, method="gi_star", place="Town") == (
-        "In Town: 4 LSOAs in hot spots, 1 in cold spots.")
-    lisa = gh.run_results(hotspots, "local_moran:n_domains_worst_decile")["label"]
-    assert gh.hotspot_counts(lisa, method="local_moran", place="Town") == (
-        "In Town: 2 High-High and 1 Low-Low LSOAs, 2 outliers.")
+def test_outcome_counts_say_not_tested_never_zero_hot_spots():
+    table = pd.DataFrame({
+        "outcome": ["worse cluster", "worse cluster", "better cluster", "worse outlier",
+                    "not significant", "not tested", None],
+        "label": ["High-High", "High-High", "Low-Low", "High-Low", "not significant",
+                  "island (not tested)", None]})
+    assert gh.outcome_counts(table, place="Town") == (
+        "In Town: 2 LSOAs in worse clusters (High-High), 1 worse outliers (High-Low), 1 in "
+        "better clusters (Low-Low), 1 not significant, 2 not tested.")
+    untested = pd.DataFrame({"outcome": ["not tested"] * 3, "label": [None] * 3})
+    assert gh.outcome_counts(untested, place="Isle", area_words="data zones") == (
+        "In Isle: 0 data zones in worse clusters, 0 in better clusters, 3 not tested.")
+    with pytest.raises(InputError, match="not outcomes: \\['hot spot'\\]"):
+        gh.outcome_counts(pd.DataFrame({"outcome": ["hot spot"]}), place="x")
 
 
 # ----------------------------------------------------------------------------- clusters
@@ -223,127 +226,156 @@ def test_council_clusters_and_their_neighbourhoods(clusters, lsoas):
     assert list(hoods["cluster"]) == ["Big, Town"] * 3 + ["Small, Town"]
     assert list(hoods["n_domains_worst_decile"]) == [4, 3, 5, 3]
     assert hoods.loc["E01000004", "ward"] == "Ward 1"
-    touching = gh.clusters_touching(clusters, ["E01000004"])
-    assert list(touching.index) == [1]  # the whole cluster, reaching beyond the council
     assert gh.cluster_names(clusters).to_dict() == {
         "E01000001": "Big, Town", "E01000002": "Big, Town", "E01000004": "Big, Town",
         "E01000006": "Small, Town"}
+    unknown = clusters.assign(population=[44.0, 1.0])
+    unknown.attrs["population_known"] = False  # data zones: population counts data zones
+    assert "population" not in gh.council_clusters(unknown, ["E01000001"]).columns
 
 
 def test_clusters_that_overlap_are_refused(clusters):
     bad = clusters.assign(lsoa_codes=["E01000001;E01000006", "E01000006"])
-    with pytest.raises(InputError, match="puts areas in two clusters: E01000006"):
+    with pytest.raises(InputError, match="more than one cluster \\(E01000006\\)"):
         gh.cluster_names(bad)
 
 
-def test_cluster_words_take_the_confidence_from_the_members(clusters, hotspots):
-    results = gh.run_results(hotspots, gh.CLUSTER_RUN)
-    assert gh.cluster_words(clusters, results, method="gi_star", params=PARAMS) == (
-        "hot spots of compounded disadvantage (Gi*, 95%+ after FDR)")
-    only_99 = results.assign(label="hot spot 99%")
-    assert "(Gi*, 99%+ after FDR)" in gh.cluster_words(clusters, only_99, method="gi_star",
-                                                       params=PARAMS)
+def test_cluster_words_come_from_how_the_clusters_were_made(clusters):
+    made = clusters.copy()
+    made.attrs = {"method": "gi_star", "confidence": 99}
+    assert gh.cluster_words(made, params=PARAMS) == (
+        "compounded disadvantage (touching worse clusters: Gi* hot spots at 99%+ after FDR)")
 
 
 def test_cluster_sentences(clusters):
     outlines = clusters.drop(columns="lsoa_codes")
-    words = "hot spots of compounded disadvantage (Gi*, 95%+ after FDR)"
+    words = gh.cluster_words(clusters, params=PARAMS)
     assert gh.cluster_sentence(outlines, place="Town", words=words).startswith(
-        "Purple outlines: 2 named clusters of hot spots of compounded disadvantage (Gi*, 95%+ "
-        "after FDR) in Town; the largest, Big, Town, has 3 neighbourhoods and 4,500 people")
+        f"Purple outlines: 2 named clusters of {words} in Town; the largest, Big, Town, has 3 "
+        "LSOAs and 4,500 people")
+    zones = outlines.assign(population=np.nan)
+    assert "has 3 data zones (hover" in gh.cluster_sentence(zones, place="Glasgow",
+                                                            words=words,
+                                                            area_words="data zones")
     assert gh.cluster_sentence(outlines.iloc[0:0], place="Town", words=words) == (
-        "No named cluster of hot spots of compounded disadvantage touches Town.")
+        "No named cluster of compounded disadvantage touches Town.")
     here = gh.council_clusters(clusters, ["E01000001", "E01000002"])
-    assert gh.clusters_summary(here, n_lsoas=3, place="Dist A", words=words).endswith(
+    assert gh.clusters_summary(here, n_areas=3, place="Dist A", words=words).endswith(
         "has neighbourhoods in Dist A: 2 of its 3 LSOAs.")
+    national = outlines.assign(nation=["England", "Wales"])
+    assert "each nation on its own index (England 1, Wales 1)" in gh.national_cluster_sentence(
+        national, words=words)
 
 
-# ----------------------------------------------------------------------------- the LSOA view
+# ----------------------------------------------------------------------------- the view
 
 
-def _view_data(lsoas, councils, clusters, hotspots, catalogue, code, *, run=None,
-               values=None, polarity="higher_worse"):
-    here = gc.council_lsoas(lsoas, councils, code)
+def _view_data(lsoas, councils, clusters, hotspots, code, *, run=None, values=None,
+               polarity="higher_worse"):
+    here = gc.council_lsoas(lsoas, councils, code).assign(ward=lambda t: t["ward24_name"])
     values = (pd.Series(np.arange(9.0), index=LSOAS) if values is None else values)
     extra = None
     if run is not None:
-        results = gh.run_results(hotspots, run)
-        touching = gh.clusters_touching(clusters, here.index)
-        extra = {"run": {"id": run, **gh.hotspot_runs(hotspots, catalogue).loc[run].to_dict()},
-                 "results": results, "params": PARAMS, "outlines": None, "words": None}
+        results = gh.run_results(hotspots, run).reindex(here.index)
+        method = run.split(":")[0]
+        high = results["label"].str.startswith(("hot", "High"))
+        sig = results["label"] != "not significant"
+        results["outcome"] = np.where(sig, np.where(high, "worse ", "better ") + np.where(
+            results["label"].isin(["High-Low", "Low-High"]), "outlier", "cluster"),
+            "not significant")
+        results["bin"] = np.where(sig, np.where(high, 2, -2), 0)
+        reaching = clusters[clusters["lsoa_codes"].str.contains("|".join(here.index))]
+        extra = {"run": {"method": method, "name": "Value, outcomes", "short": "Value (Gi*)",
+                         "statistic": "z"},
+                 "results": results, "params": PARAMS, "n_tested": len(here),
+                 "nation": "England", "outlines": None, "words": None}
         if run == gh.CLUSTER_RUN:
             from geo.maps.hotspots import cluster_outlines
 
-            members = lsoas.loc[lsoas.index.isin(gh.cluster_names(touching).index)]
-            extra["outlines"] = cluster_outlines(members, touching)
-            extra["words"] = gh.cluster_words(clusters, results, method="gi_star",
-                                              params=PARAMS)
+            members = lsoas.loc[lsoas.index.isin(gh.cluster_names(reaching).index)]
+            extra["outlines"] = cluster_outlines(members, reaching)
+            extra["words"] = gh.cluster_words(clusters, params=PARAMS)
     place = {"code": code, **councils.loc[code, ["name", "country"]].to_dict()}
-    return gc.view_data(here, values, place=place, covered=gh.nations(lsoas.index),
+    return gc.view_data(here, values, place=place, level="lsoa21",
                         indicator={"id": "x.v", "label": "Value", "unit": "score",
                                    "polarity": polarity},
                         owner=gh.cluster_names(clusters), hotspots=extra)
 
 
-def test_view_of_a_council_without_lsoas_or_values(lsoas, councils, clusters, hotspots,
-                                                   catalogue):
-    outside = _view_data(lsoas, councils, clusters, hotspots, catalogue, "S12000036")
-    assert outside["status"] == "outside"
-    assert outside["message"].startswith("Edinburgh is in Scotland, outside England and Wales")
+def test_view_of_a_council_without_small_areas_or_values(lsoas, councils, clusters, hotspots):
+    place = {"code": "N09000003", "name": "Belfast", "country": "N"}
+    none = gc.view_data(lsoas.iloc[0:0], pd.Series(dtype=float), place=place, level=None,
+                        indicator={"id": "x"}, owner=pd.Series(dtype=object))
+    assert none["status"] == "no_small_areas"
+    assert none["message"].startswith("Belfast is in Northern Ireland: the mirror has no "
+                                      "small-area boundaries for Northern Ireland")
     english_only = pd.Series(1.0, index=LSOAS[:7])
-    welsh = _view_data(lsoas, councils, clusters, hotspots, catalogue, "W06000015",
-                       values=english_only)
-    assert welsh["status"] == "no_values" and "does not cover Wales" in welsh["message"]
+    welsh = _view_data(lsoas, councils, clusters, hotspots, "W06000015", values=english_only)
+    assert welsh["status"] == "no_values" and "no value for any of the LSOAs" in welsh["message"]
     view = gc.council_view(welsh)
     assert (view["status"], view["map"]) == ("no_values", None)
 
 
-def test_view_with_the_cluster_run_states_parameters_and_counts(lsoas, councils, clusters,
-                                                                hotspots, catalogue):
-    data = _view_data(lsoas, councils, clusters, hotspots, catalogue, "E10000001",
-                      run=gh.CLUSTER_RUN)
-    assert list(data["frame"].columns) == ["name", "ward24_name", "geometry", "value",
-                                           "cluster", "label", "statistic", "q"]
+def test_view_with_the_cluster_run_states_parameters_and_outcomes(lsoas, councils, clusters,
+                                                                  hotspots):
+    data = _view_data(lsoas, councils, clusters, hotspots, "E10000001", run=gh.CLUSTER_RUN)
+    assert list(data["frame"].columns) == ["name", "ward", "geometry", "value", "cluster",
+                                           "label", "outcome", "bin", "statistic", "q", "shown"]
     view = gc.council_view(data, scheme="equal_interval")
     assert view["status"] == "ok"
     assert view["sentence"].startswith("Value across 5 LSOAs in County: worst Area 4 (4.00")
     # the numbers come from the run's parameters, not from the code
     assert "123 conditional permutations (seed 7)" in view["caption"]
-    assert "false discovery rate at 10% over all 7 LSOAs of England" in view["caption"]
-    assert view["caption"].endswith("In County: 3 LSOAs in hot spots, 1 in cold spots.")
-    assert view["clusters"].startswith("Purple outlines: 1 named cluster of hot spots")
+    assert "judged over the 5 LSOAs of County as one family" in view["caption"]
+    assert "--within E10000001" in view["caption"]
+    assert view["caption"].endswith(
+        "In County: 3 LSOAs in worse clusters (hot spot), 1 in better clusters (cold spot), "
+        "1 not significant.")
+    assert view["clusters"].startswith("Purple outlines: 1 named cluster of compounded")
     assert list(view["table"].columns) == ["name", "ward", "value", "class", "range", "rank",
-                                           "hotspot", "cluster"]
+                                           "hotspot", "method's label", "bin", "cluster"]
+    assert view["table"].loc["E01000001", "hotspot"] == "worse cluster 95%"
     html = view["map"].get_root().render()
-    assert "FDR 10%" in html and "Named clusters" in html
+    assert "FDR 10% over County" in html and "Named clusters" in html
 
 
-def test_view_the_other_way_up_names_the_lowest_as_worst(lsoas, councils, clusters, hotspots,
-                                                         catalogue):
-    data = _view_data(lsoas, councils, clusters, hotspots, catalogue, "E07000001",
+def test_view_the_other_way_up_names_the_lowest_as_worst(lsoas, councils, clusters, hotspots):
+    data = _view_data(lsoas, councils, clusters, hotspots, "E07000001",
                       polarity="higher_better", run="local_moran:n_domains_worst_decile")
     view = gc.council_view(data)  # three LSOAs: three classes, said in the legend
     assert "quantiles, 3 classes" in view["map"].get_root().render()
     assert "worst Area 0 (0.00 score), best Area 2" in view["sentence"]
     assert view["clusters"] is None and "cluster" not in view["table"].columns
-    assert view["counts"] == "In Dist A: 2 High-High and 0 Low-Low LSOAs, 1 outliers."
+    assert view["counts"] == ("In Dist A: 2 LSOAs in worse clusters (High-High), 1 better "
+                              "outliers (Low-High), 0 in better clusters.")  # worst first
 
 
 # ----------------------------------------------------------------------------- pack
 
 
-def test_pack_frame_names_columns_by_table_run_and_cluster(lsoas, clusters, hotspots):
+def test_pack_frame_names_columns_by_table_run_and_cluster(lsoas, clusters):
+    from geo.stats.runs import hotspot_column
+
     here = lsoas.iloc[:3].assign(ward24_code="W1", lad24_name="Dist A", region_code="E12")
     tables = {"iod2025": pd.DataFrame({"imd_score": [50.0, 40.0, 30.0]}, index=LSOAS[:3]),
               "iod2019": pd.DataFrame({"imd_score": [1.0, 2.0, 3.0]}, index=LSOAS[:3])}
-    frame = gc.pack_frame(here, tables, runs=gh.run_columns(hotspots), clusters=clusters)
+    run = gh.CLUSTER_RUN
+    runs = pd.DataFrame({hotspot_column(run): ["hot spot 99%", "hot spot 95%", "not significant"],
+                         hotspot_column(run, "outcome"): ["worse cluster"] * 2 + ["not significant"],
+                         hotspot_column(run, "bin"): [3, 2, 0]}, index=LSOAS[:3])
+    frame = gc.pack_frame(here, tables, runs=runs, clusters=clusters)
     assert isinstance(frame, gpd.GeoDataFrame) and list(frame.index) == LSOAS[:3]
-    assert list(frame.columns[:9]) == [*gc.PLACE_COLUMNS, "geometry"]
+    assert list(frame.columns[:9]) == ["name", "ward24_code", "ward24_name", "lad24_code",
+                                       "lad24_name", "utla24_code", "region_code", "country",
+                                       "geometry"]
     assert list(frame["iod2019.imd_score"]) == [1.0, 2.0, 3.0]  # no clash with iod2025's
-    assert list(frame["hotspot_gi_star_n_domains_worst_decile"]) == [
-        "hot spot 99%", "hot spot 95%", "not significant"]
+    assert list(frame["outcome_gi_star_n_domains_worst_decile"]) == [
+        "worse cluster", "worse cluster", "not significant"]
+    assert list(frame["bin_gi_star_n_domains_worst_decile"]) == [3, 2, 0]
     assert frame["clusters.cluster_id"].tolist() == [1, 1, pd.NA]
     assert frame["clusters.name"].tolist()[:2] == ["Big, Town", "Big, Town"]
+    no_clusters = gc.pack_frame(here, tables, runs=runs.iloc[:, :0], clusters=None)
+    assert "clusters.name" not in no_clusters.columns
 
 
 def test_pack_metadata_expands_derived_tables():
@@ -353,6 +385,10 @@ def test_pack_metadata_expands_derived_tables():
     assert ids[0] == "lsoa21_bsc" and "iod2025" in ids and "compound" not in ids
     assert meta["method"]["permutations"] == 123 and meta["attribution"]
     assert meta["council"] == {"code": "E06000001", "name": "Uni C"}
+    council_only = pack_metadata(["ukimd_la"], council={"code": "N09000003"}, params=PARAMS,
+                                 level="lad24", hotspots=False)
+    assert "method" not in council_only and council_only["level"] == "lad24"
+    assert "Contains data from mySociety (CC BY 4.0)" in council_only["attribution"]
 
 
 # ----------------------------------------------------------------------------- parameters
@@ -410,15 +446,87 @@ def test_county_pack_holds_every_district_and_the_stored_parameters(store):
     assert doc["oppmap"]["council"]["level"] == "utla24"
 
 
-@pytest.mark.real
-def test_a_welsh_pack_has_no_map_and_a_scottish_council_has_no_pack(store):
-    pack = gc.council_pack("W06000015")  # Cardiff: LSOAs but no IoD 2025 values
+def _pack(code: str) -> tuple[dict, dict, str, list[str]]:
+    pack = gc.council_pack(code)
     with zipfile.ZipFile(io.BytesIO(pack)) as zf:
-        assert "W06000015_map.html" not in zf.namelist()
-        props = json.loads(zf.read("W06000015_lsoas.geojson"))["features"][0]["properties"]
-    assert props["iod2025.imd_score"] is None and props["population.population_total"] > 0
-    with pytest.raises(InputError, match="is in Scotland, where the store has no"):
-        gc.council_pack("S12000036")
+        names = sorted(zf.namelist())
+        doc = json.loads(zf.read(next(n for n in names if n.endswith(".geojson"))))
+        csv = zf.read(next(n for n in names if n.endswith(".csv"))).decode()
+        readme = zf.read("README.txt").decode()
+    return doc, {"csv": csv}, readme, names
+
+
+def _stored_outcomes(table: str, run: str, codes) -> pd.Series:
+    """A stored national run's p-values of some areas judged again as one family (BH, by
+    hand), to check the pack's outcomes without the code that made them."""
+    import geo
+    from geo.stats.runs import select_run
+
+    one = select_run(geo.load_indicators(table), run).reindex(codes)
+    p = one["p"].to_numpy()
+    order = np.argsort(p)
+    ranked = p[order] * len(p) / np.arange(1, len(p) + 1)
+    q = np.empty(len(p))
+    q[order] = np.minimum.accumulate(ranked[::-1])[::-1].clip(max=1)
+    return pd.Series(q, index=codes)
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("code", ["W06000015", "S12000049"])  # Cardiff, Glasgow City
+def test_a_welsh_and_a_scottish_pack_hold_their_own_index(store, code):
+    import boundaries
+    import geo
+    from geo.data.nations import index_of_nation, index_spec
+
+    spec = index_spec(index_of_nation(code))
+    level, stem = spec["map_level"], {"lsoa21": "lsoas", "dz11": "datazones"}[spec["map_level"]]
+    doc, files, readme, names = _pack(code)
+    assert names == sorted(["README.txt", f"{code}_{stem}.csv", f"{code}_{stem}.geojson",
+                            f"{code}_map.html"])
+    areas = boundaries.load(level)
+    here = areas.index[areas["lad24_code"] == code]
+    assert sorted(f["id"] for f in doc["features"]) == sorted(here)
+    props = {f["id"]: f["properties"] for f in doc["features"]}
+    index = geo.load_indicators(spec["dataset"])
+    column = f"{spec['overall']}_decile"
+    assert {c: props[c][f"{spec['dataset']}.{column}"] for c in here} == {
+        c: int(index.at[c, column]) for c in here}
+    assert not any(k.startswith(("iod2025.", "compound.")) for k in props[here[0]])
+    # every stored run of the nation, judged over the council: q by hand from the stored p
+    q = _stored_outcomes(spec["hotspot_table"], "gi_star:n_domains_worst_decile", here)
+    got = pd.Series({c: props[c]["q_gi_star_n_domains_worst_decile"] for c in here})
+    np.testing.assert_allclose(got[here].to_numpy(float), q[here].to_numpy(), rtol=1e-9)
+    outcome = pd.Series({c: props[c]["outcome_gi_star_n_domains_worst_decile"] for c in here})
+    bins = pd.Series({c: props[c]["bin_gi_star_n_domains_worst_decile"] for c in here})
+    assert ((outcome == "worse cluster") == (bins > 0)).all()
+    assert set(outcome) <= {"worse cluster", "better cluster", "not significant", "not tested"}
+    members = set(gh.cluster_names(gh.load_clusters(spec["id"])).index) & set(here)
+    assert {c for c in here if props[c]["clusters.name"]} == members
+    assert spec["title"] in readme and "mySociety" in readme
+    assert doc["oppmap"]["level"] == level
+    publishers = {s["publisher"] for s in doc["oppmap"]["sources"]}
+    assert {"Welsh Government", "Scottish Government"} & publishers
+    assert "England" not in " ".join(s["title"] for s in doc["oppmap"]["sources"]
+                                     if s["id"].startswith("iod"))
+
+
+@pytest.mark.real
+def test_a_northern_irish_pack_is_the_council_itself(store):
+    import geo
+
+    doc, files, readme, names = _pack("N09000003")  # Belfast
+    assert names == ["N09000003_council.csv", "N09000003_council.geojson", "README.txt"]
+    (feature,) = doc["features"]
+    props = feature["properties"]
+    nimdm = geo.load_indicators("nimdm2017").loc["N09000003"]
+    assert props["nimdm2017.nimdm_extent"] == pytest.approx(nimdm["nimdm_extent"])
+    ukimd = geo.load_indicators("ukimd_la").loc["N09000003"]
+    assert props["ukimd_la.uk_imd_score"] == pytest.approx(ukimd["uk_imd_score"])
+    assert not any(k.startswith(("hotspot_", "clusters.")) for k in props)
+    assert "There are no small areas for Northern Ireland in the mirror" in " ".join(
+        readme.split())
+    assert "method" not in doc["oppmap"]
+    assert len(files["csv"].strip().splitlines()) == 2
     with pytest.raises(InputError, match="did you mean"):
         gc.council_pack("E0600009")
     assert gc.pack_filename("E06000009") == "oppmap_E06000009_Blackpool.zip"
@@ -437,3 +545,20 @@ def test_view_of_a_council_no_cluster_reaches(store):
     view = gc.council_view(gc.council_view_data(untouched[0], gc.MAP_INDICATOR,
                                                 run=gh.CLUSTER_RUN))
     assert view["status"] == "ok" and view["clusters"].startswith("No named cluster")
+
+
+@pytest.mark.real
+@pytest.mark.parametrize(("indicator", "code", "shown"), [
+    ("iod2025.imd_score", "W06000015", "wimd2019.wimd_score"),
+    ("iod2025.imd_score", "S12000049", "simd2020.simd_rank"),  # SIMD publishes ranks
+    ("compound.n_domains_worst_decile", "S12000049", "compound_simd2020.n_domains_worst_decile"),
+    ("ukimd_ew.uk_imd_score", "S12000049", "ukimd_s.uk_imd_score"),
+    ("census21_deprivation.households_deprived_2plus_pct", "W06000015",
+     "census21_deprivation.households_deprived_2plus_pct"),  # Census 2021 covers Wales
+])
+def test_a_council_is_shown_on_its_own_nations_index(store, indicator, code, shown):
+    data = gc.council_view_data(code, indicator)
+    assert data["indicator"]["id"] == shown
+    assert (data["note"] is None) == (shown == indicator)
+    if data["note"]:
+        assert "covers England" in data["note"] and "own index" in data["note"]

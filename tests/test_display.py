@@ -119,6 +119,27 @@ def test_places_councils_first_by_people_then_places(lattice):
     assert "Culter" in set(places["name"])  # data zones by the name they share, without number
 
 
+def test_council_names_weighted_by_people_in_every_nation_upper_tiers_summed(lattice):
+    lad = gpd.GeoDataFrame(
+        {"name": ["Town", "Shire A", "Shire B", "Belfast"],
+         "utla24_code": ["E06000001", "E10000001", "E10000001", "N09000003"]},
+        geometry=[shapely.box(X0 + i * 5000, Y0, X0 + i * 5000 + 1000, Y0 + 1000)
+                  for i in range(4)],
+        crs="EPSG:27700", index=pd.Index(["E06000001", "E07000001", "E07000002", "N09000003"],
+                                         name="lad24_code"))
+    utla = lad.dissolve("utla24_code")[["name", "geometry"]]
+    lsoa = lattice.assign(lad24_code="E06000001", utla24_code="E06000001")  # 37 in Town alone
+    people = pd.Series({"E06000001": 100_000.0, "E07000001": 60_000.0, "E07000002": 80_000.0,
+                        "N09000003": 340_000.0})
+    out = _places({"lad24": lad, "utla24": utla, "lsoa21": lsoa}, people)
+    weights = out[out["kind"] == "council"].set_index(["level", "code"])["weight"]
+    # Belfast, with no LSOA in the store, is the heaviest by its people, not by its area
+    assert weights["lad24"].idxmax() == "N09000003"
+    assert weights["lad24", "E07000002"] == pytest.approx(80 / 340)
+    assert weights["utla24", "E10000001"] == pytest.approx(140 / 340)  # its districts summed
+    assert weights["utla24", "E06000001"] == pytest.approx(100 / 340)
+
+
 def test_group_outlines_dissolve_and_keep_the_group_ids(lattice):
     groups = pd.Series([7] * 4 + [12], index=["E00", "E01", "E10", "E11", "E99"],
                        name="cluster_id")

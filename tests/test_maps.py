@@ -21,9 +21,15 @@ from numpy.testing import assert_allclose
 from shapely.geometry import box
 
 import geo.maps.assets as assets
-from geo._errors import InputError, OfflineError, OppmapError
+from geo._errors import InputError, OfflineError, OppmapError, SchemaError
 from geo.maps.choropleth import base_map, choropleth_map, to_standalone_html
-from geo.maps.classes import NO_DATA_COLOUR, MissingValuesWarning, palette
+from geo.maps.classes import (
+    NO_DATA_COLOUR,
+    NOT_COVERED_COLOUR,
+    MissingValuesWarning,
+    classify,
+    palette,
+)
 from geo.maps.elements import _VectorLayer
 from geo.maps.hotspots import (
     CLUSTER_COLOUR,
@@ -31,8 +37,15 @@ from geo.maps.hotspots import (
     cluster_layer,
     cluster_outlines,
     hotspot_layer,
+    outcome_labels,
 )
-from geo.maps.national import lsoa_grid, lsoa_overview_map, paint_lsoa_grid, render_lsoa_image
+from geo.maps.national import (
+    lsoa_grid,
+    lsoa_overview_map,
+    paint_lsoa_grid,
+    paint_national_grids,
+    render_lsoa_image,
+)
 from geo.maps.text import describe_values, format_value, map_table
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -198,6 +211,37 @@ def test_choropleth_refuses_duplicate_codes(grid):
         choropleth_map(dup, "value")
 
 
+def test_areas_another_index_covers_are_grey_and_counted_never_blank(grid):
+    outside = ["E020", "E021", "E022"]  # another nation's councils
+    values = grid.assign(value=grid["value"].where(~grid.index.isin(outside)))
+    m = choropleth_map(values, "value", k=3, not_covered=outside)
+    (layer,) = _layers(m)
+    feats = _features(layer)
+    assert len(feats) == 9  # every area drawn
+    assert {feats[c]["properties"]["_fill"] for c in outside} == {NOT_COVERED_COLOUR}
+    assert feats["E020"]["properties"]["value"] == "not covered by this index"
+    assert NOT_COVERED_COLOUR not in {feats[c]["properties"]["_fill"] for c in grid.index[:6]}
+    page = m.get_root().render()
+    assert "not covered by this index \\u003cspan style=\\u0027color:#666\\u0027\\u003e(3)" in page
+    with pytest.raises(InputError, match="names every area"):
+        choropleth_map(values, "value", not_covered=grid.index)
+
+
+def test_categories_give_each_decile_its_colour_and_name(grid):
+    deciles = grid.assign(value=[1.0, 1, 2, 3, 5, 5, 8, 10, 10])
+    m = choropleth_map(deciles, "value", scheme="categories", polarity="higher_better",
+                       unit="decile")
+    fills = {f["properties"]["_fill"] for f in _features(_layers(m)[0]).values()}
+    assert len(fills) == 6  # six distinct deciles, six colours
+    page = m.get_root().render()
+    assert "decile 1 \\u003cspan" in page and "decile 10 \\u003cspan" in page
+    assert "categories, 6 classes" in page
+    table = map_table(deciles, "value", scheme="categories", unit="decile")
+    assert table.loc["E022", "range"] == "decile 10"
+    with pytest.raises(InputError, match="at most 12"):
+        classify(pd.Series(np.arange(13.0)), scheme="categories")
+
+
 # ----------------------------------------------------------------------------- hotspots
 
 
@@ -230,8 +274,32 @@ def test_hotspot_legend_lists_present_labels(grid):
     m = add_hotspot_legend(base_map(), labels, note="Gi*, FDR 5% <q>")
     page = m.get_root().render()
     assert "hot spot 99% \\u003cspan style=\\u0027color:#666\\u0027\\u003e(3)" in page
-    assert "cold spot 95%" in page and "not significant" not in page
+    assert "cold spot 95%" in page
+    assert "not significant \\u003cspan style=\\u0027color:#666\\u0027\\u003e(5)" in page
     assert "FDR 5% \\u0026lt;q\\u0026gt;" in page
+
+
+def test_outcome_labels_and_legend_worse_first(grid):
+    outcome = pd.Series(["better cluster", "worse cluster", "not significant", "worse outlier",
+                         "worse cluster", "not tested", "better outlier", "worse cluster",
+                         None], index=grid.index)
+    bins = pd.Series([-3, 1, 0, 2, 3, None, -1, 3, None], index=grid.index, dtype="Int8")
+    labels = outcome_labels(outcome, bins)
+    assert labels.tolist() == ["better cluster 99%", "worse cluster 90%", "not significant",
+                               "worse outlier 95%", "worse cluster 99%", "not tested",
+                               "better outlier 90%", "worse cluster 99%", "not tested"]
+    fg = hotspot_layer(grid, labels, outline=False)
+    fills = {k: f["properties"]["_fill"] for k, f in _features(_layers(fg)[0]).items()}
+    assert fills["E011"] == fills["E021"] == "#b2182b" and fills["E000"] == "#2166ac"
+    assert set(fills) == {"E000", "E001", "E010", "E011", "E020", "E021"}  # significant only
+    html = add_hotspot_legend(base_map(), labels)._children
+    text = next(c for c in html.values() if type(c).__name__ == "_Legend").html
+    rows = re.findall(r"</i>([^<]+?) <span", text)
+    assert rows == ["worse cluster 99%", "worse cluster 90%", "worse outlier 95%",
+                    "better outlier 90%", "better cluster 99%", "not significant",
+                    "not tested"]  # worse first; areas not tested are counted, never dropped
+    with pytest.raises(InputError, match="not outcomes: \\['hot'\\]"):
+        outcome_labels(pd.Series(["hot"]))
 
 
 def test_hotspot_layer_lisa_labels_and_errors(grid):
@@ -329,6 +397,27 @@ def test_lsoa_grid_paints_any_indicator_fast_and_like_render(grid):
     assert_allclose(sorted(counts.values()), [sum(counts.values()) / 3] * 3, rtol=0.15)
 
 
+def test_national_grids_share_one_scheme_and_grey_what_is_not_covered(grid):
+    lsoas = grid.to_crs(27700)
+    west, east = lsoa_grid(lsoas.iloc[:6], resolution=50), lsoa_grid(lsoas.iloc[6:],
+                                                                      resolution=50)
+    values = lsoas["value"].iloc[:6]  # an indicator of the first level only
+    image = paint_national_grids([west, east], values, scheme="equal_interval", k=3)
+    assert len(image.images) == 2 and image.n_not_covered == 3
+    assert _png_colours(image.images[1].png).keys() == {NOT_COVERED_COLOUR}
+    assert set(_png_colours(image.images[0].png)) == set(palette(3, polarity="higher_worse"))
+    m = lsoa_overview_map(image, label="Score", area_word="LSOAs and data zones",
+                          note="each nation by its own index")
+    page = m.get_root().render()
+    assert page.count("data:image/png;base64,") == 2
+    assert "of 6 LSOAs and data zones. each nation by its own index" in page
+    assert "not covered by this index \\u003cspan style=\\u0027color:#666\\u0027\\u003e(3)" in page
+    with pytest.raises(InputError, match="not in `grid`"):
+        paint_national_grids([west], lsoas["value"])
+    with pytest.raises(InputError, match="`grids` is empty"):
+        paint_national_grids([], values)
+
+
 def test_paint_lsoa_grid_missing_and_absent_areas(grid):
     g = lsoa_grid(grid.to_crs(27700), resolution=50)
     values = grid["value"].copy()
@@ -371,10 +460,10 @@ def test_cluster_outlines_dissolve_each_cluster(grid, named_clusters):
 
 
 def test_cluster_outlines_refuse_bad_clusters(grid, named_clusters):
-    with pytest.raises(InputError, match="lacks columns \\['lsoa_codes'\\]"):
+    with pytest.raises(SchemaError, match="an 'lsoa_codes' column"):
         cluster_outlines(grid, named_clusters.drop(columns="lsoa_codes"))
     twice = named_clusters.assign(lsoa_codes=["E000;E001", "E000"])
-    with pytest.raises(InputError, match="areas in two clusters: E000"):
+    with pytest.raises(InputError, match="areas in more than one cluster \\(E000\\)"):
         cluster_outlines(grid, twice)
 
 

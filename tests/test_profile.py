@@ -18,6 +18,7 @@ from numpy.testing import assert_allclose
 
 import geo
 from geo import profile as gp
+from geo import profile_neighbours as gn
 from geo import profile_tables as gt
 from geo._errors import InputError
 from geo.maps.charts import spine_chart
@@ -380,3 +381,101 @@ def test_councils_outside_england_compare_with_their_nation(real, code):
     # no English region: the council's nation stands for it (the mean of its councils)
     expected = smc[column].reindex(nation.intersection(smc.index)).mean()
     assert row["region"] == pytest.approx(expected)
+
+
+# ----------------------------------------------------------------------------- four nations
+
+
+def test_council_basics_from_small_areas():
+    small = pd.DataFrame({"lad24_code": ["W1", "W1", "S1", "S1", "S1"]},
+                         index=["W01", "W02", "S01", "S02", "S03"])
+    population = pd.DataFrame({"population_total": [100.0, 300.0], "age_0_15": [20.0, 40.0],
+                               "age_65_plus": [10.0, 30.0]}, index=["W01", "W02"])
+    out = gn.council_basics(small, population, pd.Series({"W1": 4.0, "S1": 30.0}))
+    assert_allclose(out.loc["W1", ["population_2021", "share_age_0_15", "share_age_65_plus"]]
+                    .astype(float), [400.0, 0.15, 0.1])
+    assert_allclose(out.loc["W1", "log10_population_density"], 2.0)  # 100 people per km²
+    assert_allclose(out.loc["S1", ["n_data_zones", "log10_data_zones_per_km2"]].astype(float),
+                    [3.0, -1.0])
+    assert pd.isna(out.loc["S1", "population_2021"])  # no Scottish population: not made up
+
+
+def test_neighbour_basis_by_nation_says_which_pool():
+    councils = pd.DataFrame({"name": ["A", "B", "C", "D"], "level": "lad24",
+                             "country": ["W", "W", "W", "N"]}, index=["W1", "W2", "W3", "N1"])
+    summary = pd.DataFrame({"wimd_average_score": [10.0, 20.0, 30.0]}, index=["W1", "W2", "W3"])
+    basics = pd.DataFrame({c: [1.0, 2.0, 3.0] for c in gn.NATION_VARIABLES["W"][1:]},
+                          index=["W1", "W2", "W3"])
+    ukimd = pd.DataFrame({"uk_imd_score": [5.0, 6.0, 7.0, 8.0]}, index=["W1", "W2", "W3", "N1"])
+    tables = {"summary_wimd2019_lad24": summary, gn.BASICS_TABLE: basics, "ukimd_la": ukimd}
+    wales = gn.neighbour_basis("W1", tables=tables, councils=councils, labels=gp.NEIGHBOUR_LABELS)
+    assert wales["own"] and wales["pool"] == "Wales's councils"
+    assert list(wales["frame"].index) == ["W1", "W2", "W3"]
+    assert wales["words"].startswith("The councils most like A among Wales's councils, on "
+                                     "WIMD 2019 score")
+    ni = gn.neighbour_basis("N1", tables=tables, councils=councils, labels=gp.NEIGHBOUR_LABELS)
+    assert ni["variables"] == ("uk_imd_score",) and ni["pool"] == "every council of the UK"
+    assert "composite UK IMD" in ni["words"] and not ni["own"]
+    with pytest.raises(InputError, match="lack what the neighbours of W1 need"):
+        gn.neighbour_basis("W1", tables={}, councils=councils, labels={})
+
+
+def test_summary_ranks_of_published_figures_are_ranked_here():
+    nimdm = pd.DataFrame({"nimdm_extent": [0.4, 0.1, 0.2], "nimdm_proportion_most_deprived_10":
+                          [0.3, 0.0, 0.1]}, index=["N1", "N2", "N3"])
+    ranks = gp.iod_summary_ranks(nimdm, "N3", domains={"nimdm": "NIMDM 2017"})
+    assert ranks.loc["NIMDM 2017", "Extent"] == "2 of 3"
+    assert list(ranks.columns) == ["LSOAs in most deprived 10%", "Extent"]  # none published
+
+
+@pytest.fixture(scope="module")
+def nations(store):
+    from pages import _data as data
+
+    return data.store_tables(), gp.council_measures(geo.catalogue()), data.councils()
+
+
+@pytest.mark.real
+@pytest.mark.parametrize(("code", "nation", "summary", "country"), [
+    ("W06000015", "Wales", "summary_wimd2019_lad24", "summary_wimd2019_country"),
+    ("S12000049", "Scotland", "summary_simd2020_lad24", "summary_simd2020_country"),
+])
+def test_a_welsh_or_scottish_profile_is_benchmarked_on_its_nation(nations, code, nation,
+                                                                   summary, country):
+    tables, measures, councils = nations
+    prof = gp.council_profile(code, tables=tables, measures=measures, councils=councils)
+    assert set(prof["benchmark"]) == {nation}
+    own = [i for i in prof.index if i.startswith(summary)]
+    assert own, "the nation's own index is in the profile"
+    column = own[0].split(".", 1)[1]
+    row = prof.loc[own[0]]
+    published = geo.load_indicators(country)[column].iloc[0] * measures.loc[own[0], "factor"]
+    assert row["england"] == pytest.approx(published) and row["england_source"] == "published"
+    n_nation = int(geo.load_indicators(summary)[column].notna().sum())
+    assert row["n_ranked"] == n_nation
+    ukimd = geo.load_indicators("ukimd_la")["uk_imd_score"]
+    nation_mean = ukimd[ukimd.index.str[0] == code[0]].mean()
+    composite = prof.loc["ukimd_la.uk_imd_score"]
+    assert composite["england"] == pytest.approx(nation_mean)  # the mean of its councils
+    assert composite["n_ranked"] == ukimd.notna().sum()  # ranked among every UK council
+    neighbours = row["neighbours"].split(";")
+    assert len(neighbours) == 10 and all(c[:3] == code[:3] for c in neighbours)
+    table = gt.profile_table(prof)
+    assert {nation, f"vs {nation}"} <= set(table.columns) and "England" not in table.columns
+
+
+@pytest.mark.real
+def test_a_northern_irish_profile_has_its_council_figures_and_the_composite(nations):
+    tables, measures, councils = nations
+    prof = gp.council_profile("N09000003", tables=tables, measures=measures, councils=councils)
+    assert set(prof["benchmark"]) == {"Northern Ireland"}
+    extent = prof.loc["nimdm2017.nimdm_extent"]
+    assert extent["value"] == pytest.approx(
+        100 * geo.load_indicators("nimdm2017").at["N09000003", "nimdm_extent"])
+    assert extent["n_ranked"] == len(geo.load_indicators("nimdm2017"))
+    assert "ukimd_la.uk_imd_score" in prof.index
+    neighbours = prof.loc["ukimd_la.uk_imd_score", "neighbours"].split(";")
+    assert len(neighbours) == 10  # from the whole UK on the composite
+    ukimd = geo.load_indicators("ukimd_la")["uk_imd_score"]
+    gap = (ukimd.drop("N09000003") - ukimd["N09000003"]).abs().sort_values()
+    assert set(neighbours) == set(gap.index[:10])

@@ -181,6 +181,15 @@ def _build_locked(root: Path, *, force: bool, progress: Callable[[str], None] | 
     return report
 
 
+def _council_people(tables: dict[str, Any], levels: dict[str, Any]) -> Any:
+    """Residents of each LAD 2024 council (mySociety's people per km² times its area), the
+    weight of its name on national maps; None without those tables."""
+    uk, lad = tables.get("ukimd_la"), levels.get("lad24")
+    if uk is None or lad is None or "people_per_km2" not in uk.columns:
+        return None
+    return (uk["people_per_km2"] * lad.geometry.area.reindex(uk.index) / 1e6).dropna()
+
+
 def _build_into(tmp: Path, ctx: BuildContext, *, hotspots: bool) -> dict[str, Any]:
     """Run every stage of the build into ``tmp``; return the report."""
     lk = read_lookups(ctx)
@@ -202,7 +211,8 @@ def _build_into(tmp: Path, ctx: BuildContext, *, hotspots: bool) -> dict[str, An
         write_frame(lk[name], tmp / "lookups" / f"{name.removeprefix('lookup_')}.parquet")
     # what the app's first national map needs, precomputed: image grid, click lookup, places
     groups = {"clusters": cluster_members(derived["clusters"])} if "clusters" in derived else {}
-    expected += write_display_extras(tmp, geo_levels, groups=groups)
+    expected += write_display_extras(tmp, geo_levels, groups=groups,
+                                     people=_council_people(tables, geo_levels))
     missing = [f for f in expected if not (tmp / f).is_file()]
     if missing:  # e.g. the temporary folder was removed by another process mid-build
         msg = f"the build folder {tmp} lost files while building: {missing[:5]}; build again"

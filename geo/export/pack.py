@@ -1,9 +1,10 @@
 """The council pack's zip and its provenance: one deterministic file per council.
 
-* :func:`council_pack`: the zip of a council's LSOAs: ``<code>_lsoas.csv``,
-  ``<code>_lsoas.geojson`` (RFC 7946), ``<code>_map.html`` when a map is given, and a
-  ``README.txt`` with the methodology, attribution, sources and method parameters. Fixed
-  timestamps and entry order, so the same inputs give the same bytes.
+* :func:`council_pack`: the zip of a council's areas (LSOAs, data zones, or the council itself
+  where there are no small areas): ``<code>_<areas>.csv``, ``<code>_<areas>.geojson``
+  (RFC 7946), ``<code>_map.html`` when a map is given, and a ``README.txt`` with the
+  methodology, attribution, sources and method parameters. Fixed timestamps and entry order,
+  so the same inputs give the same bytes.
 * :func:`pack_metadata`: the provenance of a pack (sources, licences, attribution, method,
   seed) from the registry entries of the datasets it holds.
 
@@ -56,8 +57,9 @@ def _council_rows(gdf: gpd.GeoDataFrame, code: str) -> gpd.GeoDataFrame:
 
 
 def council_pack(lsoa_gdf: gpd.GeoDataFrame, *, council_code: str, council_name: str,
-                 metadata: Mapping, methodology: str, map_html: str | None = None) -> bytes:
-    """A zip of one council's LSOAs: GeoJSON, CSV, optional map and a README.
+                 metadata: Mapping, methodology: str, map_html: str | None = None,
+                 areas_name: str = "lsoas") -> bytes:
+    """A zip of one council's areas: GeoJSON, CSV, optional map and a README.
 
     Parameters
     ----------
@@ -73,6 +75,8 @@ def council_pack(lsoa_gdf: gpd.GeoDataFrame, *, council_code: str, council_name:
         Text describing how the figures were made (the README's middle).
     map_html
         A standalone HTML map (:func:`geo.maps.choropleth.to_standalone_html`), or None.
+    areas_name
+        What the areas are, in the file names: ``"lsoas"``, ``"datazones"``, ``"council"``.
 
     Returns
     -------
@@ -97,6 +101,9 @@ def council_pack(lsoa_gdf: gpd.GeoDataFrame, *, council_code: str, council_name:
     if not isinstance(methodology, str) or not methodology.strip():
         problems.append("`methodology` must be non-empty text describing how the figures "
                         "were made")
+    if not isinstance(areas_name, str) or not re.fullmatch(r"[a-z0-9_]+", areas_name):
+        problems.append(f"`areas_name` must be lower-case letters, digits or underscores; got "
+                        f"{areas_name!r}")
     if map_html is not None and not isinstance(map_html, str):
         problems.append(f"`map_html` must be HTML text or None; got {type(map_html).__name__}")
     if problems:
@@ -104,9 +111,9 @@ def council_pack(lsoa_gdf: gpd.GeoDataFrame, *, council_code: str, council_name:
     _check_frame(lsoa_gdf, name="lsoa_gdf")
     gdf = _council_rows(lsoa_gdf, council_code)
     code = safe_filename(council_code)
-    entries = {f"{code}_lsoas.geojson": to_geojson(gdf, metadata=metadata, precision=6)}
+    entries = {f"{code}_{areas_name}.geojson": to_geojson(gdf, metadata=metadata, precision=6)}
     order = np.argsort(np.asarray(gdf.index.astype(str)), kind="stable")
-    entries[f"{code}_lsoas.csv"] = (to_csv_safe(gdf.iloc[order], None) or "").encode("utf-8")
+    entries[f"{code}_{areas_name}.csv"] = (to_csv_safe(gdf.iloc[order], None) or "").encode("utf-8")
     if map_html is not None:
         entries[f"{code}_map.html"] = map_html.encode("utf-8")
     entries["README.txt"] = _readme(
@@ -116,7 +123,8 @@ def council_pack(lsoa_gdf: gpd.GeoDataFrame, *, council_code: str, council_name:
 
 
 def pack_metadata(dataset_ids: Iterable[str], *, council: Mapping[str, Any],
-                  params: Mapping[str, Any]) -> dict[str, Any]:
+                  params: Mapping[str, Any], level: str = "lsoa21",
+                  hotspots: bool = True) -> dict[str, Any]:
     """The provenance of a council pack, from the registry.
 
     Parameters
@@ -128,14 +136,19 @@ def pack_metadata(dataset_ids: Iterable[str], *, council: Mapping[str, Any],
         What the pack is about, e.g. ``{"code": ..., "name": ..., "level": ...}``.
     params
         The hotspot parameters (:func:`geo.methodology.stored_parameters`).
+    level
+        The level of the pack's areas (``lsoa21``, ``dz11``, ``lad24``).
+    hotspots
+        Whether the pack holds hotspot results (none where there are no small areas): the
+        method and its parameters are stated only then.
 
     Returns
     -------
     dict
         JSON-ready: ``title``, ``council``, ``level``, ``sources`` (id, title, publisher,
-        vintage, licence, licence_url, url), ``licence``, ``attribution`` and ``method`` (with
-        the permutations, seed, alpha and correction); no timestamp, so the same store gives
-        the same bytes.
+        vintage, licence, licence_url, url), ``licence``, ``attribution`` and, with hotspots,
+        ``method`` (with the permutations, seed, alpha and correction); no timestamp, so the
+        same store gives the same bytes.
     """
     reg, meta = registry(), registry_meta()
     derived = {d["id"]: d.get("sources", []) for d in meta.get("derived", [])}
@@ -146,17 +159,21 @@ def pack_metadata(dataset_ids: Iterable[str], *, council: Mapping[str, Any],
                 "vintage": reg[i]["vintage"], "licence": reg[i]["licence"],
                 "licence_url": licences.get(reg[i]["licence"]), "url": reg[i]["landing"]}
                for i in ids]
-    return {
+    out: dict[str, Any] = {
         "title": "oppmap council pack",
         "council": dict(council),
-        "level": "lsoa21",
+        "level": level,
         "sources": sources,
         "licence": ", ".join(sorted({s["licence"] for s in sources if s["licence"]})),
         "attribution": attribution_lines(ids),
-        "method": {"hotspots": "local Getis-Ord Gi* (binary contiguity weights including "
-                               "self) and local Moran's I (row-standardised), conditional "
-                               "permutations, two-sided p-values", **params},
     }
+    if hotspots:
+        out["method"] = {"hotspots": "local Getis-Ord Gi* (binary contiguity weights including "
+                                     "self) and local Moran's I (row-standardised), conditional "
+                                     "permutations, two-sided p-values; each council's areas "
+                                     "judged as one family on its nation's national run",
+                         **params}
+    return out
 
 
 def _readme(gdf: gpd.GeoDataFrame, *, council_code: str, council_name: str, metadata: Mapping,

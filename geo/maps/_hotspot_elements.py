@@ -6,7 +6,7 @@
   outlines of touching areas that share a label;
 - :func:`_dissolve_by` and :func:`_cluster_outlines`: named clusters dissolved at display
   precision, outlined in an SVG pane that lets clicks through, the largest labelled;
-- :func:`_hotspot_legend_html`: the legend rows of the labels present.
+- :func:`_hotspot_legend_html`: the legend rows of the labels present, worse first.
 """
 
 from __future__ import annotations
@@ -28,9 +28,28 @@ from geo.maps.text import format_value
 __all__ = ['HOTSPOT_COLOURS']
 
 
-#: Colours of hotspot and cluster labels (normalised label -> colour); ColorBrewer RdBu,
-#: distinguishable with the common colour-vision deficiencies. ``None`` = not drawn.
+#: Colours of hotspot and cluster labels (normalised label -> colour); ColorBrewer RdBu for
+#: clusters (red worse, blue better, darker = more confident) and PuOr's orange and purple for
+#: outliers, distinguishable with the common colour-vision deficiencies. ``None`` = not drawn.
+#: The outcome words (``"worse cluster 99%"``, :func:`geo.maps.hotspots.outcome_labels`) come
+#: first; the methods' own words (Gi*'s "hot spot 99%", local Moran's "High-High") still draw.
 HOTSPOT_COLOURS: dict[str, str | None] = {
+    "worse_cluster_99": "#b2182b",
+    "worse_cluster_95": "#d6604d",
+    "worse_cluster_90": "#f4a582",
+    "worse_cluster": "#b2182b",
+    "worse_outlier_99": "#e08214",
+    "worse_outlier_95": "#e08214",
+    "worse_outlier_90": "#fdb863",
+    "worse_outlier": "#e08214",
+    "better_outlier_99": "#8073ac",
+    "better_outlier_95": "#8073ac",
+    "better_outlier_90": "#b2abd2",
+    "better_outlier": "#8073ac",
+    "better_cluster_99": "#2166ac",
+    "better_cluster_95": "#4393c3",
+    "better_cluster_90": "#92c5de",
+    "better_cluster": "#2166ac",
     "hot_spot": "#b2182b",
     "hot_spot_99": "#b2182b",
     "hot_spot_95": "#d6604d",
@@ -45,9 +64,26 @@ HOTSPOT_COLOURS: dict[str, str | None] = {
     "low_high": "#92c5de",
     "not_significant": None,
     "ns": None,
+    "not_tested": None,
     "island_not_tested": None,
     "no_data_not_tested": None,
 }
+
+#: Legend order, worse first: outcome words, then the methods' words, then the rest.
+_LEGEND_ORDER = ("worse_cluster", "worse_outlier", "better_outlier", "better_cluster",
+                 "hot_spot", "high_high", "high_low", "low_high", "cold_spot", "low_low",
+                 "not_significant", "ns", "not_tested", "island_not_tested",
+                 "no_data_not_tested")
+
+
+def _legend_rank(label: str) -> tuple[int, int, str]:
+    """Where a label goes in a legend: worse first, the most confident first within a kind."""
+    key = _hotspot_key(label)
+    for i, stem in enumerate(_LEGEND_ORDER):
+        if key == stem or key.startswith(stem + "_"):
+            level = key.removeprefix(stem).strip("_")
+            return i, -int(level) if level.isdigit() else 0, label
+    return len(_LEGEND_ORDER), 0, label
 
 
 def _hotspot_key(label: Any) -> str:
@@ -182,19 +218,22 @@ def _cluster_outlines(
 
 
 def _hotspot_legend_html(labels: pd.Series, *, title: str, note: str | None) -> str:
-    """Legend rows of the hotspot labels present (escaped), with counts."""
+    """Legend rows of the labels present (escaped), worse first, with counts: coloured rows
+    for the significant ones, then the areas not significant and not tested (never left out:
+    "0 hot spots" and "not tested" are different answers)."""
     counts = labels.dropna().astype(str).value_counts()
     rows = [f"<div style='font-weight:600;margin-bottom:3px'>{html.escape(title)}</div>"]
-    for label, n in sorted(counts.items()):
+    shown = 0
+    for label in sorted(counts.index, key=_legend_rank):
+        n = int(counts[label])
         colour = HOTSPOT_COLOURS.get(_hotspot_key(label), "")
-        if colour:
-            rows.append(
-                f"<div><i style='background:{colour};opacity:.6;border:2px solid {colour}'></i>"
-                f"{html.escape(label)} <span style='color:#666'>({n:,})</span></div>"
-            )
-    shown = len(rows) - 1
+        box = (f"background:{colour};opacity:.6;border:2px solid {colour}" if colour
+               else "background:transparent")
+        rows.append(f"<div><i style='{box}'></i>{html.escape(label)} "
+                    f"<span style='color:#666'>({n:,})</span></div>")
+        shown += bool(colour)
     if not shown:
-        rows.append("<div>no significant area here</div>")
+        rows.insert(1, "<div>no significant area here</div>")
     if note:
         rows.append(f"<div style='margin-top:3px;color:#444'>{html.escape(note)}</div>")
     return "".join(rows)

@@ -31,7 +31,14 @@ from branca.element import Figure
 from geo._errors import InputError
 from geo.maps._safe import _Inert
 from geo.maps.assets import STATIC_URL, inline_assets, local_asset_urls
-from geo.maps.classes import classify, colours_for, normalise_key, palette
+from geo.maps.classes import (
+    NOT_COVERED,
+    NOT_COVERED_COLOUR,
+    classify,
+    colours_for,
+    normalise_key,
+    palette,
+)
 from geo.maps.elements import (
     _BASE_STYLE,
     _HOVER_STYLE,
@@ -49,7 +56,7 @@ from geo.maps.elements import (
     _VectorLayer,
 )
 from geo.maps.frame import _FRAME_CSS, frame_element
-from geo.maps.text import legend_labels
+from geo.maps.text import class_labels
 
 __all__ = ['DEFAULT_ATTRIBUTION', 'base_map', 'choropleth_map', 'add_legend', 'to_standalone_html']
 
@@ -128,6 +135,7 @@ def add_legend(
     palette_name: str = "ylorrd",
     position: str = "bottomright",
     note: str | None = None,
+    n_not_covered: int = 0,
 ) -> folium.Map:
     """Add a class legend (colours, ranges with units, counts, "darker = worse") to ``m``.
 
@@ -145,6 +153,9 @@ def add_legend(
         Leaflet control position.
     note
         An extra line (escaped), e.g. "Quantiles, 5 classes".
+    n_not_covered
+        Areas drawn that the indicator does not cover (another nation's index): a row "not
+        covered by this index" with their count, never a silent blank.
 
     Returns
     -------
@@ -158,7 +169,7 @@ def add_legend(
     """
     k = classes.attrs["k"]
     colours = palette(k, polarity=polarity, name=palette_name)
-    labels = legend_labels(classes.attrs["bins"], unit, lower=classes.attrs.get("lower"))
+    labels = class_labels(classes, unit)
     counts = np.bincount(classes.dropna().astype(int), minlength=k)[:k].tolist()
     text = _legend_html(
         title=label,
@@ -169,6 +180,7 @@ def add_legend(
         polarity=polarity,
         n_missing=int(classes.isna().sum()),
         note=note,
+        n_not_covered=int(n_not_covered),
     )
     m.add_child(_Legend(text, position=position))
     return m
@@ -192,6 +204,7 @@ def choropleth_map(
     tiles: str | None = None, precision: int = 5, fit: str = "all",
     layer_name: str | None = None, asset_base_url: str = STATIC_URL,
     reference: pd.Series | None = None, classes_of: str | None = None, title: str | None = None,
+    not_covered: Iterable[str] | None = None,
 ) -> folium.Map:
     """A choropleth of one column: one GeoJSON layer, colours precomputed, canvas rendering.
 
@@ -218,8 +231,9 @@ def choropleth_map(
     reference, classes_of
         Values that set the classes instead of ``gdf[column]`` (every LSOA of the nation, so
         that maps share one scheme) and, for the legend, what they are ("England's LSOAs").
-    title
-        The map's accessible name; default "Map: <label>".
+    title, not_covered
+        The map's accessible name (default "Map: <label>"); codes of ``gdf`` the indicator does
+        not cover (another nation's), pale grey and "not covered by this index" with a count.
 
     Returns
     -------
@@ -230,7 +244,7 @@ def choropleth_map(
     ------
     InputError
         Wrong CRS, duplicated codes, missing column or geometry, unknown scheme, polarity or
-        highlight codes.
+        highlight codes; every area not covered.
 
     Examples
     --------
@@ -246,23 +260,47 @@ def choropleth_map(
     m = base_map(bounds=_fit_bounds(gdf, highlight_codes, fit), tiles=tiles,
                  attribution=attribution, asset_base_url=asset_base_url,
                  title=title or f"Map: {label}")
-    classes = classify(gdf[column], scheme=scheme, k=k, reference=reference)
+    outside = _outside(gdf, not_covered)
+    classes = classify(gdf.loc[~outside, column], scheme=scheme, k=k, reference=reference)
     props, fields, aliases = _tooltip_spec(gdf, column, label=label, unit=unit,
                                            name_column=name_column, tooltip_fields=tooltip_fields)
-    props.insert(0, "code", [str(c) for c in gdf.index])
-    props["_fill"] = colours_for(classes, polarity=polarity, name=palette_name).to_numpy()
-    m.add_child(_VectorLayer(
-        _features_json(gdf, props, precision=precision), _bounds_latlon(gdf),
-        name=layer_name or label, base_style=_BASE_STYLE, hover_style=_HOVER_STYLE,
-        tooltip_fields=fields, tooltip_aliases=aliases,
-    ))
+    _fill_props(props, classes, outside, polarity=polarity, palette_name=palette_name)
+    m.add_child(_VectorLayer(_features_json(gdf, props, precision=precision),
+                             _bounds_latlon(gdf), name=layer_name or label,
+                             base_style=_BASE_STYLE, hover_style=_HOVER_STYLE,
+                             tooltip_fields=fields, tooltip_aliases=aliases))
     if highlight_codes:
         m.add_child(_highlight_layer(gdf.loc[highlight_codes], precision=precision))
-    words = f"{classes.attrs['scheme'].replace('_', ' ')}, {classes.attrs['k']} classes" + (
-        f" of {classes_of or 'the reference values'}" if reference is not None else "")
     add_legend(m, classes, polarity=polarity, label=label, unit=unit, palette_name=palette_name,
-               note=words)
+               note=_classes_note(classes, None if reference is None else classes_of or
+                                  "the reference values"), n_not_covered=int(outside.sum()))
     return m
+
+
+def _classes_note(classes: pd.Series, of: str | None) -> str:
+    """The legend's line on the classes: scheme, number and what set them."""
+    return (f"{classes.attrs['scheme'].replace('_', ' ')}, {classes.attrs['k']} classes"
+            + (f" of {of}" if of else ""))
+
+
+def _fill_props(props: pd.DataFrame, classes: pd.Series, outside: pd.Series, *, polarity: str,
+                palette_name: str) -> None:
+    """Each feature's code and fill colour (pale grey and "not covered" where ``outside``)."""
+    props.insert(0, "code", [str(c) for c in props.index])
+    props.loc[outside, "value"] = NOT_COVERED
+    fills = colours_for(classes, polarity=polarity, name=palette_name).reindex(props.index)
+    props["_fill"] = fills.where(~outside, NOT_COVERED_COLOUR).to_numpy()
+
+
+def _outside(gdf: gpd.GeoDataFrame, not_covered: Iterable[str] | None) -> pd.Series:
+    """True for the rows of ``gdf`` whose code is in ``not_covered``; all of them refused."""
+    codes = pd.Index([] if not_covered is None else list(not_covered))
+    outside = pd.Series(gdf.index.isin(codes), index=gdf.index)
+    if outside.all():
+        msg = ("`not_covered` names every area of `gdf`: the indicator covers none of them, so "
+               "there is nothing to classify; choose an indicator that covers these areas.")
+        raise InputError(msg)
+    return outside
 
 
 def _check_numeric(gdf: gpd.GeoDataFrame, column: str) -> None:

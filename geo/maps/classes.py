@@ -22,12 +22,17 @@ import pandas as pd
 
 from geo._errors import InputError, format_codes
 
-__all__ = ['SCHEMES', 'PALETTES', 'POLARITIES', 'NO_DATA_COLOUR', 'MissingValuesWarning',
+__all__ = ['SCHEMES', 'PALETTES', 'POLARITIES', 'NO_DATA_COLOUR', 'NOT_COVERED_COLOUR',
+           'NOT_COVERED', 'MAX_CATEGORIES', 'MissingValuesWarning',
            'normalise_key', 'classify', 'palette', 'colours_for']
 
 
 #: Colour of areas with no value (a neutral grey, distinct from every palette's lightest colour).
 NO_DATA_COLOUR = "#bdbdbd"
+#: Colour of areas the indicator does not cover at all (another nation's index): a paler grey.
+NOT_COVERED_COLOUR = "#e6e6e6"
+#: The legend's words for those areas.
+NOT_COVERED = "not covered by this index"
 
 
 #: The two polarities of the catalogue: which end of an indicator is the disadvantaged one.
@@ -44,7 +49,11 @@ SCHEMES: dict[str, tuple[Callable[[np.ndarray, int], np.ndarray], int | None]] =
     "deciles": (lambda y, _k: mapclassify.Quantiles(y, k=10).bins, 10),
     "fisher_jenks": (lambda y, k: mapclassify.FisherJenks(y, k=k).bins, None),
     "equal_interval": (lambda y, k: mapclassify.EqualInterval(y, k=k).bins, None),
+    # one class per distinct value (deciles, quintiles, counts of domains): at most 12
+    "categories": (lambda y, _k: np.unique(y), None),
 }
+#: Most distinct values the ``categories`` scheme gives a class each.
+MAX_CATEGORIES = 12
 
 
 # Anchor colours of each sequential palette, lightest first (all colour-blind safe).
@@ -159,6 +168,12 @@ def _present_values(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
 def _upper_bounds(present: np.ndarray, norm: str, k: int) -> np.ndarray:
     """Inclusive upper bound of each class (fewer than ``k`` when values are too few)."""
     n_unique = np.unique(present).size
+    if norm == "categories":
+        if n_unique > MAX_CATEGORIES:
+            msg = (f"scheme 'categories' gives each distinct value a class, at most "
+                   f"{MAX_CATEGORIES}; `values` has {n_unique}. Choose 'quantiles' instead.")
+            raise InputError(msg)
+        return np.unique(present).astype("float64")
     if n_unique == 1:
         bins = np.array([present[0]])
     else:
@@ -186,10 +201,12 @@ def classify(values: pd.Series, *, scheme: str = "quantiles", k: int | None = No
     values
         Numeric values indexed by area code (unique index).
     scheme
-        ``"quantiles"``, ``"deciles"`` (quantiles with 10 classes), ``"fisher_jenks"`` or
-        ``"equal_interval"``; case, spaces and hyphens do not matter.
+        ``"quantiles"``, ``"deciles"`` (quantiles with 10 classes), ``"fisher_jenks"``,
+        ``"equal_interval"`` or ``"categories"`` (one class per distinct value, at most 12: a
+        decile, a count of domains); case, spaces and hyphens do not matter.
     k
-        Number of classes; default 5 (10 for ``"deciles"``, which accepts no other k).
+        Number of classes; default 5 (10 for ``"deciles"``, which accepts no other k; the
+        number of distinct values for ``"categories"``).
     reference
         Values that set the classes, when they are not ``values`` themselves: e.g. every
         neighbourhood of the nation, so that maps of several councils share one scheme

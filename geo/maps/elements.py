@@ -32,7 +32,7 @@ from pyproj import CRS
 
 from geo._errors import InputError, format_codes
 from geo.maps._safe import inert_name, render_inert
-from geo.maps.classes import NO_DATA_COLOUR, normalise_key
+from geo.maps.classes import NO_DATA_COLOUR, NOT_COVERED, NOT_COVERED_COLOUR, normalise_key
 from geo.maps.text import format_value
 
 _BASE_STYLE = {"color": "#4d4d4d", "weight": 0.6, "opacity": 0.9, "fillOpacity": 0.85}
@@ -375,6 +375,7 @@ def _legend_html(
     polarity: str | None,
     n_missing: int,
     note: str | None = None,
+    n_not_covered: int = 0,
 ) -> str:
     head = html.escape(title)
     if unit and unit not in title:
@@ -390,6 +391,11 @@ def _legend_html(
         rows.append(
             f"<div><i style='background:{NO_DATA_COLOUR}'></i>no data"
             f" <span style='color:#666'>({n_missing:,})</span></div>"
+        )
+    if n_not_covered:
+        rows.append(
+            f"<div><i style='background:{NOT_COVERED_COLOUR}'></i>{NOT_COVERED}"
+            f" <span style='color:#666'>({n_not_covered:,})</span></div>"
         )
     if polarity is not None:
         worse = "higher" if normalise_key(polarity) == "higher_worse" else "lower"

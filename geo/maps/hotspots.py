@@ -3,13 +3,16 @@
 - :func:`hotspot_layer`: the areas a local statistic found significant (Gi* hot and cold
   spots, local Moran quadrants), tinted by label over the choropleth, with the outlines of
   touching areas that share a label; :func:`add_hotspot_legend` lists the labels present;
-- :func:`cluster_members`: which named cluster each area belongs to, from the clusters table;
+- :func:`outcome_labels`: what a run says about each area in the words of its outcome and
+  confidence ("worse cluster 99%"), the labels these layers and legends draw;
 - :func:`cluster_outlines` (cacheable) and :func:`cluster_layer`: named clusters dissolved,
   outlined in purple over the map (hovering one names it; clicks reach the areas beneath) and
   the largest labelled on the map.
 
-Labels are drawn as the statistic names them ("hot spot 95%", "High-High"); the pages say
-separately what that means for the place.
+Areas are drawn and counted by their outcome (``"worse cluster"``, ``"better outlier"``, ...:
+:data:`geo.stats.outcome.OUTCOMES`) and confidence, legends worse first; the method's own words
+("hot spot 95%", "High-High") stay in the tooltip as detail. Cluster membership is read by the
+one reader, :func:`geo.stats.clusters.cluster_members` (re-exported here).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from geo._errors import InputError, format_codes
+from geo._errors import InputError
 from geo.maps._hotspot_elements import (
     _cluster_outlines,
     _dissolve_by,
@@ -33,9 +36,55 @@ from geo.maps.elements import (
     _check_gdf,
     _Legend,
 )
+from geo.stats.clusters import cluster_members
+from geo.stats.outcome import LEVELS, NOT_SIGNIFICANT, NOT_TESTED, OUTCOMES
 
 __all__ = ['hotspot_layer', 'add_hotspot_legend', 'CLUSTER_COLOUR', 'cluster_members',
-           'cluster_outlines', 'cluster_layer']
+           'cluster_outlines', 'cluster_layer', 'outcome_labels']
+
+
+def outcome_labels(outcome: pd.Series, bins: pd.Series | None = None) -> pd.Series:
+    """Each area's outcome with its confidence, the words maps and legends draw.
+
+    Parameters
+    ----------
+    outcome
+        One of :data:`geo.stats.outcome.OUTCOMES` per area (missing: ``"not tested"``).
+    bins
+        The run's ``bin`` (-3..3, ArcGIS style, by polarity): its strength gives the
+        confidence (3 = 99%, 2 = 95%, 1 = 90%); without it the outcome alone.
+
+    Returns
+    -------
+    pandas.Series
+        Indexed like ``outcome``: ``"worse cluster 99%"``, ``"better outlier 90%"``,
+        ``"not significant"``, ``"not tested"``.
+
+    Raises
+    ------
+    InputError
+        A value that is not an outcome.
+
+    Examples
+    --------
+    >>> outcome_labels(pd.Series(["worse cluster", "not significant"]), pd.Series([3, 0])).tolist()
+    ['worse cluster 99%', 'not significant']
+    """
+    words = outcome.astype(object).where(outcome.notna(), NOT_TESTED).astype(str)
+    unknown = sorted(set(words) - set(OUTCOMES))
+    if unknown:
+        msg = f"`outcome` has values that are not outcomes: {unknown}; valid: {list(OUTCOMES)}."
+        raise InputError(msg)
+    if bins is None:
+        return words
+    confidence = {b: c for _, c, b in LEVELS}
+    strength = pd.to_numeric(bins.reindex(words.index), errors="coerce").abs()
+    level = strength.map(lambda b: confidence.get(int(b)) if pd.notna(b) else None)
+    significant = ~words.isin([NOT_SIGNIFICANT, NOT_TESTED]) & level.notna()
+    out = words.copy()
+    out[significant] = [f"{w} {int(c)}%" for w, c in zip(words[significant], level[significant],
+                                                          strict=True)]
+    return out
 
 
 def hotspot_layer(
@@ -130,48 +179,6 @@ def add_hotspot_legend(
 #: Outline colour of named clusters (ColorBrewer PuOr's darkest purple: apart from the
 #: red/blue of hot and cold spots and from every choropleth palette's darkest colour).
 CLUSTER_COLOUR = "#542788"
-
-
-def cluster_members(clusters: pd.DataFrame) -> pd.Series:
-    """Which cluster each area belongs to, from the ``";"``-joined ``lsoa_codes`` of ``clusters``.
-
-    Parameters
-    ----------
-    clusters
-        Indexed by cluster id, with ``name`` and ``lsoa_codes`` (the store's ``clusters``
-        table, or :func:`geo.stats.clusters.hotspot_clusters`).
-
-    Returns
-    -------
-    pandas.Series
-        Cluster id indexed by area code (members only, in the order of ``clusters``).
-
-    Raises
-    ------
-    InputError
-        ``clusters`` without ``name`` or ``lsoa_codes``, or an area in two clusters.
-
-    Examples
-    --------
-    >>> t = pd.DataFrame({"name": ["A"], "lsoa_codes": ["E1;E2"]}, index=[7])
-    >>> cluster_members(t).to_dict()
-    {'E1': 7, 'E2': 7}
-    """
-    absent = [c for c in ("name", "lsoa_codes") if c not in getattr(clusters, "columns", [])]
-    if absent:
-        msg = (
-            f"`clusters` lacks columns {absent}; pass the store's clusters table "
-            "(geo.load_indicators('clusters')) or geo.stats.clusters.hotspot_clusters()."
-        )
-        raise InputError(msg)
-    members = clusters["lsoa_codes"].fillna("").astype(str).str.split(";").explode()
-    members = members[members != ""]
-    if members.duplicated().any():
-        dup = members[members.duplicated()].unique()
-        msg = f"`clusters` puts areas in two clusters: {format_codes(dup)}; pass disjoint clusters."
-        raise InputError(msg)
-    return pd.Series(members.index, index=pd.Index(members.to_numpy(), name="code"),
-                     name="cluster_id")
 
 
 def cluster_outlines(

@@ -1,10 +1,13 @@
-"""The national LSOA map: every neighbourhood of England and Wales painted into one image.
+"""The national neighbourhood map: every small area of Great Britain painted into images.
 
-33,755 LSOA polygons are too many for a browser to draw, so the national view is a PNG in a
-Leaflet image overlay: :func:`lsoa_grid` burns every area once into a grid of row positions
-(about 3 s), :func:`paint_lsoa_grid` classifies an indicator and paints the grid by a colour
-lookup (a fraction of a second), :func:`lsoa_overview_map` puts the image, its legend and
-clickable council outlines on a map. :func:`render_lsoa_image` does the first two in one call.
+35,672 LSOAs and 6,976 data zones are too many polygons for a browser to draw, so the national
+view is a PNG per small-area level in Leaflet image overlays: :func:`lsoa_grid` burns every area
+once into a grid of row positions (about 3 s; the store keeps one per level),
+:func:`paint_lsoa_grid` classifies an indicator and paints one grid by a colour lookup (a
+fraction of a second), :func:`paint_national_grids` paints several grids (LSOAs of England and
+Wales, data zones of Scotland) on one class scheme, the areas an indicator does not cover pale
+grey, and :func:`lsoa_overview_map` puts the images, their legend and clickable council outlines
+on a map. :func:`render_lsoa_image` does the first two in one call.
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ from geo._errors import InputError
 from geo.maps._position import _check_paint, _paint_grid, _position_grid, _PositionGrid
 from geo.maps.assets import STATIC_URL
 from geo.maps.choropleth import DEFAULT_ATTRIBUTION, add_legend, base_map
-from geo.maps.classes import classify, colours_for
+from geo.maps.classes import NOT_COVERED_COLOUR, classify, colours_for
 from geo.maps.elements import _check_column, _check_gdf, _outline_layer
 
-__all__ = ['LsoaImage', 'LsoaGrid', 'lsoa_grid', 'paint_lsoa_grid', 'render_lsoa_image', 'national_lsoa_overlay', 'lsoa_overview_map']
+__all__ = ['LsoaImage', 'LsoaGrid', 'NationalImage', 'lsoa_grid', 'paint_lsoa_grid',
+           'paint_national_grids', 'render_lsoa_image', 'national_lsoa_overlay',
+           'lsoa_overview_map']
 
 
 class LsoaImage(NamedTuple):
@@ -35,6 +40,19 @@ class LsoaImage(NamedTuple):
     png: bytes
     bounds: list[list[float]]
     classes: pd.Series
+
+
+class NationalImage(NamedTuple):
+    """Several small-area levels painted on one class scheme (:func:`paint_national_grids`).
+
+    ``images`` (one :class:`LsoaImage` per grid, drawn in order), ``classes`` (every area with
+    a value, all grids) and ``n_not_covered`` (areas of the grids the values do not cover,
+    painted pale grey). Plain data (picklable).
+    """
+
+    images: list[LsoaImage]
+    classes: pd.Series
+    n_not_covered: int
 
 
 #: The grid of :func:`lsoa_grid`: ``grid`` (row position + 1 per pixel, 0 = none), ``codes``
@@ -117,6 +135,60 @@ def paint_lsoa_grid(
     return LsoaImage(png=png, bounds=[list(b) for b in grid.bounds], classes=classes)
 
 
+def paint_national_grids(
+    grids: list[LsoaGrid],
+    values: pd.Series,
+    *,
+    scheme: str = "deciles",
+    k: int | None = None,
+    polarity: str = "higher_worse",
+    palette_name: str = "ylorrd",
+) -> NationalImage:
+    """Paint several grids (e.g. LSOAs and data zones) on one class scheme of ``values``.
+
+    Areas of the grids with a value are painted by class (a missing value grey, "no data");
+    areas without any value, those the indicator does not cover, pale grey (counted in
+    ``n_not_covered``, for the legend's "not covered by this index"): never a silent blank.
+
+    Parameters
+    ----------
+    grids
+        From :func:`lsoa_grid` (or the store's :func:`boundaries.display.load_position_grid`).
+    values
+        Numbers indexed by area code, each code in one of the grids.
+    scheme, k, polarity, palette_name
+        As in :func:`paint_lsoa_grid`.
+
+    Raises
+    ------
+    InputError
+        No grid, a grid not from :func:`lsoa_grid`, codes in none of the grids.
+
+    Examples
+    --------
+    >>> image = paint_national_grids([lsoas, zones], deciles, scheme="categories")  # doctest: +SKIP
+    """
+    if not grids:
+        msg = "`grids` is empty; pass the grids of the levels to paint (lsoa_grid())."
+        raise InputError(msg)
+    every = pd.Index([])
+    for grid in grids:
+        _check_paint(grid, values.iloc[:0])
+        every = every.append(grid.codes)
+    _check_paint(type(grids[0])(grid=grids[0].grid, codes=every, bounds=grids[0].bounds), values)
+    classes = classify(values, scheme=scheme, k=k)
+    colours = colours_for(classes, polarity=polarity, name=palette_name)
+    images, n_out = [], 0
+    for grid in grids:
+        on_grid = colours.reindex(grid.codes)
+        absent = on_grid.isna()
+        n_out += int(absent.sum())
+        png = _paint_grid(grid, on_grid.where(~absent, NOT_COVERED_COLOUR))
+        images.append(LsoaImage(png=png, bounds=[list(b) for b in grid.bounds],
+                                classes=classes[classes.index.isin(grid.codes)]))
+    return NationalImage(images=images, classes=classes, n_not_covered=n_out)
+
+
 def render_lsoa_image(
     gdf: gpd.GeoDataFrame,
     column: str,
@@ -194,7 +266,7 @@ def national_lsoa_overlay(
 
 
 def lsoa_overview_map(
-    image: LsoaImage,
+    image: LsoaImage | NationalImage,
     *,
     label: str,
     unit: str = "",
@@ -205,13 +277,16 @@ def lsoa_overview_map(
     attribution: str = DEFAULT_ATTRIBUTION,
     asset_base_url: str = STATIC_URL,
     title: str | None = None,
+    area_word: str = "LSOAs",
+    note: str | None = None,
 ) -> folium.Map:
-    """A national map of every LSOA as an image, with optional clickable council outlines.
+    """A national map of every small area as images, with optional clickable council outlines.
 
     Parameters
     ----------
     image
-        From :func:`render_lsoa_image` (polarity and palette must match the ones used there).
+        From :func:`render_lsoa_image` or :func:`paint_national_grids` (polarity and palette
+        must match the ones used there).
     label, unit, polarity, palette_name
         For the legend.
     outlines
@@ -223,6 +298,9 @@ def lsoa_overview_map(
         As in :func:`base_map`.
     title
         The map's accessible name; default "Map: <label> by neighbourhood".
+    area_word, note
+        What the areas are, for the legend ("LSOAs and data zones"), and a line under it
+        (escaped), e.g. which index paints which nation.
 
     Returns
     -------
@@ -232,16 +310,26 @@ def lsoa_overview_map(
     --------
     >>> m = lsoa_overview_map(render_lsoa_image(lsoas, "imd_score"), label="IMD score")  # doctest: +SKIP
     """
-    overlay = national_lsoa_overlay(image, name=label)
-    m = base_map(bounds=image.bounds, attribution=attribution, asset_base_url=asset_base_url,
-                 title=title or f"Map: {label} by neighbourhood")
-    m.add_child(overlay)
+    if isinstance(image, LsoaImage):
+        image = NationalImage(images=[image], classes=image.classes, n_not_covered=0)
+    if not isinstance(image, NationalImage) or not image.images:
+        msg = ("`image` must be the LsoaImage of render_lsoa_image() or the NationalImage of "
+               "paint_national_grids().")
+        raise InputError(msg)
+    south = min(b[0][0] for b in (i.bounds for i in image.images))
+    west = min(b[0][1] for b in (i.bounds for i in image.images))
+    north = max(b[1][0] for b in (i.bounds for i in image.images))
+    east = max(b[1][1] for b in (i.bounds for i in image.images))
+    m = base_map(bounds=[[south, west], [north, east]], attribution=attribution,
+                 asset_base_url=asset_base_url, title=title or f"Map: {label} by neighbourhood")
+    for i, part in enumerate(image.images):
+        m.add_child(national_lsoa_overlay(part, name=label if i == 0 else f"{label} ({i + 1})"))
     if outlines is not None:
         _check_gdf(outlines, name="outlines")
         m.add_child(_outline_layer(outlines, precision=outline_precision))
     classes = image.classes
-    add_legend(
-        m, classes, polarity=polarity, label=label, unit=unit, palette_name=palette_name,
-        note=f"{classes.attrs['scheme'].replace('_', ' ')} of {int(classes.notna().sum()):,} LSOAs",
-    )
+    words = (f"{classes.attrs['scheme'].replace('_', ' ')} of "
+             f"{int(classes.notna().sum()):,} {area_word}") + (f". {note}" if note else "")
+    add_legend(m, classes, polarity=polarity, label=label, unit=unit, palette_name=palette_name,
+               note=words, n_not_covered=image.n_not_covered)
     return m

@@ -21,7 +21,7 @@ import pandas as pd
 from geo._errors import InputError
 from geo.maps.classes import classify, normalise_key
 
-__all__ = ['legend_labels', 'format_value', 'map_table', 'describe_values']
+__all__ = ['legend_labels', 'class_labels', 'format_value', 'map_table', 'describe_values']
 
 
 def _decimals(edges: Sequence[float]) -> int:
@@ -162,6 +162,24 @@ def format_value(value: Any, unit: str = "", *, decimals: int | None = None) -> 
     return f"{s} {unit}" if unit else s
 
 
+def class_labels(classes: pd.Series, unit: str = "") -> list[str]:
+    """The legend's words for each class: ranges with units (:func:`geo.maps.text.legend_labels`),
+    or for the ``categories`` scheme the value itself ("decile 1", "3 domains").
+
+    Examples
+    --------
+    >>> class_labels(classify(pd.Series([1.0, 2.0, 2.0]), scheme="categories"), "decile")
+    ['decile 1', 'decile 2']
+    """
+    bins = classes.attrs["bins"]
+    if classes.attrs.get("scheme") != "categories":
+        return legend_labels(bins, unit, lower=classes.attrs.get("lower"))
+    words = [format_value(int(b) if float(b).is_integer() else b) for b in bins]
+    if unit in ("decile", "quintile", "rank"):
+        return [f"{unit} {w}" for w in words]
+    return [f"{w} {unit}".strip() for w in words]
+
+
 def map_table(
     gdf: pd.DataFrame,
     column: str,
@@ -200,7 +218,7 @@ def map_table(
         msg = f"`column` {column!r} is not in `gdf`; available: {list(gdf.columns)}."
         raise InputError(msg)
     classes = classify(gdf[column], scheme=scheme, k=k, reference=reference)
-    labels = legend_labels(classes.attrs["bins"], unit, lower=classes.attrs["lower"])
+    labels = class_labels(classes, unit)
     out = pd.DataFrame(index=gdf.index)
     if name_column is not None and name_column in gdf.columns:
         out["name"] = gdf[name_column]
