@@ -740,6 +740,25 @@ def test_too_few_permutations_warn_and_say_how_many(grid):
         local_gi_star(_hot_corner(), g, permutations=999, seed=1)
 
 
+def test_no_floor_warning_when_larger_p_values_pass_and_carry_the_floor():
+    from geo.stats import PermutationFloorWarning
+    from geo.stats.fdr import fdr_bh
+    from geo.stats.permutation import fdr_floor
+
+    # 9,999 permutations: p_min = 0.0002; alone, one area there fails BH over 530 (needs 3),
+    # but 200 areas at p = 0.001 pass (q = 0.0026) and with them the one at the floor
+    p = np.r_[0.0002, np.full(200, 0.001), np.full(329, 0.9)]
+    assert (fdr_bh(p)[:201] <= 0.05).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PermutationFloorWarning)
+        assert fdr_floor(p, permutations=9999, alpha=0.05, fdr=True) is None
+    # without them nothing passes, and the warning says so in words
+    lonely = np.r_[0.0002, np.full(529, 0.9)]
+    with pytest.warns(PermutationFloorWarning, match=r"at least 3 areas share it \(1 does\)"):
+        info = fdr_floor(lonely, permutations=9999, alpha=0.05, fdr=True)
+    assert info["k_needed"] == 3 and not (fdr_bh(lonely) <= 0.05).any()
+
+
 def test_global_statistics_equal_esda(grid):
     from geo.stats import global_autocorrelation
 

@@ -29,6 +29,8 @@ import warnings
 import numpy as np
 from scipy import sparse
 
+from geo.stats.fdr import fdr_bh
+
 __all__ = ["PERMUTATION_CHUNK", "PermutationFloorWarning", "fdr_floor", "neighbour_sum_counts",
            "two_sided_p"]
 
@@ -145,8 +147,8 @@ def fdr_floor(p: np.ndarray, *, permutations: int, alpha: float, fdr: bool) -> d
 
     With ``R`` permutations no p-value is below ``p_min = 2 / (R + 1)``. Benjamini-Hochberg over
     ``m`` tests passes the ``j`` smallest p-values only where ``p_(j) <= alpha j / m``, so the
-    ``k`` areas sharing ``p_min`` pass only if ``k >= m p_min / alpha``. When that fails (or,
-    without FDR, when ``p_min > alpha``) a warning of :class:`PermutationFloorWarning` is issued
+    ``k`` areas sharing ``p_min`` pass only if ``k >= m p_min / alpha``. When that fails and no
+    area passes at all (or, without FDR, when ``p_min > alpha``) a warning of :class:`PermutationFloorWarning` is issued
     and its numbers returned: how many permutations would let those ``k`` areas pass.
 
     Returns
@@ -167,6 +169,8 @@ def fdr_floor(p: np.ndarray, *, permutations: int, alpha: float, fdr: bool) -> d
     # no area reaches it (a place with nothing significant is not short of permutations)
     if (fdr and (k_at_min >= k_needed or k_needed <= 1)) or (not fdr and p_min <= alpha):
         return None
+    if fdr and bool((np.asarray(fdr_bh(p)) <= alpha).any()):
+        return None  # larger p-values that pass carry the floor's areas with them
     share = max(k_at_min, 1) / m if fdr else 1.0
     needed = int(np.ceil(2.0 / (alpha * share) - 1.0))
     info = {"p_min": p_min, "m": m, "k_at_min": k_at_min, "k_needed": int(np.ceil(k_needed)),
@@ -174,7 +178,7 @@ def fdr_floor(p: np.ndarray, *, permutations: int, alpha: float, fdr: bool) -> d
     msg = (
         f"with {permutations} permutations the smallest attainable p is {p_min:.4g}; "
         + (f"Benjamini-Hochberg over {m} areas at alpha {alpha} passes it only when at least "
-           f"{info['k_needed']} areas share it ({k_at_min} do)" if fdr else
+           f"{info['k_needed']} areas share it ({k_at_min} {'does' if k_at_min == 1 else 'do'})" if fdr else
            f"that is above alpha {alpha}")
         + f", so nothing can be significant: use at least {needed} permutations"
     )
