@@ -156,17 +156,25 @@ def one_round(browser, log: Path) -> dict[str, float]:
     return out
 
 
-def main(argv: list[str] | None = None) -> dict:
-    from playwright.sync_api import sync_playwright
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3, help="fresh servers (median)")
+def browser_bench_args(doc: str | None, argv: list[str] | None, *,
+                       rounds_help: str) -> tuple[argparse.Namespace, Path]:
+    """The options of a browser bench (``--rounds``, ``--label``) and its results folder;
+    exits with a clear line when Chromium is missing."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help=f"{rounds_help}; default 3")
     parser.add_argument("--label", default="", help="a name for this run in the results")
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         sys.exit(f"no Chromium at {CHROMIUM}: install it (scripts/install_browser.sh)")
     results = REPO / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
+    return args, results
+
+
+def main(argv: list[str] | None = None) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    args, results = browser_bench_args(__doc__, argv, rounds_help="fresh servers (median)")
     rounds = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)

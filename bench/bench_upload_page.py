@@ -24,7 +24,6 @@ Results go to ``bench/results/bench_upload_page.json``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import subprocess
@@ -42,6 +41,7 @@ from bench.bench_browser import (  # noqa: E402 - after the path is set
     FRAME,
     TIMEOUT_MS,
     _painted_frame,
+    browser_bench_args,
     start_server,
 )
 
@@ -128,14 +128,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     from playwright.sync_api import sync_playwright
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3, help="rounds per file (median)")
-    parser.add_argument("--label", default="", help="a name for this run in the results")
-    args = parser.parse_args(argv)
-    if not Path(CHROMIUM).exists():
-        sys.exit(f"no Chromium at {CHROMIUM}: install it (scripts/install_browser.sh)")
-    results = REPO / "bench" / "results"
-    results.mkdir(parents=True, exist_ok=True)
+    args, results = browser_bench_args(__doc__, argv, rounds_help="rounds per file (median)")
     times: dict[str, list[dict[str, float]]] = {"council": [], "national": []}
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         files = write_files(Path(tmp), args.rounds)

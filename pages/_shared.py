@@ -186,6 +186,22 @@ def show_council_view(view: dict, *, key: str, height: int = 520, brief: bool = 
               label=f"{view['label']}, {view['name']}", height=height)
 
 
+def neighbourhood_choices(indicator_box, hotspot_box, *, page: str) -> tuple[str, str]:
+    """The neighbourhood indicator and the hotspot layer, drawn in the given containers (one
+    pair of widgets for every page that maps small areas, keyed ``<page>_lsoa`` and
+    ``<page>_hotspots``, kept in the URL as ``lsoa`` and ``hotspots``)."""
+    options = data.lsoa_options()
+    names = data.hotspot_choices()
+    indicator = state.widget(indicator_box.selectbox, "Indicator by neighbourhood (LSOA)",
+                             list(options.index), param="lsoa", key=f"{page}_lsoa",
+                             default=data.DEFAULT_LSOA,
+                             format_func=options["label"].to_dict().get)
+    hotspot = state.widget(hotspot_box.selectbox, "Hotspots", list(names), param="hotspots",
+                           key=f"{page}_hotspots", default=data.DEFAULT_HOTSPOTS,
+                           format_func=names.get)
+    return indicator, hotspot
+
+
 def plain(text: str) -> str:
     """Text that geo.upload.reader escaped for HTML, back to plain text (for st.text)."""
     return html.unescape(str(text))

@@ -121,16 +121,8 @@ st.caption("The map is classed over all councils shown that the measure covers; 
 
 # ----------------------------------------------------------------------------- neighbourhoods
 st.subheader("Neighbourhoods side by side")
-lsoa_opts = data.lsoa_options()
-hotspot_names = data.hotspot_choices()
 d1, d2, d3 = st.columns([2.6, 1.4, 1.6])
-lsoa_indicator = state.widget(d1.selectbox, "Indicator by neighbourhood (LSOA)",
-                              list(lsoa_opts.index), param="lsoa", key="compare_lsoa",
-                              default=data.DEFAULT_LSOA,
-                              format_func=lsoa_opts["label"].to_dict().get)
-hotspot = state.widget(d2.selectbox, "Hotspots", list(hotspot_names), param="hotspots",
-                       key="compare_hotspots", default=data.DEFAULT_HOTSPOTS,
-                       format_func=hotspot_names.get)
+lsoa_indicator, hotspot = sh.neighbourhood_choices(d1, d2, page="compare")
 classes = state.widget(d3.radio, "Colours", list(sh.CLASSES), param="classes",
                        key="compare_classes", default="national", format_func=sh.CLASSES.get)
 st.caption(("Each council's neighbourhoods are coloured on one scheme, the classes of its whole "

@@ -48,16 +48,10 @@ scheme = state.widget(c2.selectbox, "Classes", list(sh.SCHEMES), param="scheme",
 view = state.widget(c3.radio, "National view", list(VIEWS), param="view", key="explore_view",
                     default="councils", format_func=VIEWS.get, horizontal=True)
 d1, d2, d3 = st.columns([2.4, 1.8, 1.8])
-lsoa_indicator = state.widget(d1.selectbox, "Indicator by neighbourhood (LSOA)",
-                              list(lsoa_opts.index), param="lsoa", key="explore_lsoa",
-                              default=data.DEFAULT_LSOA,
-                              format_func=lsoa_opts["label"].to_dict().get)
+lsoa_indicator, hotspot_choice = sh.neighbourhood_choices(d1, d3, page="explore")
 council = state.widget(d2.selectbox, "Council (or click one on the map)", council_codes,
                        param="council", key="explore_council", default="",
                        format_func={"": "(none)", **{c: f"{n} ({c})" for c, n in names["name"].items()}}.get)
-hotspot_choice = state.widget(d3.selectbox, "Hotspots", list(hotspot_names), param="hotspots",
-                              key="explore_hotspots", default=data.DEFAULT_HOTSPOTS,
-                              format_func=hotspot_names.get)
 show_clusters = hotspot_choice == data.CLUSTERED
 
 

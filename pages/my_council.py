@@ -208,18 +208,10 @@ st.subheader("Neighbourhoods")
 if area_level is None:
     st.info(ga.no_small_areas_text(name, letter))
 else:
-    lsoa_opts = data.lsoa_options()
-    hotspot_names = data.hotspot_choices()
     c1, c2, c3 = st.columns([3, 1.4, 1.4])
-    lsoa_indicator = state.widget(c1.selectbox, "Indicator by neighbourhood (LSOA)",
-                                  list(lsoa_opts.index), param="lsoa", key="council_lsoa",
-                                  default=data.DEFAULT_LSOA,
-                                  format_func=lsoa_opts["label"].to_dict().get)
+    lsoa_indicator, hotspot = sh.neighbourhood_choices(c1, c3, page="council")
     scheme = state.widget(c2.selectbox, "Classes", list(sh.SCHEMES), param="scheme",
                           key="council_scheme", default="quantiles", format_func=sh.SCHEMES.get)
-    hotspot = state.widget(c3.selectbox, "Hotspots", list(hotspot_names), param="hotspots",
-                           key="council_hotspots", default=data.DEFAULT_HOTSPOTS,
-                           format_func=hotspot_names.get)
     classes = state.widget(st.radio, "Colours of the neighbourhood map", list(sh.CLASSES),
                            param="classes", key="council_classes", default="national",
                            format_func=sh.CLASSES.get, horizontal=True)
