@@ -525,21 +525,50 @@ def fake_store(monkeypatch, areas):
                     "publisher": "MHCLG", "vintage": "2025", "licence": "OGL-UK-3.0",
                     "attribution": "ogl_public_sector"},
     }
-    monkeypatch.setattr(boundaries, "load", load)
-    monkeypatch.setattr(boundaries, "store_dir", lambda: Path("/nonexistent"))
-    monkeypatch.setattr(boundaries, "read_manifest", lambda _: {
-        "hotspot_params": {"permutations": 999, "seed": 42, "alpha": 0.05}})
-    monkeypatch.setattr(geo.data.indicators, "catalogue", lambda: cat.copy())
-    monkeypatch.setattr(geo.data.indicators, "load_indicators", load_indicators)
-    monkeypatch.setattr(geo.data.indicators, "indicator_meta", indicator_meta)
-    monkeypatch.setattr(geo.data.sources, "registry", lambda *a, **k: reg)
     england = {"nation": "E", "title": "IoD 2025", "dataset": "iod2025", "map_level": "lsoa21",
-               "small_areas": "LSOAs 2021", "compound": "compound"}
-    monkeypatch.setattr(geo.data.sources, "registry_meta", lambda *a, **k: {
-        "licences": {}, "national_indices": {"iod2025": england}})
-    monkeypatch.setattr(geo.data.sources, "attribution_lines", lambda ids=None: sorted(
-        {"ons": "ONS OGL line", "ogl_public_sector": "Public sector OGL line"}[
-            reg[i]["attribution"]] for i in ids if i in reg))
+               "small_areas": "LSOAs 2021", "compound": "compound",
+               "cluster_table": "clusters"}
+    fakes = {
+        (boundaries, "load"): load,
+        (boundaries, "store_dir"): lambda: Path("/nonexistent"),
+        (boundaries, "read_manifest"): lambda _: {
+            "hotspot_params": {"permutations": 999, "seed": 42, "alpha": 0.05}},
+        (geo.data.indicators, "catalogue"): lambda: cat.copy(),
+        (geo.data.indicators, "load_indicators"): load_indicators,
+        (geo.data.indicators, "indicator_meta"): indicator_meta,
+        (geo.data.sources, "registry"): lambda *a, **k: reg,
+        (geo.data.sources, "registry_meta"): lambda *a, **k: {
+            "licences": {}, "national_indices": {"iod2025": england}},
+        (geo.data.sources, "attribution_lines"): lambda ids=None: sorted(
+            {"ons": "ONS OGL line", "ogl_public_sector": "Public sector OGL line"}[
+                reg[i]["attribution"]] for i in ids if i in reg),
+    }
+    _patch_everywhere(monkeypatch, fakes)
+
+
+def _patch_everywhere(monkeypatch, fakes) -> None:
+    """Replace each function wherever the project holds it: every module of ``geo`` and
+    ``boundaries`` is imported first, so one that imports a name (``from geo.data.sources
+    import registry_meta``) binds the real function, and is patched (and restored) here; a
+    module first imported while the fakes are in place would keep them for the session."""
+    import importlib
+    import pkgutil
+    import sys
+
+    import boundaries
+    import geo
+
+    for pkg in (boundaries, geo):
+        for info in pkgutil.walk_packages(pkg.__path__, prefix=f"{pkg.__name__}."):
+            if not info.name.endswith("__main__"):
+                importlib.import_module(info.name)
+    for (owner, name), fake in fakes.items():
+        real = getattr(owner, name)
+        monkeypatch.setattr(owner, name, fake)
+        for module in list(sys.modules.values()):
+            if (getattr(module, "__name__", "").startswith(("geo.", "boundaries."))
+                    and getattr(module, name, None) is real):
+                monkeypatch.setattr(module, name, fake)
 
 
 def _main(*argv):

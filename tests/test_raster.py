@@ -197,6 +197,25 @@ def test_zonal_hand_computed(tiny_raster):
     assert_allclose(count.to_numpy(), [0.5, 3.0, 1.5, 0.25], rtol=1e-12)
 
 
+def test_zonal_table_gives_no_value_to_an_area_the_raster_only_grazes(tiny_raster):
+    from geo.export.zonal import MIN_COVERAGE, zonal_table
+
+    zones = _zones([shapely.box(0, 0, 200, 200),  # 3 of 4 cells with data
+                    shapely.box(-900, 0, 10, 200),  # a neighbour touching one column by 10 m
+                    shapely.box(50, 100, 150, 300)],  # half on the raster
+                   codes=["IN", "EDGE", "HALF"]).assign(name=["in", "edge", "half"])
+    with pytest.warns(UserWarning, match=r"1 lad24 areas have less than 50%.*EDGE"):
+        table, meta = zonal_table(tiny_raster, zones, stat="mean", level="lad24")
+    assert table.at["IN", "mean"] == pytest.approx(2.0)
+    assert table.at["IN", "data_coverage"] == pytest.approx(0.75)
+    assert np.isnan(table.at["EDGE", "mean"])  # not the value of the cells along its edge
+    assert table.at["EDGE", "data_coverage"] == pytest.approx(10 * 200 * (2 / 2) / (910 * 200),
+                                                              abs=1e-4)
+    assert table.at["HALF", "data_coverage"] == pytest.approx(MIN_COVERAGE)  # kept at 50%
+    assert table.at["HALF", "mean"] == pytest.approx(1.5)
+    assert "data_coverage" in meta["method"]
+
+
 def test_zonal_no_data_is_nan_with_warning(tiny_raster):
     zones = _zones(
         [

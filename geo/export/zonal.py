@@ -27,6 +27,9 @@ from geo.export.metadata import export_metadata
 __all__ = ['zonal_stats', 'zonal_table']
 
 
+#: Areas with less of their area than this under cells with data get no statistic.
+MIN_COVERAGE = 0.5
+
 #: Zonal statistics: normalised name -> exactextract operation.
 ZONAL_STATS = {"mean": "mean", "sum": "sum", "count": "count", "min": "min", "max": "max"}
 
@@ -83,8 +86,10 @@ def _zone_geometries(zones: gpd.GeoDataFrame, raster_crs: CRS) -> np.ndarray:
     return arr
 
 
-def _extract(src: Any, arr: np.ndarray, *, key: str, band: int, crs: CRS) -> np.ndarray:
-    """The statistic per zone (NaN where no cell with data lies under it)."""
+def _extract(src: Any, arr: np.ndarray, *, key: str, band: int, crs: CRS,
+             fractions: np.ndarray | None = None) -> np.ndarray:
+    """The statistic per zone (NaN where no cell with data lies under it); ``fractions``, when
+    given, receives each zone's sum of the covered fractions of its cells with data."""
     from exactextract import exact_extract
 
     result = np.full(len(arr), np.nan)
@@ -99,8 +104,10 @@ def _extract(src: Any, arr: np.ndarray, *, key: str, band: int, crs: CRS) -> np.
         table = exact_extract(_band_source(src, band), frame, ops, include_cols=["_zone"],
                               output="pandas")
     values = table[ZONAL_STATS[key]].to_numpy(dtype="float64")
-    covered = table["count"].to_numpy(dtype="float64") > 0
-    result[table["_zone"].to_numpy()] = np.where(covered, values, np.nan)
+    count = table["count"].to_numpy(dtype="float64")
+    result[table["_zone"].to_numpy()] = np.where(count > 0, values, np.nan)
+    if fractions is not None:
+        fractions[table["_zone"].to_numpy()] = count
     return result
 
 
@@ -146,7 +153,15 @@ def zonal_stats(
     --------
     >>> zonal_stats("imd.tif", lad24, stat="mean")  # doctest: +SKIP
     """
+    return _zonal(raster_path, zones, stat=stat, band=band)[0]
+
+
+def _zonal(raster_path: str | os.PathLike, zones: gpd.GeoDataFrame, *, stat: str,
+           band: int) -> tuple[pd.Series, pd.Series]:
+    """:func:`zonal_stats` and the share of each zone's area under cells with data (NaN for a
+    raster in a geographic CRS)."""
     key, path = _check_arguments(stat, zones, raster_path)
+    fractions = np.zeros(len(zones))
     with rasterio.open(path) as src:
         if src.crs is None:
             msg = (
@@ -159,7 +174,12 @@ def zonal_stats(
             raise InputError(msg)
         raster_crs = CRS.from_wkt(src.crs.to_wkt())
         arr = _zone_geometries(zones, raster_crs)
-        result = _extract(src, arr, key=key, band=band, crs=raster_crs)
+        result = _extract(src, arr, key=key, band=band, crs=raster_crs, fractions=fractions)
+        cell_area = abs(src.transform.a * src.transform.e - src.transform.b * src.transform.d)
+    area = shapely.area(arr)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.clip(fractions * cell_area / area, 0.0, 1.0) if raster_crs.is_projected else (
+            np.full(len(zones), np.nan))
     missing = np.isnan(result)
     if missing.any():
         warnings.warn(
@@ -169,7 +189,9 @@ def zonal_stats(
             UserWarning,
             stacklevel=2,
         )
-    return pd.Series(result, index=zones.index.copy(), name=key, dtype="float64")
+    index = zones.index.copy()
+    return (pd.Series(result, index=index, name=key, dtype="float64"),
+            pd.Series(share, index=index, name="data_coverage", dtype="float64"))
 
 
 def _band_source(src: Any, band: int) -> Any:
@@ -216,7 +238,9 @@ def zonal_table(
     Returns
     -------
     (DataFrame, dict)
-        ``name`` (when the zones have one) and the statistic, indexed like ``zones``; metadata
+        ``name`` (when the zones have one), the statistic (NaN where less than
+        :data:`MIN_COVERAGE` of the area lies under cells with data, with a warning) and
+        ``data_coverage`` (that share), indexed like ``zones``; metadata
         with the raster's sources and attribution first, then the boundaries', and the method.
 
     Raises
@@ -229,7 +253,15 @@ def zonal_table(
         msg = f"`raster_path` {str(raster_path)!r} does not exist; check the path"
         raise InputError(msg)
     provenance = _raster_provenance(path)
-    values = zonal_stats(path, zones, stat=stat)
+    values, coverage = _zonal(path, zones, stat=stat, band=1)
+    thin = (coverage < MIN_COVERAGE) & values.notna()
+    if thin.any():  # e.g. Welsh councils beside England under an England-only raster
+        warnings.warn(
+            f"{int(thin.sum())} {level} areas have less than {MIN_COVERAGE:.0%} of their area "
+            f"under cells with data (the raster does not cover them, only cells along their "
+            f"edge); their {values.name} is reported as NaN, their data_coverage kept: "
+            f"{format_codes(zones.index[thin.to_numpy()])}", UserWarning, stacklevel=2)
+        values = values.mask(thin)
     if values.notna().sum() == 0:
         msg = (f"`raster_path` {path.name!r} gives no value for any {level} area: it does not "
                "overlap Great Britain, or all its cells are nodata. Check its extent and CRS.")
@@ -237,6 +269,7 @@ def zonal_table(
     table = pd.DataFrame({"name": zones["name"]}) if "name" in zones.columns else (
         pd.DataFrame(index=zones.index))
     table[values.name] = values
+    table["data_coverage"] = coverage.round(4)
     meta = export_metadata([], level=level)
     lines = provenance.get("attribution") or []
     lines = [lines] if isinstance(lines, str) else list(lines)
@@ -246,6 +279,8 @@ def zonal_table(
         "zonal_statistic": values.name,
         "weighting": "each cell weighted by the fraction of it inside the area (exactextract)",
         "raster": path.name,
+        "data_coverage": ("share of each area under cells with data; below "
+                          f"{MIN_COVERAGE:.0%} the statistic is not given (NaN)"),
         "raster_indicator": provenance.get("indicator"),
     }
     return table, meta
