@@ -75,9 +75,10 @@ KNN = 8
 
 
 def stored_params() -> dict[str, Any]:
-    """The store's hotspot parameters (``permutations``, ``seed``, ``alpha``, ``correction``)."""
+    """The store's hotspot parameters (``permutations``, ``seed``, ``alpha``, ``correction``);
+    ``{}`` for a store that records none (built without hotspots)."""
     try:
-        return dict(boundaries.read_manifest(boundaries.store_dir()).get("hotspot_params", {}))
+        return dict(boundaries.read_manifest(boundaries.store_dir()).get("hotspot_params") or {})
     except OppmapError:
         return {}
 
@@ -198,9 +199,11 @@ def _national(inputs: tuple[pd.Series, dict[str, Any], list[str]], *, method: st
               permutations: int | None, seed: int | None, alpha: float, fdr: bool
               ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """:func:`national_run` of prepared inputs (:func:`run_inputs`)."""
-    params = stored_params()
-    permutations = int(params.get("permutations", 999) if permutations is None else permutations)
-    seed = int(params.get("seed", 42) if seed is None else seed)
+    from geo.data.build import HOTSPOT_PARAMS
+
+    params = {**HOTSPOT_PARAMS, **stored_params()}  # a store without runs: a build's own
+    permutations = int(params["permutations"] if permutations is None else permutations)
+    seed = int(params["seed"] if seed is None else seed)
     run = local_method(method, argument="--method")
     values, meta, letters = inputs
     dropped = values.index[values.isna().to_numpy()]

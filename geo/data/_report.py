@@ -18,7 +18,8 @@ def format_report(report: dict[str, Any]) -> str:
     """A readable summary of a build report, one line per dataset."""
     if report.get("skipped"):
         return f"store is up to date: {report.get('store')}"
-    lines = [f"store built in {report.get('seconds', '?')} s: {report.get('store', '')}"]
+    store = report.get("store")
+    lines = [f"store built in {report.get('seconds', '?')} s" + (f": {store}" if store else "")]
     lines.append("levels:")
     for level, info in report.get("levels", {}).items():
         if "rows" in info:
