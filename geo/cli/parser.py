@@ -2,7 +2,8 @@
 
 Commands: ``data build``, ``data fetch``, ``assets``, ``catalogue``, ``report`` (here), and those
 that command modules register with ``register_cli(subparsers)`` (:data:`CLI_MODULES`:
-``summaries``, ``hotspots``, ``clusters``, ``export``, ``raster``, ``zonal``, ``map-upload``).
+``summaries``, ``hotspots``, ``clusters``, ``export``, ``raster``, ``zonal``, ``map-upload``,
+``analyse``).
 ``python -m geo --version`` prints the version without building the parser.
 
 :func:`main` turns every :class:`~geo._errors.OppmapError` (and a file-system error) into one line
