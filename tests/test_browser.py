@@ -292,6 +292,17 @@ def _within(code: str, run: str = "gi_star:n_domains_worst_decile") -> int:
     return int(((q <= 0.05) & (sign * one["statistic"].to_numpy() > 0)).sum())
 
 
+def _download_pack(page, folder: Path) -> Path:
+    """Click the council pack's button as a person does; the saved zip's path."""
+    button = page.get_by_role("button", name="Download the council pack (zip)")
+    button.scroll_into_view_if_needed()
+    with page.expect_download(timeout=TIMEOUT_MS) as info:
+        button.click()
+    path = folder / info.value.suggested_filename
+    info.value.save_as(path)
+    return path
+
+
 def _council_name(code: str) -> str:
     import boundaries
 
@@ -564,12 +575,7 @@ def test_my_council_in_northern_ireland_is_council_level(page, server, tmp_path)
                      exact=False).first.wait_for()
     assert page.locator(FRAME).count() == 0  # no map rather than a blank one
     assert page.get_by_text("0 hot spots", exact=False).count() == 0
-    button = page.get_by_role("button", name="Download the council pack (zip)")
-    button.scroll_into_view_if_needed()
-    with page.expect_download(timeout=TIMEOUT_MS) as info:
-        button.click()
-    path = tmp_path / info.value.suggested_filename
-    info.value.save_as(path)
+    path = _download_pack(page, tmp_path)
     with zipfile.ZipFile(path) as zf:
         assert sorted(zf.namelist()) == ["N09000003_council.csv", "N09000003_council.geojson",
                                          "README.txt"]
@@ -684,12 +690,7 @@ def test_download_council_pack(page, server, tmp_path):
     _open(page, f"{server}/?page=council&council=E06000009")
     page.get_by_role("heading", name="Blackpool (E06000009)").wait_for()
     _map_frame(page)
-    button = page.get_by_role("button", name="Download the council pack (zip)")
-    button.scroll_into_view_if_needed()
-    with page.expect_download(timeout=TIMEOUT_MS) as info:
-        button.click()
-    path = tmp_path / info.value.suggested_filename
-    info.value.save_as(path)
+    path = _download_pack(page, tmp_path)
     assert path.name.endswith(".zip") and "Blackpool" in path.name
     with zipfile.ZipFile(path) as zf:
         doc = json.loads(zf.read("E06000009_lsoas.geojson"))
