@@ -24,6 +24,7 @@ Nothing here imports Streamlit: ``pages/_data.py`` caches these calls.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -50,10 +51,12 @@ from geo.data.nations import comparability_note, index_of_nation, index_spec
 from geo.data.sources import registry
 from geo.export.pack import council_pack as write_pack
 from geo.export.pack import pack_metadata
+from geo.export.tables import carry_notes
 from geo.maps.assets import missing_assets
 from geo.maps.choropleth import to_standalone_html
 from geo.methodology import methodology_text, pack_columns_text, stored_parameters
 from geo.stats.clusters import cluster_members
+from geo.stats.permutation import PermutationFloorWarning
 from geo.stats.runs import hotspot_column, parse_hotspot_run_id, run_ids
 
 __all__ = [
@@ -61,6 +64,7 @@ __all__ = [
     "FILE_STEMS", "councils_table", "load_councils", "council_level", "search_councils",
     "unknown_councils", "council_lsoas", "load_council_lsoas", "view_data",
     "council_view_data", "council_view", "pack_frame", "area_tables", "place_runs",
+    "council_export",
     "pack_filename", "council_pack",
 ]
 
@@ -94,8 +98,9 @@ def pack_frame(areas: gpd.GeoDataFrame, tables: Mapping[str, pd.DataFrame], *,
     geopandas.GeoDataFrame
         Indexed like ``areas``: place columns, then the tables by name, runs and clusters.
     """
-    place = [c for c in PLACE_COLUMNS if c in areas.columns
-             and not (c == "ward" and "ward24_name" in areas.columns)]
+    place = [c for c in PLACE_COLUMNS if c in areas.columns and areas[c].notna().any()
+             and not (c == "ward" and "ward24_name" in areas.columns)]  # (no English region
+    # for a Welsh council)
     parts = [tables[n].add_prefix(f"{n}.").reindex(areas.index) for n in sorted(tables)]
     parts.append(runs.reindex(areas.index))
     if clusters is not None:
@@ -137,8 +142,12 @@ def place_runs(code: str, index: str) -> pd.DataFrame:
     columns = {}
     for run in run_ids(load_hotspots(index)):
         method, column = parse_hotspot_run_id(run)
-        found = place_hotspots(code, indicator=indicators[column], method=method,
-                               clusters=False)
+        with warnings.catch_warnings():
+            # the store's permutations are fixed for a pack: a floor that one council's family
+            # cannot pass is no advice to act on here (the CLI's --within run gives it)
+            warnings.simplefilter("ignore", PermutationFloorWarning)
+            found = place_hotspots(code, indicator=indicators[column], method=method,
+                                   clusters=False)
         if not found["covered"]:
             continue
         table = found["table"].set_index("code")
@@ -172,8 +181,8 @@ def _notes(spec: Mapping[str, Any], empty: list[str], *, small_areas: bool) -> s
     lines = ["## This council's nation", f"{nation}'s own index: {spec['title']} "
              f"({spec['id']}); small areas: {spec['small_areas']}.", comparability_note()]
     if not small_areas:
-        lines.append(f"There are no small areas for {nation} in the mirror, so this pack holds "
-                     "the council itself: one feature with the council boundary and its "
+        lines.append(f"There are no small areas for {nation} in the mirror, so the pack and "
+                     "its tables hold the council itself: one feature with the council boundary and its "
                      "council-level figures; no hotspots, no named clusters, no map.")
     if empty:
         tables = pd.Series([c.split(".", 1)[0] for c in empty]).value_counts(sort=False)
@@ -182,6 +191,58 @@ def _notes(spec: Mapping[str, Any], empty: list[str], *, small_areas: bool) -> s
                          f"{t} ({n} column{'s' if n > 1 else ''})" for t, n in tables.items())
                      + ".")
     return "\n\n".join(lines) + "\n"
+
+
+def _council_parts(code: str) -> dict[str, Any]:
+    """What a council's pack and its single-file exports hold: the frame of its areas, their
+    level, the metadata, the methodology text and the offline map (one implementation)."""
+    councils = load_councils()
+    level = council_level(councils, code)
+    name, letter = str(councils.at[code, "name"]), str(councils.at[code, "country"])
+    spec = index_spec(index_of_nation(letter))
+    areas, small_level = council_areas(code, councils, display=None)
+    small = small_level is not None
+    area_level = small_level or "lad24"
+    if not small:
+        areas = boundaries.load("lad24").loc[[code]]
+    params = stored_parameters()
+    tables, empty = area_tables(area_level, areas.index)
+    runs = place_runs(code, spec["id"]) if small else pd.DataFrame(index=areas.index)
+    clusters = load_clusters(spec["id"]) if small else None
+    extra = []
+    if clusters is not None and not cluster_members(clusters).index.isin(areas.index).any():
+        clusters = None  # no empty columns: said instead
+        extra.append(f"None of {name}'s areas is in a named cluster of {NATIONS[letter]} (the "
+                     "worse clusters of compounded disadvantage on its national run).")
+    frame = pack_frame(areas, tables, runs=runs, clusters=clusters)
+    extra += carry_notes(frame)
+    metadata = pack_metadata(_sources(area_level, tables), params=params, level=area_level,
+                             hotspots=small, council={"code": code, "name": name,
+                                                      "level": level, "tier": TIERS[level],
+                                                      "nation": NATIONS[letter]})
+    return {"frame": frame, "name": name, "level": area_level, "small": small,
+            "metadata": metadata, "params": params,
+            "notes": _notes(spec, empty, small_areas=small) + "".join(f"\n{e}\n" for e in extra)}
+
+
+def council_export(code: str) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """The table of a council pack, for one GeoJSON or CSV file: the same columns and values
+    as the pack's (``python -m geo export --council CODE --out x.csv``), its metadata with the
+    notes on the nation's index and what is left out.
+
+    Raises
+    ------
+    InputError
+        Unknown council (with the closest).
+    StoreError
+        No store, or one without hotspots or their parameters.
+    """
+    parts = _council_parts(code)
+    metadata = {**parts["metadata"], "title": "oppmap council table",
+                "nation": parts["metadata"]["council"]["nation"], "level": parts["level"],
+                "notes": [line for line in parts["notes"].splitlines()
+                          if line.strip() and not line.startswith("#")]}
+    return parts["frame"], metadata
 
 
 def council_pack(code: str) -> bytes:
@@ -201,30 +262,14 @@ def council_pack(code: str) -> bytes:
     StoreError
         No store, or one without hotspots or their parameters.
     """
-    councils = load_councils()
-    level = council_level(councils, code)
-    name, letter = str(councils.at[code, "name"]), str(councils.at[code, "country"])
-    spec = index_spec(index_of_nation(letter))
-    areas, small_level = council_areas(code, councils, display=None)
-    small = small_level is not None
-    area_level = small_level or "lad24"
-    if not small:
-        areas = boundaries.load("lad24").loc[[code]]
-    params = stored_parameters()
-    tables, empty = area_tables(area_level, areas.index)
-    runs = place_runs(code, spec["id"]) if small else pd.DataFrame(index=areas.index)
-    clusters = load_clusters(spec["id"]) if small else None
-    frame = pack_frame(areas, tables, runs=runs, clusters=clusters)
-    map_html, map_note = _pack_map(code, name) if small else (None, None)
-    metadata = pack_metadata(_sources(area_level, tables), params=params, level=area_level,
-                             hotspots=small, council={"code": code, "name": name,
-                                                      "level": level, "tier": TIERS[level],
-                                                      "nation": NATIONS[letter]})
+    parts = _council_parts(code)
+    frame, name, area_level = parts["frame"], parts["name"], parts["level"]
+    map_html, map_note = _pack_map(code, name) if parts["small"] else (None, None)
     methodology = "\n".join([
-        methodology_text(params), _notes(spec, empty, small_areas=small),
+        methodology_text(parts["params"]), parts["notes"],
         pack_columns_text(frame.columns, catalogue(), map_note=map_note,
                           level=area_level, area_words=AREA_WORDS.get(area_level, "council"))])
-    return write_pack(frame, council_code=code, council_name=name, metadata=metadata,
+    return write_pack(frame, council_code=code, council_name=name, metadata=parts["metadata"],
                       methodology=methodology, map_html=map_html,
                       areas_name=FILE_STEMS[area_level])
 

@@ -89,8 +89,9 @@ def test_council_export_carries_flags_hotspots_and_provenance(store, tmp_path):
     assert "crs" not in doc
     assert len(doc["features"]) == 312
     props = doc["features"][0]["properties"]
-    for key in ("lsoa21_code", "name", "ward24_name", "iod2025.imd_score", "compounded",
-                "persistent", "hotspot_gi_star_n_domains_worst_decile",
+    for key in ("lsoa21_code", "name", "ward24_name", "iod2025.imd_score", "compound.compounded",
+                "compound.persistent", "hotspot_gi_star_n_domains_worst_decile",
+                "outcome_gi_star_n_domains_worst_decile", "bin_gi_star_n_domains_worst_decile",
                 "hotspot_local_moran_imd_score"):
         assert key in props, key
     labels = {f["properties"]["hotspot_gi_star_n_domains_worst_decile"] for f in doc["features"]}

@@ -577,20 +577,22 @@ def _main(*argv):
     return main([str(a) for a in argv])
 
 
-def test_cli_export_council(fake_store, tmp_path):
+def test_cli_export_council_file_is_the_packs_table(monkeypatch, areas, tmp_path):
+    """``export --council X --out x.geojson`` (or .csv) writes geo.council.council_export(X):
+    the pack's own table and metadata (their contents are tested in tests/test_council.py)."""
+    import geo.council
+
+    meta = {**META, "council": {"code": "E08000003", "name": "Manchester"}}
+    monkeypatch.setattr(geo.council, "council_export", lambda code: (
+        areas[["name", "geometry"]].assign(value=[1.0, 2.0, 3.0]), meta))
     out = tmp_path / "manchester.geojson"
     assert _main("export", "--council", "e08000003", "--out", out) == 0
     doc = json.loads(out.read_bytes())
     assert rfc7946_problems(doc) == []
-    assert [f["id"] for f in doc["features"]] == ["E01", "E02"]
-    props = doc["features"][0]["properties"]
-    assert props["iod2025.imd_score"] == 30.0
-    assert props["hotspot_gi_star_imd_score"] == "hot spot 95%"
-    assert props["compounded"] is True and props["persistent"] is True
-    assert doc["oppmap"]["seed"] == 42
-    assert doc["oppmap"]["attribution"] == ["ONS OGL line", "Public sector OGL line"]
-    assert doc["oppmap"]["council"] == {"code": "E08000003", "name": "Manchester"}
-
+    assert {f["id"]: f["properties"]["value"] for f in doc["features"]} == dict(
+        zip(areas.index, [1.0, 2.0, 3.0], strict=True))
+    assert doc["oppmap"]["council"] == meta["council"]
+    assert "Manchester (E08000003)" in (tmp_path / "manchester.geojson.README.txt").read_text()
 
 
 def test_cli_export_council_pack_is_the_one_builder(monkeypatch, tmp_path):

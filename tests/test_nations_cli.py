@@ -182,7 +182,7 @@ def test_welsh_export_carries_the_lookup_rule_census_and_composite(store, tmp_pa
     ukimd = load_indicators("ukimd_ew").loc[table.index]
     assert_allclose(table["ukimd_ew.uk_imd_score"], ukimd["uk_imd_score"], rtol=1e-12)
     compound = load_indicators("compound_wimd2019").loc[table.index]
-    assert (table["compounded"] == compound["compounded"]).all()
+    assert (table["compound_wimd2019.compounded"] == compound["compounded"]).all()
     assert not [c for c in table.columns if c.startswith(("iod2025", "simd2020", "compound."))]
     readme = _flat((tmp_path / "cardiff.csv.README.txt").read_text(encoding="utf-8"))
     from geo.stats.carry import LOOKUP_RULES
@@ -221,9 +221,10 @@ def test_every_welsh_scottish_and_irish_council_exports_only_its_nations_columns
     """Library level (the CLI's table) for every council of three nations, and a few English."""
     import warnings
 
+    from geo.council import council_export
     from geo.data.indicators import catalogue
     from geo.data.nations import index_of_nation, index_spec
-    from geo.export.tables import council_names, council_table
+    from geo.export.tables import council_names
 
     covers = catalogue().groupby("dataset")["nations"].first().str.split(";")
     names = council_names()
@@ -231,8 +232,8 @@ def test_every_welsh_scottish_and_irish_council_exports_only_its_nations_columns
     for code in chosen:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # no unmatched codes, nothing left out silently
-            table, name, meta = council_table(code)
-        assert name == names[code] and meta["council"]["code"] == code
+            table, meta = council_export(code)
+        assert meta["council"]["name"] == names[code] and meta["council"]["code"] == code
         spec = index_spec(index_of_nation(code))
         assert any(c.startswith(f"{spec['dataset']}.") for c in table.columns), code
         datasets = {c.split(".", 1)[0] for c in table.columns if "." in c}

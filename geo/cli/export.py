@@ -6,7 +6,7 @@
   labels the store holds: LSOAs with IoD 2025 in England, LSOAs with WIMD 2019 (carried from
   LSOA 2011, with the lookup rule) in Wales, data zones with SIMD 2020 in Scotland; a Northern
   Irish council is one feature with its council figures (NIMDM 2017, composite UK IMD), since
-  the store has no small areas for Northern Ireland (:func:`geo.export.tables.council_table`).
+  the store has no small areas for Northern Ireland (:func:`geo.council.council_export`, the pack's table).
 * ``export --level dz11 --out zones.geojson``: every area of a level with the indicators
   stored at that level that cover its nations (:func:`geo.export.tables.level_table`).
 * ``raster --indicator iod2025.imd_score --resolution 100 --out imd.tif``: an indicator as a
@@ -61,7 +61,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from geo.export.atomic import write_export
     from geo.export.csv import to_csv_safe
     from geo.export.geojson import write_geojson
-    from geo.export.tables import council_table, level_table
+    from geo.export.tables import level_table
 
     out = check_output(args.out, force=args.force, suffixes=tuple(EXPORT_FORMATS))
     kind = EXPORT_FORMATS[out.suffix.lower()]
@@ -75,7 +75,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
         write_export(out, council_pack(_council(args.council)), metadata={}, readme=False)
     else:
         if args.council:
-            table, _, meta = council_table(_council(args.council))
+            from geo.council import council_export
+
+            # the pack's own table (the same columns as the zip's CSV and GeoJSON)
+            table, meta = council_export(_council(args.council))
         else:
             table, meta = level_table(args.level)
         if kind == "geojson":

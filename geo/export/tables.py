@@ -4,10 +4,7 @@ The ``python -m geo export`` and ``raster`` commands write these tables; they do
 their own.
 
 * :func:`join_columns`: indicator columns joined onto areas, unmatched codes reported (pure).
-* :func:`council_table`: any UK council's small areas (LSOAs in England and Wales, data zones in
-  Scotland) with the indicators of the datasets that cover its nation, its own index's flags and
-  the hotspot labels the store holds; a Northern Irish council as one area with its council
-  figures (the store has no small areas for Northern Ireland).
+* A council's own table is its pack's (:func:`geo.council.council_export`), not built here.
 * :func:`level_table`: every area of a level with the indicators stored at that level that
   cover its nations.
 * :func:`indicator_table`: the areas and the one column to rasterise (an indicator id, or
@@ -32,8 +29,8 @@ from geo.export.metadata import export_metadata, hotspot_method
 
 __all__ = [
     "join_columns",
-    "council_table",
     "level_table",
+    "carry_notes",
     "indicator_table",
     "council_names",
     "hotspot_ids",
@@ -164,7 +161,8 @@ def _hotspot_labels(codes: pd.Index) -> pd.DataFrame:
         flags = _lsoa_flags()
     except OppmapError:  # a store built with --no-hotspots: the README says there are none
         return pd.DataFrame(index=codes)
-    runs = [c for c in flags.columns if str(c).startswith(("hotspot_", "robust_"))]
+    runs = [c for c in flags.columns  # the label, outcome, bin and robustness of each run
+            if str(c).startswith(("hotspot_", "outcome_", "bin_", "robust_"))]
     labels = flags[runs].reindex(codes)
     return labels.loc[:, labels.notna().any()]
 
@@ -175,6 +173,9 @@ def _flags(spec: dict[str, Any], areas: gpd.GeoDataFrame) -> tuple[pd.DataFrame,
 
     compound = load_indicators(spec["compound"])
     flags = compound[[c for c in COMPOUND_FLAGS if c in compound.columns]].reindex(areas.index)
+    # named as the pack names them (<table>.<column>), once: the catalogued ones are there
+    flags = flags.add_prefix(f"{spec['compound']}.")
+    flags = flags[[c for c in flags.columns if c not in areas.columns]]
     on_level = spec.get("map_level") == HOTSPOT_LEVEL
     labels = _hotspot_labels(areas.index) if on_level else pd.DataFrame()
     if labels.empty or not len(labels.columns):
@@ -215,7 +216,7 @@ def _index_notes(datasets: Iterable[str]) -> list[str]:
     return notes
 
 
-def _carry_notes(table: pd.DataFrame) -> list[str]:
+def carry_notes(table: pd.DataFrame) -> list[str]:
     """For each table carried from LSOA 2011: how, by the rules its ``lookup_rule`` holds."""
     from geo.stats.carry import LOOKUP_RULES
 
@@ -228,23 +229,6 @@ def _carry_notes(table: pd.DataFrame) -> list[str]:
     return notes
 
 
-def _council_notes(spec: dict[str, Any], table: pd.DataFrame, *, hotspots: bool) -> list[str]:
-    """What a council export's README says about its nation's index and its columns."""
-    from geo.data.nations import comparability_note
-    from geo.data.sources import NATIONS
-
-    nation = NATIONS[spec["nation"]]
-    notes = [_index_note(spec)]
-    if not spec.get("map_level"):
-        notes.append(f"There are no small areas for {nation} in the mirror, so this file is the "
-                     "council itself: one feature with the council boundary and its council-level "
-                     f"figures ({spec['id']} as published, composite UK IMD).")
-    notes += _carry_notes(table)
-    if spec.get("map_level") and not hotspots:
-        notes.append(f"No national hotspot labels: the store holds none for {nation}'s small "
-                     "areas (not tested, which is not the same as no hot spot).")
-    return [*notes, comparability_note()]
-
 
 def _drop_empty(table: gpd.GeoDataFrame, *, where: str) -> tuple[gpd.GeoDataFrame, list[str]]:
     """``table`` without the columns that have no value at all, and a note naming them."""
@@ -252,84 +236,6 @@ def _drop_empty(table: gpd.GeoDataFrame, *, where: str) -> tuple[gpd.GeoDataFram
     note = [f"Left out, with no value for any area of {where}: {', '.join(empty)}."] if empty else []
     return table.drop(columns=empty), note
 
-
-def _council_areas(code: str, spec: dict[str, Any]
-                   ) -> tuple[gpd.GeoDataFrame, list[str], list[str], bool]:
-    """The council's small areas with their nation's indicators and flags (or the council itself).
-
-    Northern Ireland has no small areas in the store: the council is one area with its own
-    index's council figures and the composite UK IMD.
-    """
-    import boundaries
-    from geo.data.nations import comparable_datasets
-
-    nations = [spec["nation"]]
-    if not spec.get("map_level"):
-        areas = boundaries.load("lad24").loc[[code]]
-        wanted = [*spec.get("summaries", {}).values(), *comparable_datasets()]
-        indicators, datasets, integers = _indicators_at("lad24", nations=nations, datasets=wanted)
-        return join_columns(areas, indicators.reindex(areas.index), what="council figures"), \
-            datasets, integers, False
-    level = spec["map_level"]
-    every = boundaries.load(level)
-    areas = every[every["lad24_code"] == code]
-    indicators, datasets, integers = _indicators_at(level, nations=nations)
-    table = join_columns(areas, indicators.reindex(areas.index), what=f"{level} indicators")
-    flags, hotspots = _flags(spec, areas)
-    table = join_columns(table, flags, what="flags and hotspot labels")
-    datasets.append(spec["compound"])
-    if hotspots and spec["nation"] == "E":
-        datasets.append(HOTSPOT_TABLE)
-    return table, datasets, integers, hotspots
-
-
-def council_table(council_code: str) -> tuple[gpd.GeoDataFrame, str, dict[str, Any]]:
-    """A council's small areas with its nation's indicators and flags, its name and metadata.
-
-    England's and Wales's councils get their LSOAs 2021, Scotland's their data zones, each with
-    the indicators of the datasets that cover the nation (the catalogue's ``nations``): its own
-    index, the composite UK IMD, Census 2021 where it covers the nation. A Northern Irish
-    council is one area (the council boundary) with its council figures: the store has no small
-    areas for Northern Ireland. Columns with no value for any of the council's areas are left
-    out, and the metadata's ``notes`` name them.
-
-    Parameters
-    ----------
-    council_code
-        A LAD 2024 code of any of the UK's councils, any case.
-
-    Returns
-    -------
-    (GeoDataFrame, str, dict)
-        The areas indexed by their code (indicator columns named by catalogue id, then the
-        flags and ``hotspot_<method>_<indicator>`` labels where the store has them), the
-        council's name, and the export metadata (with ``council``: code and name, ``nation``,
-        ``notes`` and, with hotspot labels, the stored hotspot parameters).
-
-    Raises
-    ------
-    InputError
-        If ``council_code`` is not a LAD 2024 code of the store.
-    """
-    from geo.data.nations import index_of_nation, index_spec
-    from geo.data.sources import NATIONS
-
-    code = str(council_code).strip().upper()
-    names = council_names()
-    if code not in names:
-        msg = (f"`council_code` {council_code!r} is not a LAD 2024 code of a UK council (e.g. "
-               f"E08000003 for Manchester, W06000015 Cardiff); {len(names)} codes are known, "
-               f"such as {format_codes(sorted(names), limit=5)}")
-        raise InputError(msg)
-    spec = index_spec(index_of_nation(code))
-    table, datasets, integers, hotspots = _council_areas(code, spec)
-    table, left_out = _drop_empty(table, where="this council")
-    level = spec.get("map_level") or "lad24"
-    meta = export_metadata(datasets, level=level, method=hotspot_method() if hotspots else None)
-    meta["council"] = {"code": code, "name": names[code]}
-    meta["nation"] = NATIONS[spec["nation"]]
-    meta["notes"] = _council_notes(spec, table, hotspots=hotspots) + left_out
-    return export_types(table, integer_columns=integers), names[code], meta
 
 
 def level_table(level: str) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
@@ -357,7 +263,7 @@ def level_table(level: str) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
         datasets += [england["compound"], *([HOTSPOT_TABLE] if hotspots else [])]
     areas, left_out = _drop_empty(areas, where="this level")
     meta = export_metadata(datasets, level=level, method=hotspot_method() if hotspots else None)
-    notes = [*_index_notes(datasets), *_carry_notes(areas)]
+    notes = [*_index_notes(datasets), *carry_notes(areas)]
     if notes or (present is not None and len(present) > 1):
         notes.append(comparability_note())
     if notes or left_out:
