@@ -30,7 +30,7 @@ from pyproj import Transformer
 
 from boundaries._errors import InputError, format_codes
 
-__all__ = ["MAX_CELLS", "WEB_MERCATOR", "PositionGrid", "check_projected", "check_resolution",
+__all__ = ["MAX_CELLS", "WEB_MERCATOR", "PositionGrid", "is_position_grid", "check_projected", "check_resolution",
            "snapped_grid", "mercator_grid", "position_grid", "lookup_grid"]
 
 #: Refuse grids larger than this many cells (a typo such as ``resolution=1``).
@@ -120,6 +120,13 @@ def mercator_grid(
     east, north = to_lonlat.transform(x0 + width * pixel, y1)
     bounds = [[float(south), float(west)], [float(north), float(east)]]
     return np.asarray(merc.values, dtype=object), transform, width, height, bounds
+
+
+def is_position_grid(obj: object) -> bool:
+    """True for a :class:`PositionGrid`, judged by its fields, not its class: a server that
+    reloads a changed module (Streamlit's file watcher) keeps grids of the class as it was
+    first imported, and those are still grids."""
+    return isinstance(obj, tuple) and all(hasattr(obj, f) for f in PositionGrid._fields)
 
 
 def position_grid(gdf_27700: gpd.GeoDataFrame, *, resolution: float = 500) -> PositionGrid:

@@ -418,6 +418,25 @@ def test_national_grids_share_one_scheme_and_grey_what_is_not_covered(grid):
         paint_national_grids([], values)
 
 
+def test_grids_of_a_reloaded_module_still_paint(grid):
+    """A server that reloads a changed module (Streamlit's watcher) holds grids made by the
+    class as first imported; painting them must not refuse them as 'not a grid'."""
+    from typing import NamedTuple
+
+    class PositionGrid(NamedTuple):  # the same class, imported again
+        grid: np.ndarray
+        codes: pd.Index
+        bounds: tuple
+
+    lsoas = grid.to_crs(27700)
+    g = lsoa_grid(lsoas, resolution=50)
+    old = PositionGrid(*g)
+    assert paint_lsoa_grid(old, lsoas["value"], scheme="quantiles", k=3).png == paint_lsoa_grid(
+        g, lsoas["value"], scheme="quantiles", k=3).png
+    image = paint_national_grids([old], lsoas["value"], scheme="quantiles", k=3)
+    assert image.n_not_covered == 0
+
+
 def test_paint_lsoa_grid_missing_and_absent_areas(grid):
     g = lsoa_grid(grid.to_crs(27700), resolution=50)
     values = grid["value"].copy()

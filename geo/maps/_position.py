@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from boundaries.grids import PositionGrid, position_grid
+from boundaries.grids import PositionGrid, is_position_grid, position_grid
 from geo._errors import InputError, format_codes
 
 #: Every area burnt into a Web Mercator grid: cell = row position + 1 (0 = no area).
@@ -49,7 +49,7 @@ def _paint_grid(grid: _PositionGrid, colours: pd.Series) -> bytes:
 
 def _check_paint(grid: Any, values: Any) -> None:
     """Refuse a grid not made by lsoa_grid() and values that are not a Series of its codes."""
-    if not isinstance(grid, PositionGrid):
+    if not is_position_grid(grid):
         msg = f"`grid` must be the LsoaGrid of lsoa_grid(); got {type(grid).__name__}."
         raise InputError(msg)
     if not isinstance(values, pd.Series) or not values.index.is_unique:

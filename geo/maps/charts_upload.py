@@ -32,7 +32,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from boundaries.grids import PositionGrid
+from boundaries.grids import is_position_grid
 from geo._errors import InputError
 from geo.maps._position import _paint_grid, _PositionGrid
 from geo.maps.choropleth import add_legend, base_map, choropleth_map
@@ -152,7 +152,7 @@ def _check_areas(areas: pd.DataFrame, columns: tuple[str, ...], *, shapes: Any,
                 ] if any(c not in areas.columns for c in columns) else []
     if shapes is not None and len(areas.index.difference(shapes.index)):
         problems.append("`shapes` lacks areas of `areas`: pass the display copy of the level")
-    if (shapes is None) == (grid is None) or not isinstance(grid, PositionGrid | None):
+    if (shapes is None) == (grid is None) or not (grid is None or is_position_grid(grid)):
         problems.append("pass either `shapes` (the level's display copy, EPSG:4326) or `grid` "
                         "(its stored position grid), not both or neither")
     if problems:
