@@ -294,7 +294,8 @@ def council_profile(code: str, *, tables: Mapping[str, pd.DataFrame], measures: 
         :func:`geo.stats.intervals.compare_area` (``england`` and ``vs_england`` being the
         nation's) plus ``benchmark`` (the nation's name), ``area_code`` (whose figure it is),
         ``level``, ``lower`` / ``upper`` (the council's interval), ``england_lower`` /
-        ``england_upper`` and ``neighbours`` (``";"``-joined codes).
+        ``england_upper``, ``neighbours`` (``";"``-joined codes) and, for a figure published
+        for a larger area than the council, ``shared_area`` and ``n_sharing`` (not ranked).
 
     Raises
     ------
@@ -326,7 +327,28 @@ def council_profile(code: str, *, tables: Mapping[str, pd.DataFrame], measures: 
     out = pd.concat(parts)
     out = out.loc[[i for i in ids if i in out.index]]
     out.index.name = "indicator"
-    return out
+    return _mark_shared(out, tables=tables, measures=measures)
+
+
+def _mark_shared(profile: pd.DataFrame, *, tables: Mapping[str, pd.DataFrame],
+                 measures: pd.DataFrame) -> pd.DataFrame:
+    """Figures published for a larger area than the council (a table's ``area_name`` shared by
+    several councils: the Social Mobility Commission's Northern Ireland, or an English county
+    for its districts): ``shared_area`` names it and ``n_sharing`` counts the councils, and
+    they are not ranked (every council of the area would tie)."""
+    profile = profile.assign(shared_area=None, n_sharing=np.nan)
+    for ident in profile.index:
+        table = tables.get(str(measures.at[ident, str(profile.at[ident, "level"])]))
+        area = profile.at[ident, "area_code"]
+        if table is None or "area_name" not in table.columns or area not in table.index:
+            continue
+        name = table.at[area, "area_name"]
+        sharing = int((table["area_name"] == name).sum())
+        if pd.notna(name) and sharing > 1:
+            profile.at[ident, "shared_area"] = str(name)
+            profile.at[ident, "n_sharing"] = sharing
+            profile.at[ident, "rank"] = np.nan
+    return profile
 
 
 def _letter(councils: pd.DataFrame, code: str) -> str:

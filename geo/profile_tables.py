@@ -69,7 +69,9 @@ def profile_table(profile: pd.DataFrame, *, names: Mapping[str, str] | None = No
             "vs neighbours": r["vs_neighbours"],
             "Rank (1 = worst)": (f"{int(r['rank'])} of {int(r['n_ranked'])}"
                                  if pd.notna(r["rank"]) else ""),
-            "Figure for": names.get(r["area_code"], r["area_code"]),
+            "Figure for": names.get(r["area_code"], r["area_code"]) if pd.isna(
+                r.get("shared_area")) else (f"{r['shared_area']} (one figure for "
+                                            f"{int(r['n_sharing'])} councils; not ranked)"),
         })
     return _by_stage(rows)
 

@@ -383,6 +383,26 @@ def test_councils_outside_england_compare_with_their_nation(real, code):
     assert row["region"] == pytest.approx(expected)
 
 
+@pytest.mark.real
+@pytest.mark.parametrize(("code", "area"), [("N09000003", "Northern Ireland"),  # Belfast
+                                            ("E07000089", "Hampshire")])  # Hart
+def test_a_figure_for_a_larger_area_is_named_and_not_ranked(real, code, area):
+    from geo.profile_tables import describe_profile, profile_table
+
+    tables, measures, councils = real
+    prof = gp.council_profile(code, tables=tables, measures=measures, councils=councils)
+    smc = tables["smc_ci1"]
+    sharing = int((smc["area_name"] == area).sum())  # every council the figure stands for
+    row = prof.loc["smc_ci1.conditions_of_childhood_2018_2024"]
+    assert row["shared_area"] == area and row["n_sharing"] == sharing > 1
+    assert pd.isna(row["rank"])  # the councils of the area would tie: not a council's rank
+    shown = profile_table(prof).loc["smc_ci1.conditions_of_childhood_2018_2024", "Figure for"]
+    assert shown == f"{area} (one figure for {sharing} councils; not ranked)"
+    ranked = prof[prof["rank"] <= prof["n_ranked"] * 0.2]
+    assert f"worst fifth of councils on {len(ranked)} " in describe_profile(prof, name="x")
+    assert not ranked.index.str.startswith("smc_").any()
+
+
 # ----------------------------------------------------------------------------- four nations
 
 
