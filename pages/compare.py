@@ -59,12 +59,17 @@ st.subheader("Indicators by life stage")
 for area, prof in profiles.items():
     st.markdown("- " + gt.describe_profile(prof, name=area))
 if not spine.empty:
+    nations = sorted({gt.benchmark_of(p) for p in profiles.values() if not p.empty})
+    benchmark = nations[0] if len(nations) == 1 else "each council's nation"
     st.markdown(
         "Each row: the spread of all councils (light grey: worst to best; dark grey: the middle "
-        "half), England at the black tick, and a mark for each chosen council. **Worse is always "
-        "on the left**, whatever the direction of the indicator."
+        f"half), {benchmark} at the black tick, and a mark for each chosen council. **Worse is "
+        "always on the left**, whatever the direction of the indicator."
+        + ("" if len(nations) == 1 else f" The tick is each council's own nation ("
+           f"{', '.join(nations)}): its marks compare with that nation, not across nations.")
     )
-    st.altair_chart(spine_chart(spine, colour_by="area"), key="compare_spine")
+    st.altair_chart(spine_chart(spine, colour_by="area", benchmark=benchmark),
+                    key="compare_spine")
 st.dataframe(table, width="stretch", hide_index=True, key="compare_table")
 st.caption(
     "Rank 1 is the worst council of those the measure covers (England's for the IoD, each "

@@ -97,7 +97,8 @@ st.markdown("Spine chart: each row is one indicator; the grey bar is the spread 
             f"the dot is {name}, coloured by its verdict against {benchmark} where a 95% "
             "interval exists. **Worse is always on the left**, whatever the direction of the "
             "indicator.")
-st.altair_chart(spine_chart(spine, colour_by="verdict"), key="council_spine")
+st.altair_chart(spine_chart(spine, colour_by="verdict", benchmark=benchmark),
+                key="council_spine")
 table = gt.profile_table(prof, names=names["name"].to_dict())
 with st.expander("Data table: the profile (the spine chart's values)", expanded=True):
     st.dataframe(table, width="stretch", hide_index=True, key="council_profile_table")

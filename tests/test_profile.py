@@ -274,6 +274,12 @@ def test_spine_chart_layers_and_errors():
     assert marks == ["bar", "bar", "tick", "point"]
     assert spec["spec"]["layer"][3]["encoding"]["color"]["field"] == "area"
     assert "worse" in json.dumps(spec["spec"]["layer"][0]["encoding"]["x"]["axis"])
+    assert spec["spec"]["layer"][0]["encoding"]["x"]["axis"]["labelExpr"].endswith('"England"')
+    # a Scottish council's chart names Scotland at the tick, in the legend and the tooltips
+    scots = spine_chart(data, colour_by="verdict", benchmark="Scotland").to_dict()
+    assert scots["spec"]["layer"][0]["encoding"]["x"]["axis"]["labelExpr"].endswith('"Scotland"')
+    assert scots["spec"]["layer"][3]["encoding"]["color"]["title"] == "vs Scotland"
+    assert "England" not in json.dumps(scots)
     with pytest.raises(InputError, match="`colour_by` must be"):
         spine_chart(data, colour_by="rainbow")
     with pytest.raises(InputError, match="`data` is empty"):

@@ -1,13 +1,14 @@
 """Charts of council profiles (Altair): the spine chart, worse always on the left.
 
 A spine chart sets one or more councils against the spread of all councils, indicator by
-indicator, on the common scale of :func:`geo.profile_tables.spine_data` (England at 0, the
-council furthest from England at -1 or 1, worse negative): grey bars for the spread, a black
-tick for England and a dot per council. One panel per life stage, in the order of the data.
+indicator, on the common scale of :func:`geo.profile_tables.spine_data` (the councils' nation at
+0, England or another, the council furthest from it at -1 or 1, worse negative): grey bars for
+the spread, a black tick for the nation (named on the axis) and a dot per council. One panel per life stage, in the order of the data.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pandas as pd
@@ -22,14 +23,20 @@ VERDICT_COLOURS = {"worse": "#d7301f", "similar": "#fdd49e", "better": "#2b8cbe"
                    "not tested": "#ffffff"}
 
 _TOOLTIP = (("area:N", "Area"), ("label:N", "Indicator"), ("value_text:N", "Value"),
-            ("england_text:N", "England"), ("verdict:N", "vs England"),
+            ("england_text:N", "{b}"), ("verdict:N", "vs {b}"),
             ("rank:Q", "Rank (1 = worst)"), ("n_ranked:Q", "of"))
+
+
+def _tooltip(benchmark: str) -> list[Any]:
+    import altair as alt
+
+    return [alt.Tooltip(f, title=t.format(b=benchmark)) for f, t in _TOOLTIP]
 _NEEDED = ("indicator", "label", "stage", "area", "verdict", "x", "x_worst", "x_q25", "x_q75",
            "x_best", "order")
 
 
 def spine_chart(data: pd.DataFrame, *, colour_by: str = "verdict", width: int = 420,
-                description: str | None = None) -> Any:
+                description: str | None = None, benchmark: str = "England") -> Any:
     """An Altair spine chart of :func:`geo.profile_tables.spine_data`.
 
     Grey bars show the spread of all councils (light: worst to best; dark: middle half), the
@@ -39,7 +46,8 @@ def spine_chart(data: pd.DataFrame, *, colour_by: str = "verdict", width: int = 
 
     ``description`` is the chart's accessible name (screen readers read it instead of "Vega
     visualization"); by default it names the areas and the number of indicators, and says
-    where worse is.
+    where worse is. ``benchmark`` names the tick (the councils' nation, :func:`benchmark_of`,
+    or words such as "each council's nation" when the areas are of several nations).
 
     Returns
     -------
@@ -70,7 +78,8 @@ def spine_chart(data: pd.DataFrame, *, colour_by: str = "verdict", width: int = 
     labels = list(dict.fromkeys(ordered["label"]))
     stages = list(dict.fromkeys(ordered["stage"]))
     x_axis = alt.Axis(values=[-1, 0, 1], labelExpr=(
-        "datum.value < 0 ? '◀ worse' : datum.value > 0 ? 'better ▶' : 'England'"))
+        "datum.value < 0 ? '◀ worse' : datum.value > 0 ? 'better ▶' : "
+        + json.dumps(benchmark if len(benchmark) <= 12 else "benchmark")))
     base = alt.Chart().encode(y=alt.Y("label:N", sort=labels, title=None,
                                       axis=alt.Axis(labelLimit=330)))
     spread = base.mark_bar(color="#e0e0e0", size=12).encode(
@@ -79,7 +88,7 @@ def spine_chart(data: pd.DataFrame, *, colour_by: str = "verdict", width: int = 
     middle = base.mark_bar(color="#9e9e9e", size=12).encode(x="x_q25:Q", x2="x_q75:Q")
     england = base.mark_tick(color="#000000", thickness=2, size=18).encode(x=alt.datum(0))
     if colour_by == "verdict":
-        colour = alt.Color("verdict:N", title="vs England", scale=alt.Scale(
+        colour = alt.Color("verdict:N", title=f"vs {benchmark}", scale=alt.Scale(
             domain=list(VERDICT_COLOURS), range=list(VERDICT_COLOURS.values())))
         shape: Any = alt.value("circle")
     else:
@@ -87,11 +96,11 @@ def spine_chart(data: pd.DataFrame, *, colour_by: str = "verdict", width: int = 
         shape = alt.Shape("area:N", title="Area")
     dots = base.mark_point(filled=True, size=90, stroke="#000000", strokeWidth=0.8,
                            opacity=1).encode(x="x:Q", color=colour, shape=shape,
-                                             tooltip=[alt.Tooltip(f, title=t) for f, t in _TOOLTIP])
+                                             tooltip=_tooltip(benchmark))
     areas = list(dict.fromkeys(ordered["area"]))
     description = description or (
         f"Spine chart of {', '.join(map(str, areas))} on {len(labels)} indicators against the "
-        "spread of all councils and England; worse is on the left. The same values are in the "
+        f"spread of all councils and {benchmark}; worse is on the left. The same values are in the "
         "table below the chart.")
     return (
         alt.layer(spread, middle, england, dots, data=data.copy())
