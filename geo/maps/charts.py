@@ -143,4 +143,4 @@ def bar_chart(values: pd.Series, *, label: str, unit: str = "",
         x=alt.X("value:Q", title=f"{label}" + (f" ({unit})" if unit and unit not in label else "")),
         tooltip=[alt.Tooltip("area:N", title="Area"), alt.Tooltip("text:N", title=label)])
     return (bars + base.mark_text(align="left", dx=4).encode(x="value:Q", text="text:N")
-            ).properties(height=36 * len(frame), description=description)
+            ).properties(height=alt.Step(36), description=description)

@@ -80,20 +80,28 @@ class _MapFrame(MacroElement):
             var corner = function(sides, measure) {
                 var size = 0;
                 for (var i = 0; i < sides.length; i++) {
-                    var legends = box.querySelectorAll(sides[i] + " .oppmap-legend");
+                    // legends; above and below, also the attribution and scale bars (thin
+                    // and wide: they would cover an area drawn along the map's edge)
+                    var bars = ["leaflet-control-attribution", "leaflet-control-scale"];
+                    var kinds = measure === "w" ? ["oppmap-legend"] : measure === "bars"
+                        ? bars : ["oppmap-legend"].concat(bars);
+                    var legends = box.querySelectorAll(kinds.map(
+                        function(c) { return sides[i] + " ." + c; }).join(", "));
                     var used = 0;
                     for (var j = 0; j < legends.length; j++) {
                         used = measure === "w" ? Math.max(used, legends[j].offsetWidth)
-                                               : used + legends[j].offsetHeight + 10;
+                             : measure === "bars" ? Math.max(used, legends[j].offsetHeight)
+                             : used + legends[j].offsetHeight + 10;
                     }
                     size = Math.max(size, used);
                 }
                 return size ? size + 12 : 10;
             };
             var fit = function() {
+                var below = corner([".leaflet-bottom"], "bars");
                 var sideways = {
                     paddingTopLeft: [corner([".leaflet-left"], "w"), 10],
-                    paddingBottomRight: [corner([".leaflet-right"], "w"), 10]};
+                    paddingBottomRight: [corner([".leaflet-right"], "w"), below]};
                 var stacked = {
                     paddingTopLeft: [10, corner([".leaflet-top.leaflet-left", ".leaflet-top.leaflet-right"], "h")],
                     paddingBottomRight: [10, corner([".leaflet-bottom.leaflet-left", ".leaflet-bottom.leaflet-right"], "h")]};
@@ -106,6 +114,13 @@ class _MapFrame(MacroElement):
             };
             map.fitBounds(bounds, {animate: false});
             Promise.resolve().then(function() { fit(); untab(); });
+            // the frame is sized after the map is made: fit again on a resize until the person
+            // moves the map themselves
+            var touched = false;
+            ["mousedown", "wheel", "keydown", "touchstart"].forEach(function(e) {
+                box.addEventListener(e, function() { touched = true; }, {passive: true});
+            });
+            map.on("resize", function() { if (!touched) { fit(); } });
             map.on("layeradd", function() { Promise.resolve().then(untab); });
         })();
         {% endmacro %}
