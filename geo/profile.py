@@ -78,7 +78,7 @@ _SHARE_UNITS = {"share of population": "% of people", "share of LSOAs": "% of LS
                 "share of data zones": "% of data zones", "share of SOAs": "% of SOAs"}
 _IOD_MEASURES = {
     "average_score": "Average score", "average_rank": "Average rank",
-    "proportion_most_deprived_10": "LSOAs in most deprived 10%", "extent": "Extent",
+    "proportion_most_deprived_10": "Small areas in most deprived 10%", "extent": "Extent",
     "local_concentration": "Local concentration",
 }
 _DOMAINS = {"imd": "Index of Multiple Deprivation", "income": "Income",
@@ -332,22 +332,17 @@ def council_profile(code: str, *, tables: Mapping[str, pd.DataFrame], measures: 
 
 def _mark_shared(profile: pd.DataFrame, *, tables: Mapping[str, pd.DataFrame],
                  measures: pd.DataFrame) -> pd.DataFrame:
-    """Figures published for a larger area than the council (a table's ``area_name`` shared by
-    several councils: the Social Mobility Commission's Northern Ireland, or an English county
-    for its districts): ``shared_area`` names it and ``n_sharing`` counts the councils, and
-    they are not ranked (every council of the area would tie)."""
+    """Figures published for an area larger than the council (a table's ``area_name`` shared
+    by several councils: the SMC's Northern Ireland, a county for its districts) are named
+    (``shared_area``, ``n_sharing`` councils) and not ranked: its councils would all tie."""
     profile = profile.assign(shared_area=None, n_sharing=np.nan)
-    for ident in profile.index:
+    for ident, area in profile["area_code"].items():
         table = tables.get(str(measures.at[ident, str(profile.at[ident, "level"])]))
-        area = profile.at[ident, "area_code"]
         if table is None or "area_name" not in table.columns or area not in table.index:
             continue
         name = table.at[area, "area_name"]
-        sharing = int((table["area_name"] == name).sum())
-        if pd.notna(name) and sharing > 1:
-            profile.at[ident, "shared_area"] = str(name)
-            profile.at[ident, "n_sharing"] = sharing
-            profile.at[ident, "rank"] = np.nan
+        if pd.notna(name) and (sharing := int((table["area_name"] == name).sum())) > 1:
+            profile.loc[ident, ["shared_area", "n_sharing", "rank"]] = [str(name), sharing, np.nan]
     return profile
 
 

@@ -192,7 +192,7 @@ def neighbourhood_choices(indicator_box, hotspot_box, *, page: str) -> tuple[str
     ``<page>_hotspots``, kept in the URL as ``lsoa`` and ``hotspots``)."""
     options = data.lsoa_options()
     names = data.hotspot_choices()
-    indicator = state.widget(indicator_box.selectbox, "Indicator by neighbourhood (LSOA)",
+    indicator = state.widget(indicator_box.selectbox, "Indicator by neighbourhood (LSOA, data zone)",
                              list(options.index), param="lsoa", key=f"{page}_lsoa",
                              default=data.DEFAULT_LSOA,
                              format_func=options["label"].to_dict().get)

@@ -188,8 +188,9 @@ else:
 # ----------------------------------------------------------------------------- one council
 if council:
     words = data.council_areas(council)[1]
-    st.subheader(f"{names.loc[council, 'name']}: neighbourhoods "
-                 f"({'data zones' if words == 'dz11' else 'LSOAs'})")
+    st.subheader(f"{names.loc[council, 'name']}: " + (
+        {"dz11": "neighbourhoods (data zones)", "lsoa21": "neighbourhoods (LSOAs)"}.get(
+            str(words), "the council (no small areas here)")))
     classes = state.widget(st.radio, "Colours of the neighbourhood map", list(sh.CLASSES),
                            param="classes", key="explore_classes", default="national",
                            format_func=sh.CLASSES.get, horizontal=True)

@@ -80,7 +80,9 @@ st.header(f"{name} ({code})")
 st.caption(f"{names.loc[code, 'tier'].capitalize()} council in {nation}."
            + (f" Its upper-tier council is {names.loc[upper, 'name']} ({upper})."
               if upper != code else "")
-           + f" {nation}'s own index: {spec['title']}, on {spec['small_areas']}.")
+           + f" {nation}'s own index: {spec['title']}"
+           + (f", on {spec['small_areas']}." if area_level else
+              f"; small areas: {spec['small_areas']}."))
 
 # ----------------------------------------------------------------------------- profile
 st.subheader("Profile")

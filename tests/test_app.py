@@ -91,8 +91,9 @@ def _clusters_reaching(council: str, table: str = "clusters") -> int:
 
 
 def _extremes(values: pd.Series, names: pd.Series) -> tuple[str, str]:
-    """Names of the highest and lowest value (higher is worse for the indicators used here)."""
-    v = values.dropna()
+    """Names of the highest and lowest value (higher is worse for the indicators used here;
+    of tied ones, the first by code, as the page names them)."""
+    v = values.dropna().sort_index()
     return str(names[v.idxmax()]), str(names[v.idxmin()])
 
 
@@ -240,7 +241,10 @@ def test_explore_change_indicator_updates_map_and_url(store):
     neet = geo.load_indicators("neet2025")
     values = neet["neet_percent"].dropna()
     worst, _best = _extremes(values, neet["name"])
-    assert f"across {len(values)} councils: worst {worst} ({values.max():.2f}% of cohort)" in _text(at)
+    tied = int((values == values.max()).sum()) - 1  # a tie at the worst is said
+    assert (f"across {len(values)} councils: worst {worst}"
+            + (f" and {tied} more" if tied else "") + f" ({values.max():.2f}% of cohort)"
+            ) in _text(at)
     (m,) = _maps(at)
     utla = boundaries.load("utla24", display="national")
     assert len(COUNCIL_FEATURE.findall(m["script"])) == len(utla)
@@ -550,6 +554,13 @@ def test_my_council_in_northern_ireland_is_the_council_level_picture(store):
     assert profile.loc["nimdm2017.nimdm_extent", "Rank (1 = worst)"] == (
         f"{int(extent.rank(ascending=False, method='min')['N09000003'])} of {len(extent)}")
     assert "ukimd_la.uk_imd_score" in profile.index
+    # Northern Ireland's figures of the Social Mobility Commission are not Belfast's own rank
+    smc = profile.loc["smc_ci1.conditions_of_childhood_2018_2024"]
+    assert smc["Figure for"].startswith("Northern Ireland (one figure for 11 councils")
+    assert smc["Rank (1 = worst)"] == ""
+    assert "on none in the mirror" not in text
+    ranks = next(d.value for d in at.dataframe if "Extent" in d.value.columns)
+    assert "NIMDM 2017 income" in ranks.index and "income" not in ranks.index  # readable
     neighbours = at.dataframe[-1].value  # from the whole UK on the composite UK IMD, and said
     assert len(neighbours) == 10 and "among every council of the UK" in text
     assert "0 hot spots" not in text and "worse clusters" not in text

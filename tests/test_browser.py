@@ -502,7 +502,7 @@ def test_compare_clear_all_then_add_again_shows_what_is_drawn(page, server):
 
     _open(page, f"{server}/?page=compare&councils=E08000025,E06000009")
     label = geo.catalogue().loc["compound.n_domains_worst_decile", "label"]
-    _choose(page, "Indicator by neighbourhood (LSOA)", label)
+    _choose(page, "Indicator by neighbourhood (LSOA, data zone)", label)
     _choose(page, "Hotspots", "No hotspot layer")
     councils = page.locator("[data-testid='stMultiSelect']")
     _after(page, lambda: councils.get_by_role("button", name=re.compile("^clear", re.I)).click())
@@ -514,7 +514,7 @@ def test_compare_clear_all_then_add_again_shows_what_is_drawn(page, server):
         page.keyboard.press("Escape")
     assert "councils=E06000009%2CE07000089" in page.url
     _map_frame(page, 2)
-    assert _shown_value(page, "Indicator by neighbourhood (LSOA)") == label
+    assert _shown_value(page, "Indicator by neighbourhood (LSOA, data zone)") == label
     assert _shown_value(page, "Hotspots") == "No hotspot layer"
     legends = _legends(page)[1:]  # each council's neighbourhoods
     assert len(legends) == 2

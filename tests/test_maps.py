@@ -339,6 +339,19 @@ def test_describe_values_names_the_worst_by_polarity(grid):
     assert better.startswith("KS2 across 9 areas: worst E000 (1.00), best E022 (9.00)")
 
 
+def test_describe_values_says_ties_and_a_lone_area():
+    deciles = pd.Series([1.0, 1.0, 1.0, 4.0, 10.0], index=["a", "b", "c", "d", "e"])
+    text = describe_values(deciles, label="IMD decile", unit="decile",
+                           polarity="higher_better", area_word="LSOAs")
+    # no arbitrary 'worst' among tied areas, and deciles without decimals
+    assert text == ("IMD decile across 5 LSOAs: worst a and 2 more (1 decile), best e "
+                    "(10 decile), median 1 decile.")
+    lone = describe_values(pd.Series([7.0, np.nan], index=["Scilly 001A", "x"]), label="Decile",
+                           unit="decile", area_word="LSOAs")
+    assert lone == "Decile: Scilly 001A (7 decile), the only one of the LSOAs with a value; " \
+                   "1 without data."
+
+
 def test_format_value():
     assert format_value(1234567.0) == "1,234,567"
     assert format_value(0.12345, "score") == "0.12 score"
@@ -493,7 +506,7 @@ def test_cluster_layer_svg_pane_tooltip_and_labels(grid, named_clusters):
     casing, line = _layers(fg)
     assert casing.pane == line.pane == "oppmapClusters"
     assert line.base_style["color"] == CLUSTER_COLOUR and not line.base_style["fill"]
-    assert line.tooltip_aliases == ["Cluster", "Neighbourhoods (LSOAs)", "People", "Domains"]
+    assert line.tooltip_aliases == ["Cluster", "Neighbourhoods", "People", "Domains"]
     feats = _features(casing)  # the line draws the casing's data (sent once)
     assert line.data_of is casing
     assert feats["7"]["properties"]["name"] == "North &lt;img src=x onerror=alert(1)&gt;"

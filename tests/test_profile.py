@@ -451,7 +451,7 @@ def test_summary_ranks_of_published_figures_are_ranked_here():
                           [0.3, 0.0, 0.1]}, index=["N1", "N2", "N3"])
     ranks = gp.iod_summary_ranks(nimdm, "N3", domains={"nimdm": "NIMDM 2017"})
     assert ranks.loc["NIMDM 2017", "Extent"] == "2 of 3"
-    assert list(ranks.columns) == ["LSOAs in most deprived 10%", "Extent"]  # none published
+    assert list(ranks.columns) == ["Small areas in most deprived 10%", "Extent"]  # none published
 
 
 @pytest.fixture(scope="module")

@@ -188,10 +188,11 @@ def _cluster_outlines(
     props = pd.DataFrame(index=shapes.index)
     props["name"] = [html.escape(str(v)) for v in info["name"]]
     fields, aliases = ["name"], ["Cluster"]
-    for column, alias, unit in (("n_lsoas", "Neighbourhoods (LSOAs)", ""),
+    for column, alias, unit in (("n_lsoas", "Neighbourhoods", ""),
                                 ("population", "People", ""), ("domains", "Domains", "")):
-        if column in info.columns:
-            props[column] = [html.escape(format_value(v, unit)) for v in info[column]]
+        if column in info.columns:  # (no small-area population for Scotland's data zones)
+            props[column] = [html.escape(format_value(v, unit)) if pd.notna(v) or
+                             column != "population" else "not known here" for v in info[column]]
             fields.append(column)
             aliases.append(alias)
     data = _features_json(shapes, props, precision=precision)

@@ -279,16 +279,24 @@ def describe_values(
         return str(code)
 
     top = float(v.abs().max())
-    decimals = 0 if top >= 1000 else 1 if top >= 10 else 2
+    whole = any(w in str(unit).lower() for w in ("decile", "quintile", "rank")) and bool(
+        (v == v.round()).all())  # deciles, quintiles and ranks: no decimals
+    decimals = 0 if top >= 1000 or whole else 1 if top >= 10 else 2
 
     def fmt(x: float) -> str:
         return format_value(float(x), unit, decimals=decimals)
 
+    def tied(code: Any) -> str:  # a tie is said, not settled by the order of the codes
+        n = int((v == v.loc[code]).sum()) - 1
+        return f"{nm(code)}" + (f" and {n:,} more" if n else "") + f" ({fmt(v.loc[code])})"
+
     n_missing = int(len(values) - len(v))
     tail = f"; {n_missing} without data" if n_missing else ""
+    if len(v) == 1:
+        return (f"{label}: {nm(worst_code)} ({fmt(v.loc[worst_code])}), the only one of the "
+                f"{area_word} with a value{tail}.")
     return (
-        f"{label} across {len(v):,} {area_word}: worst {nm(worst_code)} "
-        f"({fmt(v.loc[worst_code])}), best {nm(best_code)} "
-        f"({fmt(v.loc[best_code])}), median {fmt(v.median())}"
+        f"{label} across {len(v):,} {area_word}: worst {tied(worst_code)}, "
+        f"best {tied(best_code)}, median {fmt(v.median())}"
         f"{tail}."
     )
