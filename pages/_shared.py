@@ -109,6 +109,11 @@ def set_param(param: str, value: str | None) -> None:
     state.put(param, value)
 
 
+#: Keyboard focus that can be seen, on links and the map frames (WCAG 2.4.7).
+FOCUS_CSS = ("<style>[data-testid='stPageLink'] a:focus-visible, iframe:focus-visible "
+             "{outline: 3px solid #1c5d99; outline-offset: 2px; border-radius: 4px;}</style>")
+
+
 def sidebar_options() -> None:
     """App-wide choices in the sidebar (every page): the optional web basemap."""
     on = state.read("basemap", ("web",), None) == "web"
@@ -124,8 +129,10 @@ def sidebar_options() -> None:
 
 
 def page_links(box) -> None:
-    """The app's page links, each carrying the choices its page shows."""
+    """The app's page links, each carrying the choices its page shows (a visible outline on
+    the one a keyboard has focused: the theme only greys it, as it greys the current page)."""
     with box:
+        st.html(FOCUS_CSS)
         for key, (path, title) in PAGES.items():
             st.page_link(path, label=title, query_params={
                 "page": key, **state.link_params((*PAGE_PARAMS[key], "basemap"))})

@@ -175,10 +175,15 @@ def test_methods_page_without_store_still_lists_sources(tmp_path, monkeypatch):
 
 
 @pytest.mark.real
-def test_unknown_page_opens_explore(store):
+def test_unknown_page_opens_explore_and_says_so(store):
     at = _run(page="nowhere")
     assert at.title[0].value == "Where is opportunity missing?"
     assert at.query_params["page"] == "explore"
+    assert at.warning[0].value.startswith("The link asks for a page 'nowhere' that oppmap does "
+                                          "not have; showing Explore. Pages: explore, compare")
+    methods = _run(page=" Methods ")  # a link typed by hand: case and spaces forgiven
+    assert not [w for w in methods.warning if "does not have" in w.value]
+    assert "Methodology" in methods.title[0].value
 
 
 @pytest.mark.real
