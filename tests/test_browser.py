@@ -195,10 +195,23 @@ def _open(pg, url: str) -> None:
 
 
 def _after(pg, action) -> None:
-    """Do ``action`` (a click, a key) and wait until the run it starts has finished."""
+    """Do ``action`` (a click, a key) and wait until the run it starts has finished.
+
+    A click that lands while a run redraws its element (a map frame reporting its first view
+    starts one) can hit the element being replaced and do nothing; as a person would, the
+    action is done once more when no run has started after 20 s and the page is idle.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     done = pg.evaluate("() => window.__runs")
     action()
-    pg.wait_for_function(f"() => window.__runs > {done}", polling=100)
+    try:
+        pg.wait_for_function(f"() => window.__runs > {done}", polling=100, timeout=20_000)
+    except PlaywrightTimeout:
+        pg.wait_for_function(IDLE, polling=100)
+        if pg.evaluate("() => window.__runs") == done:
+            action()
+        pg.wait_for_function(f"() => window.__runs > {done}", polling=100)
     pg.wait_for_function(IDLE, polling=100)
 
 
