@@ -24,7 +24,7 @@ if get_script_run_ctx() is None:  # the server starting: `streamlit run`, `pytho
     if __name__ == "__main__":
         app.run()
 else:  # a visit
-    from pages._shared import PAGES, finish, md_escape, report_error
+    from pages._shared import PAGES, finish, report_error, unknown_page_notice
 
     st.set_page_config(page_title="oppmap: where opportunity is missing", layout="wide")
     pages = {key: st.Page(path, title=title, url_path=key, default=(key == "explore"))
@@ -35,9 +35,7 @@ else:  # a visit
     if navigation.title == pages["explore"].title and requested in PAGES and (
             requested != "explore"):  # a link to the root URL naming another page
         st.switch_page(pages[requested], query_params=st.query_params.to_dict())
-    if requested is not None and requested not in PAGES:  # said, not silently Explore
-        st.warning(f"The link asks for a page '{md_escape(str(asked)[:40])}' that oppmap does "
-                   f"not have; showing Explore. Pages: {', '.join(PAGES)}.")
+    unknown_page_notice(asked)
     try:
         navigation.run()
     except Exception as exc:  # noqa: BLE001 - shown as a short message, logged in full

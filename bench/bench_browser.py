@@ -41,9 +41,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update"]
+from bench.bench_app import ARGS, CHROMIUM  # noqa: E402 - one browser set-up for the benches
+
 #: Every map of the app is a streamlit-folium component frame (whatever its title).
 FRAME = "iframe[src*='streamlit_folium']"
 PAINTED = """() => {

@@ -138,6 +138,13 @@ def page_links(box) -> None:
                 "page": key, **state.link_params((*PAGE_PARAMS[key], "basemap"))})
 
 
+def unknown_page_notice(asked: object) -> None:
+    """Say so when the link names a page oppmap does not have (Explore opens instead)."""
+    if asked is not None and str(asked).strip().lower() not in PAGES:
+        st.warning(f"The link asks for a page '{md_escape(str(asked)[:40])}' that oppmap does "
+                   f"not have; showing Explore. Pages: {', '.join(PAGES)}.")
+
+
 def unknown_council_notice(param: str = "council") -> None:
     """Say so when the URL names a council code that does not exist (then carry on)."""
     bad = gc.unknown_councils(data.councils(), str(st.query_params.get(param) or "").split(","))
