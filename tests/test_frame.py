@@ -118,3 +118,14 @@ def test_names_are_never_evaluated_as_templates(tmp_path):
     page = m.get_root().render()
     assert "zqxw" not in page and "evalx" not in page  # nothing evaluated
     assert page.count("zq") >= 5  # the name, shown as text in every place it goes
+
+
+def test_map_pages_let_people_zoom(areas):
+    """folium's page says ``user-scalable=no``; a map of oppmap, in the app or saved, does not."""
+    m = choropleth_map(areas, "value", k=2)
+    m.get_root().render()
+    header = m.get_root().header.render()
+    assert 'name="viewport"' in header and "initial-scale=1.0" in header
+    assert "user-scalable" not in header and "maximum-scale" not in header
+    saved = to_standalone_html(choropleth_map(areas, "value", k=2), title="Pack map")
+    assert 'name="viewport"' in saved and "user-scalable" not in saved

@@ -17,6 +17,7 @@ for the legends, place names without internet and an optional web basemap.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,6 +37,10 @@ __all__ = ["WEB_BASEMAP", "frame_element", "set_map_title", "place_labels", "add
 WEB_BASEMAP = {"tiles": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
                "attribution": "© OpenStreetMap contributors",
                "name": "Web basemap (OpenStreetMap)"}
+
+#: folium's page forbids zooming (``maximum-scale=1.0, user-scalable=no``); people who read at
+#: 200% need it (WCAG 1.4.4, axe-core ``meta-viewport``).
+_NO_ZOOM = re.compile(r",\s*maximum-scale=1(?:\.0)?,\s*user-scalable=no")
 
 _FRAME_CSS = (
     "<style>.leaflet-container:focus-visible{outline:3px solid #1a5fb4;outline-offset:-3px}"
@@ -135,7 +140,20 @@ class _MapFrame(MacroElement):
         self.keys = ". Arrow keys pan the map, plus and minus zoom."
 
     def render(self, **kwargs: Any) -> str:
+        _let_people_zoom(self._parent)
         return render_inert(self, **kwargs)
+
+
+def _let_people_zoom(m: Any) -> None:
+    """Take folium's ban on zooming out of the map's page header (rendered before its children)."""
+    if m is None:
+        return
+    header = getattr(m.get_root(), "header", None)
+    element: Any = getattr(header, "_children", {}).get(m.get_name())
+    text = getattr(element, "_template_str", None)
+    if text and _NO_ZOOM.search(text):
+        element._template_str = _NO_ZOOM.sub("", text)
+        element._template = type(element._template)(element._template_str)
 
 
 def frame_element(bounds: Sequence[Sequence[float]], *, title: str = "Map") -> MacroElement:
