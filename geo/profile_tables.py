@@ -8,6 +8,7 @@ and *worse is always negative*, whatever the direction of the indicator.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,7 +18,48 @@ import pandas as pd
 from geo.maps.text import format_value
 from geo.profile import LIFE_STAGES, PRINCIPLES
 
-__all__ = ["benchmark_of", "profile_table", "describe_profile", "side_by_side", "spine_data"]
+__all__ = ["benchmark_of", "menu_order", "profile_table", "describe_profile", "side_by_side",
+           "spine_data"]
+
+#: A dataset's edition year at the end of its name (``neet2025``, ``ks2_2022``).
+_EDITION = re.compile(r"^(?P<family>.*?)(?P<year>(?:19|20)\d\d)$")
+#: A period at the end of a column's name (``conditions_of_childhood_2018_2024``).
+_PERIOD = re.compile(r"^(?P<family>.*?)_(?:19|20)\d\d_(?P<year>(?:19|20)\d\d)$")
+
+
+def menu_order(measures: pd.DataFrame) -> list[str]:
+    """The measure ids in the order a menu lists them: each indicator's newest edition first.
+
+    Editions of one dataset (``neet2022``, ``neet2023``, ``neet2025``) and periods of one
+    column (``..._2000_2005`` to ``..._2018_2024``) are listed newest first, where the oldest
+    of them stood; every other measure keeps its place.
+
+    Parameters
+    ----------
+    measures
+        :func:`geo.profile.council_measures` (needs ``dataset`` and ``column``).
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"dataset": ["neet2022", "neet2022", "neet2025", "imd"],
+    ...                   "column": ["a", "b", "a", "x"]}, index=["n22a", "n22b", "n25a", "i"])
+    >>> menu_order(m)
+    ['n25a', 'n22a', 'n22b', 'i']
+    """
+    keys = {}
+    first: dict[str, int] = {}
+    datasets, columns = measures["dataset"].astype(str), measures["column"].astype(str)
+    for position, (ident, dataset, column) in enumerate(
+            zip(measures.index, datasets, columns, strict=True)):
+        edition, period = _EDITION.match(dataset), _PERIOD.match(column)
+        if edition:
+            family, year = f"{edition['family']}*", int(edition["year"])
+        elif period:
+            family, year = f"{dataset}.{period['family']}*", int(period["year"])
+        else:
+            family, year = f"{dataset}.{column}#{position}", 0
+        keys[ident] = (first.setdefault(family, position), -year, position)
+    return sorted(keys, key=keys.__getitem__)
 
 
 def _is_council_row(code: Any) -> bool:

@@ -55,7 +55,7 @@ with st.spinner("Comparing the councils with England, their regions and neighbou
     table = gt.side_by_side(profiles)
     spine = gt.spine_data({k: v for k, v in profiles.items() if not v.empty}, data.level_tables())
 
-st.subheader("Indicators by life stage")
+st.header("Indicators by life stage")
 for area, prof in profiles.items():
     st.markdown("- " + gt.describe_profile(prof, name=area))
 if not spine.empty:
@@ -85,10 +85,10 @@ st.caption(
 sh.attribution_caption()
 
 # ----------------------------------------------------------------------------- one indicator
-st.subheader("One indicator on the map")
+st.header("One indicator on the map")
 lad_options = options[options["lad24"] != ""]
 c1, c2 = st.columns([3, 1.3])
-indicator = state.widget(c1.selectbox, "Indicator", list(lad_options.index), param="indicator",
+indicator = state.widget(c1.selectbox, "Indicator", gt.menu_order(lad_options), param="indicator",
                          key="compare_indicator", default=sh.DEFAULT_INDICATOR,
                          format_func=lad_options["label"].to_dict().get)
 scheme = state.widget(c2.selectbox, "Classes", list(sh.SCHEMES), param="scheme",
@@ -125,7 +125,7 @@ st.caption("The map is classed over all councils shown that the measure covers; 
                               dataset=meta["dataset"]))
 
 # ----------------------------------------------------------------------------- neighbourhoods
-st.subheader("Neighbourhoods side by side")
+st.header("Neighbourhoods side by side")
 d1, d2, d3 = st.columns([2.6, 1.4, 1.6])
 lsoa_indicator, hotspot = sh.neighbourhood_choices(d1, d2, page="compare")
 classes = state.widget(d3.radio, "Colours", list(sh.CLASSES), param="classes",

@@ -13,6 +13,7 @@ import streamlit as st
 from geo import council_areas as ga
 from geo import council_hotspots as gh
 from geo import council_view as gv
+from geo import profile_tables as gt
 from geo.maps.choropleth import choropleth_map
 from geo.maps.classes import MissingValuesWarning
 from geo.maps.frame import place_labels
@@ -39,7 +40,7 @@ council_codes = ["", *names.sort_values("name").index]
 hotspot_names = data.hotspot_choices()
 
 c1, c2, c3 = st.columns([3, 1.4, 1.4])
-indicator = state.widget(c1.selectbox, "Indicator by council", list(options.index),
+indicator = state.widget(c1.selectbox, "Indicator by council", gt.menu_order(options),
                          param="indicator", key="explore_indicator",
                          default=sh.DEFAULT_INDICATOR,
                          format_func=options["label"].to_dict().get)
@@ -188,7 +189,7 @@ else:
 # ----------------------------------------------------------------------------- one council
 if council:
     words = data.council_areas(council)[1]
-    st.subheader(f"{names.loc[council, 'name']}: " + (
+    st.header(f"{names.loc[council, 'name']}: " + (
         {"dz11": "neighbourhoods (data zones)", "lsoa21": "neighbourhoods (LSOAs)"}.get(
             str(words), "the council (no small areas here)")))
     classes = state.widget(st.radio, "Colours of the neighbourhood map", list(sh.CLASSES),

@@ -203,7 +203,7 @@ TABLE_COLUMNS = {"name": "name", "value": "value", "rank": "rank (1 = worst)",
 def hotspots_section(analysis, *, label: str, scheme: str, unit: str, inputs: dict) -> None:  # noqa: ANN001
     """The values mapped with the hotspot test's outcomes and the named clusters, in words."""
     small = analysis.level in SMALL_AREA_LEVELS
-    st.subheader("Hotspots and named clusters" if small else "Your councils on the map")
+    st.header("Hotspots and named clusters" if small else "Your councils on the map")
     areas = areas_table(analysis)
     run = analysis.method.get("hotspots") or {}
     note = correction_words(run)[1] if run else None
@@ -234,7 +234,7 @@ def summaries_section(analysis, *, unit: str) -> None:  # noqa: ANN001 - an Uplo
     """Summaries by council (LAD and upper tier) and ward; data zones by council only."""
     if not analysis.summaries:
         return
-    st.subheader("Summaries by council" + (" and ward" if "ward24" in analysis.summaries
+    st.header("Summaries by council" + (" and ward" if "ward24" in analysis.summaries
                                             else ""))
     note = SMALL_AREA_LEVELS.get(analysis.level, {}).get("parents_note")
     if note:
@@ -259,7 +259,7 @@ def councils_section(analysis, *, unit: str) -> None:  # noqa: ANN001 - an Uploa
     councils = analysis.councils
     if councils is None:
         return
-    st.subheader("Ranks and statistical neighbours")
+    st.header("Ranks and statistical neighbours")
     st.markdown(md(cu.council_sentence(councils, unit_word=unit)))
     attrs = councils.attrs
     st.caption(f"Statistical neighbours: the {attrs.get('k', 10)} councils most alike on "
@@ -281,7 +281,7 @@ def councils_section(analysis, *, unit: str) -> None:  # noqa: ANN001 - an Uploa
 
 def link_section(analysis, *, label: str, unit: str, inputs: dict) -> None:  # noqa: ANN001
     """Correlations with each nation's index and domains, the scatter, the bivariate map."""
-    st.subheader("The link to deprivation")
+    st.header("The link to deprivation")
     st.markdown(md(cu.link_sentence(analysis.correlations, unit_word=unit)))
     corr = analysis.correlations
     if len(corr):
@@ -332,7 +332,7 @@ def bivariate_part(analysis, *, label: str, unit: str, deprivation: str,  # noqa
 # ----------------------------------------------------------------------------- download
 def download_section(analysis, result, key: tuple[str, str, str]) -> None:  # noqa: ANN001
     """The zip of every file (made when asked) and its README, shown as plain text."""
-    st.subheader("Download everything")
+    st.header("Download everything")
     args = (*key, analysis, result.report.filename, tuple(result.messages))
     st.caption("A zip with every area's value and hotspot outcome (CSV and GeoJSON), the "
                "named clusters, the summaries, the correlations and a README with the method, "

@@ -70,7 +70,7 @@ def _text(at: AppTest) -> str:
 
 
 def _headings(at: AppTest) -> list[str]:
-    return [h.value for h in at.subheader]
+    return [h.value for h in at.header]
 
 
 def _frame(at: AppTest, column: str, *, index: str | None = None) -> pd.DataFrame:

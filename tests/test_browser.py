@@ -32,7 +32,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
+from scripts.browser import ARGS, CHROMIUM, PAINTED
+
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "tests" / "artifacts"
 #: Every map is a streamlit-folium frame; its title is the map's own (set by geo.maps.frame).
@@ -49,15 +50,6 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
 ]
 
-#: Count the painted pixels of the map's canvas (Leaflet draws every polygon on one canvas).
-PAINTED = """() => {
-    const c = document.querySelector('canvas.leaflet-zoom-animated');
-    if (!c || !c.width) return 0;
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-    return n;
-}"""
 #: Where Leaflet puts a point of the map, in the frame's pixels.
 PIXEL = "([lat, lng]) => { const p = window.map.latLngToContainerPoint([lat, lng]); return [p.x, p.y]; }"
 #: Painted pixels of the map's canvas under its legends (the legends' client rectangles).
@@ -130,10 +122,7 @@ def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update"],
-        )
+            executable_path=CHROMIUM, args=ARGS)
         yield b
         b.close()
 
@@ -654,15 +643,19 @@ def test_no_page_shows_a_traceback(page, server):
         assert "Traceback" not in page.locator("body").inner_text(), url
 
 
+#: axe-core's serious and critical violations, and two moderate ones a screen-reader or zooming
+#: user meets on every page: headings that skip a level, and a map frame that forbids zooming.
 AUDIT = """async () => {
     const r = await axe.run(document, {resultTypes: ['violations']});
-    return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+    return r.violations.filter(v => ['serious', 'critical'].includes(v.impact)
+                                    || ['heading-order', 'meta-viewport'].includes(v.id))
         .map(v => v.id + ': ' + v.nodes.slice(0, 2).map(n => n.target.join(' ')).join(', '));
 }"""
 
 
 def test_pages_and_maps_pass_an_accessibility_audit(page, server, axe_script):
-    """axe-core on every page and in every map frame: no serious or critical violation."""
+    """axe-core on every page and in every map frame: no serious or critical violation, no
+    skipped heading level, no map frame that forbids zooming."""
     found = {}
     for url in ("", "/?page=explore&view=lsoas&council=E08000003",
                 "/?page=compare&councils=E08000025,E06000009",

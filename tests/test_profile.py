@@ -505,3 +505,27 @@ def test_a_northern_irish_profile_has_its_council_figures_and_the_composite(nati
     ukimd = geo.load_indicators("ukimd_la")["uk_imd_score"]
     gap = (ukimd.drop("N09000003") - ukimd["N09000003"]).abs().sort_values()
     assert set(neighbours) == set(gap.index[:10])
+
+
+@pytest.mark.real
+def test_menus_list_each_indicators_newest_edition_first(real):
+    measures = real[1]
+    order = gt.menu_order(measures)
+    assert sorted(order) == sorted(measures.index)  # every measure, once
+    at = {ident: i for i, ident in enumerate(order)}
+    assert (at["neet2025.neet_percent"] < at["neet2023.neet_percent"]
+            < at["neet2022.neet_percent"])
+    assert (at["smc_ci1.conditions_of_childhood_2018_2024"]
+            < at["smc_ci1.conditions_of_childhood_2012_2017"]
+            < at["smc_ci1.conditions_of_childhood_2000_2005"])
+    # within an edition, the published order stands; measures without editions keep their place
+    assert at["neet2025.neet_percent"] < at["neet2025.attainment8"]
+    summary = [i for i in order if i.startswith("summary.")]
+    assert summary == [i for i in measures.index if i.startswith("summary.")]
+
+
+def test_menu_order_keeps_measures_without_editions_in_place():
+    m = pd.DataFrame({"dataset": ["imd", "neet2022", "neet2022", "neet2025", "smc", "smc"],
+                      "column": ["x", "a", "b", "a", "c_2000_2005", "c_2018_2024"]},
+                     index=["i", "n22a", "n22b", "n25a", "c00", "c18"])
+    assert gt.menu_order(m) == ["i", "n25a", "n22a", "n22b", "c18", "c00"]
