@@ -537,6 +537,15 @@ def test_columns_that_look_like_counts_are_named():
     assert res.counts == ("pupils", "number of visits", "persons")
 
 
+def test_age_bands_of_a_population_file_are_counts():
+    """ONS age bands (``age_0_4``, ``Aged 16 to 17``) are people counted, not rates."""
+    header = "code,population_total,age_0_4,Aged 16 to 17,age 65+,age_pct_65,mean_age"
+    rows = [("E01000001", 1954.0, 117.0, 57, 305, 15.6, 41),
+            ("E01000002", 1257.0, 51.0, 26, 179, 14.2, 43)]
+    res = read(csv_of(rows, header=header))
+    assert res.counts == ("population_total", "age_0_4", "Aged 16 to 17", "age 65+")
+
+
 # --- real data --------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

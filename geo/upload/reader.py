@@ -58,9 +58,11 @@ __all__ = ['SUPPRESSED_MARKERS', 'UPLOAD_LEVELS', 'ColumnReport', 'UploadReport'
 
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff]")  # zero-width characters
 
+#: A count's name; an age band (``age_0_4``, ``Aged 16 to 17``, ``age 65+``) counts people.
 _COUNT_NAME = re.compile(
     r"(count|number|total|population|pupils|people|persons|residents|households|cohort|claimants|"
-    r"children|births|deaths|cases|^n_|_n$|^n$|^no\.?\s)", re.IGNORECASE)
+    r"children|births|deaths|cases|^n_|_n$|^n$|^no\.?\s|(?:^|[\s_])aged?[\s_]*\d)",
+    re.IGNORECASE)
 
 _NOT_COUNT_NAME = re.compile(r"(change|diff|rate|percent|pct|share|score|ratio|%|(?<![a-z])per"
                              r"(?![a-z])|mean|average|avg|median|rank|index|decile|quintile)",
