@@ -36,7 +36,7 @@ test: setup lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: venv
-	$(BIN)/ruff check geo boundaries app.py pages tests bench
+	$(BIN)/ruff check geo boundaries app.py pages tests bench scripts
 	$(BIN)/mypy geo boundaries
 
 bench: setup

@@ -26,9 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update"]
+from scripts.browser import ARGS, CHROMIUM  # noqa: E402 - one browser for tests and benches
 
 #: Milliseconds from the start of <body> (Leaflet itself is already parsed, in <head>) until two
 #: animation frames after the load event: the map's data is parsed, the layer built and the

@@ -41,18 +41,10 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bench.bench_app import ARGS, CHROMIUM  # noqa: E402 - one browser set-up for the benches
+from scripts.browser import ARGS, CHROMIUM, PAINTED  # noqa: E402 - one browser for tests and benches
 
 #: Every map of the app is a streamlit-folium component frame (whatever its title).
 FRAME = "iframe[src*='streamlit_folium']"
-PAINTED = """() => {
-    const c = document.querySelector('canvas.leaflet-zoom-animated');
-    if (!c || !c.width) return 0;
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-    return n;
-}"""
 TARGETS = {"first national map": 3.0, "council map": 2.0, "switch indicator": 1.0}
 YORK = (53.9576, -1.0827)
 TIMEOUT_MS = 120_000

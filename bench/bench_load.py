@@ -68,11 +68,12 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench._timing import report  # noqa: E402
+from scripts.browser import ARGS as BROWSER_ARGS  # noqa: E402
+from scripts.browser import CHROMIUM  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-#: The last flag makes every host name but 127.0.0.1 unresolvable: no traffic leaves the machine.
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+#: The tests' flags, and one more: every host name but 127.0.0.1 unresolvable, so that no
+#: traffic leaves the machine.
+ARGS = [*BROWSER_ARGS, "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 DATA = "/work/shared/data"
 FRAME = "iframe[src*='streamlit_folium']"  # maps name their frames (issue 11)
 STEPS = ("explore_server", "explore", "council_server", "council", "pack_ready", "export")
