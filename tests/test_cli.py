@@ -239,11 +239,12 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(store, tmp_path):
     for what, argv in _refusals(tmp_path, src).items():
         result = run(*argv)
         assert result.returncode == 2, (what, result.stderr)
-        assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, what
-        assert "Traceback" not in result.stderr and len(result.stderr) < 600, what
+        said = (what, result.stderr)
+        assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, said
+        assert "Traceback" not in result.stderr and len(result.stderr) < 600, said
         if what.startswith("unknown"):
-            assert "did you mean" in result.stderr, what
-        assert sorted(p.name for p in tmp_path.iterdir()) == before, what
+            assert "did you mean" in result.stderr, said
+        assert sorted(p.name for p in tmp_path.iterdir()) == before, said
     assert (tmp_path / "taken.csv").read_text() == "keep me\n"
 
 
