@@ -134,7 +134,7 @@ def one_round(browser, log: Path) -> dict[str, float]:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         t = time.perf_counter()
         page.goto(f"{url}/?page=explore&view=lsoas")
-        page.frame_locator(FRAME).first.locator("img.leaflet-image-layer").wait_for(
+        page.frame_locator(FRAME).first.locator("img.leaflet-image-layer").first.wait_for(
             state="attached", timeout=TIMEOUT_MS)
         out["national image"] = time.perf_counter() - t
         page.close()
