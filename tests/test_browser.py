@@ -587,6 +587,42 @@ def test_compare_maps_share_one_scheme_with_legends_beside_the_areas(page, serve
     page.locator(FRAME).nth(1).scroll_into_view_if_needed()
     _shot(page, "browser_compare_scheme")
 
+#: The legends of a map frame: [open, folded by the frame] for each.
+FOLDS = """() => [...document.querySelectorAll('.oppmap-legend details')]
+    .map(d => [d.open, d.hasAttribute('data-oppmap-folded')])"""
+#: The share of a map frame that its canvas paints.
+PAINTED_SHARE = f"""() => {{ const s = window.map.getSize(); return ({PAINTED})() / (s.x * s.y); }}"""
+
+
+def test_compare_maps_too_narrow_for_their_legends_fold_them(page, server):
+    """Two small councils side by side in a 1100 px window: each map is about 310 px wide and
+    its legends 256 px, so beside them the City of London was drawn in a corner 50 px wide.
+    The legends fold to their titles, the council fills its map, a click opens a legend."""
+    page.set_viewport_size({"width": 1100, "height": 800})
+    _open(page, f"{server}/?page=compare&councils=E09000001,E06000053")  # City, Scilly
+    for index in (1, 2):
+        frame = _map_frame(page, index)
+        frame.wait_for_function("() => document.querySelector('.oppmap-legend details')")
+        assert frame.evaluate("() => Number.isFinite(window.map.getZoom())")
+        assert frame.evaluate(FOLDS) == [[False, True], [False, True]]
+        assert frame.evaluate(UNDER_LEGENDS) == 0
+        # the City was a 50 x 40 px corner (1% of its map) beside open legends; Scilly's
+        # islands fill less of theirs
+        assert frame.evaluate(PAINTED_SHARE) > (0.1 if index == 1 else 0.03)
+    page.locator(FRAME).nth(1).scroll_into_view_if_needed()
+    _shot(page, "browser_compare_folded")
+    city = page.frame_locator(FRAME).nth(1)
+    city.locator(".oppmap-legend summary", has_text="Index of Multiple Deprivation").click()
+    assert "Darker = worse" in city.locator(".oppmap-legend", has_text="Darker = worse").inner_text()
+    # four councils in a wide window: room for the legends beside each, nothing folded
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    _open(page, f"{server}/?page=compare&councils=E09000001,E07000089,E06000009,W06000001")
+    for index in range(1, 5):
+        frame = _map_frame(page, index)
+        frame.wait_for_function("() => document.querySelector('.oppmap-legend details')")
+        assert frame.evaluate("() => Number.isFinite(window.map.getZoom())")
+        assert frame.evaluate(UNDER_LEGENDS) == 0
+
 
 # ----------------------------------------------------------------------------- four nations
 

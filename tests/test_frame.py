@@ -129,3 +129,18 @@ def test_map_pages_let_people_zoom(areas):
     assert "user-scalable" not in header and "maximum-scale" not in header
     saved = to_standalone_html(choropleth_map(areas, "value", k=2), title="Pack map")
     assert 'name="viewport"' in saved and "user-scalable" not in saved
+
+
+def test_legends_fold_to_their_titles(areas):
+    """Each legend is a <details> whose summary is its title (the frame folds it on a map too
+    small for the areas beside it); the title keeps its escaping, the rows follow."""
+    from geo.maps.frame import FOLD_LEVELS
+
+    m = choropleth_map(areas, "value", k=2, label=f"Score {XSS}", unit="%")
+    script = _script(m)
+    legend = next(c for c in m._children.values() if type(c).__name__ == "_Legend")
+    head, rows = legend.folding.split("</summary>")
+    assert head.startswith("<details open><summary>Score &lt;img") and "(%)" in head
+    assert "Darker = worse" in rows and rows.endswith("</details>")
+    assert "<img src=x" not in legend.folding
+    assert f"bare - zoomOf(best) > {FOLD_LEVELS}" in script and "data-oppmap-folded" in script

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -48,6 +49,8 @@ _TIP_CSS = (
     "font:12px/1.35 sans-serif;color:#222;box-shadow:0 0 4px rgba(0,0,0,.3);max-width:240px}"
     ".oppmap-legend i{display:inline-block;width:14px;height:12px;margin-right:6px;"
     "vertical-align:-1px;border:1px solid #888}"
+    ".oppmap-legend summary{font-weight:600;margin-bottom:3px;cursor:pointer}"
+    ".oppmap-legend details:not([open]) summary{margin-bottom:0}"
     ".oppmap-label{position:absolute;background:rgba(255,255,255,.85);border:1px solid #542788;color:#2d004b;"
     "font:600 11px/1.2 sans-serif;padding:1px 4px;box-shadow:none;white-space:nowrap}"
     ".oppmap-label:before{display:none}</style>"
@@ -317,7 +320,16 @@ class _PermanentLabels(MacroElement):
         return render_inert(self, **kwargs)
 
 
+#: A legend's first row, its title (escaped text, perhaps a unit in a span): the summary that
+#: stays when a legend is folded.
+_LEGEND_HEAD = re.compile(r"^<div style='[^']*'>(.*?)</div>", re.S)
+
+
 class _Legend(MacroElement):
+    """A legend in a corner of the map: a ``<details>`` element whose summary is its title, open
+    when the map is drawn (:mod:`geo.maps.frame` folds it when the map is too small to show the
+    areas beside it; a click on the title opens it again)."""
+
     _template = Template(
         """
         {% macro script(this, kwargs) %}
@@ -325,7 +337,7 @@ class _Legend(MacroElement):
             var legend = L.control({position: {{ this.position|tojson }}});
             legend.onAdd = function() {
                 var div = L.DomUtil.create("div", "oppmap-legend");
-                div.innerHTML = {{ this.html|tojson }};
+                div.innerHTML = {{ this.folding|tojson }};
                 L.DomEvent.disableClickPropagation(div);
                 return div;
             };
@@ -340,6 +352,9 @@ class _Legend(MacroElement):
         self._name = "OppmapLegend"
         self.html = html_text
         self.position = position
+        head = _LEGEND_HEAD.match(html_text)
+        self.folding = (f"<details open><summary>{head.group(1)}</summary>"
+                        f"{html_text[head.end():]}</details>" if head else html_text)
 
     def render(self, **kwargs: Any) -> str:
         return render_inert(self, **kwargs)

@@ -6,7 +6,8 @@ for the legends, place names without internet and an optional web basemap.
   focuses the map on a mouse press *without scrolling the page* (Leaflet focuses the map on
   ``mousedown``; inside an iframe the parent page then scrolls it into view and the press lands
   somewhere else, Leaflet issue 5392), takes every shape out of the tab order (the map itself is
-  one stop: arrow keys pan, + and - zoom) and fits the view so that no legend covers the areas;
+  one stop: arrow keys pan, + and - zoom) and fits the view so that no legend covers the areas
+  (on a map too small for both, the legends fold to their titles: a click opens one);
 - :func:`set_map_title` names a map after it is built;
 - :func:`place_labels`: council and place names drawn from stored label points (no tiles), the
   most important first and none over another, councils from zoom 6, places from zoom 11;
@@ -37,6 +38,10 @@ __all__ = ["WEB_BASEMAP", "frame_element", "set_map_title", "place_labels", "add
 WEB_BASEMAP = {"tiles": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
                "attribution": "© OpenStreetMap contributors",
                "name": "Web basemap (OpenStreetMap)"}
+
+#: Legends fold to their titles when showing them beside the areas would draw the areas more
+#: than this many zoom levels smaller (a council on a narrow Compare map).
+FOLD_LEVELS = 1.5
 
 #: folium's page forbids zooming (``maximum-scale=1.0, user-scalable=no``); people who read at
 #: 200% need it (WCAG 1.4.4, axe-core ``meta-viewport``).
@@ -102,7 +107,13 @@ class _MapFrame(MacroElement):
                 }
                 return size ? size + 12 : 10;
             };
-            var fit = function() {
+            var zoomOf = function(o) {
+                // no room at all: Leaflet would answer Infinity (the log of a negative scale)
+                var pad = L.point(o.paddingTopLeft).add(o.paddingBottomRight), size = map.getSize();
+                if (pad.x >= size.x - 20 || pad.y >= size.y - 20) { return -Infinity; }
+                return map.getBoundsZoom(bounds, false, pad);
+            };
+            var room = function() {
                 var below = corner([".leaflet-bottom"], "bars");
                 var sideways = {
                     paddingTopLeft: [corner([".leaflet-left"], "w"), 10],
@@ -110,10 +121,29 @@ class _MapFrame(MacroElement):
                 var stacked = {
                     paddingTopLeft: [10, corner([".leaflet-top.leaflet-left", ".leaflet-top.leaflet-right"], "h")],
                     paddingBottomRight: [10, corner([".leaflet-bottom.leaflet-left", ".leaflet-bottom.leaflet-right"], "h")]};
-                var zoomOf = function(o) {
-                    return map.getBoundsZoom(bounds, false, L.point(o.paddingTopLeft).add(o.paddingBottomRight));
-                };
-                var best = zoomOf(stacked) > zoomOf(sideways) ? stacked : sideways;
+                return zoomOf(stacked) > zoomOf(sideways) ? stacked : sideways;
+            };
+            var fold = function(shut) {
+                var boxes = box.querySelectorAll(shut ? ".oppmap-legend details[open]"
+                                                      : ".oppmap-legend details[data-oppmap-folded]");
+                for (var i = 0; i < boxes.length; i++) {
+                    boxes[i].open = !shut;
+                    if (shut) { boxes[i].setAttribute("data-oppmap-folded", ""); }
+                    else { boxes[i].removeAttribute("data-oppmap-folded"); }
+                }
+                return boxes.length;
+            };
+            var fit = function() {
+                // legends beside the areas; on a map too small for both (the areas drawn more
+                // than {{ this.fold_levels }} zoom levels smaller than without legends), legends
+                // folded to their titles, a click on one opens it
+                fold(false);
+                var best = room();
+                var bare = zoomOf({paddingTopLeft: [10, 10], paddingBottomRight: [10, 10]});
+                if (bare - zoomOf(best) > {{ this.fold_levels }} && fold(true)) { best = room(); }
+                if (zoomOf(best) === -Infinity) {  // a map smaller than its folded legends
+                    best = {paddingTopLeft: [10, 10], paddingBottomRight: [10, 10]};
+                }
                 best.animate = false;
                 map.fitBounds(bounds, best);
             };
@@ -138,6 +168,7 @@ class _MapFrame(MacroElement):
         self.bounds = [[float(v) for v in corner] for corner in bounds]
         self.title = str(title)
         self.keys = ". Arrow keys pan the map, plus and minus zoom."
+        self.fold_levels = FOLD_LEVELS
 
     def render(self, **kwargs: Any) -> str:
         _let_people_zoom(self._parent)
