@@ -44,15 +44,10 @@ from bench.bench_browser import (  # noqa: E402 - after the path is set
     browser_bench_args,
     start_server,
 )
+from scripts.browser import IDLE, after, count_runs  # noqa: E402 - the tests' run counter
 
 TARGETS = {"council": 2.0, "national": 10.0}
 COLUMN = "entry_to_higher_education_indicator"
-IDLE = """() => { const a = document.querySelector('[data-testid="stApp"]');
-    return !!a && a.getAttribute('data-test-script-state') === 'notRunning'; }"""
-RUNS = """window.__runs = 0;
-new MutationObserver(ms => { for (const m of ms) if (m.oldValue === 'running') window.__runs++; })
-    .observe(document, {subtree: true, attributes: true, attributeOldValue: true,
-                        attributeFilter: ['data-test-script-state']});"""
 
 
 def write_files(folder: Path, rounds: int) -> dict[str, list[Path]]:
@@ -80,10 +75,8 @@ def write_files(folder: Path, rounds: int) -> dict[str, list[Path]]:
 
 
 def _after(page, action) -> None:
-    done = page.evaluate("() => window.__runs")
-    action()
-    page.wait_for_function(f"() => window.__runs > {done}", polling=50, timeout=TIMEOUT_MS)
-    page.wait_for_function(IDLE, polling=50, timeout=TIMEOUT_MS)
+    """The action and the run it starts, until the app is idle (no retry: it is timed)."""
+    after(page, action, timeout_ms=TIMEOUT_MS, quiet=False, retry=False)
 
 
 def _drawn(page, national: bool) -> None:
@@ -99,7 +92,7 @@ def time_file(browser, url: str, path: Path, *, national: bool) -> dict[str, flo
     """Upload, answer and change classes on one page; seconds of each."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(TIMEOUT_MS)
-    page.add_init_script(RUNS)
+    count_runs(page)
     page.goto(f"{url}/?page=upload")
     page.wait_for_function(IDLE, polling=50)
     out = {}

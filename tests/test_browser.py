@@ -15,7 +15,6 @@ registry once, its integrity checked).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -27,14 +26,13 @@ import tarfile
 import tempfile
 import time
 import urllib.request
-import warnings
 import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from scripts.browser import ARGS, CHROMIUM, PAINTED
+from scripts.browser import ARGS, CHROMIUM, IDLE, PAINTED, QUIET_SINCE, after, count_runs
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -135,7 +133,7 @@ def page(browser, server):
     context.add_init_script(QUIET_SINCE)
     pg = context.new_page()
     pg.set_default_timeout(TIMEOUT_MS)
-    _count_runs(pg)
+    count_runs(pg)
     outside: list[str] = []
     pg.on("request", lambda r: outside.append(r.url)
           if not r.url.startswith((server, "data:", "blob:", "about:")) else None)
@@ -170,85 +168,16 @@ def axe_script() -> str:
 # ----------------------------------------------------------------------------- helpers
 
 
-#: When the page's document last changed (any node, attribute or text), in every page of a
-#: browser context.
-QUIET_SINCE = """window.__changed = performance.now();
-new MutationObserver(() => { window.__changed = performance.now(); })
-    .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});"""
-#: The page has not changed for 300 ms.
-QUIET = "() => performance.now() - window.__changed > 300"
-IDLE = """() => { const a = document.querySelector('[data-testid="stApp"]');
-    return !!a && a.getAttribute('data-test-script-state') === 'notRunning'; }"""
-
-
 def _open(pg, url: str) -> None:
     """Open a page and wait until its script run has finished."""
     pg.goto(url)
     pg.wait_for_function(IDLE, polling=100)
 
 
-def _count_runs(pg) -> None:
-    """Count the script runs the server finishes for this page in ``pg.runs``.
-
-    Each run ends with a ``script_finished`` message on the app's websocket. The page's own
-    ``data-test-script-state`` is no counter: a fast run (a button that clears a file) can start
-    and finish between two renders of the page, which then never shows "running".
-    """
-    from google.protobuf.message import DecodeError
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-    pg.runs = 0
-
-    def frame(payload) -> None:  # noqa: ANN001 - bytes, or str for a text frame
-        if isinstance(payload, str):
-            return
-        try:
-            kind = ForwardMsg.FromString(payload).WhichOneof("type")
-        except DecodeError:
-            return
-        if kind == "script_finished":
-            pg.runs += 1
-
-    pg.on("websocket", lambda ws: ws.on("framereceived", frame))
-
-
-def _run_after(pg, done: int, *, tries: int) -> bool:
-    """Wait (``tries`` x 100 ms at most) until a run after the ``done``-th has finished."""
-    for _ in range(tries):
-        if pg.runs > done:
-            return True
-        pg.wait_for_timeout(100)  # lets Playwright deliver the websocket's frames
-    return pg.runs > done
-
-
-def _settled(pg) -> None:
-    """Wait until the app is idle and has drawn what its last run sent (its document is quiet)."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    pg.wait_for_function(IDLE, polling=100)
-    # something that keeps changing (an animation) is no reason to wait longer: the run is over
-    with contextlib.suppress(PlaywrightTimeout):
-        pg.wait_for_function(QUIET, polling=100, timeout=10_000)
-    pg.wait_for_function(IDLE, polling=100)
-
-
 def _after(pg, action) -> None:
-    """Do ``action`` (a click, a key) and wait until the run it starts has finished and drawn.
-
-    A click that lands while a run redraws its element (a map frame reporting its first view
-    starts one) can hit the element being replaced and do nothing; as a person would, the
-    action is done once more when no run has finished after 20 s and the page is idle.
-    """
-    done = pg.runs
-    action()
-    if not _run_after(pg, done, tries=200):
-        pg.wait_for_function(IDLE, polling=100)
-        if pg.runs == done:
-            warnings.warn("no run finished 20 s after an action on an idle page: doing it again",
-                          stacklevel=2)
-            action()
-        assert _run_after(pg, done, tries=TIMEOUT_MS // 100), "the action started no run"
-    _settled(pg)
+    """Do ``action`` and wait until its run has finished and drawn (once more, with a warning,
+    when it started none: :func:`scripts.browser.after`)."""
+    after(pg, action, timeout_ms=TIMEOUT_MS)
 
 
 def _choose(pg, label: str, option: str) -> None:
