@@ -234,8 +234,8 @@ def summaries_section(analysis, *, unit: str) -> None:  # noqa: ANN001 - an Uplo
     """Summaries by council (LAD and upper tier) and ward; data zones by council only."""
     if not analysis.summaries:
         return
-    st.header("Summaries by council" + (" and ward" if "ward24" in analysis.summaries
-                                            else ""))
+    wards = " and ward" if "ward24" in analysis.summaries else ""
+    st.header(f"Summaries by council{wards}")
     note = SMALL_AREA_LEVELS.get(analysis.level, {}).get("parents_note")
     if note:
         st.info(md(note))
