@@ -34,10 +34,11 @@ import pandas as pd
 
 from boundaries.grids import is_position_grid
 from geo._errors import InputError
+from geo.maps._legend import _Legend
 from geo.maps._position import _paint_grid, _PositionGrid
 from geo.maps.choropleth import add_legend, base_map, choropleth_map
 from geo.maps.classes import NO_DATA_COLOUR
-from geo.maps.elements import _bounds_latlon, _features_json, _Legend, _VectorLayer
+from geo.maps.elements import _bounds_latlon, _features_json, _VectorLayer
 from geo.maps.frame import place_labels
 from geo.maps.hotspots import cluster_layer, hotspot_layer
 from geo.maps.national import national_lsoa_overlay, paint_lsoa_grid

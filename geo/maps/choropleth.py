@@ -29,6 +29,7 @@ import pandas as pd
 from branca.element import Figure
 
 from geo._errors import InputError
+from geo.maps._legend import _Legend, _legend_html
 from geo.maps._safe import _Inert
 from geo.maps.assets import STATIC_URL, inline_assets, local_asset_urls
 from geo.maps.classes import (
@@ -50,8 +51,6 @@ from geo.maps.elements import (
     _features_json,
     _highlight_codes,
     _highlight_layer,
-    _Legend,
-    _legend_html,
     _tooltip_spec,
     _VectorLayer,
 )

@@ -2,10 +2,11 @@
 
 - :class:`_VectorLayer`: one ``L.geoJson`` layer styled from precomputed ``_fill`` / ``_line``
   properties (canvas by default; an SVG pane for hoverable outlines drawn over a canvas);
-- :class:`_Legend`, :class:`_Attribution`, :class:`_PermanentLabels`: controls and labels;
+- :class:`_Attribution`, :class:`_PermanentLabels`: a control and labels (legends live in
+  :mod:`geo.maps._legend`);
 - :func:`_features_json`: compact GeoJSON with rounded coordinates, safe inside ``<script>``;
 - the checks of a map's input (:func:`_check_gdf`, :func:`_check_column`,
-  :func:`_highlight_codes`), tooltip specs and legend HTML;
+  :func:`_highlight_codes`) and tooltip specs;
 - :func:`_highlight_layer` (black outlines of chosen areas) and :func:`_outline_layer` (thin
   clickable council outlines over the national image).
 
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -33,7 +33,6 @@ from pyproj import CRS
 
 from geo._errors import InputError, format_codes
 from geo.maps._safe import inert_name, render_inert
-from geo.maps.classes import NO_DATA_COLOUR, NOT_COVERED, NOT_COVERED_COLOUR, normalise_key
 from geo.maps.text import format_value
 
 _BASE_STYLE = {"color": "#4d4d4d", "weight": 0.6, "opacity": 0.9, "fillOpacity": 0.85}
@@ -320,46 +319,6 @@ class _PermanentLabels(MacroElement):
         return render_inert(self, **kwargs)
 
 
-#: A legend's first row, its title (escaped text, perhaps a unit in a span): the summary that
-#: stays when a legend is folded.
-_LEGEND_HEAD = re.compile(r"^<div style='[^']*'>(.*?)</div>", re.S)
-
-
-class _Legend(MacroElement):
-    """A legend in a corner of the map: a ``<details>`` element whose summary is its title, open
-    when the map is drawn (:mod:`geo.maps.frame` folds it when the map is too small to show the
-    areas beside it; a click on the title opens it again)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function() {
-            var legend = L.control({position: {{ this.position|tojson }}});
-            legend.onAdd = function() {
-                var div = L.DomUtil.create("div", "oppmap-legend");
-                div.innerHTML = {{ this.folding|tojson }};
-                L.DomEvent.disableClickPropagation(div);
-                return div;
-            };
-            legend.addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, html_text: str, *, position: str = "bottomright"):
-        super().__init__()
-        self._name = "OppmapLegend"
-        self.html = html_text
-        self.position = position
-        head = _LEGEND_HEAD.match(html_text)
-        self.folding = (f"<details open><summary>{head.group(1)}</summary>"
-                        f"{html_text[head.end():]}</details>" if head else html_text)
-
-    def render(self, **kwargs: Any) -> str:
-        return render_inert(self, **kwargs)
-
-
 class _Attribution(MacroElement):
     _template = Template(
         """
@@ -378,49 +337,6 @@ class _Attribution(MacroElement):
 
     def render(self, **kwargs: Any) -> str:
         return render_inert(self, **kwargs)
-
-
-def _legend_html(
-    *,
-    title: str,
-    unit: str,
-    colours: Sequence[str],
-    labels: Sequence[str],
-    counts: Sequence[int] | None,
-    polarity: str | None,
-    n_missing: int,
-    note: str | None = None,
-    n_not_covered: int = 0,
-) -> str:
-    head = html.escape(title)
-    if unit and unit not in title:
-        head += f" <span style='font-weight:400'>({html.escape(unit)})</span>"
-    rows = [f"<div style='font-weight:600;margin-bottom:3px'>{head}</div>"]
-    # the worse end on top: the highest values when higher is worse, else the lowest
-    better_high = polarity is not None and normalise_key(polarity) == "higher_better"
-    order = range(len(colours)) if better_high else range(len(colours) - 1, -1, -1)
-    for i in order:
-        count = f" <span style='color:#666'>({counts[i]:,})</span>" if counts is not None else ""
-        rows.append(f"<div><i style='background:{colours[i]}'></i>{html.escape(labels[i])}{count}</div>")
-    if n_missing:
-        rows.append(
-            f"<div><i style='background:{NO_DATA_COLOUR}'></i>no data"
-            f" <span style='color:#666'>({n_missing:,})</span></div>"
-        )
-    if n_not_covered:
-        rows.append(
-            f"<div><i style='background:{NOT_COVERED_COLOUR}'></i>{NOT_COVERED}"
-            f" <span style='color:#666'>({n_not_covered:,})</span></div>"
-        )
-    if polarity is not None:
-        worse = "higher" if normalise_key(polarity) == "higher_worse" else "lower"
-        rows.append(
-            f"<div style='margin-top:3px;color:#444'>Darker = worse ({worse} values), "
-            "worst on top</div>"
-        )
-    if note:
-        rows.append(f"<div style='margin-top:3px;color:#444'>{html.escape(note)}</div>")
-    return "".join(rows)
 
 
 def _tooltip_spec(

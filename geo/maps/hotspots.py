@@ -31,10 +31,10 @@ from geo.maps._hotspot_elements import (
     _hotspot_fill,
     _hotspot_legend_html,
 )
+from geo.maps._legend import _Legend
 from geo.maps._safe import inert_name
 from geo.maps.elements import (
     _check_gdf,
-    _Legend,
 )
 from geo.stats.clusters import cluster_members
 from geo.stats.outcome import LEVELS, NOT_SIGNIFICANT, NOT_TESTED, OUTCOMES
