@@ -521,6 +521,15 @@ FOLDS = """() => [...document.querySelectorAll('.oppmap-legend details')]
     .map(d => [d.open, d.hasAttribute('data-oppmap-folded')])"""
 #: The share of a map frame that its canvas paints.
 PAINTED_SHARE = f"""() => {{ const s = window.map.getSize(); return ({PAINTED})() / (s.x * s.y); }}"""
+#: The controls that the scale bar overlaps (the attribution, a legend), by class.
+UNDER_SCALE = """() => {
+    const s = document.querySelector('.leaflet-control-scale').getBoundingClientRect();
+    return [...document.querySelectorAll('.leaflet-control')].filter(c => {
+        if (c.classList.contains('leaflet-control-scale')) return false;
+        const r = c.getBoundingClientRect();
+        return r.left < s.right && s.left < r.right && r.top < s.bottom && s.top < r.bottom;
+    }).map(c => c.className);
+}"""
 
 
 def test_compare_maps_too_narrow_for_their_legends_fold_them(page, server):
@@ -535,6 +544,9 @@ def test_compare_maps_too_narrow_for_their_legends_fold_them(page, server):
         assert frame.evaluate("() => Number.isFinite(window.map.getZoom())")
         assert frame.evaluate(FOLDS) == [[False, True], [False, True]]
         assert frame.evaluate(UNDER_LEGENDS) == 0
+        # the attribution wraps on a map this narrow: the scale bar goes above it and the
+        # folded legend (it was drawn under the attribution)
+        assert frame.evaluate(UNDER_SCALE) == []
         # the City was a 50 x 40 px corner (1% of its map) beside open legends; Scilly's
         # islands fill less of theirs
         assert frame.evaluate(PAINTED_SHARE) > (0.1 if index == 1 else 0.03)
@@ -551,6 +563,7 @@ def test_compare_maps_too_narrow_for_their_legends_fold_them(page, server):
         frame.wait_for_function("() => document.querySelector('.oppmap-legend details')")
         assert frame.evaluate("() => Number.isFinite(window.map.getZoom())")
         assert frame.evaluate(UNDER_LEGENDS) == 0
+        assert frame.evaluate(UNDER_SCALE) == []
 
 
 # ----------------------------------------------------------------------------- four nations

@@ -49,6 +49,10 @@ _NO_ZOOM = re.compile(r",\s*maximum-scale=1(?:\.0)?,\s*user-scalable=no")
 
 _FRAME_CSS = (
     "<style>.leaflet-container:focus-visible{outline:3px solid #1a5fb4;outline-offset:-3px}"
+    # folium sets every map text to 1rem; Leaflet's 12px for the attribution and scale bar keeps
+    # them on one line on a narrow map
+    ".leaflet-container .leaflet-control-attribution,.leaflet-container .leaflet-control-scale"
+    "{font-size:12px}"
     ".oppmap-place{background:none;border:none}"
     ".oppmap-place span{position:absolute;transform:translate(-50%,-50%);white-space:nowrap;"
     "font:12px/1.2 sans-serif;color:#1a1a1a;pointer-events:none;"
@@ -87,6 +91,10 @@ class _MapFrame(MacroElement):
                     "path.leaflet-interactive, .leaflet-marker-icon, .leaflet-image-layer");
                 for (var i = 0; i < shapes.length; i++) { shapes[i].setAttribute("tabindex", "-1"); }
             };
+            var reach = function(el) {  // from the map's top or bottom edge to the far side
+                var r = el.getBoundingClientRect(), edge = box.getBoundingClientRect();
+                return el.closest(".leaflet-top") ? r.bottom - edge.top : edge.bottom - r.top;
+            };
             var corner = function(sides, measure) {
                 var size = 0;
                 for (var i = 0; i < sides.length; i++) {
@@ -99,13 +107,27 @@ class _MapFrame(MacroElement):
                         function(c) { return sides[i] + " ." + c; }).join(", "));
                     var used = 0;
                     for (var j = 0; j < legends.length; j++) {
-                        used = measure === "w" ? Math.max(used, legends[j].offsetWidth)
-                             : measure === "bars" ? Math.max(used, legends[j].offsetHeight)
-                             : used + legends[j].offsetHeight + 10;
+                        used = Math.max(used, measure === "w" ? legends[j].offsetWidth
+                                                              : reach(legends[j]));
                     }
                     size = Math.max(size, used);
                 }
                 return size ? size + 12 : 10;
+            };
+            var lift = function() {
+                // on a narrow map the attribution (and a folded legend) run under the scale bar:
+                // the scale bar goes above whatever it would meet in the other bottom corner
+                var left = box.querySelector(".leaflet-bottom.leaflet-left");
+                if (!left) { return; }
+                left.style.bottom = "";
+                var mine = left.getBoundingClientRect(), edge = box.getBoundingClientRect();
+                if (!mine.height) { return; }
+                var up = 0, others = box.querySelectorAll(".leaflet-bottom.leaflet-right .leaflet-control");
+                for (var i = 0; i < others.length; i++) {
+                    var r = others[i].getBoundingClientRect();
+                    if (r.height && r.left < mine.right + 4) { up = Math.max(up, edge.bottom - r.top); }
+                }
+                if (up) { left.style.bottom = up + "px"; }
             };
             var zoomOf = function(o) {
                 // no room at all: Leaflet would answer Infinity (the log of a negative scale)
@@ -114,6 +136,7 @@ class _MapFrame(MacroElement):
                 return map.getBoundsZoom(bounds, false, pad);
             };
             var room = function() {
+                lift();
                 var below = corner([".leaflet-bottom"], "bars");
                 var sideways = {
                     paddingTopLeft: [corner([".leaflet-left"], "w"), 10],
