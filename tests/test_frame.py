@@ -6,6 +6,8 @@ areas) is checked in tests/test_browser.py; here, what each map carries.
 
 from __future__ import annotations
 
+from functools import partial
+
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -13,8 +15,14 @@ from shapely.geometry import box
 from streamlit_folium import generate_leaflet_string
 
 from geo._errors import InputError
-from geo.maps.choropleth import base_map, choropleth_map, to_standalone_html
+from geo.maps import choropleth as _choropleth
+from geo.maps.choropleth import to_standalone_html
 from geo.maps.frame import WEB_BASEMAP, add_web_basemap, place_labels, set_map_title
+
+#: The attribution control every map must carry (from the registry in the app).
+ATTRIBUTION = "Source: test data (OGL v3.0)"
+base_map = partial(_choropleth.base_map, attribution=ATTRIBUTION)
+choropleth_map = partial(_choropleth.choropleth_map, attribution=ATTRIBUTION)
 
 XSS = "<img src=x onerror=alert(1)>"
 

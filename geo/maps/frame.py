@@ -368,7 +368,7 @@ def add_web_basemap(m: folium.Map) -> folium.Map:
     Examples
     --------
     >>> from geo.maps.choropleth import base_map
-    >>> _ = add_web_basemap(base_map())
+    >>> _ = add_web_basemap(base_map(attribution="x"))
     """
     folium.TileLayer(tiles=WEB_BASEMAP["tiles"], attr=WEB_BASEMAP["attribution"],
                      name=WEB_BASEMAP["name"], overlay=False, control=False,

@@ -22,7 +22,7 @@ import pandas as pd
 from geo._errors import InputError
 from geo.maps._position import _check_paint, _paint_grid, _position_grid, _PositionGrid
 from geo.maps.assets import STATIC_URL
-from geo.maps.choropleth import DEFAULT_ATTRIBUTION, add_legend, base_map
+from geo.maps.choropleth import add_legend, base_map
 from geo.maps.classes import NOT_COVERED_COLOUR, classify, colours_for
 from geo.maps.elements import _check_column, _check_gdf, _outline_layer
 
@@ -269,12 +269,12 @@ def lsoa_overview_map(
     image: LsoaImage | NationalImage,
     *,
     label: str,
+    attribution: str,
     unit: str = "",
     polarity: str = "higher_worse",
     palette_name: str = "ylorrd",
     outlines: gpd.GeoDataFrame | None = None,
     outline_precision: int = 4,
-    attribution: str = DEFAULT_ATTRIBUTION,
     asset_base_url: str = STATIC_URL,
     title: str | None = None,
     area_word: str = "LSOAs",
@@ -308,7 +308,7 @@ def lsoa_overview_map(
 
     Examples
     --------
-    >>> m = lsoa_overview_map(render_lsoa_image(lsoas, "imd_score"), label="IMD score")  # doctest: +SKIP
+    >>> m = lsoa_overview_map(render_lsoa_image(lsoas, "imd_score"), label="IMD score", attribution="...")  # doctest: +SKIP
     """
     if isinstance(image, LsoaImage):
         image = NationalImage(images=[image], classes=image.classes, n_not_covered=0)
