@@ -387,6 +387,16 @@ def test_lsoa_image_paints_classes(grid):
     page = m.get_root().render()
     assert "data:image/png;base64," in page
     assert _external_urls(page) == []
+    # an image cached before Streamlit reloaded geo.maps.national: its class, same fields
+    from typing import NamedTuple
+
+    class LsoaImage(NamedTuple):
+        png: bytes
+        bounds: list
+        classes: pd.Series
+
+    before = LsoaImage(*image)
+    assert "data:image/png;base64," in lsoa_overview_map(before, label="S").get_root().render()
 
 
 def test_lsoa_image_refuses_display_crs(grid):
