@@ -79,9 +79,14 @@ def _baseline(gdf, *, label: str, polarity: str):
 
 
 def _ours(gdf, *, label: str, unit: str, polarity: str):
+    from geo.export.metadata import map_attribution
     from geo.maps.choropleth import choropleth_map
 
-    return choropleth_map(gdf, "value", label=label, unit=unit, polarity=polarity)
+    small = str(gdf.index.name).startswith("lsoa21")  # else councils, from summary_lad24
+    drawn = map_attribution(["iod2025" if small else "summary_lad24"],
+                            levels=["lsoa21" if small else "lad24"])
+    return choropleth_map(gdf, "value", label=label, unit=unit, polarity=polarity,
+                          attribution=drawn)
 
 
 def _payload(m) -> int:

@@ -25,7 +25,7 @@ from geo.data.indicators import catalogue, load_indicators
 from geo.data.nations import index_of_nation, index_spec, national_indices
 from geo.data.sources import NATIONS
 
-__all__ = ["OWN_DECILE", "AREA_WORDS", "own_decile_ids", "own_decile_meta", "own_deciles",
+__all__ = ["OWN_DECILE", "map_attribution_of", "AREA_WORDS", "own_decile_ids", "own_decile_meta", "own_deciles",
            "area_indicator", "small_area_options", "nation_of", "nation_level",
            "no_small_areas_text", "area_places", "council_areas"]
 
@@ -235,6 +235,23 @@ def composite_attribution(dataset: str) -> list[str]:
     return [f"{meta['title']} ({meta['vintage']}): {meta['publisher']}, {meta['licence']}"
             + (f" ({url})" if url else "") + f", {meta['landing']}.",
             *attribution_lines([dataset])]
+
+
+def map_attribution_of(indicators: list[str], *, levels: list[str], clusters: bool = False
+                       ) -> str:
+    """The attribution control's text of a map of ``indicators`` over ``levels``
+    (:func:`geo.export.metadata.map_attribution`): :data:`OWN_DECILE` stands for each nation's
+    own index, an indicator id (``"simd2020.simd_decile"``, a hotspot run's) for its table,
+    ``clusters`` for every nation's named clusters (drawn on the national maps)."""
+    from geo.export.metadata import map_attribution
+
+    ids = [j for i in indicators
+           for j in (own_decile_ids().values() if i == OWN_DECILE else [i])]
+    tables = [str(i).split(".", 1)[0] for i in ids]
+    if clusters:
+        tables += [s["cluster_table"] for s in national_indices().values()
+                   if s.get("cluster_table")]
+    return map_attribution(tables, levels=list(levels))
 
 
 def image_note(indicator: str) -> str | None:

@@ -32,6 +32,7 @@ from geo.council_areas import (
     PLACE_WORDS,
     area_indicator,
     council_areas,
+    map_attribution_of,
     no_small_areas_text,
 )
 from geo.council_hotspots import (
@@ -46,7 +47,7 @@ from geo.council_hotspots import (
 )
 from geo.councils import council_level, load_councils
 from geo.data.indicators import indicator_meta, load_indicators
-from geo.data.nations import index_of_nation
+from geo.data.nations import index_of_nation, index_spec
 from geo.maps.choropleth import choropleth_map
 from geo.maps.classes import MissingValuesWarning
 from geo.maps.frame import place_labels
@@ -72,7 +73,8 @@ MAP_INDICATOR = OWN_DECILE
 def view_data(areas: gpd.GeoDataFrame, values: pd.Series, *, place: Mapping[str, str],
               indicator: Mapping[str, Any], owner: pd.Series, level: str | None = "lsoa21",
               hotspots: Mapping[str, Any] | None = None, reference: pd.Series | None = None,
-              places: pd.DataFrame | None = None, note: str | None = None) -> dict[str, Any]:
+              places: pd.DataFrame | None = None, note: str | None = None,
+              attribution: str | None = None) -> dict[str, Any]:
     """What :func:`council_view` draws for one council's small areas, checked (picklable).
 
     Parameters
@@ -105,6 +107,9 @@ def view_data(areas: gpd.GeoDataFrame, values: pd.Series, *, place: Mapping[str,
         Label points around the council (:func:`boundaries.display.load_places`).
     note
         Why the indicator shown is not the one asked for, or None.
+    attribution
+        The map's attribution control (:func:`geo.council_areas.map_attribution_of` of what
+        it draws); default the indicator's and the level's sources.
 
     Returns
     -------
@@ -119,7 +124,7 @@ def view_data(areas: gpd.GeoDataFrame, values: pd.Series, *, place: Mapping[str,
     out: dict[str, Any] = {"status": "ok", "message": None, "place": dict(place),
                            "indicator": dict(indicator), "hotspots": None, "frame": None,
                            "reference": reference, "places": places, "level": level,
-                           "area_words": words, "note": note}
+                           "area_words": words, "note": note, "attribution": attribution}
     if areas.empty:
         out.update(status="no_small_areas",
                    message=no_small_areas_text(place["name"], place["country"]))
@@ -203,11 +208,14 @@ def council_view_data(code: str, indicator: str, *, run: str | None = None) -> d
                                                    level=level)
     everywhere = boundaries.load(level, display="council")
     nation = everywhere.index[everywhere["country"] == place["country"]]
+    drawn = [shown, index_spec(index_of_nation(place["country"])).get("cluster_table", "")]
+    if hotspots is not None and "run" in hotspots:
+        drawn.append(nation_indicator(run, place["country"]))  # type: ignore[arg-type]
     return view_data(areas, values, place=place, level=level, indicator={
                          "id": shown, **{k: meta[k] for k in ("label", "unit", "polarity")}},
                      owner=cluster_names(clusters), hotspots=hotspots,
                      reference=values.reindex(nation).dropna(), places=_places_around(areas),
-                     note=note)
+                     note=note, attribution=map_attribution_of(drawn, levels=[level]))
 
 
 def _places_around(areas: gpd.GeoDataFrame, margin: float = 0.1) -> pd.DataFrame | None:
@@ -281,7 +289,8 @@ def _choropleth(data: Mapping[str, Any], *, scheme: str, classes: str
                            tooltip_fields={"ward": PLACE_WORDS.get(str(data.get("level")),
                                                                    "Ward"),
                                            "cluster": "Named cluster"},
-                           reference=reference,
+                           reference=reference, attribution=data.get("attribution") or
+                           map_attribution_of([str(meta["id"])], levels=[str(data["level"])]),
                            classes_of=f"{nation}'s {data.get('area_words', 'areas')}",
                            title=f"Map: {meta['label']} by neighbourhood, {place['name']}")
         table = map_table(frame, "value", scheme=scheme, unit=meta["unit"], reference=reference)

@@ -64,6 +64,8 @@ clusters = shared(gh.load_clusters)
 council_view_data = cache(gc.council_view_data)
 national_cluster_outlines = shared(gh.national_cluster_outlines)
 lsoa_options = shared(ga.small_area_options)
+# each map's attribution control: the sources of what it draws (the registry's short form)
+map_attribution = cache(ga.map_attribution_of)
 
 
 @cache

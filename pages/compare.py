@@ -110,7 +110,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", MissingValuesWarning)
     m = choropleth_map(frame, "value", scheme=scheme, polarity=meta["polarity"],
                        label=meta["label"], unit=meta["unit"], highlight=chosen,
-                       fit="highlight", layer_name="Councils", not_covered=outside)
+                       fit="highlight", layer_name="Councils", not_covered=outside,
+                       attribution=data.map_attribution([indicator], levels=["lad24"]))
     full_table = map_table(frame.drop(index=outside), "value", scheme=scheme, unit=meta["unit"])
 sentence = describe_values(frame.loc[chosen, "value"], label=meta["label"], unit=meta["unit"],
                            polarity=meta["polarity"], names=frame["name"],

@@ -125,7 +125,8 @@ def national_councils() -> None:
                            label=meta["label"], unit=meta["unit"],
                            highlight=council if council in frame.index else None,
                            layer_name="Councils", precision=4,  # ~10 m: plenty nationally
-                           not_covered=outside)
+                           not_covered=outside, attribution=data.map_attribution(
+                               [indicator], levels=[level], clusters=show_clusters))
         table = map_table(covered, "value", scheme=scheme, unit=meta["unit"])
     clusters_text = add_national_clusters(m)
     add_names_and_control(m, level, frame.index)
@@ -155,7 +156,9 @@ def national_image() -> None:
     note = ga.image_note(lsoa_indicator)
     m = lsoa_overview_map(image, label=meta["label"], unit=meta["unit"],
                           polarity=meta["polarity"], outlines=outlines, area_word=words,
-                          note=note)
+                          note=note, attribution=data.map_attribution(
+                              [lsoa_indicator], levels=[*data.IMAGE_LEVELS, "lad24"],
+                              clusters=show_clusters))
     clusters_text = add_national_clusters(m)
     add_names_and_control(m, "lad24", outlines.index)
     st.caption("Every LSOA of England and Wales and every data zone of Scotland is painted "

@@ -26,7 +26,11 @@ sh.set_page("methods")
 st.title("Methodology and sources")
 
 st.header("Attribution")
-st.markdown("Every map, table and download carries these statements:")
+st.markdown(
+    "Each map names the sources it draws in its corner (short form) and has the full statements "
+    "under it; every file oppmap makes (the council pack, the analysis zip, the command line's "
+    "exports) carries them in its README. A table's own download (the \"Download as CSV\" "
+    "button in its toolbar) saves the values only: credit these statements when you reuse it.")
 for line in geo.attribution_lines():
     st.markdown(f"- {line}")
 

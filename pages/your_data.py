@@ -134,6 +134,12 @@ def match_report(result) -> None:  # noqa: ANN001 - an UploadResult
 
 # ----------------------------------------------------------------------------- maps
 def map_inputs(level: str, codes: pd.Index) -> dict:
+    """How to draw the areas (with the sources of the boundaries and names drawn)."""
+    return {**area_inputs(level, codes),
+            "attribution": data.map_attribution([], levels=[level, "lad24"])}
+
+
+def area_inputs(level: str, codes: pd.Index) -> dict:
     """How to draw the areas: shapes (up to VECTOR_LIMIT) or the level's grid, and names."""
     small = level in SMALL_AREA_LEVELS
     places = data.places()
@@ -320,8 +326,10 @@ def bivariate_part(analysis, *, label: str, unit: str, deprivation: str,  # noqa
     note = f"Deprivation: {deprivation}" + (
         f"; {int(bv['permutations']):,} permutations, {correction_words(bv)[1]}"
         if {"permutations", "seed", "alpha", "correction"} <= set(bv) else "")
+    measure = str(analysis.scatter.attrs.get("measure", ""))  # the deprivation drawn, too
     m = draw(cu.bivariate_map, areas, label=label, deprivation=deprivation, unit_word=unit,
-             note=note, **inputs)
+             note=note, **{**inputs, "attribution": data.map_attribution(
+                 [measure], levels=[analysis.level, "lad24"])})
     st.markdown(sentence)
     sh.show_map(m, key="upload_bv_map", height=520,
                 title=f"Map: {label} against {deprivation} around each of your {unit}. The "

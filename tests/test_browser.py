@@ -707,6 +707,9 @@ def test_web_basemap_is_optional_and_offline_degrades_quietly(page, server):
     frame.wait_for_selector("img.leaflet-tile", state="attached")  # tiles asked for, none came
     assert page.locator("[data-testid='stException'], [data-testid='stAlert']").count() == 0
     assert frame.evaluate(PAINTED) > 25_000  # the UK, drawn without tiles
+    frame.wait_for_selector(".oppmap-basemap-offline")  # said once, in the map
+    assert frame.locator(".oppmap-basemap-offline").count() == 1
+    assert "could not load (offline?)" in frame.locator(".oppmap-basemap-offline").inner_text()
     tiles = [u for u in page.outside if TILES in u]
     assert tiles
     page.outside[:] = [u for u in page.outside if TILES not in u]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -722,3 +723,100 @@ def test_real_cli_council_export(built_store, mirror, tmp_path):
     csv = pd.read_csv(io.BytesIO(zf.read("E08000003_lsoas.csv")), index_col=0)
     assert list(csv.index) == codes
     assert "Contains OS data" in zf.read("README.txt").decode()
+
+
+# ----------------------------------------------------------------------------- map attribution
+def _control(html_text: str) -> str:
+    """The text a map adds to Leaflet's attribution control."""
+    import json as _json
+
+    found = re.findall(r"attributionControl\.addAttribution\((\".*?\")\);", html_text)
+    assert found, "the map adds no attribution"
+    return " ".join(_json.loads(f) for f in found)
+
+
+def test_map_attribution_names_what_the_map_draws():
+    from geo.export.metadata import map_attribution
+
+    scottish = map_attribution(["simd2020", "compound_simd2020", "clusters_simd2020"],
+                               levels=["dz11"])
+    assert "SIMD 2020" in scottish and "Scottish Government" in scottish
+    assert "MHCLG" not in scottish and "OGL v3.0" in scottish
+    english = map_attribution(["iod2025"], levels=["lsoa21"])
+    assert "IoD 2025 © MHCLG (OGL v3.0)" in english
+    assert english.startswith("Contains OS data © Crown copyright and database right 2024")
+    composite = map_attribution(["ukimd_la"], levels=["lad24"])
+    assert "mySociety (CC BY 4.0)" in composite and "ONS" in composite
+
+
+def test_every_registry_publisher_and_licence_has_a_short_form_or_its_own_name():
+    from geo.data.sources import registry
+    from geo.export._map_attribution import map_attribution_text
+
+    for ident, entry in registry().items():
+        text = map_attribution_text([ident])
+        assert "©" in text and entry["licence"] not in text, (ident, text)
+
+
+def test_no_map_builder_carries_a_literal_attribution():
+    """Every map's control comes from the registry (geo.export.metadata.map_attribution):
+    no builder has a default text, and no page or geo module passes a string literal."""
+    import ast
+    import inspect
+
+    from geo.maps import charts_upload, choropleth, national
+
+    for fn in (choropleth.base_map, choropleth.choropleth_map, national.lsoa_overview_map,
+               charts_upload.matched_map, charts_upload.upload_map, charts_upload.bivariate_map):
+        param = inspect.signature(fn).parameters["attribution"]
+        assert param.default is inspect.Parameter.empty, fn.__name__
+    repo = Path(__file__).resolve().parents[1]
+    bad = []
+    for path in [*(repo / "geo").rglob("*.py"), *(repo / "pages").glob("*.py"), repo / "app.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.keyword) and node.arg == "attribution" and isinstance(
+                    node.value, ast.Constant | ast.JoinedStr):
+                bad.append(f"{path.relative_to(repo)}:{node.value.lineno}")
+    assert not bad, f"literal map attribution: {bad}"
+
+
+@pytest.mark.real
+@pytest.mark.parametrize(("code", "named", "not_named"), [
+    ("S12000049", "Scottish Government", "MHCLG"),   # Glasgow City: SIMD 2020 on data zones
+    ("S12000027", "Scottish Government", "MHCLG"),   # Shetland Islands
+    ("E08000003", "MHCLG", "Scottish Government"),   # Manchester: IoD 2025 on LSOAs
+])
+def test_a_council_map_names_its_own_sources(built_store, code, named, not_named):
+    """The map of the pack (its offline html is this map) and of My council."""
+    from geo.council import CLUSTER_RUN, MAP_INDICATOR, council_view, council_view_data
+
+    view = council_view(council_view_data(code, MAP_INDICATOR, run=CLUSTER_RUN))
+    control = _control(view["map"].get_root().render())
+    assert named in control and not_named not in control, control
+
+
+@pytest.mark.real
+def test_the_composite_uk_map_names_mysociety(built_store):
+    from geo.council_areas import map_attribution_of
+    from geo.maps.choropleth import choropleth_map
+
+    shapes = boundaries_display("lad24")
+    values = geo_load("ukimd_la.uk_imd_score").reindex(shapes.index)
+    m = choropleth_map(shapes[["name", "geometry"]].assign(value=values), "value",
+                       attribution=map_attribution_of(["ukimd_la.uk_imd_score"],
+                                                      levels=["lad24"], clusters=True))
+    control = _control(m.get_root().render())
+    assert "Composite UK IMD © mySociety (CC BY 4.0)" in control
+    assert "Contains OS data © Crown copyright" in control
+
+
+def boundaries_display(level: str):
+    import boundaries
+
+    return boundaries.load(level, display="national")
+
+
+def geo_load(indicator: str) -> pd.Series:
+    import geo
+
+    return geo.load_indicators(indicator)[indicator]

@@ -6,6 +6,9 @@ areas) is checked in tests/test_browser.py; here, what each map carries.
 
 from __future__ import annotations
 
+import json
+from functools import partial
+
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -13,8 +16,14 @@ from shapely.geometry import box
 from streamlit_folium import generate_leaflet_string
 
 from geo._errors import InputError
-from geo.maps.choropleth import base_map, choropleth_map, to_standalone_html
+from geo.maps import choropleth as _choropleth
+from geo.maps.choropleth import to_standalone_html
 from geo.maps.frame import WEB_BASEMAP, add_web_basemap, place_labels, set_map_title
+
+#: The attribution control every map must carry (from the registry in the app).
+ATTRIBUTION = "Source: test data (OGL v3.0)"
+base_map = partial(_choropleth.base_map, attribution=ATTRIBUTION)
+choropleth_map = partial(_choropleth.choropleth_map, attribution=ATTRIBUTION)
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -89,6 +98,19 @@ def test_web_basemap_is_off_unless_asked(areas):
     assert WEB_BASEMAP["tiles"] not in _script(m)
     script = _script(add_web_basemap(choropleth_map(areas, "value", k=2)))
     assert WEB_BASEMAP["tiles"] in script and "OpenStreetMap" in script
+
+
+def test_web_basemap_says_once_when_its_tiles_fail(areas):
+    """Offline, the tiles fail: a notice on the map (once, on the first tileerror), after
+    the tile layer is made, as text (no markup), and no error."""
+    m = add_web_basemap(choropleth_map(areas, "value", k=2))
+    script = _script(m)
+    layer = next(c for c in m._children.values() if type(c).__name__ == "TileLayer")
+    assert f"var layer = {layer.get_name()}, shown = false;" in script
+    assert "layer.on('tileerror'" in script
+    assert script.index(f"var {layer.get_name()} = L.tileLayer") < script.index("tileerror")
+    assert json.dumps(WEB_BASEMAP["offline"]) in script and "textContent" in script
+    assert "if (shown || !map) { return; }" in script
 
 
 def test_base_map_default_view_is_great_britain():

@@ -10,6 +10,7 @@ import re
 import stat
 import tarfile
 import warnings
+from functools import partial
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,8 +22,10 @@ from numpy.testing import assert_allclose
 from shapely.geometry import box
 
 import geo.maps.assets as assets
+import geo.maps.national as _national
 from geo._errors import InputError, OfflineError, OppmapError, SchemaError
-from geo.maps.choropleth import base_map, choropleth_map, to_standalone_html
+from geo.maps import choropleth as _choropleth
+from geo.maps.choropleth import to_standalone_html
 from geo.maps.classes import (
     NO_DATA_COLOUR,
     NOT_COVERED_COLOUR,
@@ -41,12 +44,17 @@ from geo.maps.hotspots import (
 )
 from geo.maps.national import (
     lsoa_grid,
-    lsoa_overview_map,
     paint_lsoa_grid,
     paint_national_grids,
     render_lsoa_image,
 )
 from geo.maps.text import describe_values, format_value, map_table
+
+#: The attribution control every map must carry (from the registry in the app).
+ATTRIBUTION = "Source: test data (OGL v3.0)"
+base_map = partial(_choropleth.base_map, attribution=ATTRIBUTION)
+choropleth_map = partial(_choropleth.choropleth_map, attribution=ATTRIBUTION)
+lsoa_overview_map = partial(_national.lsoa_overview_map, attribution=ATTRIBUTION)
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -194,6 +202,7 @@ def test_attribution_in_control(grid):
         ({"column": "name"}, "must be numeric"),
     ],
 )
+
 def test_choropleth_input_errors(grid, kwargs, match):
     column = kwargs.pop("column")
     with pytest.raises(InputError, match=match):
@@ -378,6 +387,16 @@ def test_lsoa_image_paints_classes(grid):
     page = m.get_root().render()
     assert "data:image/png;base64," in page
     assert _external_urls(page) == []
+    # an image cached before Streamlit reloaded geo.maps.national: its class, same fields
+    from typing import NamedTuple
+
+    class LsoaImage(NamedTuple):
+        png: bytes
+        bounds: list
+        classes: pd.Series
+
+    before = LsoaImage(*image)
+    assert "data:image/png;base64," in lsoa_overview_map(before, label="S").get_root().render()
 
 
 def test_lsoa_image_refuses_display_crs(grid):

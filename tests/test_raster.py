@@ -379,6 +379,38 @@ def test_lsoa_at_synthetic(squares):
         lsoa_at("north", 0, index)
 
 
+def test_a_lookup_index_of_a_reloaded_class_is_still_a_lookup_index(squares):
+    """Streamlit reloads a changed module while the server runs; the index cached before
+    (pages/_data.py lsoa_lookup, st.cache_resource) keeps the class as first imported: a
+    different class with the same fields. Clicks on the national image must still answer."""
+    import importlib
+    from typing import NamedTuple
+
+    import geo.maps.raster as raster
+
+    index = make_lookup_index(squares, resolution=50)
+
+    class LookupIndex(NamedTuple):  # the class as it was before the reload
+        codes: np.ndarray
+        geometries: np.ndarray
+        tree: shapely.STRtree
+        grid: np.ndarray
+        transform: Affine
+        crs: object
+
+    old = LookupIndex(*index)
+    assert not isinstance(old, raster.LookupIndex)
+    lon, lat = Transformer.from_crs(27700, 4326, always_xy=True).transform(401100, 302100)
+    assert lsoa_at(lat, lon, old) == "E1"
+    fresh = importlib.reload(raster)  # and an index of the class before a real reload
+    try:
+        assert fresh.lsoa_at(lat, lon, index) == "E1"
+    finally:
+        importlib.reload(raster)
+    with pytest.raises(InputError, match="GeoDataFrame or a LookupIndex"):
+        lsoa_at(lat, lon, tuple(index)[:3])
+
+
 def test_lookup_index_agrees_with_polygons():
     """A 6 x 6 lattice of 170 m cells with a gap; 2,000 random points: grid path == exact."""
     cells = [shapely.box(x * 170, y * 170, x * 170 + 170, y * 170 + 170)

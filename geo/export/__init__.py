@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # re-exports, imported on first use (geo._lazy)
     from geo.export.csv import to_csv_safe
     from geo.export.geojson import to_geojson, write_geojson
     from geo.export.geotiff import category_codes, rasterize_indicator, write_geotiff
-    from geo.export.metadata import attribution_text, export_metadata, write_readme
+    from geo.export.metadata import attribution_text, export_metadata, map_attribution, write_readme
     from geo.export.pack import council_pack
     from geo.export.zonal import zonal_stats
 
@@ -24,6 +24,7 @@ __all__ = [
     'write_geojson',
     'attribution_text',
     'export_metadata',
+    'map_attribution',
     'write_readme',
     'export_types',
     'rasterize_indicator',

@@ -40,6 +40,7 @@ __all__ = [
     "export_metadata",
     "hotspot_method",
     "attribution_text",
+    "map_attribution",
     "readme_text",
     "readme_path",
     "write_readme",
@@ -77,6 +78,10 @@ def _source_ids(datasets: list[str], *, level: str | None) -> list[str]:
     derived = {d["id"]: d.get("sources", []) for d in registry_meta().get("derived", [])}
     for ident, sources in DERIVED_SOURCES.items():
         derived.setdefault(ident, sources)
+    for spec in registry_meta().get("national_indices", {}).values():
+        for key in ("hotspot_table", "cluster_table"):  # a nation's runs rest on its index
+            if spec.get(key):
+                derived.setdefault(spec[key], [spec["dataset"]])
     base = level.removesuffix("_detailed") if level else None
     boundary = [i for i, e in reg.items() if e.get("kind") == "boundary" and e.get("level") == base]
     # lad24 and lad24_detailed share a level name: the detailed one is dissolved from LSOAs
@@ -160,6 +165,37 @@ def export_metadata(
         if "seed" in method:
             meta["seed"] = method["seed"]
     return meta
+
+
+def map_attribution(datasets: list[str], *, levels: list[str | None]) -> str:
+    """The short attribution of a map's attribution control: what the map draws, by its source.
+
+    The one text of every map's control (national, Compare, a council's, the pack's offline
+    map, the uploads' maps): the boundaries of each of ``levels`` and the sources of each of
+    ``datasets`` (derived tables stand for what they were computed from, as in
+    :func:`export_metadata`), in the short form of
+    :func:`geo.export._map_attribution.map_attribution_text`. The full statements go under the map.
+
+    Parameters
+    ----------
+    datasets
+        Registry ids or stored tables drawn: the indicator's, a hotspot run's, the clusters'.
+    levels
+        The geography levels drawn (``"lsoa21"``, ``"dz11"``, ``"lad24"``...).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> map_attribution(["simd2020"], levels=["dz11"])
+    'Data zones 2011, SIMD 2020 © Scottish Government (OGL v3.0)'
+    """
+    from geo.export._map_attribution import map_attribution_text
+
+    ids = [i for level in (levels or [None]) for i in _source_ids(list(datasets), level=level)]
+    return map_attribution_text(list(dict.fromkeys(ids)))
 
 
 def hotspot_method(manifest: Mapping[str, Any] | None = None) -> dict[str, Any]:

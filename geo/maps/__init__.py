@@ -21,7 +21,6 @@ if TYPE_CHECKING:  # re-exports, imported on first use (geo._lazy)
     )
     from geo.maps.charts import VERDICT_COLOURS, spine_chart
     from geo.maps.choropleth import (
-        DEFAULT_ATTRIBUTION,
         add_legend,
         base_map,
         choropleth_map,
@@ -67,7 +66,6 @@ __all__ = [
     'local_asset_urls',
     'inline_assets',
     'asset_versions',
-    'DEFAULT_ATTRIBUTION',
     'base_map',
     'choropleth_map',
     'add_legend',

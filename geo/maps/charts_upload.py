@@ -55,12 +55,10 @@ OUTCOME_COLOURS = {"worse cluster": "#b2182b", "worse outlier": "#f4a582",
                    "not significant": "#bdbdbd", "not tested": "#e0e0e0"}
 
 #: Outcomes of the bivariate local Moran in words (the user's value, deprivation around it).
-BIVARIATE_MEANINGS = {
-    "worse cluster": "your value worse, deprivation around it high",
-    "worse outlier": "your value worse, deprivation around it low",
-    "better outlier": "your value better, deprivation around it high",
-    "better cluster": "your value better, deprivation around it low",
-}
+BIVARIATE_MEANINGS = {"worse cluster": "your value worse, deprivation around it high",
+                      "worse outlier": "your value worse, deprivation around it low",
+                      "better outlier": "your value better, deprivation around it high",
+                      "better cluster": "your value better, deprivation around it low"}
 
 #: The areas of each upload level, in words.
 UNIT_WORDS = {"lsoa21": "LSOAs", "dz11": "data zones", "lad24": "councils",
@@ -248,7 +246,7 @@ def cluster_shapes(clusters: gpd.GeoDataFrame, *, simplify: float | None = None
 
 
 # ----------------------------------------------------------------------------- maps
-def matched_map(values: pd.Series, *, label: str, unit_word: str,
+def matched_map(values: pd.Series, *, label: str, unit_word: str, attribution: str,
                 shapes: gpd.GeoDataFrame | None = None, grid: _PositionGrid | None = None,
                 places: pd.DataFrame | None = None) -> folium.Map:
     """Where the matched areas are, in one colour (grey where a value is missing): drawn
@@ -257,12 +255,13 @@ def matched_map(values: pd.Series, *, label: str, unit_word: str,
     ``values``: the chosen column of the upload; ``label`` its name (plain text);
     ``unit_word``: the areas in words ("LSOAs"); ``shapes``: the level's display copy
     (EPSG:4326, ``name``), or ``grid``: its stored position grid (more than
-    :data:`VECTOR_LIMIT` areas); ``places``: label points (``boundaries.display.load_places``).
+    :data:`VECTOR_LIMIT` areas); ``places``: label points (``boundaries.display.load_places``);
+    ``attribution``: the control's text (:func:`geo.export.metadata.map_attribution`).
     """
     _check_areas(values.to_frame("value"), ("value",), shapes=shapes, grid=grid)
     kind = pd.Series(np.where(values.notna(), "with a value", "no value"), index=values.index)
     colours = kind.map({"with a value": MATCHED_COLOUR, "no value": NO_DATA_COLOUR})
-    m = base_map(bounds=_bounds(values.index, shapes, grid),
+    m = base_map(bounds=_bounds(values.index, shapes, grid), attribution=attribution,
                  title=f"Map: {label}, the {unit_word} matched")
     if grid is not None:
         m.add_child(_image_layer(grid, colours, name="Your areas", opacity=0.85))
@@ -279,11 +278,11 @@ def matched_map(values: pd.Series, *, label: str, unit_word: str,
 
 def _values_layer(areas: pd.DataFrame, *, label: str, polarity: str, scheme: str,
                   shapes: gpd.GeoDataFrame | None, grid: _PositionGrid | None,
-                  title: str) -> folium.Map:
+                  title: str, attribution: str) -> folium.Map:
     """The values as a choropleth (shapes) or a painted image (grid), with their legend."""
     if grid is not None:
         image = paint_lsoa_grid(grid, areas["value"], scheme=scheme, polarity=polarity)
-        m = base_map(bounds=image.bounds, title=title)
+        m = base_map(bounds=image.bounds, title=title, attribution=attribution)
         m.add_child(national_lsoa_overlay(image, name="Your values"))
         add_legend(m, image.classes, polarity=polarity, label=label,
                    note=f"{image.classes.attrs['scheme'].replace('_', ' ')} of "
@@ -294,13 +293,14 @@ def _values_layer(areas: pd.DataFrame, *, label: str, polarity: str, scheme: str
     tips = {c: w for c, w in (("outcome", "Hotspot test"), ("cluster", "Named cluster"),
                               ("rank", "Rank (1 = worst)")) if c in frame.columns}
     return choropleth_map(frame, "value", scheme=scheme, polarity=polarity, label=label,
-                          layer_name="Your values", tooltip_fields=tips, title=title)
+                          layer_name="Your values", tooltip_fields=tips, title=title,
+                          attribution=attribution)
 
 
 def upload_map(areas: pd.DataFrame, *, label: str, polarity: str, scheme: str, unit_word: str,
                shapes: gpd.GeoDataFrame | None = None, grid: _PositionGrid | None = None,
                clusters: gpd.GeoDataFrame | None = None, places: pd.DataFrame | None = None,
-               note: str | None = None) -> folium.Map:
+               note: str | None = None, attribution: str) -> folium.Map:
     """The user's values, the hotspot test's outcomes over them and the named clusters.
 
     Parameters
@@ -312,7 +312,7 @@ def upload_map(areas: pd.DataFrame, *, label: str, polarity: str, scheme: str, u
         The column's name (plain text), the user's answer, the class scheme.
     unit_word
         The areas in words ("LSOAs").
-    shapes, grid
+    shapes, grid, attribution
         As in :func:`matched_map`.
     clusters
         :func:`cluster_shapes` of the named clusters (outlined in purple, named on hover).
@@ -331,7 +331,7 @@ def upload_map(areas: pd.DataFrame, *, label: str, polarity: str, scheme: str, u
     _check_areas(areas, ("value",), shapes=shapes, grid=grid)
     title = f"Map: {label}, your {unit_word}, with the hotspot test"
     m = _values_layer(areas, label=label, polarity=polarity, scheme=scheme,
-                      shapes=shapes, grid=grid, title=title)
+                      shapes=shapes, grid=grid, title=title, attribution=attribution)
     if "outcome" in areas.columns:
         colours = _outcome_colours(areas["outcome"], OUTCOME_COLOURS)
         if grid is not None:
@@ -355,7 +355,8 @@ def upload_map(areas: pd.DataFrame, *, label: str, polarity: str, scheme: str, u
 
 def bivariate_map(areas: pd.DataFrame, *, label: str, deprivation: str, unit_word: str,
                   shapes: gpd.GeoDataFrame | None = None, grid: _PositionGrid | None = None,
-                  places: pd.DataFrame | None = None, note: str | None = None) -> folium.Map:
+                  places: pd.DataFrame | None = None, note: str | None = None,
+                  attribution: str) -> folium.Map:
     """The bivariate local Moran: where the user's value is worse and deprivation around high.
 
     Parameters
@@ -364,13 +365,13 @@ def bivariate_map(areas: pd.DataFrame, *, label: str, deprivation: str, unit_wor
         :attr:`UploadAnalysis.areas` with ``bv_outcome``.
     label, deprivation
         The column's name and the deprivation measure's label (plain text).
-    unit_word, shapes, grid, places, note
+    unit_word, shapes, grid, places, note, attribution
         As in :func:`upload_map`.
     """
     _check_areas(areas, ("value", "bv_outcome"), shapes=shapes, grid=grid)
     outcomes = areas["bv_outcome"].fillna("not tested")
     colours = _outcome_colours(outcomes, OUTCOME_COLOURS, quiet=())
-    m = base_map(bounds=_bounds(areas.index, shapes, grid),
+    m = base_map(bounds=_bounds(areas.index, shapes, grid), attribution=attribution,
                  title=f"Map: {label} against {deprivation} around each of your {unit_word}")
     if grid is not None:
         m.add_child(_image_layer(grid, colours, name="Bivariate local Moran", opacity=0.9))

@@ -57,18 +57,14 @@ from geo.maps.elements import (
 from geo.maps.frame import _FRAME_CSS, frame_element
 from geo.maps.text import class_labels
 
-__all__ = ['DEFAULT_ATTRIBUTION', 'base_map', 'choropleth_map', 'add_legend', 'to_standalone_html']
-
-
-#: Short attribution for the map's attribution control (the full lines go under each map).
-DEFAULT_ATTRIBUTION = "© Crown copyright 2024 (OS, ONS); MHCLG, DfE data: OGL v3.0"
+__all__ = ['base_map', 'choropleth_map', 'add_legend', 'to_standalone_html']
 
 
 def base_map(
     *,
+    attribution: str,
     bounds: Sequence[Sequence[float]] | None = None,
     tiles: str | None = None,
-    attribution: str = DEFAULT_ATTRIBUTION,
     asset_base_url: str = STATIC_URL,
     height: str | int = "100%",
     title: str = "Map",
@@ -83,7 +79,9 @@ def base_map(
         A folium tile name or URL template; default ``None`` (no base tiles: a machine
         without internet cannot fetch them, and the boundaries give the context).
     attribution
-        Text added to Leaflet's attribution control (escaped).
+        Text added to Leaflet's attribution control (escaped): the sources of what the map
+        draws, short form (:func:`geo.export.metadata.map_attribution`, from the registry;
+        never a literal). The full statements go under the map.
     asset_base_url
         Absolute URL where ``static/vendor`` is served (see :func:`geo.maps.assets.local_asset_urls`).
     height
@@ -100,7 +98,7 @@ def base_map(
 
     Examples
     --------
-    >>> m = base_map()
+    >>> m = base_map(attribution="Contains OS data © Crown copyright and database right 2024")
     >>> m.default_js
     [('leaflet', '/app/static/vendor/leaflet-1.9.4/leaflet.js')]
     """
@@ -164,7 +162,7 @@ def add_legend(
     Examples
     --------
     >>> c = classify(pd.Series([1.0, 2.0, 3.0, 4.0]), k=2)
-    >>> _ = add_legend(base_map(), c, polarity="higher_worse", label="Score")
+    >>> _ = add_legend(base_map(attribution="x"), c, polarity="higher_worse", label="Score")
     """
     k = classes.attrs["k"]
     colours = palette(k, polarity=polarity, name=palette_name)
@@ -199,7 +197,7 @@ def choropleth_map(
     polarity: str = "higher_worse", label: str | None = None, unit: str = "",
     tooltip_fields: Mapping[str, str] | Sequence[str] | None = None,
     highlight: str | Iterable[str] | None = None, name_column: str | None = "name",
-    palette_name: str = "ylorrd", attribution: str = DEFAULT_ATTRIBUTION,
+    palette_name: str = "ylorrd", attribution: str,
     tiles: str | None = None, precision: int = 5, fit: str = "all",
     layer_name: str | None = None, asset_base_url: str = STATIC_URL,
     reference: pd.Series | None = None, classes_of: str | None = None, title: str | None = None,
@@ -251,7 +249,7 @@ def choropleth_map(
     >>> g = gpd.GeoDataFrame({"name": ["A", "B"], "v": [1.0, 2.0]},
     ...     geometry=[box(0, 51, 1, 52), box(1, 51, 2, 52)], crs=4326,
     ...     index=pd.Index(["E1", "E2"], name="lad24_code"))
-    >>> m = choropleth_map(g, "v", k=2, unit="%")
+    >>> m = choropleth_map(g, "v", k=2, unit="%", attribution="Source: the example")
     """
     _check_numeric(gdf, column)
     label = label or column
@@ -336,7 +334,7 @@ def to_standalone_html(
 
     Examples
     --------
-    >>> html_text = to_standalone_html(choropleth_map(g, "v"))  # doctest: +SKIP
+    >>> html_text = to_standalone_html(choropleth_map(g, "v", attribution="x"))  # doctest: +SKIP
     """
     return _standalone_html(m, inline_assets(assets_dir), title=title)
 

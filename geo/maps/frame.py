@@ -37,7 +37,8 @@ __all__ = ["WEB_BASEMAP", "frame_element", "set_map_title", "place_labels", "add
 #: The optional web basemap: tile URL template and its attribution.
 WEB_BASEMAP = {"tiles": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
                "attribution": "© OpenStreetMap contributors",
-               "name": "Web basemap (OpenStreetMap)"}
+               "name": "Web basemap (OpenStreetMap)",
+               "offline": "Web basemap could not load (offline?): showing the offline map"}
 
 #: Legends fold to their titles when showing them beside the areas would draw the areas more
 #: than this many zoom levels smaller (a council on a narrow Compare map).
@@ -363,14 +364,55 @@ def place_labels(places: pd.DataFrame, *, bounds: Sequence[Sequence[float]] | No
 def add_web_basemap(m: folium.Map) -> folium.Map:
     """Put OpenStreetMap tiles under the areas of ``m`` (for an online machine; off by default).
 
-    Without internet the tiles simply do not arrive: the map draws as without them.
+    Without internet the tiles do not arrive and the map draws as without them; the first
+    tile that fails puts one small notice on the map (``WEB_BASEMAP["offline"]``), once.
 
     Examples
     --------
     >>> from geo.maps.choropleth import base_map
-    >>> _ = add_web_basemap(base_map())
+    >>> _ = add_web_basemap(base_map(attribution="x"))
     """
-    folium.TileLayer(tiles=WEB_BASEMAP["tiles"], attr=WEB_BASEMAP["attribution"],
-                     name=WEB_BASEMAP["name"], overlay=False, control=False,
-                     max_zoom=19).add_to(m)
+    layer = folium.TileLayer(tiles=WEB_BASEMAP["tiles"], attr=WEB_BASEMAP["attribution"],
+                             name=WEB_BASEMAP["name"], overlay=False, control=False,
+                             max_zoom=19).add_to(m)
+    m.add_child(_TileErrorNotice(layer.get_name(), WEB_BASEMAP["offline"]))  # after the layer
     return m
+
+
+class _TileErrorNotice(MacroElement):
+    """On the first ``tileerror`` of a tile layer, a small notice in the map's corner (once)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var layer = {{ this.layer }}, shown = false;
+            layer.on('tileerror', function () {
+                var map = layer._map;
+                if (shown || !map) { return; }
+                shown = true;
+                var note = L.control({position: 'topright'});
+                note.onAdd = function () {
+                    var box = L.DomUtil.create('div', 'oppmap-basemap-offline');
+                    box.setAttribute('role', 'status');
+                    box.style.cssText = 'background:rgba(255,255,255,0.92);padding:3px 8px;'
+                        + 'border-radius:4px;font:12px/1.4 sans-serif;color:#333;'
+                        + 'box-shadow:0 1px 4px rgba(0,0,0,0.3)';
+                    box.textContent = {{ this.text|tojson }};
+                    return box;
+                };
+                note.addTo(map);
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layer: str, text: str):
+        super().__init__()
+        self._name = "OppmapTileErrorNotice"
+        self.layer = re.sub(r"[^A-Za-z0-9_]", "", layer)  # a folium variable name
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return render_inert(self, **kwargs)

@@ -170,7 +170,7 @@ def add_hotspot_legend(
     Examples
     --------
     >>> from geo.maps.choropleth import base_map
-    >>> _ = add_hotspot_legend(base_map(), pd.Series(["hot spot 95%", "not significant"]))
+    >>> _ = add_hotspot_legend(base_map(attribution="x"), pd.Series(["hot spot 95%", "not significant"]))
     """
     m.add_child(_Legend(_hotspot_legend_html(labels, title=title, note=note), position=position))
     return m

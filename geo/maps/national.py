@@ -20,9 +20,10 @@ import geopandas as gpd
 import pandas as pd
 
 from geo._errors import InputError
+from geo.maps._grid import has_fields_of
 from geo.maps._position import _check_paint, _paint_grid, _position_grid, _PositionGrid
 from geo.maps.assets import STATIC_URL
-from geo.maps.choropleth import DEFAULT_ATTRIBUTION, add_legend, base_map
+from geo.maps.choropleth import add_legend, base_map
 from geo.maps.classes import NOT_COVERED_COLOUR, classify, colours_for
 from geo.maps.elements import _check_column, _check_gdf, _outline_layer
 
@@ -256,7 +257,7 @@ def national_lsoa_overlay(
     --------
     >>> overlay = national_lsoa_overlay(render_lsoa_image(lsoas, "imd_score"))  # doctest: +SKIP
     """
-    if not isinstance(image, LsoaImage):
+    if not has_fields_of(image, LsoaImage):  # by fields: a cached image outlives a reload
         msg = f"`image` must be the LsoaImage of render_lsoa_image(); got {type(image).__name__}."
         raise InputError(msg)
     url = "data:image/png;base64," + base64.b64encode(image.png).decode("ascii")
@@ -269,12 +270,12 @@ def lsoa_overview_map(
     image: LsoaImage | NationalImage,
     *,
     label: str,
+    attribution: str,
     unit: str = "",
     polarity: str = "higher_worse",
     palette_name: str = "ylorrd",
     outlines: gpd.GeoDataFrame | None = None,
     outline_precision: int = 4,
-    attribution: str = DEFAULT_ATTRIBUTION,
     asset_base_url: str = STATIC_URL,
     title: str | None = None,
     area_word: str = "LSOAs",
@@ -308,11 +309,11 @@ def lsoa_overview_map(
 
     Examples
     --------
-    >>> m = lsoa_overview_map(render_lsoa_image(lsoas, "imd_score"), label="IMD score")  # doctest: +SKIP
+    >>> m = lsoa_overview_map(render_lsoa_image(lsoas, "imd_score"), label="IMD score", attribution="...")  # doctest: +SKIP
     """
-    if isinstance(image, LsoaImage):
+    if has_fields_of(image, LsoaImage):  # by fields, not class: cached images outlive a reload
         image = NationalImage(images=[image], classes=image.classes, n_not_covered=0)
-    if not isinstance(image, NationalImage) or not image.images:
+    if not has_fields_of(image, NationalImage) or not image.images:
         msg = ("`image` must be the LsoaImage of render_lsoa_image() or the NationalImage of "
                "paint_national_grids().")
         raise InputError(msg)

@@ -33,7 +33,7 @@ from pyproj import CRS, Transformer
 from boundaries.grids import lookup_grid
 from geo._errors import InputError, UnmatchedCodesWarning, format_codes
 from geo.maps._grid import WEB_MERCATOR as WEB_MERCATOR  # imported from here by geo.export
-from geo.maps._grid import _check_projected, _check_resolution, _mercator_grid
+from geo.maps._grid import _check_projected, _check_resolution, _mercator_grid, has_fields_of
 
 __all__ = ['rasterize_for_display', 'make_lookup_index', 'lookup_index', 'lsoa_at', 'LookupIndex']
 
@@ -332,7 +332,7 @@ def lsoa_at(lat: float, lon: float, gdf: gpd.GeoDataFrame | LookupIndex) -> str 
             f"[-180, 180]; got lat={lat!r}, lon={lon!r}"
         )
         raise InputError(msg)
-    if isinstance(gdf, LookupIndex):
+    if has_fields_of(gdf, LookupIndex):  # not isinstance: a cached index outlives a reload
         x, y = _to_crs(gdf.crs).transform(lon_f, lat_f)
         col, row = ~gdf.transform @ (x, y)
         row_i, col_i = math.floor(row), math.floor(col)
