@@ -490,6 +490,22 @@ def test_my_council_typo_search_and_full_profile(store):
 
 
 @pytest.mark.real
+def test_my_council_other_names_and_unsure_names(store):
+    at = _run(page="council")
+    at.text_input(key="council_query").set_value("Western Isles").run()
+    assert not at.exception
+    assert at.query_params["council"] == "S12000013"
+    assert "Na h-Eileanan Siar (S12000013)" in _text(at) and "Lewes" not in _text(at)
+    at = _run(page="council")
+    at.text_input(key="council_query").set_value("Newcastle").run()
+    assert not at.exception and "council" not in at.query_params  # two councils: none opened
+    assert at.radio(key="council_pick").label == "Did you mean:"
+    assert at.radio(key="council_pick").value is None
+    at.radio(key="council_pick").set_value("E08000021").run()
+    assert at.query_params["council"] == "E08000021"
+
+
+@pytest.mark.real
 def test_my_council_county_from_link(store):
     at = _run(page="council", council="E10000016")
     name = boundaries.load("utla24", display="national").at["E10000016", "name"]

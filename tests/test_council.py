@@ -143,6 +143,34 @@ def test_search_and_unknown_councils(councils):
     assert gc.unknown_councils(councils, ["E06000001", "", "XYZ"]) == ["XYZ"]
 
 
+@pytest.mark.real
+@pytest.mark.parametrize(("typed", "name"), [
+    ("Western Isles", "Na h-Eileanan Siar"), ("Comhairle nan Eilean Siar", "Na h-Eileanan Siar"),
+    ("eilean siar", "Na h-Eileanan Siar"), ("Londonderry", "Derry City and Strabane"),
+    ("Derry", "Derry City and Strabane"), ("Ynys Môn", "Isle of Anglesey"),
+    ("YNYS MON", "Isle of Anglesey"), ("Anglesey", "Isle of Anglesey"), ("Caerdydd", "Cardiff"),
+    ("Belfast", "Belfast"), ("Manchestr", "Manchester"), ("Durham", "County Durham"),
+    ("Lewes", "Lewes"), ("Hart", "Hart"),
+])
+def test_real_council_names_open_the_council_they_name(store, typed, name):
+    councils = gc.load_councils()
+    code = gc.pick_council(councils, typed)
+    assert code is not None and councils.at[code, "name"] == name
+    assert gc.search_councils(councils, typed)[0] == code
+    if typed in ("Belfast", "Western Isles", "Londonderry"):  # no other council offered
+        assert gc.search_councils(councils, typed) == [code]
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("typed", ["Newcastle", "London", "qqqq zzzz", "Cumbria"])
+def test_an_unsure_name_opens_no_council(store, typed):
+    councils = gc.load_councils()
+    assert gc.pick_council(councils, typed) is None
+    if typed == "Newcastle":  # both offered
+        assert {councils.at[c, "name"] for c in gc.search_councils(councils, typed)} == {
+            "Newcastle upon Tyne", "Newcastle-under-Lyme"}
+
+
 def test_council_lsoas_of_either_tier_and_nation(lsoas, councils):
     assert list(gc.council_lsoas(lsoas, councils, "E07000002").index) == LSOAS[3:5]
     county = gc.council_lsoas(lsoas, councils, "E10000001")
