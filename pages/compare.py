@@ -67,6 +67,9 @@ if not spine.empty:
         "always on the left**, whatever the direction of the indicator."
         + ("" if len(nations) == 1 else f" The tick is each council's own nation ("
            f"{', '.join(nations)}): its marks compare with that nation, not across nations.")
+        + (" The composite UK IMD rows are one UK scale for every council: the tick is the "
+           "UK (the mean of all councils), so the councils' marks are in the order of their "
+           "scores." if (spine["benchmark"] == gt.UK_BENCHMARK).any() else "")
     )
     st.altair_chart(spine_chart(spine, colour_by="area", benchmark=benchmark),
                     key="compare_spine")

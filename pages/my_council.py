@@ -102,7 +102,9 @@ st.markdown("Spine chart: each row is one indicator; the grey bar is the spread 
             f"(light: worst to best; dark: the middle half), the black tick is {benchmark} and "
             f"the dot is {name}, coloured by its verdict against {benchmark} where a 95% "
             "interval exists. **Worse is always on the left**, whatever the direction of the "
-            "indicator.")
+            "indicator."
+            + (" On the composite UK IMD rows, a UK-wide measure, the tick is the UK (the mean "
+               "of all councils)." if (spine["benchmark"] == gt.UK_BENCHMARK).any() else ""))
 st.altair_chart(spine_chart(spine, colour_by="verdict", benchmark=benchmark),
                 key="council_spine")
 table = gt.profile_table(prof, names=names["name"].to_dict())
