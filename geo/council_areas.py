@@ -164,11 +164,13 @@ def no_small_areas_text(name: str, letter: str) -> str:
 def area_places(areas: pd.DataFrame, level: str) -> pd.Series:
     """Where each small area is, in words: its ward (LSOAs) or intermediate zone (data zones:
     the data zone's name without its number)."""
-    if "ward24_name" in areas.columns:
-        return areas["ward24_name"].rename("ward")
+    out = pd.Series("", index=areas.index, name="ward", dtype=object)
     if level == "dz11":
-        return areas["name"].str.replace(r"\s*-\s*\d+$", "", regex=True).rename("ward")
-    return pd.Series("", index=areas.index, name="ward")
+        out[:] = areas["name"].astype(str).str.replace(r"\s*-\s*\d+$", "", regex=True)
+    if "ward24_name" in areas.columns:  # LSOAs (a table of both levels: NaN for data zones)
+        ward = areas["ward24_name"]
+        out = out.where(ward.isna(), ward).rename("ward")
+    return out.fillna("")
 
 
 def council_areas(code: str, councils: pd.DataFrame, *,

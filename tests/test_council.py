@@ -590,3 +590,23 @@ def test_a_council_is_shown_on_its_own_nations_index(store, indicator, code, sho
     assert (data["note"] is None) == (shown == indicator)
     if data["note"]:
         assert "covers England" in data["note"] and "own index" in data["note"]
+
+
+@pytest.mark.real
+def test_area_card_of_a_data_zone_says_no_nan_and_whole_deciles(store):
+    import boundaries
+    from geo import council_view as gv
+    from geo.council_areas import own_deciles
+
+    areas = pd.concat([boundaries.load(level, display="council") for level in ("lsoa21", "dz11")])
+    zone = "S01009759"  # Darnley East - 02, Glasgow City
+    card = gv.area_card(zone, areas=areas, indicator=gv.OWN_DECILE, values=own_deciles(),
+                        outcomes=None, run_name=None, owner=pd.Series(dtype=object))
+    text = " | ".join(card["rows"].values())
+    assert "nan" not in text.split() and "decile 1" in text and "1.00" not in text
+    assert card["rows"].get("Intermediate zone", "Darnley East") == "Darnley East"
+    # an area of a table without its intermediate zone: the line is left out, not "nan"
+    nameless = areas.loc[[zone]].assign(name=None)
+    card = gv.area_card(zone, areas=nameless, indicator=gv.OWN_DECILE, values=own_deciles(),
+                        outcomes=None, run_name=None, owner=pd.Series(dtype=object))
+    assert "nan" not in " ".join(map(str, card["rows"].values())).split()
