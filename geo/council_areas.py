@@ -27,7 +27,7 @@ from geo.data.sources import NATIONS
 
 __all__ = ["OWN_DECILE", "AREA_WORDS", "own_decile_ids", "own_decile_meta", "own_deciles",
            "area_indicator", "small_area_options", "nation_of", "nation_level",
-           "no_small_areas_text", "area_places", "council_areas"]
+           "no_small_areas_text", "area_places", "council_areas", "click_note"]
 
 #: The small-area measure every area of Great Britain has: its decile on its nation's own index.
 OWN_DECILE = "nations.own_decile"
@@ -221,6 +221,26 @@ def coverage_note(label: str, nations: str, *, n_outside: int, dataset: str = ""
     else:
         head = f"{label} covers {covers}."
     return f"{head} {comparability_note()}"
+
+
+def click_note(council: str | None, name: str, nations: str) -> str:
+    """What a click on a national map of councils that opened no council says.
+
+    ``council`` is the council under the point (None: no council, e.g. the sea), ``name`` its
+    name and ``nations`` the catalogue's ``";"``-joined nation letters of the measure mapped.
+
+    Examples
+    --------
+    >>> click_note("S12000049", "Glasgow City", "E").split(":")[0]
+    'Glasgow City is not covered by this indicator (England only)'
+    """
+    if not council:
+        return "No council of this map under that point: click inside a council."
+    letters = [n for n in str(nations).split(";") if n in NATIONS]
+    covers = " and ".join(NATIONS[n] for n in letters) or "no nation"
+    own = NATIONS.get(str(council)[:1], "its nation")
+    return (f"{name} is not covered by this indicator ({covers} only): choose an indicator of "
+            f"{own} to open it here, or open it on My council.")
 
 
 def composite_attribution(dataset: str) -> list[str]:

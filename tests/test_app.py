@@ -701,6 +701,20 @@ def test_click_point_finds_the_council_under_it(store):
 
 
 @pytest.mark.real
+def test_a_click_on_a_council_the_indicator_does_not_cover_says_so(store):
+    at = _run(page="explore", indicator="neet2025.participation_percent")
+    at.session_state["explore_missed"] = GLASGOW  # what a click on Glasgow leaves
+    at.run()
+    assert not at.exception
+    text = _text(at)
+    assert "Glasgow City is not covered by this indicator (England only)" in text
+    assert "click inside a council" not in text
+    at.session_state["explore_missed"] = ""  # the sea
+    at.run()
+    assert "No council of this map under that point" in _text(at)
+
+
+@pytest.mark.real
 def test_an_unexpected_error_is_a_short_message_not_a_traceback(store, monkeypatch):
     from geo import council as gc
 
