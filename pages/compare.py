@@ -90,6 +90,8 @@ sh.attribution_caption()
 # ----------------------------------------------------------------------------- one indicator
 st.header("One indicator on the map")
 lad_options = options[options["lad24"] != ""]
+sh.unknown_indicator_notice(options, list(lad_options.index), default=sh.DEFAULT_INDICATOR,
+                            where="Compare")
 c1, c2 = st.columns([3, 1.3])
 indicator = state.widget(c1.selectbox, "Indicator", gt.menu_order(lad_options), param="indicator",
                          key="compare_indicator", default=sh.DEFAULT_INDICATOR,

@@ -39,6 +39,8 @@ UK_ZOOM = 4.0
 council_codes = ["", *names.sort_values("name").index]
 hotspot_names = data.hotspot_choices()
 
+sh.unknown_indicator_notice(options, list(options.index), default=sh.DEFAULT_INDICATOR,
+                            where="Explore")
 c1, c2, c3 = st.columns([3, 1.4, 1.4])
 indicator = state.widget(c1.selectbox, "Indicator by council", gt.menu_order(options),
                          param="indicator", key="explore_indicator",

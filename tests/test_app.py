@@ -715,6 +715,23 @@ def test_a_click_on_a_council_the_indicator_does_not_cover_says_so(store):
 
 
 @pytest.mark.real
+def test_a_link_to_an_unknown_or_unavailable_indicator_says_so(store):
+    at = _run(page="explore", indicator="nonsense")
+    assert not at.exception
+    (warning,) = [w.value for w in at.warning if "nonsense" in w.value]
+    assert "not an indicator of councils" in warning and "instead" in warning
+    assert at.query_params["indicator"] == "ukimd_la.uk_imd_score"
+    at.run()  # the link's notice once, not on every run after
+    assert not [w for w in at.warning if "nonsense" in w.value]
+    at = _run(page="compare", councils="E07000089,E07000092,N09000003",
+              indicator="neet2025.participation_percent")
+    assert not at.exception
+    (warning,) = [w.value for w in at.warning if "neet2025" in w.value]
+    assert "upper-tier councils only" in warning and "Compare" in warning
+    assert at.query_params["indicator"] == "ukimd_la.uk_imd_score"
+
+
+@pytest.mark.real
 def test_an_unexpected_error_is_a_short_message_not_a_traceback(store, monkeypatch):
     from geo import council as gc
 
