@@ -50,7 +50,8 @@ if across:
             + " ".join(ga.composite_attribution(sh.DEFAULT_INDICATOR.split(".")[0])))
 
 # ----------------------------------------------------------------------------- indicators
-with st.spinner("Comparing the councils with England, their regions and neighbours..."):
+with st.spinner(f"Comparing the councils with {gh.nations(letters)}, their regions and "
+                "neighbours..."):
     profiles = {label_of[code]: data.profile(code) for code in chosen}
     table = gt.side_by_side(profiles)
     spine = gt.spine_data({k: v for k, v in profiles.items() if not v.empty}, data.level_tables())
