@@ -43,6 +43,7 @@ from geo.councils import (
     councils_table,
     load_council_lsoas,
     load_councils,
+    pick_council,
     search_councils,
     unknown_councils,
 )
@@ -61,7 +62,7 @@ from geo.stats.runs import hotspot_column, parse_hotspot_run_id, run_ids
 
 __all__ = [
     "TIERS", "COUNCIL_LEVELS", "MAP_INDICATOR", "PLACE_COLUMNS", "HOTSPOT_FIELDS",
-    "FILE_STEMS", "councils_table", "load_councils", "council_level", "search_councils",
+    "FILE_STEMS", "councils_table", "load_councils", "council_level", "search_councils", "pick_council",
     "unknown_councils", "council_lsoas", "load_council_lsoas", "view_data",
     "council_view_data", "council_view", "pack_frame", "area_tables", "place_runs",
     "council_export",

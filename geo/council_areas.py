@@ -14,6 +14,7 @@ Functions of the store's tables and the registry; nothing here draws or imports 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import geopandas as gpd
@@ -27,7 +28,8 @@ from geo.data.sources import NATIONS
 
 __all__ = ["OWN_DECILE", "map_attribution_of", "AREA_WORDS", "own_decile_ids", "own_decile_meta", "own_deciles",
            "area_indicator", "small_area_options", "nation_of", "nation_level",
-           "no_small_areas_text", "area_places", "council_areas"]
+           "no_small_areas_text", "area_places", "council_areas", "click_note",
+           "indicator_notice"]
 
 #: The small-area measure every area of Great Britain has: its decile on its nation's own index.
 OWN_DECILE = "nations.own_decile"
@@ -164,11 +166,13 @@ def no_small_areas_text(name: str, letter: str) -> str:
 def area_places(areas: pd.DataFrame, level: str) -> pd.Series:
     """Where each small area is, in words: its ward (LSOAs) or intermediate zone (data zones:
     the data zone's name without its number)."""
-    if "ward24_name" in areas.columns:
-        return areas["ward24_name"].rename("ward")
+    out = pd.Series("", index=areas.index, name="ward", dtype=object)
     if level == "dz11":
-        return areas["name"].str.replace(r"\s*-\s*\d+$", "", regex=True).rename("ward")
-    return pd.Series("", index=areas.index, name="ward")
+        out[:] = areas["name"].astype(str).str.replace(r"\s*-\s*\d+$", "", regex=True)
+    if "ward24_name" in areas.columns:  # LSOAs (a table of both levels: NaN for data zones)
+        ward = areas["ward24_name"]
+        out = out.where(ward.isna(), ward).rename("ward")
+    return out.fillna("")
 
 
 def council_areas(code: str, councils: pd.DataFrame, *,
@@ -219,6 +223,68 @@ def coverage_note(label: str, nations: str, *, n_outside: int, dataset: str = ""
     else:
         head = f"{label} covers {covers}."
     return f"{head} {comparability_note()}"
+
+
+def click_note(council: str | None, name: str, nations: str) -> str:
+    """What a click on a national map of councils that opened no council says.
+
+    ``council`` is the council under the point (None: no council, e.g. the sea), ``name`` its
+    name and ``nations`` the catalogue's ``";"``-joined nation letters of the measure mapped.
+
+    Examples
+    --------
+    >>> click_note("S12000049", "Glasgow City", "E").split(":")[0]
+    'Glasgow City is not covered by this indicator (England only)'
+    """
+    if not council:
+        return "No council of this map under that point: click inside a council."
+    letters = [n for n in str(nations).split(";") if n in NATIONS]
+    covers = " and ".join(NATIONS[n] for n in letters) or "no nation"
+    own = NATIONS.get(str(council)[:1], "its nation")
+    return (f"{name} is not covered by this indicator ({covers} only): choose an indicator of "
+            f"{own} to open it here, or open it on My council.")
+
+
+def indicator_notice(asked: str, options: pd.DataFrame, shown: Iterable[str], *,
+                     instead: str, where: str = "this page") -> str:
+    """Why the indicator a link asks for is not shown, or "" when it is (or none is asked).
+
+    Parameters
+    ----------
+    asked
+        The indicator id of the link.
+    options
+        Every council measure (:func:`geo.profile.council_measures`: ``label``, ``lad24``).
+    shown
+        The ids the page offers.
+    instead
+        The label of the indicator shown instead.
+    where
+        The page, in words ("Compare").
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"label": ["IMD score"], "lad24": ["summary"]}, index=["s.imd"])
+    >>> indicator_notice("nonsense", m, ["s.imd"], instead="IMD score").split(":")[0]
+    "The link asks for indicator 'nonsense', which is not an indicator of councils"
+    """
+    import difflib
+
+    shown = list(shown)
+    if not asked or asked in shown:
+        return ""
+    if asked in options.index:
+        label = str(options.at[asked, "label"])
+        why = ("it is published for upper-tier councils only (counties and unitary "
+               f"authorities), and {where} compares lower-tier and unitary councils"
+               if "lad24" in options.columns and not options.at[asked, "lad24"] else
+               f"{where} does not offer it")
+        return (f"The link asks for indicator '{asked}' ({label}), which is not shown: {why}. "
+                f"Showing {instead} instead.")
+    close = difflib.get_close_matches(str(asked), shown, n=2, cutoff=0.6)
+    hint = f" Did you mean {' or '.join(close)}?" if close else ""
+    return (f"The link asks for indicator '{asked}', which is not an indicator of councils: "
+            f"showing {instead} instead.{hint}")
 
 
 def composite_attribution(dataset: str) -> list[str]:

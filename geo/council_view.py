@@ -392,10 +392,12 @@ def area_card(code: str, *, areas: pd.DataFrame, indicator: str, values: pd.Seri
     level = "dz11" if str(code).startswith("S") else "lsoa21"
     meta = (own_decile_meta() if indicator == OWN_DECILE else indicator_meta(indicator))
     place = area_places(areas.loc[[code]], level).iloc[0]
-    rows = {"Neighbourhood": f"{info['name']} ({code})",
-            "Council": f"{info['lad24_name']} ({info['lad24_code']})",
-            PLACE_WORDS[level]: str(place),
-            meta["label"]: format_value(values.get(code), meta["unit"])}
+    name = str(info["name"]) if pd.notna(info["name"]) else str(code)
+    rows = {"Neighbourhood": f"{name} ({code})" if name != str(code) else name,
+            "Council": f"{info['lad24_name']} ({info['lad24_code']})"}
+    if pd.notna(place) and str(place).strip() and str(place) != "nan":  # omitted when unknown
+        rows[PLACE_WORDS[level]] = str(place)
+    rows[meta["label"]] = format_value(values.get(code), meta["unit"])
     letter = str(code)[:1]
     decile = own_deciles().get(code)
     if indicator != OWN_DECILE and decile is not None:
@@ -405,5 +407,5 @@ def area_card(code: str, *, areas: pd.DataFrame, indicator: str, values: pd.Seri
         rows[run_name] = ("not tested" if hit is None else
                           f"{hit['shown']} (the method's label: {hit['label']})")
     rows["Named cluster"] = str(owner.get(code, "none"))
-    return {"title": f"Clicked neighbourhood: {info['name']}", "rows": rows,
+    return {"title": f"Clicked neighbourhood: {name}", "rows": rows,
             "council": (str(info["lad24_code"]), str(info["lad24_name"]))}

@@ -9,20 +9,28 @@ once, as lower tier. :func:`councils_table` is pure (tests pass small frames);
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 
 import geopandas as gpd
 import pandas as pd
 
 import boundaries
+from geo._council_names import COUNCIL_ALIASES
 from geo._errors import InputError
 
 __all__ = ["TIERS", "COUNCIL_LEVELS", "councils_table", "load_councils", "council_level",
-           "search_councils", "unknown_councils", "council_lsoas", "load_council_lsoas"]
+           "search_councils", "pick_council", "normalise_name",
+           "unknown_councils", "council_lsoas", "load_council_lsoas"]
 
 #: The council levels and what each is called.
 TIERS = {"lad24": "lower tier / unitary", "utla24": "upper tier / county"}
 COUNCIL_LEVELS = tuple(TIERS)
+#: Words left out of a council's short name ("County Durham" -> "durham").
+_FILLER = frozenset({"city", "of", "county", "council", "borough", "district", "the"})
+#: Short names that would name the wrong place ("City of London" is not London).
+_NOT_SHORT = frozenset({"london"})
 
 
 def councils_table(lad: pd.DataFrame, utla: pd.DataFrame) -> pd.DataFrame:
@@ -88,9 +96,62 @@ def council_level(councils: pd.DataFrame, code: str) -> str:
     raise InputError(msg)
 
 
+def normalise_name(text: str) -> str:
+    """A council name as compared: accents, case, punctuation and spacing ignored.
+
+    Examples
+    --------
+    >>> normalise_name("  Ynys Môn ")
+    'ynys mon'
+    >>> normalise_name("Na h-Eileanan Siar")
+    'na h eileanan siar'
+    """
+    plain = unicodedata.normalize("NFKD", str(text))
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).casefold()
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", plain).split())
+
+
+def _short_name(name: str) -> str:
+    """A normalised name without words like 'City of', 'County', 'Council' ('' if unchanged)."""
+    words = [w for w in name.split() if w not in _FILLER]
+    short = " ".join(words)
+    return short if short != name and short not in _NOT_SHORT else ""
+
+
+def _council_keys(councils: pd.DataFrame) -> dict[str, list[str]]:
+    """For each council code, its normalised name, short name and other names."""
+    keys: dict[str, list[str]] = {}
+    for code, name in councils["name"].items():
+        norm = normalise_name(name)
+        names = [norm, _short_name(norm),
+                 *(normalise_name(a) for a in COUNCIL_ALIASES.get(str(code), ()))]
+        keys[str(code)] = list(dict.fromkeys(n for n in names if n))
+    return keys
+
+
+def _scored(councils: pd.DataFrame, text: str) -> list[tuple[str, float, bool]]:
+    """``(code, score, exact)`` of every council, best first: exact (name or other name) first."""
+    from rapidfuzz import fuzz
+
+    query = normalise_name(text)
+    if not query:
+        return []
+    scored = []
+    for code, names in _council_keys(councils).items():
+        exact = query in names
+        # QRatio for typos of the whole name; token_set_ratio for a word of it ("Durham")
+        score = max(max(fuzz.QRatio(query, n), fuzz.token_set_ratio(query, n)) for n in names)
+        scored.append((code, 100.0 if exact else float(score), exact))
+    return sorted(scored, key=lambda t: (not t[2], -t[1]))
+
+
 def search_councils(councils: pd.DataFrame, text: str, *, limit: int = 6,
-                    cutoff: float = 60) -> list[str]:
+                    cutoff: float = 70) -> list[str]:
     """The codes of the councils whose names best match ``text`` (typos allowed), best first.
+
+    Other names count as names (:data:`geo._council_names.COUNCIL_ALIASES`: Welsh names,
+    "Western Isles", "Londonderry", "Anglesey"...); accents and case are ignored. A council
+    whose name or other name is ``text`` comes first, and then only the councils it names.
 
     Examples
     --------
@@ -98,11 +159,38 @@ def search_councils(councils: pd.DataFrame, text: str, *, limit: int = 6,
     >>> search_councils(t, "Manchestr")
     ['E08000003']
     """
-    from rapidfuzz import fuzz, process, utils
+    scored = _scored(councils, text)
+    exact = [code for code, _, is_exact in scored if is_exact]
+    if exact:
+        return exact[:limit]
+    return [code for code, score, _ in scored if score >= cutoff][:limit]
 
-    hits = process.extract(text, councils["name"].to_dict(), scorer=fuzz.WRatio,
-                           processor=utils.default_process, limit=limit, score_cutoff=cutoff)
-    return [key for _name, _score, key in hits]
+
+def pick_council(councils: pd.DataFrame, text: str, *, strong: float = 90,
+                 margin: float = 10) -> str | None:
+    """The council ``text`` names without doubt, or None (then offer :func:`search_councils`).
+
+    A council is picked when ``text`` is its name or one of its other names (accents and case
+    ignored), or when it is the only strong match: scored at least ``strong`` (of 100) and
+    ``margin`` above the next council. "Manchestr" picks Manchester; "Newcastle" picks
+    nothing (two councils); "Western Isles" picks Na h-Eileanan Siar.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"name": ["Manchester", "Trafford"]}, index=["E08000003", "E08000009"])
+    >>> pick_council(t, "Manchestr"), pick_council(t, "Chester")
+    ('E08000003', None)
+    """
+    if normalise_name(text) in _NOT_SHORT:
+        return None
+    scored = _scored(councils, text)
+    exact = [code for code, _, is_exact in scored if is_exact]
+    if exact:
+        return exact[0] if len(exact) == 1 else None
+    if not scored or scored[0][1] < strong:
+        return None
+    second = scored[1][1] if len(scored) > 1 else 0.0
+    return scored[0][0] if scored[0][1] - second >= margin else None
 
 
 def unknown_councils(councils: pd.DataFrame, codes: Iterable[str]) -> list[str]:

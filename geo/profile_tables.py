@@ -19,7 +19,10 @@ from geo.maps.text import format_value
 from geo.profile import LIFE_STAGES, PRINCIPLES
 
 __all__ = ["benchmark_of", "menu_order", "profile_table", "describe_profile", "side_by_side",
-           "spine_data"]
+           "spine_data", "UK_BENCHMARK"]
+
+#: The place at 0 of a UK-wide measure's spine row: the mean of all the UK's councils.
+UK_BENCHMARK = "UK, mean of councils"
 
 #: A dataset's edition year at the end of its name (``neet2025``, ``ks2_2022``).
 _EDITION = re.compile(r"^(?P<family>.*?)(?P<year>(?:19|20)\d\d)$")
@@ -64,6 +67,15 @@ def menu_order(measures: pd.DataFrame) -> list[str]:
 
 def _is_council_row(code: Any) -> bool:
     return not str(code).startswith(("E92", "E12"))
+
+
+def _is_uk_wide(values: pd.Series) -> bool:
+    """Whether the councils of a measure are of more than one nation (the composite UK IMD)."""
+    return len({str(c)[:1] for c in values.index if not _is_nation(c)}) > 1
+
+
+def _is_nation(code: Any) -> bool:
+    return str(code)[1:3] == "92"
 
 
 def _with_interval(value: float, lower: float, upper: float, unit: str) -> str:
@@ -212,9 +224,13 @@ def spine_data(profiles: Mapping[str, pd.DataFrame],
                tables_by_level: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Each indicator of one or more profiles against the spread of all councils.
 
-    Values are put on a common scale where England is 0, *worse is negative* and the council
-    furthest from England (either side) is at -1 or 1: ``x = s (v - England) / max|s (v_i -
-    England)|`` with ``s = -1`` when higher is worse and ``+1`` when higher is better.
+    Values are put on a common scale where the council's nation (England, ...) is 0, *worse is
+    negative* and the council furthest from it (either side) is at -1 or 1: ``x = s (v -
+    nation) / max|s (v_i - nation)|`` with ``s = -1`` when higher is worse and ``+1`` when
+    higher is better. A UK-wide measure (its councils are of more than one nation: the
+    composite UK IMD) is centred instead on the UK, the mean of all its councils, for every
+    profile: one scale and one spread, so the councils of different nations are in the order
+    of their values.
 
     ``profiles`` maps area names to :func:`council_profile` frames; ``tables_by_level`` is
     ``{"lad24": comparison_table(..., level="lad24"), "utla24": ...}``, the spread of all
@@ -227,7 +243,8 @@ def spine_data(profiles: Mapping[str, pd.DataFrame],
         ``area``, ``value``, ``england``, ``unit``, ``verdict`` (vs England), ``rank``,
         ``n_ranked``, ``x`` (the area), ``x_worst``, ``x_q25`` (the worse quartile),
         ``x_median``, ``x_q75``, ``x_best``, ``n_councils``, ``value_text``,
-        ``england_text``, ``order``.
+        ``england_text``, ``benchmark`` (the place at 0: the nation or :data:`UK_BENCHMARK`),
+        ``order``; ``england`` is the figure at 0.
     """
     rows: list[dict[str, Any]] = []
     stage_order = {k: i for i, k in enumerate(LIFE_STAGES)}
@@ -237,24 +254,33 @@ def spine_data(profiles: Mapping[str, pd.DataFrame],
             if table is None or ident not in table.columns or pd.isna(r["england"]):
                 continue
             all_values = table.loc[[_is_council_row(c) for c in table.index], ident].dropna()
+            uk = _is_uk_wide(all_values)
+            # a UK-wide measure (the composite UK IMD): every council on one UK scale, whatever
+            # its nation; otherwise the council against its own nation
+            centre = float(all_values[[not _is_nation(c) for c in all_values.index]].mean()
+                           if uk else r["england"])
             sign = -1.0 if r["polarity"] == "higher_worse" else 1.0
-            oriented = sign * (all_values - r["england"])
+            oriented = sign * (all_values - centre)
+            values = [p.at[ident, "value"] for p in profiles.values()
+                      if ident in p.index] if uk else [r["value"]]
             scale = float(np.nanmax(np.abs(np.r_[oriented.to_numpy(),
-                                                 sign * (r["value"] - r["england"])])))
+                                                 sign * (np.asarray(values, float) - centre)])))
             scale = scale if scale > 0 else 1.0
             q = (oriented / scale).quantile([0, 0.25, 0.5, 0.75, 1]).to_numpy()
             rows.append({
                 "indicator": ident, "label": r["label"], "life_stage": r["life_stage"],
                 "stage": LIFE_STAGES.get(r["life_stage"], r["life_stage"]), "area": area,
-                "value": r["value"], "england": r["england"], "unit": r["unit"],
+                "value": r["value"], "england": centre, "unit": r["unit"],
                 "verdict": r["vs_england"], "rank": r["rank"], "n_ranked": r["n_ranked"],
-                "x": sign * (r["value"] - r["england"]) / scale, "x_worst": q[0],
+                "x": sign * (r["value"] - centre) / scale, "x_worst": q[0],
                 "x_q25": q[1], "x_median": q[2], "x_q75": q[3], "x_best": q[4],
                 "n_councils": len(all_values), "value_text": format_value(r["value"], r["unit"]),
-                "england_text": format_value(r["england"], r["unit"]),
+                "england_text": format_value(centre, r["unit"])
+                + (f" ({UK_BENCHMARK})" if uk else ""),
+                "benchmark": UK_BENCHMARK if uk else str(r.get("benchmark", "")),
                 "order": stage_order.get(r["life_stage"], 99) * 1000 + len(rows),
             })
     columns = ["indicator", "label", "life_stage", "stage", "area", "value", "england", "unit",
                "verdict", "rank", "n_ranked", "x", "x_worst", "x_q25", "x_median", "x_q75",
-               "x_best", "n_councils", "value_text", "england_text", "order"]
+               "x_best", "n_councils", "value_text", "england_text", "benchmark", "order"]
     return pd.DataFrame(rows, columns=columns)

@@ -17,6 +17,7 @@ from streamlit_folium import st_folium
 
 import boundaries
 from geo import council as gc
+from geo import council_areas as ga
 from geo._errors import OppmapError
 from geo.maps.assets import missing_assets
 from geo.maps.frame import WEB_BASEMAP, add_web_basemap, set_map_title
@@ -151,6 +152,20 @@ def unknown_council_notice(param: str = "council") -> None:
     if bad:
         st.warning(f"The link names council code(s) {md_escape(', '.join(bad[:5]))} that are not "
                    "councils of 2024 (LAD or upper tier): ignored. Choose a council below.")
+
+
+def unknown_indicator_notice(options: pd.DataFrame, shown: list[str], *, default: str,
+                             where: str, param: str = "indicator") -> None:
+    """Say so when the URL asks for an indicator the page does not show, and which is shown
+    instead (then carry on); before the page draws its indicator widget."""
+    asked = state.asked(param)
+    if asked is None:
+        return
+    instead = state.read(param, shown, default)
+    note = ga.indicator_notice(asked, options, shown, instead=str(options.at[instead, "label"]),
+                               where=where)
+    if note:
+        st.warning(md_escape(note))
 
 
 # ----------------------------------------------------------------------------- layout

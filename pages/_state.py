@@ -49,6 +49,11 @@ def _from_url(param: str) -> str | None:
     return url if url is not None and url != published.get(param) else None
 
 
+def asked(param: str) -> str | None:
+    """What a new URL asks for ``param`` (valid or not), else None."""
+    return _from_url(param)
+
+
 def begin_run() -> None:
     """Start a run: no value is shown yet (``app.py`` calls it before the page)."""
     st.session_state[RUN] = {}

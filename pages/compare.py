@@ -50,7 +50,8 @@ if across:
             + " ".join(ga.composite_attribution(sh.DEFAULT_INDICATOR.split(".")[0])))
 
 # ----------------------------------------------------------------------------- indicators
-with st.spinner("Comparing the councils with England, their regions and neighbours..."):
+with st.spinner(f"Comparing the councils with {gh.nations(letters)}, their regions and "
+                "neighbours..."):
     profiles = {label_of[code]: data.profile(code) for code in chosen}
     table = gt.side_by_side(profiles)
     spine = gt.spine_data({k: v for k, v in profiles.items() if not v.empty}, data.level_tables())
@@ -67,6 +68,9 @@ if not spine.empty:
         "always on the left**, whatever the direction of the indicator."
         + ("" if len(nations) == 1 else f" The tick is each council's own nation ("
            f"{', '.join(nations)}): its marks compare with that nation, not across nations.")
+        + (" The composite UK IMD rows are one UK scale for every council: the tick is the "
+           "UK (the mean of all councils), so the councils' marks are in the order of their "
+           "scores." if (spine["benchmark"] == gt.UK_BENCHMARK).any() else "")
     )
     st.altair_chart(spine_chart(spine, colour_by="area", benchmark=benchmark),
                     key="compare_spine")
@@ -87,6 +91,8 @@ sh.attribution_caption()
 # ----------------------------------------------------------------------------- one indicator
 st.header("One indicator on the map")
 lad_options = options[options["lad24"] != ""]
+sh.unknown_indicator_notice(options, list(lad_options.index), default=sh.DEFAULT_INDICATOR,
+                            where="Compare")
 c1, c2 = st.columns([3, 1.3])
 indicator = state.widget(c1.selectbox, "Indicator", gt.menu_order(lad_options), param="indicator",
                          key="compare_indicator", default=sh.DEFAULT_INDICATOR,

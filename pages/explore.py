@@ -39,6 +39,8 @@ UK_ZOOM = 4.0
 council_codes = ["", *names.sort_values("name").index]
 hotspot_names = data.hotspot_choices()
 
+sh.unknown_indicator_notice(options, list(options.index), default=sh.DEFAULT_INDICATOR,
+                            where="Explore")
 c1, c2, c3 = st.columns([3, 1.4, 1.4])
 indicator = state.widget(c1.selectbox, "Indicator by council", gt.menu_order(options),
                          param="indicator", key="explore_indicator",
@@ -65,8 +67,8 @@ def choose_clicked_council(key: str, level: str, shown: pd.Index) -> None:
     code = data.council_at(level, click["lat"], click["lng"])
     if code in shown:
         state.put("council", code)
-    else:
-        st.session_state["explore_missed"] = True
+    else:  # the sea, or a council the indicator does not cover: say which
+        st.session_state["explore_missed"] = code or ""
 
 
 def add_national_clusters(m) -> str | None:
@@ -134,8 +136,10 @@ def national_councils() -> None:
                                 dataset=meta["dataset"]))
     if clusters_text:
         st.caption(clusters_text)
-    if st.session_state.pop("explore_missed", False):
-        st.info("No council of this map under that point: click inside a council.")
+    missed = st.session_state.pop("explore_missed", None)
+    if missed is not None:
+        st.info(ga.click_note(missed, str(shapes["name"].get(missed, missed)) if missed else "",
+                              meta["nations"]))
     key = f"explore_national_{level}"
     sh.map_block(m, key=key, sentence=sentence, table=table,
                  label=f"{meta['label']}, by council", returned=("last_clicked",),

@@ -33,9 +33,10 @@ def searched(text: str) -> list[str]:
 
 
 def on_query() -> None:
-    """A new name typed: its best match becomes the council (the text stays as typed)."""
-    codes = searched(st.session_state["council_query"])
-    st.session_state["council_synced"] = codes[0] if codes else None
+    """A new name typed: the council it names without doubt opens (the text stays as typed);
+    otherwise none, and the matches are offered."""
+    text = st.session_state["council_query"].strip()
+    st.session_state["council_synced"] = gc.pick_council(names, text) if text else None
     state.put("council", st.session_state["council_synced"])
 
 
@@ -58,17 +59,20 @@ if query.strip() and not codes:
     st.warning(f"No council name is close to '{sh.md_escape(query.strip())}'. Check the "
                "spelling, or try the town's council (for example 'Leeds' or 'Kent').")
 elif codes:
-    if code not in codes:
-        codes = [code, *codes] if code else codes
-    code = code or codes[0]
+    if code and code not in codes:
+        codes = [code, *codes]
     st.session_state["council_pick"] = code
-    st.radio("Matches", codes, key="council_pick", horizontal=True, on_change=on_pick,
+    st.radio("Matches" if code else "Did you mean:", codes, key="council_pick",
+             index=None, horizontal=True, on_change=on_pick,
              format_func=lambda c: f"{names.loc[c, 'name']} ({names.loc[c, 'tier']}, {c})")
 state.put("council", code)
 
 if not code:
     if not query.strip():
         st.info("Start typing a council's name above.")
+    elif codes:
+        st.info(f"No council is called '{sh.md_escape(query.strip())}' for sure: choose one of "
+                "the councils above.")
     sh.stop()
 
 name, level, upper = names.loc[code, ["name", "level", "utla24_code"]]
@@ -98,7 +102,9 @@ st.markdown("Spine chart: each row is one indicator; the grey bar is the spread 
             f"(light: worst to best; dark: the middle half), the black tick is {benchmark} and "
             f"the dot is {name}, coloured by its verdict against {benchmark} where a 95% "
             "interval exists. **Worse is always on the left**, whatever the direction of the "
-            "indicator.")
+            "indicator."
+            + (" On the composite UK IMD rows, a UK-wide measure, the tick is the UK (the mean "
+               "of all councils)." if (spine["benchmark"] == gt.UK_BENCHMARK).any() else ""))
 st.altair_chart(spine_chart(spine, colour_by="verdict", benchmark=benchmark),
                 key="council_spine")
 table = gt.profile_table(prof, names=names["name"].to_dict())

@@ -490,6 +490,22 @@ def test_my_council_typo_search_and_full_profile(store):
 
 
 @pytest.mark.real
+def test_my_council_other_names_and_unsure_names(store):
+    at = _run(page="council")
+    at.text_input(key="council_query").set_value("Western Isles").run()
+    assert not at.exception
+    assert at.query_params["council"] == "S12000013"
+    assert "Na h-Eileanan Siar (S12000013)" in _text(at) and "Lewes" not in _text(at)
+    at = _run(page="council")
+    at.text_input(key="council_query").set_value("Newcastle").run()
+    assert not at.exception and "council" not in at.query_params  # two councils: none opened
+    assert at.radio(key="council_pick").label == "Did you mean:"
+    assert at.radio(key="council_pick").value is None
+    at.radio(key="council_pick").set_value("E08000021").run()
+    assert at.query_params["council"] == "E08000021"
+
+
+@pytest.mark.real
 def test_my_council_county_from_link(store):
     at = _run(page="council", council="E10000016")
     name = boundaries.load("utla24", display="national").at["E10000016", "name"]
@@ -682,6 +698,37 @@ def test_click_point_finds_the_council_under_it(store):
         point = lad.geometry[code].representative_point()
         assert data.council_at("lad24", point.y, point.x) == code
     assert data.council_at("lad24", 54.0, -4.2) is None  # the Irish Sea
+
+
+@pytest.mark.real
+def test_a_click_on_a_council_the_indicator_does_not_cover_says_so(store):
+    at = _run(page="explore", indicator="neet2025.participation_percent")
+    at.session_state["explore_missed"] = GLASGOW  # what a click on Glasgow leaves
+    at.run()
+    assert not at.exception
+    text = _text(at)
+    assert "Glasgow City is not covered by this indicator (England only)" in text
+    assert "click inside a council" not in text
+    at.session_state["explore_missed"] = ""  # the sea
+    at.run()
+    assert "No council of this map under that point" in _text(at)
+
+
+@pytest.mark.real
+def test_a_link_to_an_unknown_or_unavailable_indicator_says_so(store):
+    at = _run(page="explore", indicator="nonsense")
+    assert not at.exception
+    (warning,) = [w.value for w in at.warning if "nonsense" in w.value]
+    assert "not an indicator of councils" in warning and "instead" in warning
+    assert at.query_params["indicator"] == "ukimd_la.uk_imd_score"
+    at.run()  # the link's notice once, not on every run after
+    assert not [w for w in at.warning if "nonsense" in w.value]
+    at = _run(page="compare", councils="E07000089,E07000092,N09000003",
+              indicator="neet2025.participation_percent")
+    assert not at.exception
+    (warning,) = [w.value for w in at.warning if "neet2025" in w.value]
+    assert "upper-tier councils only" in warning and "Compare" in warning
+    assert at.query_params["indicator"] == "ukimd_la.uk_imd_score"
 
 
 @pytest.mark.real

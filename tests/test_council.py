@@ -143,6 +143,34 @@ def test_search_and_unknown_councils(councils):
     assert gc.unknown_councils(councils, ["E06000001", "", "XYZ"]) == ["XYZ"]
 
 
+@pytest.mark.real
+@pytest.mark.parametrize(("typed", "name"), [
+    ("Western Isles", "Na h-Eileanan Siar"), ("Comhairle nan Eilean Siar", "Na h-Eileanan Siar"),
+    ("eilean siar", "Na h-Eileanan Siar"), ("Londonderry", "Derry City and Strabane"),
+    ("Derry", "Derry City and Strabane"), ("Ynys Môn", "Isle of Anglesey"),
+    ("YNYS MON", "Isle of Anglesey"), ("Anglesey", "Isle of Anglesey"), ("Caerdydd", "Cardiff"),
+    ("Belfast", "Belfast"), ("Manchestr", "Manchester"), ("Durham", "County Durham"),
+    ("Lewes", "Lewes"), ("Hart", "Hart"),
+])
+def test_real_council_names_open_the_council_they_name(store, typed, name):
+    councils = gc.load_councils()
+    code = gc.pick_council(councils, typed)
+    assert code is not None and councils.at[code, "name"] == name
+    assert gc.search_councils(councils, typed)[0] == code
+    if typed in ("Belfast", "Western Isles", "Londonderry"):  # no other council offered
+        assert gc.search_councils(councils, typed) == [code]
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("typed", ["Newcastle", "London", "qqqq zzzz", "Cumbria"])
+def test_an_unsure_name_opens_no_council(store, typed):
+    councils = gc.load_councils()
+    assert gc.pick_council(councils, typed) is None
+    if typed == "Newcastle":  # both offered
+        assert {councils.at[c, "name"] for c in gc.search_councils(councils, typed)} == {
+            "Newcastle upon Tyne", "Newcastle-under-Lyme"}
+
+
 def test_council_lsoas_of_either_tier_and_nation(lsoas, councils):
     assert list(gc.council_lsoas(lsoas, councils, "E07000002").index) == LSOAS[3:5]
     county = gc.council_lsoas(lsoas, councils, "E10000001")
@@ -562,3 +590,23 @@ def test_a_council_is_shown_on_its_own_nations_index(store, indicator, code, sho
     assert (data["note"] is None) == (shown == indicator)
     if data["note"]:
         assert "covers England" in data["note"] and "own index" in data["note"]
+
+
+@pytest.mark.real
+def test_area_card_of_a_data_zone_says_no_nan_and_whole_deciles(store):
+    import boundaries
+    from geo import council_view as gv
+    from geo.council_areas import own_deciles
+
+    areas = pd.concat([boundaries.load(level, display="council") for level in ("lsoa21", "dz11")])
+    zone = "S01009759"  # Darnley East - 02, Glasgow City
+    card = gv.area_card(zone, areas=areas, indicator=gv.OWN_DECILE, values=own_deciles(),
+                        outcomes=None, run_name=None, owner=pd.Series(dtype=object))
+    text = " | ".join(card["rows"].values())
+    assert "nan" not in text.split() and "decile 1" in text and "1.00" not in text
+    assert card["rows"].get("Intermediate zone", "Darnley East") == "Darnley East"
+    # an area of a table without its intermediate zone: the line is left out, not "nan"
+    nameless = areas.loc[[zone]].assign(name=None)
+    card = gv.area_card(zone, areas=nameless, indicator=gv.OWN_DECILE, values=own_deciles(),
+                        outcomes=None, run_name=None, owner=pd.Series(dtype=object))
+    assert "nan" not in " ".join(map(str, card["rows"].values())).split()

@@ -353,15 +353,19 @@ def test_describe_values_says_ties_and_a_lone_area():
     text = describe_values(deciles, label="IMD decile", unit="decile",
                            polarity="higher_better", area_word="LSOAs")
     # no arbitrary 'worst' among tied areas, and deciles without decimals
-    assert text == ("IMD decile across 5 LSOAs: worst a and 2 more (1 decile), best e "
-                    "(10 decile), median 1 decile.")
+    assert text == ("IMD decile across 5 LSOAs: worst a and 2 more (decile 1), best e "
+                    "(decile 10), median decile 1.")
     lone = describe_values(pd.Series([7.0, np.nan], index=["Scilly 001A", "x"]), label="Decile",
                            unit="decile", area_word="LSOAs")
-    assert lone == "Decile: Scilly 001A (7 decile), the only one of the LSOAs with a value; " \
+    assert lone == "Decile: Scilly 001A (decile 7), the only one of the LSOAs with a value; " \
                    "1 without data."
 
 
 def test_format_value():
+    # positions: the word first, whole numbers without decimals (not "1.00 decile")
+    assert format_value(1.0, "decile") == "decile 1" and format_value(10.0, "decile") == "decile 10"
+    assert format_value(168.0, "rank of 1,909") == "rank 168 of 1,909"
+    assert format_value(5.5, "decile") == "decile 5.5"
     assert format_value(1234567.0) == "1,234,567"
     assert format_value(0.12345, "score") == "0.12 score"
     assert format_value(-12.34, "£") == "-£12.3"

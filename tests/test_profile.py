@@ -264,6 +264,18 @@ def test_spine_data_puts_worse_on_the_left():
     assert_allclose(better.iloc[0][["x", "x_worst", "x_best"]].astype(float), [0.5, -0.25, 1.0])
 
 
+def test_spine_data_puts_a_uk_wide_measure_on_one_uk_scale():
+    # councils of two nations: the measure is UK-wide, centred on the mean of all councils (15)
+    table = pd.DataFrame({"m.x": [5.0, 10.0, 20.0, 25.0]},
+                         index=["E06000001", "E06000002", "S12000001", "S12000002"])
+    scots, english = _spine_profile(20.0, "higher_worse"), _spine_profile(10.0, "higher_worse")
+    scots["england"] = 22.0  # each profile's own nation: not the centre of a UK-wide row
+    spine = gt.spine_data({"S": scots, "E": english}, {"lad24": table}).set_index("area")
+    assert_allclose(spine["x"].astype(float), [-0.5, 0.5])  # (15 - 20) / 10, (15 - 10) / 10
+    assert spine["x_worst"].nunique() == 1 and spine["x_best"].nunique() == 1  # one band
+    assert set(spine["benchmark"]) == {gt.UK_BENCHMARK} and set(spine["england"]) == {15.0}
+
+
 def test_spine_chart_layers_and_errors():
     table = pd.DataFrame({"m.x": [5.0, 10.0, 20.0, 30.0]}, index=["E1", "E2", "E3", "E4"])
     data = gt.spine_data({"A": _spine_profile(20.0, "higher_worse"),
@@ -280,6 +292,10 @@ def test_spine_chart_layers_and_errors():
     assert scots["spec"]["layer"][0]["encoding"]["x"]["axis"]["labelExpr"].endswith('"Scotland"')
     assert scots["spec"]["layer"][3]["encoding"]["color"]["title"] == "vs Scotland"
     assert "England" not in json.dumps(scots)
+    # a long name is wrapped, not replaced by "benchmark"
+    irish = spine_chart(data, benchmark="Northern Ireland").to_dict()
+    assert irish["spec"]["layer"][0]["encoding"]["x"]["axis"]["labelExpr"].endswith(
+        '["Northern", "Ireland"]')
     with pytest.raises(InputError, match="`colour_by` must be"):
         spine_chart(data, colour_by="rainbow")
     with pytest.raises(InputError, match="`data` is empty"):
@@ -488,6 +504,22 @@ def test_a_welsh_or_scottish_profile_is_benchmarked_on_its_nation(nations, code,
     assert len(neighbours) == 10 and all(c[:3] == code[:3] for c in neighbours)
     table = gt.profile_table(prof)
     assert {nation, f"vs {nation}"} <= set(table.columns) and "England" not in table.columns
+
+
+@pytest.mark.real
+def test_compare_of_four_nations_puts_the_composite_on_one_uk_scale(nations):
+    tables, measures, councils = nations
+    codes = {"Cardiff": "W06000015", "Glasgow": "S12000049", "Belfast": "N09000003",
+             "Hart": "E07000089"}
+    profiles = {name: gp.council_profile(code, tables=tables, measures=measures,
+                                         councils=councils) for name, code in codes.items()}
+    levels = {lvl: gp.comparison_table(tables, measures, level=lvl) for lvl in ("lad24", "utla24")}
+    spine = gt.spine_data(profiles, levels)
+    row = spine[spine["indicator"] == "ukimd_la.uk_imd_score"].set_index("area")
+    assert len(row) == 4 and row["x_worst"].nunique() == 1 and row["england"].nunique() == 1
+    # higher is worse: the x order is the reverse of the score order (Belfast leftmost)
+    assert list(row.sort_values("x").index) == list(row.sort_values("value", ascending=False).index)
+    assert row.loc["Belfast", "x"] < row.loc["Glasgow", "x"] < row.loc["Cardiff", "x"]
 
 
 @pytest.mark.real

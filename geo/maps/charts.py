@@ -9,6 +9,7 @@ the spread, a black tick for the nation (named on the axis) and a dot per counci
 from __future__ import annotations
 
 import json
+import textwrap
 from typing import Any
 
 import pandas as pd
@@ -77,9 +78,11 @@ def spine_chart(data: pd.DataFrame, *, colour_by: str = "verdict", width: int = 
     ordered = data.sort_values("order", kind="mergesort")
     labels = list(dict.fromkeys(ordered["label"]))
     stages = list(dict.fromkeys(ordered["stage"]))
+    # a long name ("Northern Ireland", "each council's nation") on lines of 12 characters
+    centre = textwrap.wrap(benchmark, 12) or ["benchmark"]
     x_axis = alt.Axis(values=[-1, 0, 1], labelExpr=(
         "datum.value < 0 ? '◀ worse' : datum.value > 0 ? 'better ▶' : "
-        + json.dumps(benchmark if len(benchmark) <= 12 else "benchmark")))
+        + json.dumps(centre[0] if len(centre) == 1 else centre)))
     base = alt.Chart().encode(y=alt.Y("label:N", sort=labels, title=None,
                                       axis=alt.Axis(labelLimit=330)))
     spread = base.mark_bar(color="#e0e0e0", size=12).encode(

@@ -12,6 +12,7 @@ Every map of the app has text alternatives built here from the same classes as i
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,6 +23,9 @@ from geo._errors import InputError
 from geo.maps.classes import classify, normalise_key
 
 __all__ = ['legend_labels', 'class_labels', 'format_value', 'map_table', 'describe_values']
+
+#: Units that are positions, written before the number: "decile 3", "rank 168 of 1,909".
+_ORDINAL = re.compile(r"^(?P<word>decile|quintile|rank)(?P<rest>( of [\d,]+)?)$")
 
 
 def _decimals(edges: Sequence[float]) -> int:
@@ -121,7 +125,9 @@ def format_value(value: Any, unit: str = "", *, decimals: int | None = None) -> 
         A number (or anything else, shown as text); NaN/None read "no data".
     unit
         ``"%"`` is appended (``"% of cohort"`` too: ``"6.4% of cohort"``), ``"£"`` prefixed,
-        other units follow after a space.
+        a position comes first (``"decile"``, ``"quintile"``, ``"rank of 1,909"``: ``"decile
+        3"``, ``"rank 168 of 1,909"``, no decimals for whole numbers), other units follow after
+        a space.
     decimals
         Decimal places; default 0 for integers and values of 1,000 or more, else 1 or 2.
 
@@ -136,9 +142,18 @@ def format_value(value: Any, unit: str = "", *, decimals: int | None = None) -> 
     '12.3%'
     >>> format_value(float("nan"))
     'no data'
+    >>> format_value(3.0, "decile"), format_value(168.0, "rank of 1,909")
+    ('decile 3', 'rank 168 of 1,909')
     """
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return "no data"
+    ordinal = _ORDINAL.match((unit or "").strip())
+    if ordinal and isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+            value, bool):
+        # a decile, quintile or rank is a position: "decile 3", "rank 168 of 1,909"
+        v = float(value)
+        places = decimals if decimals is not None else 0 if v.is_integer() else 1
+        return f"{ordinal['word']} {v:,.{places}f}{ordinal['rest']}"
     if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
         v = float(value)
         if decimals is None:
