@@ -409,6 +409,33 @@ def test_a_figure_for_a_larger_area_is_named_and_not_ranked(real, code, area):
     assert not ranked.index.str.startswith("smc_").any()
 
 
+@pytest.mark.real
+@pytest.mark.parametrize("code", ["E06000063", "E06000064"])  # Cumberland, Westmorland
+def test_a_county_figure_carried_to_its_successors_is_shared_and_not_ranked(real, code):
+    """DfE still publishes abolished Cumbria (E10000006); its one figure is carried to both
+    successor unitary authorities, and is shown as Cumbria's, as the SMC's shared figures."""
+    from geo.profile_tables import profile_table
+
+    tables, measures, councils = real
+    neet, ks2 = geo.load_indicators("neet2023"), tables["ks2_2022"]
+    tables = {**tables, "neet2023": neet}
+    ids = [i for i in measures.index if i.startswith(("neet2023.", "ks2_2022."))]
+    prof = gp.council_profile(code, tables=tables, measures=measures, councils=councils, ids=ids)
+    assert neet.at["E06000063", "cohort"] == neet.at["E06000064", "cohort"]  # the county's
+    carried = list(prof.index)
+    assert {i.split(".")[0] for i in carried} == {"neet2023", "ks2_2022"}
+    shown = profile_table(prof)
+    for ident in carried:
+        row = prof.loc[ident]
+        assert (row["shared_area"], row["n_sharing"]) == ("Cumbria", 2), ident
+        assert pd.isna(row["rank"]), ident
+        assert shown.loc[ident, "Figure for"] == "Cumbria (one figure for 2 councils; not ranked)"
+    assert (ks2.loc[["E06000063", "E06000064"], "area_name"] == "Cumbria").all()
+    # North Yorkshire and Somerset each have one successor, the same area: not shared
+    counts = ks2["area_name"].value_counts()
+    assert counts[counts > 1].to_dict() == {"Cumbria": 2}
+
+
 # ----------------------------------------------------------------------------- four nations
 
 
