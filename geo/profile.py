@@ -9,9 +9,8 @@ sets a council beside its nation (England, Wales, Scotland or Northern Ireland: 
 figure; the share of its small areas in its own most deprived 10% is 10% by construction; no
 benchmark where none is published), its region (its nation outside England) and its
 statistical neighbours (:mod:`geo.profile_neighbours`) with better / similar / worse verdicts
-where a Wilson interval exists (:func:`geo.stats.intervals.compare_area`). The columns keep
-the names ``england``, ``vs_england``: the benchmark is the council's nation, named in
-``benchmark``.
+where a Wilson interval exists (:func:`geo.stats.intervals.compare_area`). Columns ``england``,
+``vs_england`` hold the benchmark, the council's nation (named in ``benchmark``).
 Readable tables, sentences and spine-chart data of profiles are in :mod:`geo.profile_tables`.
 """
 
@@ -272,8 +271,8 @@ def council_profile(code: str, *, tables: Mapping[str, pd.DataFrame], measures: 
     council gets its own. The benchmark is the council's nation: its published figure (England,
     or Wales and Scotland as one area on their own index); where none is published, 10% for
     the share of the nation's small areas in its own most deprived 10% (by construction) and
-    none for the rest (``england_source`` says which); a council outside England's regions
-    has its nation for region.
+    none for the rest (``england_source`` says which; ``"store-computed"``: the store's own
+    summary of the nation); a council outside England's regions has its nation for region.
 
     Parameters
     ----------
@@ -385,7 +384,9 @@ def _compare(area: str, lvl: str, table: pd.DataFrame, *, tables: Mapping[str, p
     res = compare_area(area, table=table, catalogue=measures, region_of=region_of,
                        neighbours=neighbours, intervals=intervals, england=given or None,
                        england_code=nation)
-    res["england_source"] = [sources.get(i, "published") for i in res.index]
+    own = {i for i in res.index if str(measures.at[i, lvl]).startswith("summary")}  # store's
+    res["england_source"] = [sources.get(i, "store-computed" if i in own else "published")
+                             for i in res.index]
     res["benchmark"] = NATIONS[nation[:1]]
     res["area_code"], res["level"] = area, lvl
     res["neighbours"] = ";".join(neighbours)

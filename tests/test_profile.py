@@ -172,7 +172,8 @@ def test_district_profile_uses_its_county_for_dfe_figures(tables, measures, coun
     imd = prof.loc["summary.imd_average_score"]
     assert (imd["area_code"], imd["level"]) == ("E07000001", "lad24")
     assert_allclose([imd["value"], imd["england"], imd["region"]], [30.0, 21.8, 21.0])
-    assert (imd["england_source"], imd["region_source"]) == ("published", "published")
+    # England's row of the IoD summaries is the store's own summary of England as one area
+    assert (imd["england_source"], imd["region_source"]) == ("store-computed", "published")
     assert (imd["rank"], imd["n_ranked"]) == (1, 5)  # 30 is the worst of five councils
     neet = prof.loc["neet2025.neet_percent"]
     assert neet["area_code"] == "E10000001"
@@ -504,7 +505,8 @@ def test_a_welsh_or_scottish_profile_is_benchmarked_on_its_nation(nations, code,
     column = own[0].split(".", 1)[1]
     row = prof.loc[own[0]]
     published = geo.load_indicators(country)[column].iloc[0] * measures.loc[own[0], "factor"]
-    assert row["england"] == pytest.approx(published) and row["england_source"] == "published"
+    assert row["england"] == pytest.approx(published)
+    assert row["england_source"] == "store-computed"  # the store's summary, not a publisher's
     n_nation = int(geo.load_indicators(summary)[column].notna().sum())
     assert row["n_ranked"] == n_nation
     ukimd = geo.load_indicators("ukimd_la")["uk_imd_score"]
