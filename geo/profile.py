@@ -6,11 +6,11 @@ ones. Measures have level-free ids (``summary.<column>`` for England's IoD-style
 published for lower- and upper-tier councils, regions and England; catalogue ids otherwise,
 among them each nation's own index's council summaries and the composite UK IMD); a profile
 sets a council beside its nation (England, Wales, Scotland or Northern Ireland: the published
-figure, else the mean of the nation's councils), its region (its nation outside England) and its
+figure; the share of its small areas in its own most deprived 10% is 10% by construction; no
+benchmark where none is published), its region (its nation outside England) and its
 statistical neighbours (:mod:`geo.profile_neighbours`) with better / similar / worse verdicts
-where a Wilson interval exists (:func:`geo.stats.intervals.compare_area`). The columns keep
-the names ``england``, ``vs_england``: the benchmark is the council's nation, named in
-``benchmark``.
+where a Wilson interval exists (:func:`geo.stats.intervals.compare_area`). Columns ``england``,
+``vs_england`` hold the benchmark, the council's nation (named in ``benchmark``).
 Readable tables, sentences and spine-chart data of profiles are in :mod:`geo.profile_tables`.
 """
 
@@ -269,8 +269,10 @@ def council_profile(code: str, *, tables: Mapping[str, pd.DataFrame], measures: 
     councils (IoD summaries, each nation's own index, the composite UK IMD, Social Mobility
     Commission indices) and its upper-tier council's for the rest (DfE figures); an upper-tier
     council gets its own. The benchmark is the council's nation: its published figure (England,
-    or Wales and Scotland as one area on their own index), else the mean of the nation's
-    councils; a council outside England's regions has its nation for region.
+    or Wales and Scotland as one area on their own index); where none is published, 10% for
+    the share of the nation's small areas in its own most deprived 10% (by construction) and
+    none for the rest (``england_source`` says which; ``"store-computed"``: the store's own
+    summary of the nation); a council outside England's regions has its nation for region.
 
     Parameters
     ----------
@@ -353,18 +355,18 @@ def _letter(councils: pd.DataFrame, code: str) -> str:
     return str(boundaries.country_of([code]).iloc[0])
 
 
-def _nation_benchmark(table: pd.DataFrame, nation: str) -> tuple[dict[str, float], list[str]]:
-    """Each measure's benchmark where the nation's figure is not published: the mean of the
-    nation's councils (given to :func:`compare_area`), and the measures so benchmarked."""
-    councils = [c for c in table.index if str(c)[:1] == nation[:1] and str(c)[3:4] != "9"
-                and not str(c).startswith("E12")]
-    given, means = {}, []
+def _nation_benchmark(table: pd.DataFrame, nation: str) -> tuple[dict[str, float], dict[str, str]]:
+    """Benchmarks where the nation's figure is unpublished, for :func:`compare_area`, and
+    their sources: 10% by construction for the share of its small areas in its own most
+    deprived 10%, else none (NaN): a mean of councils is not the nation's figure."""
+    given, sources = {}, {}
     for ident in table.columns:
         if nation in table.index and pd.notna(table.at[nation, ident]):
             continue
-        given[ident] = float(table.loc[councils, ident].mean())
-        means.append(ident)
-    return given, means
+        own_tenth = str(ident).endswith("_proportion_most_deprived_10")
+        given[ident] = 10.0 if own_tenth else np.nan
+        sources[ident] = "by construction" if own_tenth else "none published"
+    return given, sources
 
 
 def _compare(area: str, lvl: str, table: pd.DataFrame, *, tables: Mapping[str, pd.DataFrame],
@@ -375,14 +377,16 @@ def _compare(area: str, lvl: str, table: pd.DataFrame, *, tables: Mapping[str, p
     nation_of = boundaries.country_of(councils.index).map(NATION_CODES)
     region_of = councils["region_code"].fillna(nation_of).dropna().astype(str)
     nation = NATION_CODES[_letter(councils, area)]
-    given, means = _nation_benchmark(table, nation)
+    given, sources = _nation_benchmark(table, nation)
     neighbours = _neighbour_codes(area, tables=tables, councils=councils, k=k)
     neighbours = [c for c in neighbours if c in table.index]
     intervals = cohort_intervals(tables, measures, level=lvl)
     res = compare_area(area, table=table, catalogue=measures, region_of=region_of,
                        neighbours=neighbours, intervals=intervals, england=given or None,
                        england_code=nation)
-    res["england_source"] = ["mean of areas" if i in means else "published" for i in res.index]
+    own = {i for i in res.index if str(measures.at[i, lvl]).startswith("summary")}  # store's
+    res["england_source"] = [sources.get(i, "store-computed" if i in own else "published")
+                             for i in res.index]
     res["benchmark"] = NATIONS[nation[:1]]
     res["area_code"], res["level"] = area, lvl
     res["neighbours"] = ";".join(neighbours)

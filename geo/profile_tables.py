@@ -92,6 +92,14 @@ def benchmark_of(profile: pd.DataFrame) -> str:
     return "England"
 
 
+def _benchmark_text(r: pd.Series, nation: str) -> str:
+    """The nation's figure as shown: with its interval, "(by construction)", or none."""
+    if r["england_source"] == "none published" or pd.isna(r["england"]):
+        return f"no {nation} figure published"
+    text = _with_interval(r["england"], r["england_lower"], r["england_upper"], r["unit"])
+    return text + (" (by construction)" if r["england_source"] == "by construction" else "")
+
+
 def profile_table(profile: pd.DataFrame, *, names: Mapping[str, str] | None = None) -> pd.DataFrame:
     """A readable version of :func:`council_profile`, grouped by life stage.
 
@@ -113,9 +121,7 @@ def profile_table(profile: pd.DataFrame, *, names: Mapping[str, str] | None = No
             "Principle": PRINCIPLES.get(r["principle"], r["principle"]),
             "Indicator": r["label"],
             "Value": _with_interval(r["value"], r["lower"], r["upper"], r["unit"]),
-            nation: _with_interval(r["england"], r["england_lower"], r["england_upper"],
-                                   r["unit"])
-            + ("" if r["england_source"] in ("published", "given") else " (mean of councils)"),
+            nation: _benchmark_text(r, nation),
             f"vs {nation}": r["vs_england"],
             "Region": format_value(r["region"], r["unit"]),
             "vs region": r["vs_region"],

@@ -84,7 +84,7 @@ st.caption(
     "participation of 16-17 year olds, from the published cohorts); words in brackets compare "
     "values only. DfE figures (NEET, attainment, KS2) are published for upper-tier councils of "
     "England: a district shows its county's figure. A nation's figure is the published or "
-    "store-computed one, else the mean of its councils. " + comparability_note()
+    "store-computed one; where none exists none is shown (not a mean of councils). " + comparability_note()
 )
 sh.attribution_caption()
 

@@ -101,8 +101,10 @@ in both 2019 and 2025.
 
 **Comparisons.** Ranks put 1 on the worst council whatever the direction of the indicator.
 England's figure is the publisher's (DfE) or England summarised as one area exactly like a
-council (IoD-style summaries, compounded and persistent shares); only where neither exists
-(the Social Mobility Commission's UK z-scores) is it the mean of councils, and the tables say so.
+council (IoD-style summaries, compounded and persistent shares). Where neither exists (the Social
+Mobility Commission's UK z-scores, KS2, the composite UK IMD, NIMDM extents) no benchmark is shown,
+never a mean of councils; the share of a nation's small areas in its own most deprived 10% is 10%
+by construction, and the tables say so.
 Each council is also set beside its region and its 10 statistical neighbours (standardised
 Euclidean distance on IoD scores, density and age mix; the page shows each variable's share of
 the distance). Better / similar / worse verdicts are given only where a 95% Wilson interval can

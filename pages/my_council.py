@@ -111,9 +111,10 @@ table = gt.profile_table(prof, names=names["name"].to_dict())
 with st.expander("Data table: the profile (the spine chart's values)", expanded=True):
     st.dataframe(table, width="stretch", hide_index=True, key="council_profile_table")
 st.caption(f"{benchmark}: the store's figure for {benchmark} as one area (IoD-style summaries "
-           "of its own index) or the publisher's (DfE); '(mean of councils)' where neither "
-           f"exists (the mean of {benchmark}'s councils). Region: the published or summarised "
-           "regional figure (outside England, the nation). Neighbours: the mean of the "
+           "of its own index) or the publisher's (DfE); where neither exists, 10% '(by "
+           "construction)' for the share of its small areas in its own most deprived 10%, else "
+           f"'no {benchmark} figure published' (never a mean of councils). Region: the "
+           "published or summarised regional figure (outside England, the nation). Neighbours: the mean of the "
            "statistical neighbours below. DfE figures are published for upper-tier councils "
            "('Figure for'). " + comparability_note())
 st.caption(" ".join(ga.composite_attribution(gp.COMPOSITE_MEASURE.split(".")[0])))

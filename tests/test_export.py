@@ -820,3 +820,19 @@ def geo_load(indicator: str) -> pd.Series:
     import geo
 
     return geo.load_indicators(indicator)[indicator]
+
+
+@pytest.mark.real
+def test_level_exports_say_which_figures_are_shared(store):
+    """A county figure carried to its successors (Cumbria's DfE figures) and the SMC's one
+    figure for Northern Ireland are repeated on each council's row: the README says so."""
+    import boundaries
+    from geo.export.tables import shared_notes
+
+    utla = boundaries.load("utla24").index
+    (note,) = shared_notes(["neet2023", "iod2025"], utla)
+    assert note.startswith("neet2023: one published figure for several areas")
+    assert note.endswith("Cumbria for E06000063, E06000064.")
+    (smc,) = shared_notes(["smc_ci1"], boundaries.load("lad24").index)
+    northern = sorted(c for c in boundaries.load("lad24").index if c.startswith("N09"))
+    assert f"Northern Ireland for {', '.join(northern)}" in smc

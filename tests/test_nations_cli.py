@@ -339,7 +339,9 @@ def test_summaries_of_each_nation_are_its_stored_council_summaries(store, tmp_pa
     assert "not comparable across England, Wales, Scotland and Northern Ireland" in readme
     assert _publisher_line(spec["nation"]) in readme
     if "weights_table" not in spec and "native_table" in spec:  # Scotland: equal weights
-        assert re.search(r"no data-zone population, so every data zone weighs the same", readme)
+        assert re.search(r"proportion and extent: the Scottish Government's published figures",
+                         readme)
+        assert re.search(r"no data-zone population, so every data zone counts the same", readme)
 
 
 @pytest.mark.real

@@ -172,7 +172,8 @@ def test_district_profile_uses_its_county_for_dfe_figures(tables, measures, coun
     imd = prof.loc["summary.imd_average_score"]
     assert (imd["area_code"], imd["level"]) == ("E07000001", "lad24")
     assert_allclose([imd["value"], imd["england"], imd["region"]], [30.0, 21.8, 21.0])
-    assert (imd["england_source"], imd["region_source"]) == ("published", "published")
+    # England's row of the IoD summaries is the store's own summary of England as one area
+    assert (imd["england_source"], imd["region_source"]) == ("store-computed", "published")
     assert (imd["rank"], imd["n_ranked"]) == (1, 5)  # 30 is the worst of five councils
     neet = prof.loc["neet2025.neet_percent"]
     assert neet["area_code"] == "E10000001"
@@ -183,8 +184,9 @@ def test_district_profile_uses_its_county_for_dfe_figures(tables, measures, coun
     assert prof.loc["neet2025.attainment8", "vs_england"] == "not tested"
     assert_allclose(prof.loc["summary.compounded_share_population", "value"], 30.0)
     smc = prof.loc["smc_ci1.conditions"]
-    assert smc["england_source"] == "mean of areas"
-    assert_allclose(smc["england"], 0.0)  # mean of the five councils' z-scores
+    # no England figure is published: none shown, not a mean of councils
+    assert smc["england_source"] == "none published" and pd.isna(smc["england"])
+    assert smc["vs_england"] == "not tested"
     neighbours = imd["neighbours"].split(";")
     assert len(neighbours) == 4 and "E07000001" not in neighbours
 
@@ -217,7 +219,7 @@ def test_profile_table_and_sentence(tables, measures, councils):
     assert neet["Value"] == "10.0% of cohort (8.3 to 12.0)"
     assert neet["Figure for"] == "County"
     assert table.loc["summary.imd_average_score", "Rank (1 = worst)"] == "1 of 5"
-    assert table.loc["smc_ci1.conditions", "England"].endswith("(mean of councils)")
+    assert table.loc["smc_ci1.conditions", "England"] == "no England figure published"
     text = gt.describe_profile(prof, name="Dist A")
     assert text == ("Dist A: 5 indicators; among the worst fifth of councils on 3 (rank 1 = "
                     "worst whatever the direction). Tested against England with 95% intervals: "
@@ -425,6 +427,33 @@ def test_a_figure_for_a_larger_area_is_named_and_not_ranked(real, code, area):
     assert not ranked.index.str.startswith("smc_").any()
 
 
+@pytest.mark.real
+@pytest.mark.parametrize("code", ["E06000063", "E06000064"])  # Cumberland, Westmorland
+def test_a_county_figure_carried_to_its_successors_is_shared_and_not_ranked(real, code):
+    """DfE still publishes abolished Cumbria (E10000006); its one figure is carried to both
+    successor unitary authorities, and is shown as Cumbria's, as the SMC's shared figures."""
+    from geo.profile_tables import profile_table
+
+    tables, measures, councils = real
+    neet, ks2 = geo.load_indicators("neet2023"), tables["ks2_2022"]
+    tables = {**tables, "neet2023": neet}
+    ids = [i for i in measures.index if i.startswith(("neet2023.", "ks2_2022."))]
+    prof = gp.council_profile(code, tables=tables, measures=measures, councils=councils, ids=ids)
+    assert neet.at["E06000063", "cohort"] == neet.at["E06000064", "cohort"]  # the county's
+    carried = list(prof.index)
+    assert {i.split(".")[0] for i in carried} == {"neet2023", "ks2_2022"}
+    shown = profile_table(prof)
+    for ident in carried:
+        row = prof.loc[ident]
+        assert (row["shared_area"], row["n_sharing"]) == ("Cumbria", 2), ident
+        assert pd.isna(row["rank"]), ident
+        assert shown.loc[ident, "Figure for"] == "Cumbria (one figure for 2 councils; not ranked)"
+    assert (ks2.loc[["E06000063", "E06000064"], "area_name"] == "Cumbria").all()
+    # North Yorkshire and Somerset each have one successor, the same area: not shared
+    counts = ks2["area_name"].value_counts()
+    assert counts[counts > 1].to_dict() == {"Cumbria": 2}
+
+
 # ----------------------------------------------------------------------------- four nations
 
 
@@ -492,13 +521,14 @@ def test_a_welsh_or_scottish_profile_is_benchmarked_on_its_nation(nations, code,
     column = own[0].split(".", 1)[1]
     row = prof.loc[own[0]]
     published = geo.load_indicators(country)[column].iloc[0] * measures.loc[own[0], "factor"]
-    assert row["england"] == pytest.approx(published) and row["england_source"] == "published"
+    assert row["england"] == pytest.approx(published)
+    assert row["england_source"] == "store-computed"  # the store's summary, not a publisher's
     n_nation = int(geo.load_indicators(summary)[column].notna().sum())
     assert row["n_ranked"] == n_nation
     ukimd = geo.load_indicators("ukimd_la")["uk_imd_score"]
-    nation_mean = ukimd[ukimd.index.str[0] == code[0]].mean()
     composite = prof.loc["ukimd_la.uk_imd_score"]
-    assert composite["england"] == pytest.approx(nation_mean)  # the mean of its councils
+    assert pd.isna(composite["england"])  # no nation figure published: not a mean of councils
+    assert composite["england_source"] == "none published"
     assert composite["n_ranked"] == ukimd.notna().sum()  # ranked among every UK council
     neighbours = row["neighbours"].split(";")
     assert len(neighbours) == 10 and all(c[:3] == code[:3] for c in neighbours)
@@ -537,6 +567,31 @@ def test_a_northern_irish_profile_has_its_council_figures_and_the_composite(nati
     ukimd = geo.load_indicators("ukimd_la")["uk_imd_score"]
     gap = (ukimd.drop("N09000003") - ukimd["N09000003"]).abs().sort_values()
     assert set(neighbours) == set(gap.index[:10])
+
+
+@pytest.mark.real
+def test_no_nation_benchmark_is_a_mean_of_councils(nations, real):
+    """Belfast: Northern Ireland publishes no nation figure for NIMDM 2017. The share of its
+    SOAs in its own most deprived 10% is 10% by construction; the rest have no benchmark (the
+    audit found 7.58% and 16.64%, unweighted means of the 11 councils, labelled Northern
+    Ireland). England has no KS2 row in the DfE file: no England figure either."""
+    tables, measures, councils = nations
+    prof = gp.council_profile("N09000003", tables=tables, measures=measures, councils=councils)
+    share = prof.loc["nimdm2017.nimdm_proportion_most_deprived_10"]
+    assert (share["england"], share["england_source"]) == (10.0, "by construction")
+    others = prof.drop(index=share.name)
+    assert others["england"].isna().all()
+    assert set(others["england_source"]) == {"none published"}
+    shown = gt.profile_table(prof)["Northern Ireland"]
+    assert shown[share.name] == "10.0% of SOAs (by construction)"
+    assert set(shown.drop(index=share.name)) == {"no Northern Ireland figure published"}
+    tables, measures, councils = real
+    assert "E92000001" not in tables["ks2_2022"].index
+    manchester = gp.council_profile("E08000003", tables=tables, measures=measures,
+                                    councils=councils)
+    ks2 = manchester.loc[manchester.index.str.startswith("ks2_2022.")]
+    assert len(ks2) and ks2["england"].isna().all()
+    assert not (manchester["england_source"] == "mean of areas").any()
 
 
 @pytest.mark.real

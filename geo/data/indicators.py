@@ -63,9 +63,11 @@ def _derived_rows(entry: dict[str, Any], meta: dict[str, Any]) -> list[dict[str,
         measures = meta.get("derived_measures", {})
         for dom, dmeta in domains.items():
             for measure in entry.get("measures", list(measures)):
-                m = measures[measure]
+                over = entry.get("measure_overrides", {}).get(measure, {})
+                m = {**measures[measure], **over}
+                note = f" ({over['note']})" if "note" in over else ""
                 rows.append(_row(entry["id"], f"{dom}_{measure}", {
-                    **dmeta, "label": m["label"].format(domain=dmeta["label"], **words),
+                    **dmeta, "label": m["label"].format(domain=dmeta["label"], **words) + note,
                     "unit": m["unit"].format(**words), "polarity": m["polarity"]}, base))
         singles = entry.get("indicators", meta.get("derived_indicators", {}))
     rows += [_row(entry["id"], col, m, base) for col, m in singles.items()

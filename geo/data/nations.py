@@ -21,10 +21,11 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geo._errors import InputError, StoreError
+from geo._errors import InputError, OppmapError, StoreError, format_codes
 from geo.data._context import BuildContext
 from geo.data.indicators import indicator_meta, load_indicators
-from geo.data.sources import NATIONS, registry_meta
+from geo.data.readers import read_csv_strict
+from geo.data.sources import NATIONS, dataset, registry_meta
 from geo.stats.compound import area_shares, count_deprived_domains
 from geo.stats.devolved import summarise_national_index
 
@@ -195,6 +196,27 @@ def _summaries(spec: dict[str, Any], native: pd.DataFrame, parent: pd.Series, we
                             or c.endswith("average_rank")]]
 
 
+def _with_published(ctx: BuildContext, spec: dict[str, Any], council: pd.DataFrame,
+                    nation: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Councils' measures named in ``published_councils`` as the nation's government publishes
+    them (SIMD's extent is population-weighted; the mirror has no data-zone population), and
+    the nation's own figure of those measures left out where it would be the store's unweighted
+    one (the share in the nation's own most deprived 10% is 10% by construction: kept)."""
+    ident = spec["published"]
+    raw = read_csv_strict(ctx.src(ident), columns=dataset(ident)["columns"],
+                          source=f"dataset {ident!r}").set_index("lad24_code")
+    if set(raw.index) != set(council.index):
+        odd = sorted(set(raw.index) ^ set(council.index))
+        msg = (f"dataset {ident!r}: councils {format_codes(odd)} are in only one of the "
+               "published table and the store's summaries; check its codes are LAD 2024")
+        raise OppmapError(msg)
+    columns = [c for c in council.columns if c.endswith(tuple(spec["published_councils"]))
+               and c in raw.columns]
+    council = council.assign(**{c: pd.to_numeric(raw[c]).reindex(council.index) for c in columns})
+    weighted = [c for c in columns if not c.endswith("_proportion_most_deprived_10")]
+    return council, nation.drop(columns=[c for c in weighted if c in nation.columns])
+
+
 def build_nation_tables(ctx: BuildContext, tables: dict[str, pd.DataFrame],
                         geo_levels: dict[str, gpd.GeoDataFrame], lk: dict[str, pd.DataFrame]
                         ) -> dict[str, pd.DataFrame]:
@@ -221,6 +243,10 @@ def build_nation_tables(ctx: BuildContext, tables: dict[str, pd.DataFrame],
         parent = _parent(spec, native, lk, geo_levels)
         council, nation = _summaries(spec, native, parent, _weights(spec, native, tables),
                                      geo_levels["lad24"]["name"])
+        published = []
+        if "published_councils" in spec:
+            council, nation = _with_published(ctx, spec, council, nation)
+            published = [c for c in council.columns if c.endswith(tuple(spec["published_councils"]))]
         out[spec["summaries"]["lad24"]] = council
         out[spec["summaries"]["country"]] = nation
         on_map = tables[spec["dataset"]]
@@ -236,6 +262,7 @@ def build_nation_tables(ctx: BuildContext, tables: dict[str, pd.DataFrame],
             "councils": int(len(council)),
             "without_council": sorted(parent.index[parent.isna()]),
             "weights": spec["weights"],
+            "published_council_columns": published,
             "compounded_map_level": int(compound["compounded"].sum()),
         }
     return out

@@ -129,8 +129,11 @@ def apply_successors(frame: pd.DataFrame, *, successors: Mapping[str, Mapping[st
                      ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """Carry rows of abolished upper-tier councils to their successor unitary authorities.
 
-    A successor that already has its own row keeps it. Returns the new frame and a list of
-    ``{from, name, to}`` records for the build report.
+    A successor that already has its own row keeps it. A carried row is one published figure
+    for several councils, so it is marked as the SMC's shared figures are: ``area_name`` holds
+    the abolished council's name on every carried row (empty elsewhere), and
+    :func:`geo.profile.council_profile` shows it as shared and unranked. Returns the new frame
+    and a list of ``{from, name, to}`` records for the build report.
     """
     notes: list[dict[str, Any]] = []
     rows = []
@@ -141,6 +144,7 @@ def apply_successors(frame: pd.DataFrame, *, successors: Mapping[str, Mapping[st
         for new in targets:
             row = frame.loc[[old]].copy()
             row.index = pd.Index([new], name=frame.index.name)
+            row["area_name"] = str(info["name"])
             rows.append(row)
         notes.append({"from": old, "name": info["name"], "to": list(info["successors"]),
                       "carried_to": targets})

@@ -31,6 +31,7 @@ __all__ = [
     "join_columns",
     "level_table",
     "carry_notes",
+    "shared_notes",
     "indicator_table",
     "council_names",
     "hotspot_ids",
@@ -230,6 +231,29 @@ def carry_notes(table: pd.DataFrame) -> list[str]:
 
 
 
+def shared_notes(datasets: Iterable[str], codes: pd.Index) -> list[str]:
+    """For each table holding one published figure for several of ``codes`` (its
+    ``area_name`` shared: the SMC's Northern Ireland, abolished Cumbria's DfE figures carried to
+    its two successors): which areas share which figure, as the profiles mark them."""
+    from geo.data.indicators import load_indicators
+
+    notes = []
+    for ident in datasets:
+        try:
+            names = load_indicators(ident)
+        except OppmapError:
+            continue
+        if "area_name" not in names.columns:
+            continue
+        names = names["area_name"].reindex(codes).dropna().astype(str)
+        shared = [(n, list(g.index)) for n, g in names.groupby(names, sort=True) if len(g) > 1]
+        if shared:
+            notes.append(f"{ident}: one published figure for several areas, repeated on each "
+                         "(not a figure of each area; not ranked in profiles): "
+                         + "; ".join(f"{n} for {', '.join(c)}" for n, c in shared) + ".")
+    return notes
+
+
 def _drop_empty(table: gpd.GeoDataFrame, *, where: str) -> tuple[gpd.GeoDataFrame, list[str]]:
     """``table`` without the columns that have no value at all, and a note naming them."""
     empty = [str(c) for c in table.columns if c != table.geometry.name and table[c].isna().all()]
@@ -263,7 +287,7 @@ def level_table(level: str) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
         datasets += [england["compound"], *([HOTSPOT_TABLE] if hotspots else [])]
     areas, left_out = _drop_empty(areas, where="this level")
     meta = export_metadata(datasets, level=level, method=hotspot_method() if hotspots else None)
-    notes = [*_index_notes(datasets), *carry_notes(areas)]
+    notes = [*_index_notes(datasets), *carry_notes(areas), *shared_notes(datasets, areas.index)]
     if notes or (present is not None and len(present) > 1):
         notes.append(comparability_note())
     if notes or left_out:
