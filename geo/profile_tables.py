@@ -257,10 +257,12 @@ def spine_data(profiles: Mapping[str, pd.DataFrame],
     for area, profile in profiles.items():
         for ident, r in profile.iterrows():
             table = tables_by_level.get(r["level"])
-            if table is None or ident not in table.columns or pd.isna(r["england"]):
+            if table is None or ident not in table.columns:
                 continue
             all_values = table.loc[[_is_council_row(c) for c in table.index], ident].dropna()
             uk = _is_uk_wide(all_values)
+            if not uk and pd.isna(r["england"]):  # no nation figure to put at 0
+                continue
             # a UK-wide measure (the composite UK IMD): every council on one UK scale, whatever
             # its nation; otherwise the council against its own nation
             centre = float(all_values[[not _is_nation(c) for c in all_values.index]].mean()
