@@ -429,6 +429,23 @@ def test_no_numeric_column():
         read("code\nE01000001\nE01000002\n")
 
 
+@pytest.mark.parametrize(("column", "use"), [
+    ("name", "the area's name"), ("geometry", "the area's shape"), ("lsoa21_code", "the area code"),
+    ("code", "the area code")])
+def test_numeric_column_named_like_an_output_field_is_refused(column, use):
+    # a numeric `name` or `geometry` crashed the map's join; `lsoa21_code` blamed a `gdf` argument
+    header = f"LSOA21CD,{column},value"
+    with pytest.raises(InputError, match=rf"Column '{column}' has a name the output uses for "
+                                         rf"{use}: rename the column \(e.g. '{column}_value'\)"):
+        read(csv_of([("E01000001", 1, 2), ("E01000002", 3, 4)], header=header))
+
+
+def test_text_name_column_is_still_dropped_not_refused():
+    res = read(csv_of([("E01000001", "Leeds", 2), ("E01000002", "York", 4)],
+                      header="code,name,value"))
+    assert list(res.table.columns) == ["value"]
+
+
 # --- safety -----------------------------------------------------------------------------------
 
 def test_safe_label():
