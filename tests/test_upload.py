@@ -279,6 +279,20 @@ def test_geojson_json_and_html_uploaded_as_csv():
         read("<!DOCTYPE html><html><body>Sign in</body></html>")
 
 
+def test_deeply_nested_json_is_refused_without_recursion_error():
+    with pytest.raises(InputError, match="looks like JSON nested too deeply.*Save the data as CSV"):
+        read("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(InputError, match="looks like JSON nested too deeply"):
+        read('{"a":' * 100_000 + "1" + "}" * 100_000)
+
+
+@pytest.mark.parametrize("header", ["[code],value", "{code},value", "[code],[value]"])
+def test_csv_header_starting_with_a_bracket_is_read_as_csv(header):
+    res = read(csv_of([("E01000001", 1), ("E01000002", 2.5)], header=header))
+    assert res.table.iloc[:, 0].tolist() == [1.0, 2.5]
+    assert res.code_column == header.split(",")[0]
+
+
 def test_size_and_row_limits_are_stated():
     text = csv_of([(LSOA[i % 20], i) for i in range(40)])
     with pytest.raises(InputError, match=r"larger than 100 bytes; the limit is 100 bytes"):

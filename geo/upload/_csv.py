@@ -42,8 +42,12 @@ def _refuse_other_text(text: str) -> None:
     if start.startswith(("{", "[")):
         try:
             obj = json.loads(text)
+        except RecursionError:
+            raise InputError("This looks like JSON nested too deeply to read, not a CSV table. Save "
+                             "the data as CSV with an area-code column and one column per "
+                             "measure.") from None
         except ValueError:
-            obj = None
+            return  # not JSON: a CSV whose header starts with a bracket, e.g. "[code],value"
         if isinstance(obj, dict) and obj.get("type") in ("FeatureCollection", "Feature"):
             raise InputError("This is a GeoJSON file of areas, not a table. Upload it as your own "
                              "areas (polygons), or save its attribute table as CSV with an area-code "
