@@ -358,3 +358,53 @@ def _csv_of(tmp_path: Path, gdf) -> Path:  # noqa: ANN001 - a GeoDataFrame
     path = tmp_path / "clusters.csv"
     to_csv_safe(gdf, path)
     return path
+
+
+_SLOW_WRITER = """
+import sys, time
+import geo.cli.parser as parser
+from boundaries._atomic import atomic_path
+
+def slow_catalogue(args):
+    with atomic_path(args.out) as tmp:
+        tmp.write_text("half a file")
+        print("writing", flush=True)
+        time.sleep(60)
+    return 0
+
+parser._cmd_catalogue = slow_catalogue
+sys.exit(parser.main(["catalogue", "--out", sys.argv[1]]))
+"""
+
+
+def test_sigterm_during_a_write_removes_the_partial_file_and_exits_143(tmp_path):
+    # SIGTERM used to kill the process mid-write, leaving a hidden .NAME.*.tmp.* file behind
+    import signal
+
+    out = tmp_path / "big.csv"
+    proc = subprocess.Popen([sys.executable, "-c", _SLOW_WRITER, str(out)], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "writing"
+        assert len(list(tmp_path.iterdir())) == 1  # the temporary file is there mid-write
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 143
+    assert err == "terminated (SIGTERM); nothing was published\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sigterm_handler_is_restored_after_a_command(monkeypatch, tmp_path):
+    import signal
+
+    import geo.cli.parser as parser
+
+    before = signal.getsignal(signal.SIGTERM)
+    seen = []
+    monkeypatch.setattr(parser, "_cmd_catalogue", lambda args: seen.append(
+        signal.getsignal(signal.SIGTERM)) or 0)
+    assert parser.main(["catalogue", "--out", str(tmp_path / "c.csv")]) == 0
+    assert seen == [parser._on_sigterm]
+    assert signal.getsignal(signal.SIGTERM) is before
