@@ -227,6 +227,14 @@ def _refusals(tmp_path: Path, src: Path) -> dict[str, list[str]]:
         "missing raster": ["zonal", "--raster", str(tmp_path / "none.tif"), "--level", "lad24",
                            "--out", str(tmp_path / "z.csv")],
         "existing upload output": ["map-upload", str(src), "--out", str(tmp_path / "taken.csv")],
+        # 100 billion permutations used to be OOM-killed (exit 137)
+        "too many permutations (analyse)": [
+            "analyse", str(src), "--column", "value", "--polarity", "higher_worse",
+            "--permutations", "100000000000", "--out", str(tmp_path / "an")],
+        "too many permutations (hotspots)": [
+            "hotspots", "--indicator", "iod2025.imd_score", "--within", "E08000032",
+            "--reference", "local", "--permutations", "100000000000", "--out",
+            str(tmp_path / "h.csv")],
     }
 
 
@@ -244,6 +252,8 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(store, tmp_path):
         assert "Traceback" not in result.stderr and len(result.stderr) < 600, said
         if what.startswith("unknown"):
             assert "did you mean" in result.stderr, said
+        if what.startswith("too many"):
+            assert "`permutations` must be at most 999,999" in result.stderr, said
         assert sorted(p.name for p in tmp_path.iterdir()) == before, said
     assert (tmp_path / "taken.csv").read_text() == "keep me\n"
 
