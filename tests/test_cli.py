@@ -418,3 +418,23 @@ def test_sigterm_handler_is_restored_after_a_command(monkeypatch, tmp_path):
     assert parser.main(["catalogue", "--out", str(tmp_path / "c.csv")]) == 0
     assert seen == [parser._on_sigterm]
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+@pytest.mark.parametrize("argv", [
+    ["export", "--council", "", "--out", "c.csv"],
+    ["export", "--council", "  ", "--out", "c.geojson"],
+    ["hotspots", "--indicator", "iod2025.imd_score", "--within", "", "--out", "h.csv"],
+    ["clusters", "--within", " ", "--out", "k.csv"],
+])
+def test_empty_council_or_within_is_refused_not_the_whole_nation(argv, tmp_path, monkeypatch,
+                                                                 capsys):
+    # `--within ""` used to run the whole nation; `--council ""` blamed `level` None
+    from geo.cli.parser import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    option = argv[argv.index("--out") - 2]
+    assert f"argument {option}: it is empty: give a council code or name" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
