@@ -837,3 +837,19 @@ def test_geojson_that_breaks_parsers_is_an_input_error_not_a_crash(text):
 
     with pytest.raises(InputError):
         read_geojson_upload(text.encode())
+
+
+def test_title_lines_above_the_header_are_named_not_blamed_on_quotes():
+    text = "Table 1: Claimants by LSOA, 2024\nSource: DWP\n\n" + csv_of(
+        [("E01000001", 1), ("E01000002", 2)])
+    with pytest.raises(InputError, match=r"title lines above the header: remove lines 1 to 3 so "
+                                         r"that the header \(line 4, code,value"):
+        read(text)
+
+
+def test_notes_below_the_data_are_named_not_blamed_on_quotes():
+    text = csv_of([("E01000001", 1), ("E01000002", 2)]) + "\nNotes: rounded to 5\nSource: DWP\n"
+    with pytest.raises(InputError, match=r"notes below the data: remove lines 5 to 6 and upload"):
+        read(text)
+    with pytest.raises(InputError, match=r"line 3 has 3\. A value probably contains a comma"):
+        read("code,value\nE01000001,1\nE01000002,2,3\nE01000003,4\n")
