@@ -746,6 +746,11 @@ def test_geojson_empty_nonpolygon_and_missing_geometries():
         read_geojson_upload(fc(square(), point, point, line))
     with pytest.raises(InputError, match=r"1 features have no geometry \(features 1\)"):
         read_geojson_upload(fc(square(), None))
+    # an empty Polygon used to be blamed on coordinates that are not longitude/latitude
+    empty = {"type": "Polygon", "coordinates": []}
+    with pytest.raises(InputError, match=r"2 features have an empty geometry, a polygon without "
+                                         r"coordinates \(features 1, 2, counting from 0\)"):
+        read_geojson_upload(fc(square(), empty, {"type": "MultiPolygon", "coordinates": []}))
 
 
 def test_geojson_bad_json_not_geojson_malformed_and_binary():
