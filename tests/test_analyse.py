@@ -901,3 +901,16 @@ def test_welsh_upload_on_wales_own_graph_and_index(store, mirror, mirror_tables,
     expected = (welsh * w).groupby(councils).sum() / w.groupby(councils).sum()
     assert_allclose(lad["average"], expected.reindex(lad.index), rtol=1e-9)
     assert (out / "summaries_ward24.csv").exists()
+
+
+@pytest.mark.parametrize(("permutations", "said"), [
+    (100_000_000_000, r"at most 999,999 \(e.g. 9999\); got 100,000,000,000"),
+    (0, "positive integer such as 999; got 0")])
+def test_permutations_out_of_range_are_refused_before_any_work(permutations, said):
+    # 100 billion permutations used to run until the process was OOM-killed
+    from geo.analysis.upload import _run_params
+
+    stored = {"permutations": 9999, "seed": 1, "alpha": 0.05, "correction": "fdr_bh"}
+    with pytest.raises(InputError, match=rf"`permutations` must be (a )?{said}"):
+        _run_params(stored, permutations)
+    assert _run_params(stored, 999_999)["permutations"] == 999_999

@@ -227,6 +227,14 @@ def _refusals(tmp_path: Path, src: Path) -> dict[str, list[str]]:
         "missing raster": ["zonal", "--raster", str(tmp_path / "none.tif"), "--level", "lad24",
                            "--out", str(tmp_path / "z.csv")],
         "existing upload output": ["map-upload", str(src), "--out", str(tmp_path / "taken.csv")],
+        # 100 billion permutations used to be OOM-killed (exit 137)
+        "too many permutations (analyse)": [
+            "analyse", str(src), "--column", "value", "--polarity", "higher_worse",
+            "--permutations", "100000000000", "--out", str(tmp_path / "an")],
+        "too many permutations (hotspots)": [
+            "hotspots", "--indicator", "iod2025.imd_score", "--within", "E08000032",
+            "--reference", "local", "--permutations", "100000000000", "--out",
+            str(tmp_path / "h.csv")],
     }
 
 
@@ -244,6 +252,8 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(store, tmp_path):
         assert "Traceback" not in result.stderr and len(result.stderr) < 600, said
         if what.startswith("unknown"):
             assert "did you mean" in result.stderr, said
+        if what.startswith("too many"):
+            assert "`permutations` must be at most 999,999" in result.stderr, said
         assert sorted(p.name for p in tmp_path.iterdir()) == before, said
     assert (tmp_path / "taken.csv").read_text() == "keep me\n"
 
@@ -358,3 +368,73 @@ def _csv_of(tmp_path: Path, gdf) -> Path:  # noqa: ANN001 - a GeoDataFrame
     path = tmp_path / "clusters.csv"
     to_csv_safe(gdf, path)
     return path
+
+
+_SLOW_WRITER = """
+import sys, time
+import geo.cli.parser as parser
+from boundaries._atomic import atomic_path
+
+def slow_catalogue(args):
+    with atomic_path(args.out) as tmp:
+        tmp.write_text("half a file")
+        print("writing", flush=True)
+        time.sleep(60)
+    return 0
+
+parser._cmd_catalogue = slow_catalogue
+sys.exit(parser.main(["catalogue", "--out", sys.argv[1]]))
+"""
+
+
+def test_sigterm_during_a_write_removes_the_partial_file_and_exits_143(tmp_path):
+    # SIGTERM used to kill the process mid-write, leaving a hidden .NAME.*.tmp.* file behind
+    import signal
+
+    out = tmp_path / "big.csv"
+    proc = subprocess.Popen([sys.executable, "-c", _SLOW_WRITER, str(out)], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "writing"
+        assert len(list(tmp_path.iterdir())) == 1  # the temporary file is there mid-write
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 143
+    assert err == "terminated (SIGTERM); nothing was published\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sigterm_handler_is_restored_after_a_command(monkeypatch, tmp_path):
+    import signal
+
+    import geo.cli.parser as parser
+
+    before = signal.getsignal(signal.SIGTERM)
+    seen = []
+    monkeypatch.setattr(parser, "_cmd_catalogue", lambda args: seen.append(
+        signal.getsignal(signal.SIGTERM)) or 0)
+    assert parser.main(["catalogue", "--out", str(tmp_path / "c.csv")]) == 0
+    assert seen == [parser._on_sigterm]
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+@pytest.mark.parametrize("argv", [
+    ["export", "--council", "", "--out", "c.csv"],
+    ["export", "--council", "  ", "--out", "c.geojson"],
+    ["hotspots", "--indicator", "iod2025.imd_score", "--within", "", "--out", "h.csv"],
+    ["clusters", "--within", " ", "--out", "k.csv"],
+])
+def test_empty_council_or_within_is_refused_not_the_whole_nation(argv, tmp_path, monkeypatch,
+                                                                 capsys):
+    # `--within ""` used to run the whole nation; `--council ""` blamed `level` None
+    from geo.cli.parser import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    option = argv[argv.index("--out") - 2]
+    assert f"argument {option}: it is empty: give a council code or name" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []

@@ -339,6 +339,9 @@ def test_option_validation_messages(grid):
         local_gi_star(values, g, alpha=0.2)
     with pytest.raises(InputError, match=r"`permutations` must be an integer >= 0"):
         local_gi_star(values, g, permutations=-1)
+    with pytest.raises(InputError, match=r"`permutations` must be at most 999,999 \(e.g. 9999\); "
+                                         r"got 100,000,000,000"):
+        local_gi_star(values, g, permutations=100_000_000_000)
     with pytest.raises(InputError, match=r"`nan` must be one of"):
         local_gi_star(values, g, nan="ignore")
     with pytest.raises(InputError, match=r"`values` must be a pandas Series"):

@@ -279,6 +279,20 @@ def test_geojson_json_and_html_uploaded_as_csv():
         read("<!DOCTYPE html><html><body>Sign in</body></html>")
 
 
+def test_deeply_nested_json_is_refused_without_recursion_error():
+    with pytest.raises(InputError, match="looks like JSON nested too deeply.*Save the data as CSV"):
+        read("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(InputError, match="looks like JSON nested too deeply"):
+        read('{"a":' * 100_000 + "1" + "}" * 100_000)
+
+
+@pytest.mark.parametrize("header", ["[code],value", "{code},value", "[code],[value]"])
+def test_csv_header_starting_with_a_bracket_is_read_as_csv(header):
+    res = read(csv_of([("E01000001", 1), ("E01000002", 2.5)], header=header))
+    assert res.table.iloc[:, 0].tolist() == [1.0, 2.5]
+    assert res.code_column == header.split(",")[0]
+
+
 def test_size_and_row_limits_are_stated():
     text = csv_of([(LSOA[i % 20], i) for i in range(40)])
     with pytest.raises(InputError, match=r"larger than 100 bytes; the limit is 100 bytes"):
@@ -427,6 +441,23 @@ def test_no_numeric_column():
         read(csv_of([("E01000001", "Leeds"), ("E01000002", "York")], header="code,name"))
     with pytest.raises(InputError, match="it is the only column"):
         read("code\nE01000001\nE01000002\n")
+
+
+@pytest.mark.parametrize(("column", "use"), [
+    ("name", "the area's name"), ("geometry", "the area's shape"), ("lsoa21_code", "the area code"),
+    ("code", "the area code")])
+def test_numeric_column_named_like_an_output_field_is_refused(column, use):
+    # a numeric `name` or `geometry` crashed the map's join; `lsoa21_code` blamed a `gdf` argument
+    header = f"LSOA21CD,{column},value"
+    with pytest.raises(InputError, match=rf"Column '{column}' has a name the output uses for "
+                                         rf"{use}: rename the column \(e.g. '{column}_value'\)"):
+        read(csv_of([("E01000001", 1, 2), ("E01000002", 3, 4)], header=header))
+
+
+def test_text_name_column_is_still_dropped_not_refused():
+    res = read(csv_of([("E01000001", "Leeds", 2), ("E01000002", "York", 4)],
+                      header="code,name,value"))
+    assert list(res.table.columns) == ["value"]
 
 
 # --- safety -----------------------------------------------------------------------------------
@@ -715,6 +746,11 @@ def test_geojson_empty_nonpolygon_and_missing_geometries():
         read_geojson_upload(fc(square(), point, point, line))
     with pytest.raises(InputError, match=r"1 features have no geometry \(features 1\)"):
         read_geojson_upload(fc(square(), None))
+    # an empty Polygon used to be blamed on coordinates that are not longitude/latitude
+    empty = {"type": "Polygon", "coordinates": []}
+    with pytest.raises(InputError, match=r"2 features have an empty geometry, a polygon without "
+                                         r"coordinates \(features 1, 2, counting from 0\)"):
+        read_geojson_upload(fc(square(), empty, {"type": "MultiPolygon", "coordinates": []}))
 
 
 def test_geojson_bad_json_not_geojson_malformed_and_binary():
@@ -806,3 +842,19 @@ def test_geojson_that_breaks_parsers_is_an_input_error_not_a_crash(text):
 
     with pytest.raises(InputError):
         read_geojson_upload(text.encode())
+
+
+def test_title_lines_above_the_header_are_named_not_blamed_on_quotes():
+    text = "Table 1: Claimants by LSOA, 2024\nSource: DWP\n\n" + csv_of(
+        [("E01000001", 1), ("E01000002", 2)])
+    with pytest.raises(InputError, match=r"title lines above the header: remove lines 1 to 3 so "
+                                         r"that the header \(line 4, code,value"):
+        read(text)
+
+
+def test_notes_below_the_data_are_named_not_blamed_on_quotes():
+    text = csv_of([("E01000001", 1), ("E01000002", 2)]) + "\nNotes: rounded to 5\nSource: DWP\n"
+    with pytest.raises(InputError, match=r"notes below the data: remove lines 5 to 6 and upload"):
+        read(text)
+    with pytest.raises(InputError, match=r"line 3 has 3\. A value probably contains a comma"):
+        read("code,value\nE01000001,1\nE01000002,2,3\nE01000003,4\n")

@@ -65,6 +65,7 @@ from geo.analysis._upload_tables import (
     upload_summaries,
 )
 from geo.data.indicators import load_indicators
+from geo.stats.permutation import MAX_LOCAL_PERMUTATIONS
 
 __all__ = ["CARRY_RULES", "COUNCIL_LEVELS", "MIN_AREAS", "POLARITIES", "SMALL_AREA_LEVELS",
            "CarryReport", "UploadAnalysis", "analyse_upload", "hotspot_reason",
@@ -157,6 +158,10 @@ def _run_params(params: Mapping[str, Any] | None, permutations: int | None) -> d
         if isinstance(permutations, bool) or not isinstance(permutations, int | np.integer) \
                 or permutations < 1:
             msg = f"`permutations` must be a positive integer such as 999; got {permutations!r}"
+            raise InputError(msg)
+        if permutations > MAX_LOCAL_PERMUTATIONS:
+            msg = (f"`permutations` must be at most {MAX_LOCAL_PERMUTATIONS:,} (e.g. 9999); "
+                   f"got {permutations:,}")
             raise InputError(msg)
         if int(permutations) != int(stored["permutations"]):
             stored["national_permutations"] = int(stored["permutations"])

@@ -58,6 +58,7 @@ __all__ = [
     "check_output",
     "did_you_mean",
     "choice",
+    "place",
     "report_written",
     "package_version",
 ]
@@ -269,6 +270,18 @@ def choice(choices: Iterable[str], *, what: str) -> Callable[[str], str]:
             raise argparse.ArgumentTypeError(str(exc)) from None
 
     return check
+
+
+def place(value: str) -> str:
+    """An argparse ``type=`` for a council or place (``--council``, ``--within``): not blank.
+
+    An empty value (``--within ""``, often an unset shell variable) would otherwise mean
+    "no place" and silently run the whole nation.
+    """
+    if not value.strip():
+        raise argparse.ArgumentTypeError(
+            "it is empty: give a council code or name (e.g. E08000032 or 'Bradford')")
+    return value.strip()
 
 
 def report_written(*paths: str | os.PathLike, stream: TextIO | None = None) -> None:

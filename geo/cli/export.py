@@ -32,6 +32,7 @@ from geo.cli._common import (
     check_output,
     choice,
     did_you_mean,
+    place,
     report_written,
 )
 
@@ -150,7 +151,7 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
         ".zip (council pack).",
     )
     which = e.add_mutually_exclusive_group(required=True)
-    which.add_argument("--council", metavar="CODE",
+    which.add_argument("--council", metavar="CODE", type=place,
                        help="a UK council by LAD 2024 code or name, e.g. E08000003, W06000015, "
                             "S12000049, N09000003 or 'Cardiff' (one of --council or --level is "
                             "required)")

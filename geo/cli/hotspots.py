@@ -23,6 +23,7 @@ from geo.cli._common import (
     check_output,
     choice,
     did_you_mean,
+    place,
     report_written,
 )
 from geo.data.indicators import catalogue
@@ -158,7 +159,8 @@ def _register_hotspots(subparsers: argparse._SubParsersAction) -> None:
                    "simd2020.simd_rank (required; list them with python -m geo catalogue)")
     h.add_argument("--level", help="expected level, checked against the catalogue "
                    "(default: the indicator's own)")
-    h.add_argument("--within", metavar="CODE", help="report one place's small areas: a council "
+    h.add_argument("--within", metavar="CODE", type=place,
+                   help="report one place's small areas: a council "
                    "(LAD or UTLA 2024, e.g. E08000032, W06000015, S12000049), region or "
                    "combined authority of a nation the indicator covers (default: every area)")
     h.add_argument("--reference", choices=list(REFERENCES), default="national",
@@ -209,7 +211,8 @@ def _register_clusters(subparsers: argparse._SubParsersAction) -> None:
                    help=f"small-area indicator (default: the index's compounded disadvantage, "
                    f"the number of its domains in the nation's own worst decile, e.g. "
                    f"{cluster_indicator(DEFAULT_INDEX)})")
-    c.add_argument("--within", metavar="CODE", help="keep the national clusters that reach "
+    c.add_argument("--within", metavar="CODE", type=place,
+                   help="keep the national clusters that reach "
                    "one council, region or combined authority (e.g. W06000015) of the index's "
                    "nation (default: the whole nation)")
     c.add_argument("--outcome", choices=["worse", "better"], default="worse",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import signal
 import sys
 import warnings
 from collections.abc import Sequence
@@ -176,8 +177,31 @@ def _one_line_warning(message: Warning | str, category: type[Warning], *_args: o
     return f"warning: {message} [{category.__name__}]\n"
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM as an exception, so half-written files are removed as after Ctrl-C."""
+
+
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the cleanup
+    raise _Terminated
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the command with SIGTERM raising :class:`_Terminated` (main thread only)."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: signals cannot be handled here
+        return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 some work failed, 2 bad input).
+
+    Ctrl-C (130) and SIGTERM (143) remove any half-written output and publish nothing.
 
     Parameters
     ----------
@@ -195,13 +219,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     warnings.formatwarning = _one_line_warning
     try:
-        return int(args.func(args) or 0)
+        return _run(args)
     except OppmapError as exc:
         sys.stderr.write(f"error: {' '.join(str(exc).split())}\n")
         return 2
     except OSError as exc:  # a file that cannot be read or written: say which, no traceback
         sys.stderr.write(f"error: {exc}\n")
         return 2
+    except _Terminated:
+        sys.stderr.write("terminated (SIGTERM); nothing was published\n")
+        return 143
     except KeyboardInterrupt:
         sys.stderr.write("interrupted; nothing was published\n")
         return 130

@@ -19,6 +19,7 @@ import pandas as pd
 from libpysal.graph import Graph
 
 from geo._errors import DuplicateCodeError, InputError, format_codes
+from geo.stats.permutation import MAX_LOCAL_PERMUTATIONS
 from geo.stats.weights import ensure_canonical
 
 #: Significance levels a local statistic accepts (its labels say 99, 95 or 90%).
@@ -56,6 +57,9 @@ def _check_options(permutations, seed, alpha, fdr, nan) -> None:
         permutations < 0
     ):
         problems.append(f"`permutations` must be an integer >= 0 (e.g. 999); got {permutations!r}")
+    elif permutations > MAX_LOCAL_PERMUTATIONS:
+        problems.append(f"`permutations` must be at most {MAX_LOCAL_PERMUTATIONS:,} (e.g. 9999); "
+                        f"got {permutations:,}")
     if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
         problems.append(f"`seed` must be a non-negative integer (e.g. 42); got {seed!r}")
     if not isinstance(alpha, int | float) or not any(np.isclose(alpha, a) for a in ALPHAS):

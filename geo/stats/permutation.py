@@ -31,11 +31,16 @@ from scipy import sparse
 
 from geo.stats.fdr import fdr_bh
 
-__all__ = ["PERMUTATION_CHUNK", "PermutationFloorWarning", "fdr_floor", "neighbour_sum_counts",
+__all__ = ["MAX_LOCAL_PERMUTATIONS", "PERMUTATION_CHUNK", "PermutationFloorWarning", "fdr_floor", "neighbour_sum_counts",
            "two_sided_p"]
 
 #: Permutations drawn per random stream (one SeedSequence child each).
 PERMUTATION_CHUNK = 1000
+
+#: Most permutations a local test accepts: enough for the Benjamini-Hochberg floor of England's
+#: LSOAs (about 204,000 at alpha 0.05), a couple of minutes nationally; far more only exhausts
+#: memory (100 billion was OOM-killed).
+MAX_LOCAL_PERMUTATIONS = 999_999
 
 
 class PermutationFloorWarning(UserWarning):

@@ -42,8 +42,12 @@ def _refuse_other_text(text: str) -> None:
     if start.startswith(("{", "[")):
         try:
             obj = json.loads(text)
+        except RecursionError:
+            raise InputError("This looks like JSON nested too deeply to read, not a CSV table. Save "
+                             "the data as CSV with an area-code column and one column per "
+                             "measure.") from None
         except ValueError:
-            obj = None
+            return  # not JSON: a CSV whose header starts with a bracket, e.g. "[code],value"
         if isinstance(obj, dict) and obj.get("type") in ("FeatureCollection", "Feature"):
             raise InputError("This is a GeoJSON file of areas, not a table. Upload it as your own "
                              "areas (polygons), or save its attribute table as CSV with an area-code "
@@ -96,6 +100,22 @@ def _pick_delimiter(text: str) -> str:
     return max(widths, key=lambda d: widths[d])
 
 
+def _refuse_titles_or_notes(first: int, ragged: list[tuple[int, int]],
+                            rows: list[tuple[int, list[str]]]) -> None:
+    """Refuse title lines above the header or notes below the data (the short lines at an end)."""
+    lines = [line for line, _ in ragged]
+    if rows and max(lines) < rows[0][0]:  # the real header is the first full-width line
+        raise InputError(
+            f"The file seems to have title lines above the header: remove lines {first} to "
+            f"{rows[0][0] - 1} so that the header (line {rows[0][0]}, "
+            f"{','.join(rows[0][1][:3])}...) is the first line, and upload again.")
+    if rows and min(lines) > rows[-1][0] and all(n < len(rows[0][1]) for _, n in ragged):
+        raise InputError(
+            "The file seems to have notes below the data: remove "
+            f"{f'lines {min(lines)} to {max(lines)}' if len(lines) > 1 else f'line {lines[0]}'} "
+            "and upload again.")
+
+
 def _split_table(text: str, *, max_rows: int) -> tuple[list[str], list[tuple[int, list[str]]], str]:
     if not text.strip():
         raise InputError("The file is empty. Upload a CSV with a header line (for example "
@@ -111,21 +131,23 @@ def _split_table(text: str, *, max_rows: int) -> tuple[list[str], list[tuple[int
         raise InputError(f"The header has {len(header):,} columns; the limit is "
                          f"{_MAX_COLUMNS:,}. Keep the area code and the measures you need.")
     rows: list[tuple[int, list[str]]] = []
-    ragged: list[str] = []
+    ragged: list[tuple[int, int]] = []
     for line, record in records:
         if len(record) > len(header) and not "".join(record[len(header):]).strip():
             record = record[: len(header)]
         if len(record) != len(header):
-            ragged.append(f"line {line} has {len(record)}")
+            ragged.append((line, len(record)))
             continue
         rows.append((line, record))
         if len(rows) > max_rows:
             raise InputError(f"The file has more than {max_rows:,} data rows; the limit is "
                              f"{max_rows:,} (England has 33,755 LSOAs). Upload one row per area.")
     if ragged:
+        _refuse_titles_or_notes(first[0], ragged, rows)
+        shown = [f"line {line} has {n}" for line, n in ragged]
         raise InputError(
             f"Rows have different numbers of fields: the header has {len(header)} but "
-            f"{format_codes(ragged, limit=5)}. A value probably contains a "
+            f"{format_codes(shown, limit=5)}. A value probably contains a "
             f"{_DELIMITERS[delimiter]} without quotes: put it in double quotes, or save the file "
             "again from a spreadsheet as CSV.")
     return header, rows, delimiter

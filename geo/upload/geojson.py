@@ -136,7 +136,7 @@ def _polygons(features: list) -> tuple[list, list[dict]]:
     """Shapely polygons and properties of the features; refuses missing or other geometries."""
     from shapely.geometry import shape
 
-    geoms, props, missing = [], [], []
+    geoms, props, missing, empty = [], [], [], []
     types: dict[str, int] = {}
     for i, feat in enumerate(features):
         geom = feat.get("geometry") if isinstance(feat, dict) else None
@@ -150,10 +150,16 @@ def _polygons(features: list) -> tuple[list, list[dict]]:
             except (ValueError, TypeError, AttributeError, IndexError) as err:
                 raise InputError(f"Feature {i} has a malformed {geom['type']} ({err}). Fix or "
                                  "remove it and export again.") from None
+            if geoms[-1].is_empty:  # before the lon/lat check, which empty bounds (NaN) fail
+                empty.append(i)
             props.append(feat.get("properties") or {})
     if missing:
         raise InputError(f"{len(missing)} features have no geometry (features "
                          f"{format_codes(missing, limit=5)}). Remove them or draw their areas.")
+    if empty:
+        raise InputError(f"{len(empty)} features have an empty geometry, a polygon without "
+                         f"coordinates (features {format_codes(empty, limit=5)}, counting from "
+                         "0). Remove them or draw their areas.")
     other = {t: n for t, n in types.items() if t not in ("Polygon", "MultiPolygon")}
     if other:
         shown = ", ".join(f"{n} {_q(t)}" for t, n in other.items())

@@ -177,6 +177,14 @@ def _read_columns(frame: pd.DataFrame, names: list[str], *, code_column: str, de
                         f"({why}). Add at least one numeric column, one value per area.")
     return kept, columns, dropped
 
+def _reserved_names(kept: dict[str, pd.Series], known: Mapping[str, pd.Index]) -> list[str]:
+    """A refusal for each numeric column named like a field the map or GeoJSON output adds."""
+    uses = {"name": "the area's name", "geometry": "the area's shape", "code": "the area code"}
+    uses |= {f"{level}_code": "the area code" for level in known}
+    return [f"Column {_q(name)} has a name the output uses for {uses[name]}: rename the column "
+            f"(e.g. {_q(name + '_value')}) and upload again." for name in kept if name in uses]
+
+
 def _column_messages(columns: list[ColumnReport], names: list[str]) -> list[str]:
     """One line per change made to a column (all text already safe)."""
     messages: list[str] = []
@@ -347,7 +355,7 @@ def read_upload(data: bytes | str | Path, *, known_codes: Mapping[str, pd.Index]
     matched = codes.isin(known[level]).to_numpy() & is_code
     kept, columns, dropped = _read_columns(frame, names, code_column=code_column,
                                            delimiter=t["delimiter"], lines=lines, problems=problems)
-    if problems:
+    if problems := problems + _reserved_names(kept, known):
         raise InputError(" ".join(problems))
     table = pd.DataFrame(kept).loc[matched].set_axis(
         pd.Index(codes[matched], dtype="str", name=f"{level}_code"))
