@@ -640,7 +640,10 @@ def test_explore_with_a_nations_own_index_greys_the_others(page, server):
     lad = boundaries.load("lad24")
     n_other = int((lad["country"] != "W").sum())
     assert f"not covered by this index ({n_other})" in legend.inner_text()
-    assert frame.evaluate(PAINTED) > 25_000  # the other nations drawn pale grey, not blank
+    # the other nations drawn pale grey, not blank: Wales alone paints about 2,300 px at the
+    # UK's zoom (20,800 km² at 9 km² a pixel at zoom 5; 4.75 when the registry's attribution
+    # wraps and the scale bar sits above it), the UK 23,000+
+    assert frame.evaluate(PAINTED) > 15_000
     page.get_by_text("covers Wales only", exact=False).first.wait_for()
     _shot(page, "browser_explore_wimd")
 
