@@ -71,8 +71,8 @@ if not code:
     if not query.strip():
         st.info("Start typing a council's name above.")
     elif codes:
-        st.info(f"No council is called '{sh.md_escape(query.strip())}' for sure: choose one of "
-                "the councils above.")
+        st.info(f"No council is called '{sh.md_escape(query.strip())}': did you mean one of "
+                "the councils above?")
     sh.stop()
 
 name, level, upper = names.loc[code, ["name", "level", "utla24_code"]]
