@@ -180,12 +180,6 @@ class _MapFrame(MacroElement):
                 box.addEventListener(e, function() { touched = true; }, {passive: true});
             });
             map.on("resize", function() { if (!touched) { fit(); } });
-            // and once more after the page settles: a fit measured while the frame, its
-            // legends or its attribution were still being laid out drew the City of London
-            // two zoom levels too small now and then
-            [300, 1200].forEach(function(ms) {
-                setTimeout(function() { if (!touched) { map.invalidateSize(false); fit(); } }, ms);
-            });
             map.on("layeradd", function() { Promise.resolve().then(untab); });
         })();
         {% endmacro %}
