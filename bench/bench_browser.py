@@ -41,7 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from scripts.browser import ARGS, CHROMIUM, PAINTED  # noqa: E402 - one browser for tests and benches
+from scripts.browser import ARGS, CHROMIUM, FITTED, PAINTED  # noqa: E402 - one browser for tests and benches
 
 #: Every map of the app is a streamlit-folium component frame (whatever its title).
 FRAME = "iframe[src*='streamlit_folium']"
@@ -93,7 +93,8 @@ def _painted_frame(page, index: int):
             if frame is None:  # the frame element is there, its document not yet
                 page.wait_for_timeout(50)
                 continue
-            frame.wait_for_function(f"({PAINTED})() > 1000", timeout=TIMEOUT_MS, polling=50)
+            frame.wait_for_function(f"() => ({FITTED})() && ({PAINTED})() > 1000",
+                                    timeout=TIMEOUT_MS, polling=50)
             return frame
         except Error as exc:
             if "detached" not in str(exc) and "destroyed" not in str(exc):

@@ -86,9 +86,12 @@ def add_names_and_control(m, level: str, shown: pd.Index) -> None:
     places = data.places()
     names = places[(places["level"] == level) & places["code"].isin(shown)]
     # the UK from Shetland to Scilly opens below the councils' usual zoom: name the heaviest
-    # from the start (labels never overlap: the lighter ones wait for a closer zoom)
+    # from the start (labels never overlap: the lighter ones wait for a closer zoom), each
+    # nation's heaviest first, so that all four are named (Belfast gave way to County Durham)
+    by_weight = names.sort_values("weight", ascending=False, kind="mergesort")
+    heaviest = by_weight.index[~by_weight["code"].str[0].duplicated()]
     m.add_child(place_labels(names.assign(min_zoom=names["min_zoom"].clip(upper=UK_ZOOM)),
-                             name="Council names"))
+                             name="Council names", first=list(heaviest)))
     folium.LayerControl(collapsed=True).add_to(m)
 
 

@@ -29,6 +29,11 @@ PAINTED = """() => {
     return n;
 }"""
 
+#: The map has been fitted with Leaflet's stylesheet applied (set by
+#: :mod:`geo.maps.frame` two animation frames after the fit, so the view is drawn): a map
+#: measured before is drawn where its first, unstyled fit put it.
+FITTED = "() => document.querySelector('.leaflet-container[data-oppmap-fitted]') !== null"
+
 #: When the page's document last changed (any node, attribute or text): an init script for every
 #: page of a browser context (``context.add_init_script``), read by :func:`settled`.
 QUIET_SINCE = """window.__changed = performance.now();

@@ -88,6 +88,15 @@ def test_place_labels_escape_sort_and_clip(areas, places):
     assert "keyboard: false" in script and "interactive: false" in script
 
 
+def test_place_labels_put_the_rows_named_first_before_all_others(places):
+    rows = place_labels(places, first=[0]).rows_json  # "Small", the lightest place
+    assert rows.index("Small") < rows.index("Coventry") < rows.index("Far away")
+    assert place_labels(places).rows_json.index("Coventry") < place_labels(
+        places).rows_json.index("Small")
+    with pytest.raises(InputError, match=r"`first` names rows that `places` does not have: \[9\]"):
+        place_labels(places, first=[9])
+
+
 def test_place_labels_need_their_columns():
     with pytest.raises(InputError, match=r"lacks columns \['min_zoom', 'weight'\]"):
         place_labels(pd.DataFrame({"kind": [], "name": [], "lat": [], "lon": []}))

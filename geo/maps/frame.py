@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import Any
 
 import folium
@@ -170,16 +170,41 @@ class _MapFrame(MacroElement):
                 }
                 best.animate = false;
                 map.fitBounds(bounds, best);
+                // for tests and benchmarks: fitted with the stylesheet applied, and drawn
+                L.Util.requestAnimFrame(function() {
+                    L.Util.requestAnimFrame(function() { box.setAttribute("data-oppmap-fitted", ""); });
+                });
             };
+            // every measure above needs Leaflet's stylesheet, and a page may add it without
+            // waiting for it (streamlit-folium appends its <link> and runs this script at once):
+            // measured before it applies, the corners lie in the page's flow, one under the
+            // other, and the fit drew the City of London at zoom 10 instead of 13.25 in about
+            // 1 load in 8. So fit only once the corners are Leaflet's, and fit again then.
+            var styled = function() {
+                var c = box.querySelector(".leaflet-control-container .leaflet-top");
+                return !c || window.getComputedStyle(c).position === "absolute";
+            };
+            var touched = false;
+            var refit = function() { if (!touched && styled()) { fit(); } };
             map.fitBounds(bounds, {animate: false});
-            Promise.resolve().then(function() { fit(); untab(); });
+            Promise.resolve().then(function() { refit(); untab(); });
+            if (!styled()) {
+                var waited = 0, wait = function() {
+                    if (styled()) { refit(); }
+                    else if ((waited += 25) < 30000) { setTimeout(wait, 25); }
+                };
+                setTimeout(wait, 25);
+                var sheets = document.querySelectorAll('link[rel="stylesheet"]');
+                for (var i = 0; i < sheets.length; i++) {
+                    sheets[i].addEventListener("load", function() { if (styled()) { refit(); } });
+                }
+            }
             // the frame is sized after the map is made: fit again on a resize until the person
             // moves the map themselves
-            var touched = false;
             ["mousedown", "wheel", "keydown", "touchstart"].forEach(function(e) {
                 box.addEventListener(e, function() { touched = true; }, {passive: true});
             });
-            map.on("resize", function() { if (!touched) { fit(); } });
+            map.on("resize", refit);
             map.on("layeradd", function() { Promise.resolve().then(untab); });
         })();
         {% endmacro %}
@@ -308,12 +333,13 @@ class _PlaceLabels(Layer):
 
 def place_labels(places: pd.DataFrame, *, bounds: Sequence[Sequence[float]] | None = None,
                  name: str = "Place names", max_labels: int = 120,
-                 show: bool = True) -> Layer:
+                 show: bool = True, first: Sequence[Hashable] | None = None) -> Layer:
     """A layer of council and place names drawn from label points, for maps without tiles.
 
     Labels show from their ``min_zoom``, heaviest first (councils before places, then by
-    ``weight``), skipping any that would overlap one already drawn, at most ``max_labels`` at
-    once; they never catch the mouse or a Tab press.
+    ``weight``; the rows named in ``first`` before all others), skipping any that would
+    overlap one already drawn, at most ``max_labels`` at once; they never catch the mouse or a
+    Tab press.
 
     Parameters
     ----------
@@ -329,6 +355,9 @@ def place_labels(places: pd.DataFrame, *, bounds: Sequence[Sequence[float]] | No
         The most labels drawn at once.
     show
         Whether the names are on when the map opens.
+    first
+        Index labels of ``places`` drawn before all others (say the heaviest council of each
+        nation, so that the UK view names all four, whatever the other labels crowd out).
 
     Returns
     -------
@@ -351,11 +380,19 @@ def place_labels(places: pd.DataFrame, *, bounds: Sequence[Sequence[float]] | No
     if absent:
         msg = f"`places` lacks columns {absent}; pass boundaries.display.load_places()."
         raise InputError(msg)
-    rows = places
+    lead = pd.Series(False, index=places.index)
+    if first is not None:
+        unknown = [k for k in first if k not in places.index]
+        if unknown:
+            msg = f"`first` names rows that `places` does not have: {unknown[:5]}."
+            raise InputError(msg)
+        lead.loc[list(first)] = True
+    rows = places.assign(_lead=lead)
     if bounds is not None:
         (south, west), (north, east) = bounds
         rows = rows[rows["lat"].between(south, north) & rows["lon"].between(west, east)]
-    rows = rows.sort_values(["min_zoom", "weight"], ascending=[True, False], kind="mergesort")
+    rows = rows.sort_values(["_lead", "min_zoom", "weight"], ascending=[False, True, False],
+                            kind="mergesort")
     data = [[round(float(r.lat), 4), round(float(r.lon), 4), html.escape(str(r.name)),
              float(r.min_zoom), str(r.kind)] for r in rows.itertuples(index=False)]
     return _PlaceLabels(data, name=name, max_labels=max_labels, show=show)
