@@ -24,7 +24,7 @@ import boundaries
 from geo._errors import InputError
 from geo.data.indicators import catalogue, load_indicators
 from geo.data.nations import index_of_nation, index_spec, national_indices
-from geo.data.sources import NATIONS
+from geo.data.sources import NATIONS, nations_in_words
 
 __all__ = ["OWN_DECILE", "map_attribution_of", "AREA_WORDS", "own_decile_ids", "own_decile_meta", "own_deciles",
            "area_indicator", "small_area_options", "nation_of", "nation_level",
@@ -147,16 +147,28 @@ def area_indicator(indicator: str, letter: str) -> tuple[str, str | None]:
     shown = _counterpart(meta, letter, cat) or next(
         f"{own['dataset']}.{own['overall']}_{kind}" for kind in ("score", "rank")
         if f"{own['dataset']}.{own['overall']}_{kind}" in cat.index)
-    covers = " and ".join(NATIONS[n] for n in str(meta["nations"]).split(";") if n in NATIONS)
+    covers = nations_in_words(n for n in str(meta["nations"]).split(";") if n in NATIONS)
     return shown, (f"{meta['label']} covers {covers} only; {NATIONS[letter]}'s areas are shown "
                    f"on its own index: {cat.at[shown, 'label']} (national indices are not "
                    "comparable across nations).")
 
 
-def no_small_areas_text(name: str, letter: str) -> str:
-    """What a page says for a council of a nation without small-area boundaries."""
+def no_small_areas_text(name: str, letter: str, *, lacking: str | None = None) -> str:
+    """What a page says for a council of a nation without small-area boundaries.
+
+    The whole explanation, once per page; ``lacking`` (say ``"named clusters"``) gives the
+    short form for the page's later sections, which refers to it.
+
+    Examples
+    --------
+    >>> no_small_areas_text("Belfast", "N", lacking="neighbourhood map")[:48]
+    'No neighbourhood map for Belfast: the mirror has'
+    """
     spec = index_spec(index_of_nation(letter))
     nation = NATIONS.get(letter, letter)
+    if lacking:
+        return (f"No {lacking} for {name}: the mirror has no small-area boundaries for {nation} "
+                f"({spec['small_areas']}), as said above.")
     return (f"{name} is in {nation}: the mirror has no small-area boundaries for {nation} "
             f"({spec['small_areas']}), so there is no neighbourhood map, hotspot or named "
             f"cluster for it. Its council-level figures ({spec['title']}, and the composite UK "
@@ -212,7 +224,7 @@ def coverage_note(label: str, nations: str, *, n_outside: int, dataset: str = ""
     from geo.data.nations import comparability_note, comparable_datasets
 
     letters = [n for n in str(nations).split(";") if n in NATIONS]
-    covers = " and ".join(NATIONS[n] for n in letters) or "no nation"
+    covers = nations_in_words(letters) or "no nation"
     if dataset in comparable_datasets():
         head = (f"{label}: every council of the UK, on one scale: the composite UK IMD of "
                 "mySociety is the measure comparable across the four nations.")
@@ -239,7 +251,7 @@ def click_note(council: str | None, name: str, nations: str) -> str:
     if not council:
         return "No council of this map under that point: click inside a council."
     letters = [n for n in str(nations).split(";") if n in NATIONS]
-    covers = " and ".join(NATIONS[n] for n in letters) or "no nation"
+    covers = nations_in_words(letters) or "no nation"
     own = NATIONS.get(str(council)[:1], "its nation")
     return (f"{name} is not covered by this indicator ({covers} only): choose an indicator of "
             f"{own} to open it here, or open it on My council.")

@@ -31,8 +31,8 @@ import pandas as pd
 from geo._errors import InputError
 from geo.data.indicators import catalogue, load_indicators
 from geo.data.nations import index_spec, national_indices
-from geo.data.sources import NATIONS
-from geo.methodology import METHODS, correction_words
+from geo.data.sources import NATIONS, nations_in_words
+from geo.methodology import METHODS, correction_words, counted
 from geo.stats.clusters import cluster_members, clusters_reaching
 from geo.stats.outcome import NOT_TESTED, OUTCOMES
 from geo.stats.runs import hotspot_run_id, parse_hotspot_run_id, run_ids, select_run
@@ -57,16 +57,8 @@ ROLES = ("Compounded disadvantage (domains in the nation's own worst 10%)",
 
 
 def nations(codes: Iterable[str]) -> str:
-    """The nations of some GSS codes in words, e.g. ``"England and Wales"``.
-
-    Examples
-    --------
-    >>> nations(["W01000001", "E01000001", "E01000002"])
-    'England and Wales'
-    """
-    letters = {str(c)[:1] for c in codes}
-    names = [name for letter, name in NATIONS.items() if letter in letters]
-    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 2 else names)
+    """The nations of some GSS codes in words (:func:`geo.data.sources.nations_in_words`)."""
+    return nations_in_words(codes)
 
 
 # ----------------------------------------------------------------------------- runs
@@ -340,7 +332,7 @@ def cluster_sentence(outlines: pd.DataFrame, *, place: str, words: str,
     known = outlines["population"].notna() if "population" in outlines else None
     top = (outlines.sort_values("population", ascending=False).iloc[0] if known is not None
            and known.all() else outlines.sort_values("n_lsoas", ascending=False).iloc[0])
-    size = f"{int(top['n_lsoas']):,} {area_words}" + (
+    size = counted(top["n_lsoas"], area_words) + (
         f" and {int(top['population']):,} people" if known is not None and known.all() else "")
     return (f"Purple outlines: {n} named cluster{'s' if n > 1 else ''} of {words} in {place}; "
             f"the largest, {top['name']}, has {size} (hover an outline for its name).")

@@ -29,7 +29,7 @@ from geo.stats.permutation import PERMUTATION_CHUNK
 
 __all__ = ["PARAMETERS", "METHODS", "CORRECTIONS", "stored_parameters", "check_parameters",
            "methodology_text", "correction_words", "inference_text", "method_text",
-           "hotspots_paragraph", "place_method_text",
+           "hotspots_paragraph", "place_method_text", "counted",
            "pack_columns_text", "sources_table", "nations_table"]
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "methodology.md"
@@ -56,6 +56,18 @@ METHODS: dict[str, dict[str, str]] = {
         "weights": "row-standardised contiguity weights",
     },
 }
+
+
+def counted(n: int, words: str) -> str:
+    """``n`` areas in words: ``"1 LSOA"``, ``"2,004 LSOAs"``, ``"1 data zone"``.
+
+    Examples
+    --------
+    >>> counted(1, "data zones"), counted(2004, "LSOAs")
+    ('1 data zone', '2,004 LSOAs')
+    """
+    n = int(n)
+    return f"{n:,} {words[:-1] if n == 1 and words.endswith('s') else words}"
 
 
 def check_parameters(params: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -100,7 +112,7 @@ def methodology_text(params: Mapping[str, Any]) -> str:
     Examples
     --------
     >>> p = {"permutations": 99, "seed": 1, "alpha": 0.1, "correction": "fdr_bh"}
-    >>> "conditional permutations (two-sided, seed 1)" in methodology_text(p)
+    >>> "99 conditional permutations (seed 1)" in methodology_text(p)
     True
     """
     values = check_parameters(params)
@@ -131,7 +143,7 @@ def inference_text(params: Mapping[str, Any], *, n_tested: int, where: str,
     correction = correction_words(p)[0]
     return (f"{int(p['permutations']):,} conditional permutations (seed {p['seed']}), "
             f"two-sided p-values, {correction} at {float(p['alpha']):.0%} over all "
-            f"{int(n_tested):,} {area_words} of {where} tested together")
+            f"{counted(n_tested, area_words)} of {where} tested together")
 
 
 def method_text(method: str, params: Mapping[str, Any], *, name: str, n_tested: int,
@@ -169,7 +181,7 @@ def place_method_text(method: str, params: Mapping[str, Any], *, name: str, nati
     return (f"{name}: {METHODS[method]['name']} with {METHODS[method]['weights']}; z and p "
             f"from the national run of {nation} ({int(p['permutations']):,} conditional "
             f"permutations (seed {p['seed']}), two-sided p-values), judged over the "
-            f"{int(n_areas):,} {area_words} of {place} as one family "
+            f"{counted(n_areas, area_words)} of {place} as one family "
             f"({correction_words(p)[0]} at {float(p['alpha']):.0%}), as "
             f"`python -m geo hotspots --within {code}` reports them.")
 

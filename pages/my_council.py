@@ -151,7 +151,7 @@ else:
 # ----------------------------------------------------------------------------- clusters
 st.subheader("Named hotspot clusters")
 if area_level is None:
-    st.info(ga.no_small_areas_text(name, letter))
+    st.info(ga.no_small_areas_text(name, letter, lacking="named clusters"))
 else:
     clusters = data.nation_clusters(letter)
     here = gh.council_clusters(clusters, areas.index)
@@ -211,12 +211,14 @@ else:
         f"{basis['words']} Each share says how much of the remaining difference comes from that "
         f"variable. The nearest is {reasons['name'].iloc[0]}, which differs most on "
         f"{reasons['differs_most_on'].iloc[0]}.")
-    st.dataframe(reasons.round(2), width="stretch", key="council_neighbours")
+    st.dataframe(reasons.round(2), width="stretch", key="council_neighbours", column_config={
+        "_index": "Code", "name": "Council", "rank": "Nearest (1 = most alike)",
+        "distance": "Distance (standardised)", "differs_most_on": "Differs most on"})
 
 # ----------------------------------------------------------------------------- map
 st.subheader("Neighbourhoods")
 if area_level is None:
-    st.info(ga.no_small_areas_text(name, letter))
+    st.info(ga.no_small_areas_text(name, letter, lacking="neighbourhood map"))
 else:
     c1, c2, c3 = st.columns([3, 1.4, 1.4])
     lsoa_indicator, hotspot = sh.neighbourhood_choices(c1, c3, page="council")

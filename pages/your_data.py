@@ -39,10 +39,27 @@ SUMMARY_COLUMNS = ("name", "lad24_name", "n_areas", "coverage", "average", "aver
                    "share_worst_decile", "share_worst_decile_rank", "extent", "extent_rank",
                    "local_concentration", "local_concentration_rank")
 SEEN, KEPT = "upload_seen", "upload_kept"
+#: The summary tables' headers as people read them (the CSV of the analysis keeps the names).
+SUMMARY_LABELS = {
+    "_index": "Code", "name": "Name", "lad24_name": "Council", "n_areas": "Your areas in it",
+    "coverage": "Share with a value", "average": "Average",
+    "average_rank": "Average: rank (1 = worst)",
+    "share_worst_decile": "Share in your worst tenth",
+    "share_worst_decile_rank": "Share in your worst tenth: rank", "extent": "Extent",
+    "extent_rank": "Extent: rank", "local_concentration": "Local concentration",
+    "local_concentration_rank": "Local concentration: rank"}
+#: The council tables' headers (a council upload).
+COUNCIL_LABELS = {
+    "_index": "Code", "name": "Council", "value": "Your value", "rank": "Rank (1 = worst)",
+    "neighbours_with_value": "Neighbours with a value",
+    "neighbours_mean": "Mean of the neighbours' values",
+    "difference": "Value minus that mean", "worse_than": "Worse than (neighbours)",
+    "better_than": "Better than (neighbours)"}
 SUMMARY_FORMATS = {
-    "coverage": st.column_config.NumberColumn("coverage", format="percent"),
-    "share_worst_decile": st.column_config.NumberColumn("share_worst_decile", format="percent"),
-    **{c: st.column_config.NumberColumn(c, format="%.4g")
+    **{c: st.column_config.Column(label) for c, label in SUMMARY_LABELS.items()},
+    **{c: st.column_config.NumberColumn(SUMMARY_LABELS[c], format="percent")
+       for c in ("coverage", "share_worst_decile")},
+    **{c: st.column_config.NumberColumn(SUMMARY_LABELS[c], format="%.4g")
        for c in ("average", "extent", "local_concentration")}}
 
 
@@ -248,7 +265,7 @@ def summaries_section(analysis, *, unit: str) -> None:  # noqa: ANN001 - an Uplo
     st.caption("Each summary uses your values and your own ranks (1 = the worst area by your "
                "answer): the average (weighted by population where the store has it), the "
                "share of the area's neighbourhoods in your worst tenth, and the IoD's extent "
-               "and local concentration; every *_rank puts the worst first.")
+               "and local concentration; every rank puts the worst first.")
     levels = [p for p in PARENTS if p in analysis.summaries]
     for tab, parent in zip(st.tabs([PARENTS[p][1] for p in levels]), levels, strict=True):
         table = analysis.summaries[parent]
@@ -279,10 +296,11 @@ def councils_section(analysis, *, unit: str) -> None:  # noqa: ANN001 - an Uploa
     peers = str(councils.at[chosen, "neighbours"] or "").split(";") if chosen else []
     near = councils.reindex([chosen, *[p for p in peers if p]])[["name", "value", "rank"]]
     near["name"] = near["name"].fillna(pd.Series(names)).fillna("(no value uploaded)")
-    st.dataframe(near, width="stretch", key="upload_neighbour_table")
+    st.dataframe(near, width="stretch", key="upload_neighbour_table", column_config=COUNCIL_LABELS)
     table = councils.drop(columns=["neighbours"]).sort_values("rank", kind="mergesort")
     with st.expander("Every council: rank and the mean of its neighbours", expanded=False):
-        st.dataframe(table, width="stretch", key="upload_council_table")
+        st.dataframe(table, width="stretch", key="upload_council_table",
+                     column_config=COUNCIL_LABELS)
 
 
 def link_section(analysis, *, label: str, unit: str, inputs: dict) -> None:  # noqa: ANN001

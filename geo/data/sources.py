@@ -15,13 +15,14 @@ from __future__ import annotations
 import hashlib
 import os
 import tomllib
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from geo._errors import OppmapError, SchemaError, SourceMissingError
 
-__all__ = ['REGISTRY_PATH', 'KINDS', 'LIFE_STAGES', 'PRINCIPLES', 'POLARITIES', 'NATIONS', 'registry', 'registry_meta', 'dataset', 'mirror_dir', 'source_path', 'attribution', 'attribution_lines', 'file_sha256']
+__all__ = ['REGISTRY_PATH', 'KINDS', 'LIFE_STAGES', 'PRINCIPLES', 'POLARITIES', 'NATIONS', 'nations_in_words', 'registry', 'registry_meta', 'dataset', 'mirror_dir', 'source_path', 'attribution', 'attribution_lines', 'file_sha256']
 
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,6 +45,22 @@ POLARITIES = ("higher_worse", "higher_better")
 
 #: Nations by their letter (the first letter of GSS codes), as datasets name them in ``nations``.
 NATIONS = {"E": "England", "W": "Wales", "S": "Scotland", "N": "Northern Ireland"}
+
+
+def nations_in_words(codes: Iterable[str]) -> str:
+    """The nations of some GSS codes (or nation letters) in words, in the order of
+    :data:`NATIONS`, e.g. ``"England and Wales"``; ``""`` for none.
+
+    Examples
+    --------
+    >>> nations_in_words(["W01000001", "E01000001", "E01000002"])
+    'England and Wales'
+    >>> nations_in_words("EWSN")
+    'England, Wales, Scotland and Northern Ireland'
+    """
+    letters = {str(c)[:1] for c in codes}
+    names = [name for letter, name in NATIONS.items() if letter in letters]
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 2 else names)
 
 
 REQUIRED_KEYS = (
