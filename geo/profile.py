@@ -383,7 +383,7 @@ def _compare(area: str, lvl: str, table: pd.DataFrame, *, tables: Mapping[str, p
     intervals = cohort_intervals(tables, measures, level=lvl)
     res = compare_area(area, table=table, catalogue=measures, region_of=region_of,
                        neighbours=neighbours, intervals=intervals, england=given or None,
-                       england_code=nation)
+                       england_code=nation, shared=_shared_figures(tables, measures, lvl))
     own = {i for i in res.index if str(measures.at[i, lvl]).startswith("summary")}  # store's
     res["england_source"] = [sources.get(i, "store-computed" if i in own else "published")
                              for i in res.index]
@@ -396,6 +396,23 @@ def _compare(area: str, lvl: str, table: pd.DataFrame, *, tables: Mapping[str, p
                                    and row in intervals[i].index else np.nan
                                    for i in res.index]
     return res
+
+
+def _shared_figures(tables: Mapping[str, pd.DataFrame], measures: pd.DataFrame,
+                    lvl: str) -> dict[str, pd.Series]:
+    """Per measure, the councils that carry one published figure of a larger area (code ->
+    that area's ``area_name``, as :func:`_mark_shared` names them), for the ranks to count
+    it once."""
+    out = {}
+    for ident in measures.index:
+        table = tables.get(str(measures.at[ident, lvl])) if lvl in measures.columns else None
+        if table is None or "area_name" not in table.columns:
+            continue
+        names = table["area_name"]
+        carried = names.notna() & names.duplicated(keep=False)
+        if carried.any():
+            out[ident] = names[carried]
+    return out
 
 
 def _neighbour_codes(area: str, *, tables: Mapping[str, pd.DataFrame],

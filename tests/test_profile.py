@@ -454,6 +454,31 @@ def test_a_county_figure_carried_to_its_successors_is_shared_and_not_ranked(real
     assert counts[counts > 1].to_dict() == {"Cumbria": 2}
 
 
+@pytest.mark.real
+@pytest.mark.parametrize(("code", "ident"), [
+    ("E06000009", "ks2_2022.ks2_gap_ppt"),  # Blackpool, among upper tiers: Cumbria twice
+    ("E06000009", "smc_ci1.conditions_of_childhood_2018_2024"),  # counties, Northern Ireland
+    ("W06000015", "smc_ci1.conditions_of_childhood_2018_2024")])  # Cardiff
+def test_other_councils_ranks_count_a_shared_figure_once(real, code, ident):
+    """A figure carried by several councils (Cumbria's for its two successors, a county's for
+    its districts, the SMC's one Northern Ireland) is one published figure: another council's
+    rank counts it once, not once per council that carries it."""
+    tables, measures, councils = real
+    prof = gp.council_profile(code, tables=tables, measures=measures, councils=councils)
+    row = prof.loc[ident]
+    level = str(row["level"])
+    table = tables[str(measures.at[ident, level])]
+    column = str(measures.at[ident, "column"])
+    pool = table[table.index.str.match(r"^(E0[6-9]|E10|W06|S12|N09)")]  # councils, not regions
+    pool = pool.dropna(subset=[column])
+    named = pool["area_name"].notna() & pool["area_name"].duplicated()
+    figures = pool[~named]  # each carried figure once
+    sign = -1 if measures.at[ident, "polarity"] == "higher_better" else 1
+    worse = int((sign * figures[column] > sign * pool.at[code, column]).sum())
+    assert (row["rank"], row["n_ranked"]) == (worse + 1, len(figures))
+    assert len(figures) < len(pool)  # some figure was carried
+
+
 # ----------------------------------------------------------------------------- four nations
 
 

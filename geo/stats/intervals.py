@@ -212,7 +212,8 @@ def compare_area(code: str, *, table: pd.DataFrame, catalogue: pd.DataFrame,
                  region_of: Mapping[str, str] | pd.Series, neighbours: Iterable[str] | pd.DataFrame,
                  intervals: Mapping[str, pd.DataFrame] | None = None,
                  england: Mapping[str, float] | pd.Series | None = None,
-                 england_code: str = "E92000001") -> pd.DataFrame:
+                 england_code: str = "E92000001",
+                 shared: Mapping[str, pd.Series] | None = None) -> pd.DataFrame:
     """One area beside England, its region and its statistical neighbours, per indicator.
 
     Parameters
@@ -238,6 +239,10 @@ def compare_area(code: str, *, table: pd.DataFrame, catalogue: pd.DataFrame,
         of areas (said in ``england_source``).
     england_code
         Code of England's row in ``table``.
+    shared
+        Optional indicator id -> Series (area code -> the name of the larger area whose one
+        published figure those areas carry, e.g. abolished Cumbria's for Cumberland and
+        Westmorland and Furness): ranks count such a figure once, not once per area.
 
     Returns
     -------
@@ -268,7 +273,11 @@ def compare_area(code: str, *, table: pd.DataFrame, catalogue: pd.DataFrame,
         eng, eng_source = _benchmark(col, england_code, areas, given)
         reg, reg_source = _benchmark(col, region, in_region, None)
         meta = catalogue.loc[ind]
-        ranks = (area_values * _polarity(meta["polarity"])).rank(ascending=False, method="min")
+        ranked = area_values
+        if shared is not None and ind in shared:  # one figure carried by several areas: once
+            key = shared[ind].reindex(area_values.index)
+            ranked = area_values[key.isna() | ~key.duplicated() | (area_values.index == code)]
+        ranks = (ranked * _polarity(meta["polarity"])).rank(ascending=False, method="min")
         iv = intervals.get(ind)
         judge = _Verdicts(code, float(col[code]), meta["polarity"],
                           iv.reindex([code, england_code, region]) if iv is not None else None)
@@ -279,7 +288,7 @@ def compare_area(code: str, *, table: pd.DataFrame, catalogue: pd.DataFrame,
             "value": float(col[code]), "england": eng, "england_source": eng_source,
             "region_code": region, "region": reg, "region_source": reg_source,
             "neighbours_mean": nb_mean, "neighbours_n": len(nb),
-            "rank": ranks[code], "n_ranked": int(area_values.notna().sum()),
+            "rank": ranks[code], "n_ranked": int(ranked.notna().sum()),
             "vs_england": judge(eng, england_code if eng_source == "published" else None),
             "vs_region": judge(reg, region if reg_source == "published" else None),
             "vs_neighbours": judge(nb_mean),
