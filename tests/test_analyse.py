@@ -651,6 +651,13 @@ def test_council_upload_is_ranked_and_compared_with_its_neighbours(store, mirror
         names = archive.namelist()
         assert names[0] == "README.txt" and "councils.csv" in names
         assert "areas.geojson" in names and "summaries_lad24.csv" not in names
+        # never tested for hotspots: no file of "not tested" rows, no empty clusters; the
+        # README says why, in words
+        assert "hotspots.csv" not in names and "clusters.geojson" not in names
+        readme = archive.read("README.txt").decode()
+        assert "this upload is of councils (May 2024 codes), so it is ranked" in " ".join(
+            readme.split())
+        assert "lad24 areas" not in readme
 
 
 @pytest.mark.real

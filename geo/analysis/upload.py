@@ -178,8 +178,11 @@ def hotspot_reason(values: pd.Series, level: str) -> str:
     'Only 2 areas have a value; hotspots need at least 30.'
     """
     if level not in SMALL_AREA_LEVELS:
-        return (f"Hotspots are tested for small areas ({', '.join(SMALL_AREA_LEVELS)}); this "
-                f"upload is of {level} areas, so it is ranked and compared instead.")
+        small = " and ".join(str(v["unit"]) for v in SMALL_AREA_LEVELS.values())
+        kind = {"lad24": "councils (May 2024 codes)",
+                "utla24": "upper-tier councils (May 2024 codes)"}.get(level, f"{level} areas")
+        return (f"Hotspots are tested for small areas ({small}); this upload is of {kind}, so "
+                "it is ranked and compared with statistical neighbours instead.")
     present = values.dropna()
     if len(present) == 0:
         return "No area has a value, so there is nothing to test."

@@ -6,9 +6,10 @@ each made by the house's writers (:func:`geo.export.csv.to_csv_safe`: no cell ru
 holds, the method and its parameters (from the run's own attributes), the match report and the
 attribution, first of all that the uploaded values are the user's own:
 
-* ``hotspots.csv``: ``code, value, statistic, p, q, label, outcome, bin`` for every matched area;
+* ``hotspots.csv``: ``code, value, statistic, p, q, label, outcome, bin`` for every matched
+  small area (not for a council upload, which is ranked instead: the README says so);
 * ``areas.geojson``: the matched areas with values, ranks, hotspot and bivariate outcomes;
-* ``clusters.geojson``: the named clusters of worse clusters, dissolved outlines;
+* ``clusters.geojson``: the named clusters of worse clusters, dissolved outlines (small areas);
 * ``summaries_<level>.csv``: by council (``lad24``, ``utla24``) and ward (``ward24``); data zones
   by council only;
 * ``correlations.csv``: Spearman correlations with each nation's own index and its domains;
@@ -216,10 +217,14 @@ def analysis_files(analysis: Any, *, source: str | None = None, messages: Iterab
         for England's 33,755 LSOAs).
     """
     meta = analysis_metadata(analysis, source=source)
-    files: dict[str, bytes] = {"hotspots.csv": _csv(_hotspot_table(analysis))}
+    # a council upload is never tested for hotspots (the README says why): no file of
+    # "not tested" rows and no empty clusters
+    councils = analysis.councils is not None
+    files: dict[str, bytes] = {} if councils else {"hotspots.csv": _csv(_hotspot_table(analysis))}
     if areas:
         files["areas.geojson"] = to_geojson(analysis.areas, metadata=meta)
-    files["clusters.geojson"] = to_geojson(analysis.clusters, metadata=meta)
+    if not councils:
+        files["clusters.geojson"] = to_geojson(analysis.clusters, metadata=meta)
     for level, table in analysis.summaries.items():
         files[f"summaries_{level}.csv"] = _csv(table)
     files["correlations.csv"] = _csv(analysis.correlations)
