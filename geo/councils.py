@@ -9,6 +9,7 @@ once, as lower tier. :func:`councils_table` is pure (tests pass small frames);
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -17,11 +18,11 @@ import geopandas as gpd
 import pandas as pd
 
 import boundaries
-from geo._council_names import COUNCIL_ALIASES
-from geo._errors import InputError
+from geo._council_names import EXTRA_NAMES
+from geo._errors import InputError, OppmapError
 
 __all__ = ["TIERS", "COUNCIL_LEVELS", "councils_table", "load_councils", "council_level",
-           "search_councils", "pick_council", "normalise_name",
+           "search_councils", "pick_council", "normalise_name", "register_names",
            "unknown_councils", "council_lsoas", "load_council_lsoas"]
 
 #: The council levels and what each is called.
@@ -71,9 +72,67 @@ def councils_table(lad: pd.DataFrame, utla: pd.DataFrame) -> pd.DataFrame:
 
 
 def load_councils() -> pd.DataFrame:
-    """:func:`councils_table` of the store's boundaries."""
-    return councils_table(boundaries.load("lad24", display="national"),
-                          boundaries.load("utla24", display="national"))
+    """:func:`councils_table` of the store's boundaries, with ``other_names`` (tuples, from
+    :func:`register_names`; empty when the store lacks the register, said in the log)."""
+    from geo.data.indicators import load_lookup
+
+    councils = councils_table(boundaries.load("lad24", display="national"),
+                              boundaries.load("utla24", display="national"))
+    try:
+        names = register_names(load_lookup("mysociety_la"), councils.index)
+    except OppmapError as exc:
+        logging.getLogger(__name__).warning("council search without other names: %s", exc)
+        names = {}
+    return councils.assign(other_names=[names.get(c, ()) for c in councils.index])
+
+
+def register_names(register: pd.DataFrame, codes: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Other names of the councils ``codes`` from mySociety's register (``alt_names``).
+
+    The register lists a council's names comma-separated, and a name may hold a comma itself
+    ("Kingston upon Hull, City of"): each piece is a name unless it is shorter than four
+    letters, holds a broken character, or names more than one of the councils (the piece
+    "City of"); the council's own name is left out.
+
+    Parameters
+    ----------
+    register
+        ``gss_code``, ``name`` and ``alt_names`` (the store's lookup ``mysociety_la``).
+    codes
+        The councils (names of other areas, such as abolished councils, are ignored).
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"gss_code": ["W06000015", "S12000036", "E06000010"],
+    ...                   "name": ["Cardiff Council", "City of Edinburgh Council", "Hull"],
+    ...                   "alt_names": ["Cardiff,Caerdydd", "edinburgh, city of",
+    ...                                 "Kingston upon Hull, City of,hull city"]})
+    >>> register_names(r, ["W06000015", "S12000036", "E06000010"])["S12000036"]
+    ('edinburgh',)
+    """
+    need = [c for c in ("gss_code", "alt_names") if c not in register.columns]
+    if need:
+        msg = f"`register` lacks columns {need}; pass geo.load_lookup('mysociety_la')."
+        raise InputError(msg)
+    wanted = set(map(str, codes))
+    pieces: dict[str, set[str]] = {}
+    spelt: dict[tuple[str, str], str] = {}
+    for code, alt in zip(register["gss_code"].astype(str), register["alt_names"], strict=True):
+        if code not in wanted or not isinstance(alt, str):
+            continue
+        for piece in alt.split(","):
+            key = normalise_name(piece)
+            broken = "\ufffd" in piece or "\u00ef\u00bf\u00bd" in piece  # "Mï¿½n"
+            if broken or len(key.replace(" ", "")) < 4:
+                continue
+            pieces.setdefault(key, set()).add(code)
+            spelt.setdefault((code, key), piece.strip())
+    out: dict[str, list[str]] = {}
+    for key, owners in pieces.items():
+        if len(owners) == 1:
+            (code,) = owners
+            out.setdefault(code, []).append(spelt[(code, key)])
+    return {code: tuple(names) for code, names in out.items()}
 
 
 def council_level(councils: pd.DataFrame, code: str) -> str:
@@ -119,12 +178,16 @@ def _short_name(name: str) -> str:
 
 
 def _council_keys(councils: pd.DataFrame) -> dict[str, list[str]]:
-    """For each council code, its normalised name, short name and other names."""
+    """For each council code, its normalised name, short name and other names (the table's
+    ``other_names``, and :data:`geo._council_names.EXTRA_NAMES`)."""
     keys: dict[str, list[str]] = {}
+    other = councils["other_names"] if "other_names" in councils.columns else None
     for code, name in councils["name"].items():
         norm = normalise_name(name)
+        listed = other.get(code) if other is not None else ()
+        listed = tuple(listed) if isinstance(listed, (tuple, list)) else ()
         names = [norm, _short_name(norm),
-                 *(normalise_name(a) for a in COUNCIL_ALIASES.get(str(code), ()))]
+                 *(normalise_name(a) for a in (*listed, *EXTRA_NAMES.get(str(code), ())))]
         keys[str(code)] = list(dict.fromkeys(n for n in names if n))
     return keys
 
@@ -149,8 +212,9 @@ def search_councils(councils: pd.DataFrame, text: str, *, limit: int = 6,
                     cutoff: float = 70) -> list[str]:
     """The codes of the councils whose names best match ``text`` (typos allowed), best first.
 
-    Other names count as names (:data:`geo._council_names.COUNCIL_ALIASES`: Welsh names,
-    "Western Isles", "Londonderry", "Anglesey"...); accents and case are ignored. A council
+    Other names count as names (the table's ``other_names``, from mySociety's register: Welsh
+    names, "Western Isles", "Anglesey"...; and :data:`geo._council_names.EXTRA_NAMES`:
+    "Londonderry"...); accents and case are ignored. A council
     whose name or other name is ``text`` comes first, and then only the councils it names.
 
     Examples

@@ -478,6 +478,24 @@ def test_page_navigation_keeps_the_chosen_council(page, server):
     assert page.get_by_label("Council name").input_value() == "York"
 
 
+@pytest.mark.parametrize(("typed", "code"), [("Caerdydd", "W06000015"),  # Cardiff, in Welsh
+                                           ("Western Isles", "S12000013"),
+                                           ("Londonderry", "N09000005")])
+def test_my_council_opens_the_council_a_person_types_by_another_name(page, server, typed, code):
+    """People type the names they use: Welsh names, "Western Isles", "Londonderry" (from
+    mySociety's register of councils and a few more). The council opens, and the box keeps
+    what was typed."""
+    name = _council_name(code)
+    _open(page, f"{server}/?page=council")
+    box = page.get_by_label("Council name")
+    box.fill(typed)
+    _after(page, lambda: box.press("Enter"))
+    page.get_by_role("heading", name=f"{name} ({code})").wait_for()
+    assert f"council={code}" in page.url
+    assert box.input_value() == typed
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
 def test_compare_clear_all_then_add_again_shows_what_is_drawn(page, server):
     import geo
 

@@ -207,7 +207,7 @@ def _build_into(tmp: Path, ctx: BuildContext, *, hotspots: bool) -> dict[str, An
     for name, table in {**tables, **derived}.items():
         write_frame(table, tmp / "indicators" / f"{name}.parquet")
         expected.append(f"indicators/{name}.parquet")
-    for name in ("lookup_lsoa11_lad21", "lookup_lsoa11_lsoa21"):
+    for name in ("lookup_lsoa11_lad21", "lookup_lsoa11_lsoa21", "lookup_mysociety_la"):
         write_frame(lk[name], tmp / "lookups" / f"{name.removeprefix('lookup_')}.parquet")
     # what the app's first national map needs, precomputed: image grid, click lookup, places
     groups = {"clusters": cluster_members(derived["clusters"])} if "clusters" in derived else {}

@@ -186,7 +186,8 @@ def load_lookup(name: str) -> pd.DataFrame:
     ----------
     name
         ``"lsoa11_lsoa21"`` (the ONS LSOA 2011 -> 2021 lookup: ``lsoa11_code``,
-        ``change_code`` U/S/M/X, ``lsoa21_code``) or ``"lsoa11_lad21"``.
+        ``change_code`` U/S/M/X, ``lsoa21_code``), ``"lsoa11_lad21"`` or ``"mysociety_la"``
+        (mySociety's register of councils: ``gss_code``, ``name``, ``alt_names``).
 
     Raises
     ------
