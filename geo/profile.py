@@ -32,6 +32,7 @@ from geo.profile_neighbours import (
     neighbour_basis,
     neighbour_reasons,
 )
+from geo.profile_shared import mark_shared, shared_figures
 from geo.stats.intervals import compare_area, compare_to, percent_interval
 
 __all__ = [
@@ -329,23 +330,7 @@ def council_profile(code: str, *, tables: Mapping[str, pd.DataFrame], measures: 
     out = pd.concat(parts)
     out = out.loc[[i for i in ids if i in out.index]]
     out.index.name = "indicator"
-    return _mark_shared(out, tables=tables, measures=measures)
-
-
-def _mark_shared(profile: pd.DataFrame, *, tables: Mapping[str, pd.DataFrame],
-                 measures: pd.DataFrame) -> pd.DataFrame:
-    """Figures published for an area larger than the council (a table's ``area_name`` shared
-    by several councils: the SMC's Northern Ireland, a county for its districts) are named
-    (``shared_area``, ``n_sharing`` councils) and not ranked: its councils would all tie."""
-    profile = profile.assign(shared_area=None, n_sharing=np.nan)
-    for ident, area in profile["area_code"].items():
-        table = tables.get(str(measures.at[ident, str(profile.at[ident, "level"])]))
-        if table is None or "area_name" not in table.columns or area not in table.index:
-            continue
-        name = table.at[area, "area_name"]
-        if pd.notna(name) and (sharing := int((table["area_name"] == name).sum())) > 1:
-            profile.loc[ident, ["shared_area", "n_sharing", "rank"]] = [str(name), sharing, np.nan]
-    return profile
+    return mark_shared(out, tables=tables, measures=measures)
 
 
 def _letter(councils: pd.DataFrame, code: str) -> str:
@@ -383,7 +368,7 @@ def _compare(area: str, lvl: str, table: pd.DataFrame, *, tables: Mapping[str, p
     intervals = cohort_intervals(tables, measures, level=lvl)
     res = compare_area(area, table=table, catalogue=measures, region_of=region_of,
                        neighbours=neighbours, intervals=intervals, england=given or None,
-                       england_code=nation, shared=_shared_figures(tables, measures, lvl))
+                       england_code=nation, shared=shared_figures(tables, measures, lvl))
     own = {i for i in res.index if str(measures.at[i, lvl]).startswith("summary")}  # store's
     res["england_source"] = [sources.get(i, "store-computed" if i in own else "published")
                              for i in res.index]
@@ -396,23 +381,6 @@ def _compare(area: str, lvl: str, table: pd.DataFrame, *, tables: Mapping[str, p
                                    and row in intervals[i].index else np.nan
                                    for i in res.index]
     return res
-
-
-def _shared_figures(tables: Mapping[str, pd.DataFrame], measures: pd.DataFrame,
-                    lvl: str) -> dict[str, pd.Series]:
-    """Per measure, the councils that carry one published figure of a larger area (code ->
-    that area's ``area_name``, as :func:`_mark_shared` names them), for the ranks to count
-    it once."""
-    out = {}
-    for ident in measures.index:
-        table = tables.get(str(measures.at[ident, lvl])) if lvl in measures.columns else None
-        if table is None or "area_name" not in table.columns:
-            continue
-        names = table["area_name"]
-        carried = names.notna() & names.duplicated(keep=False)
-        if carried.any():
-            out[ident] = names[carried]
-    return out
 
 
 def _neighbour_codes(area: str, *, tables: Mapping[str, pd.DataFrame],

@@ -240,9 +240,7 @@ def compare_area(code: str, *, table: pd.DataFrame, catalogue: pd.DataFrame,
     england_code
         Code of England's row in ``table``.
     shared
-        Optional indicator id -> Series (area code -> the name of the larger area whose one
-        published figure those areas carry, e.g. abolished Cumbria's for Cumberland and
-        Westmorland and Furness): ranks count such a figure once, not once per area.
+        Indicator id -> (area code -> the larger area whose figure it carries): ranked once.
 
     Returns
     -------
@@ -272,13 +270,8 @@ def compare_area(code: str, *, table: pd.DataFrame, catalogue: pd.DataFrame,
         given = england[ind] if england is not None and ind in england else None
         eng, eng_source = _benchmark(col, england_code, areas, given)
         reg, reg_source = _benchmark(col, region, in_region, None)
-        meta = catalogue.loc[ind]
-        ranked = area_values
-        if shared is not None and ind in shared:  # one figure carried by several areas: once
-            key = shared[ind].reindex(area_values.index)
-            ranked = area_values[key.isna() | ~key.duplicated() | (area_values.index == code)]
-        ranks = (ranked * _polarity(meta["polarity"])).rank(ascending=False, method="min")
-        iv = intervals.get(ind)
+        meta, iv = catalogue.loc[ind], intervals.get(ind)
+        rank, n_ranked = _rank_of(code, area_values, meta["polarity"], (shared or {}).get(ind))
         judge = _Verdicts(code, float(col[code]), meta["polarity"],
                           iv.reindex([code, england_code, region]) if iv is not None else None)
         nb = col.reindex(neighbours).dropna()
@@ -287,8 +280,7 @@ def compare_area(code: str, *, table: pd.DataFrame, catalogue: pd.DataFrame,
             "indicator": ind, **{c: meta[c] for c in _CATALOGUE_COLUMNS},
             "value": float(col[code]), "england": eng, "england_source": eng_source,
             "region_code": region, "region": reg, "region_source": reg_source,
-            "neighbours_mean": nb_mean, "neighbours_n": len(nb),
-            "rank": ranks[code], "n_ranked": int(ranked.notna().sum()),
+            "neighbours_mean": nb_mean, "neighbours_n": len(nb), "rank": rank, "n_ranked": n_ranked,
             "vs_england": judge(eng, england_code if eng_source == "published" else None),
             "vs_region": judge(reg, region if reg_source == "published" else None),
             "vs_neighbours": judge(nb_mean),
@@ -296,6 +288,21 @@ def compare_area(code: str, *, table: pd.DataFrame, catalogue: pd.DataFrame,
     if not rows:
         raise InputError("`table` has no column that is an indicator id of `catalogue`")
     return pd.DataFrame(rows).set_index("indicator")
+
+
+def _rank_of(code: str, values: pd.Series, polarity: str, shared: pd.Series | None
+             ) -> tuple[float, int]:
+    """The rank of ``code`` among ``values`` (1 = worst by ``polarity``) and how many are
+    ranked; areas that carry one figure (the same ``shared`` key) count once, ``code`` for its
+    own."""
+    ranked = values
+    if shared is not None:
+        key = shared.reindex(values.index)
+        own = key.get(code)
+        once = ~key.duplicated() & (key != own) if pd.notna(own) else ~key.duplicated()
+        ranked = values[key.isna() | once | (values.index == code)]
+    ranks = (ranked * _polarity(polarity)).rank(ascending=False, method="min")
+    return ranks[code], int(ranked.notna().sum())
 
 
 def _benchmark(col: pd.Series, code: str, members: pd.Index, given: float | None
