@@ -38,7 +38,7 @@ from geo.stats.outcome import NOT_TESTED, OUTCOMES
 from geo.stats.runs import hotspot_run_id, parse_hotspot_run_id, run_ids, select_run
 
 __all__ = [
-    "NATIONS", "REFERENCE_INDEX", "CLUSTER_COLUMN", "CLUSTER_RUN", "nations", "hotspot_runs",
+    "NATIONS", "REFERENCE_INDEX", "CLUSTER_COLUMN", "CLUSTER_RUN", "hotspot_runs",
     "run_choices", "run_results", "nation_indicator", "load_hotspots", "load_runs",
     "load_clusters", "national_cluster_outlines", "cluster_names", "council_clusters",
     "cluster_neighbourhoods", "cluster_words", "cluster_sentence", "national_cluster_sentence",
@@ -54,11 +54,6 @@ CLUSTER_RUN = hotspot_run_id("gi_star", CLUSTER_COLUMN)
 #: What a run of each role finds, in every nation (by position in ``hotspot_columns``).
 ROLES = ("Compounded disadvantage (domains in the nation's own worst 10%)",
          "Each nation's own index")
-
-
-def nations(codes: Iterable[str]) -> str:
-    """The nations of some GSS codes in words (:func:`geo.data.sources.nations_in_words`)."""
-    return nations_in_words(codes)
 
 
 # ----------------------------------------------------------------------------- runs
@@ -104,7 +99,7 @@ def hotspot_runs(hotspots: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFram
                      "name": f"{label}, {words.get('outcomes', method)}",
                      "short": f"{label} ({words.get('tag', method)})",
                      "statistic": words.get("statistic", "statistic"), "n_tested": len(tested),
-                     "where": nations(tested)}
+                     "where": nations_in_words(tested)}
     out = pd.DataFrame.from_dict(rows, orient="index", columns=[
         "method", "indicator", "dataset", "label", "name", "short", "statistic", "n_tested",
         "where"])

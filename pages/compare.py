@@ -10,9 +10,9 @@ import warnings
 import streamlit as st
 
 from geo import council_areas as ga
-from geo import council_hotspots as gh
 from geo import profile_tables as gt
 from geo.data.nations import comparability_note
+from geo.data.sources import nations_in_words
 from geo.maps.charts import bar_chart, spine_chart
 from geo.maps.choropleth import choropleth_map
 from geo.maps.classes import MissingValuesWarning
@@ -43,14 +43,14 @@ label_of = {code: str(lad.loc[code, "name"]) for code in chosen}
 letters = list(dict.fromkeys(str(lad.loc[code, "country"]) for code in chosen))
 across = len(letters) > 1
 if across:
-    st.info(f"These councils are in {gh.nations(letters)}. Each nation's own index ranks only its "
+    st.info(f"These councils are in {nations_in_words(letters)}. Each nation's own index ranks only its "
             "own areas, so their figures are not comparable across nations: the councils are "
             "compared on the composite UK IMD (mySociety), the one measure every council of "
             "the UK has, and each council's own index is set beside its own nation. "
             + " ".join(ga.composite_attribution(sh.DEFAULT_INDICATOR.split(".")[0])))
 
 # ----------------------------------------------------------------------------- indicators
-with st.spinner(f"Comparing the councils with {gh.nations(letters)}, their regions and "
+with st.spinner(f"Comparing the councils with {nations_in_words(letters)}, their regions and "
                 "neighbours..."):
     profiles = {label_of[code]: data.profile(code) for code in chosen}
     table = gt.side_by_side(profiles)

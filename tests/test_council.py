@@ -23,6 +23,7 @@ from shapely.geometry import box
 import geo.council as gc
 import geo.council_hotspots as gh
 from geo._errors import InputError, StoreError
+from geo.data.sources import nations_in_words
 from geo.export.pack import pack_metadata
 from geo.methodology import check_parameters, methodology_text, stored_parameters
 
@@ -183,10 +184,10 @@ def test_council_lsoas_of_either_tier_and_nation(lsoas, councils):
 
 
 def test_nations_in_words():
-    assert gh.nations(["E01", "E02"]) == "England"
-    assert gh.nations(["S01", "W01", "E01", "N01"]) == (
+    assert nations_in_words(["E01", "E02"]) == "England"
+    assert nations_in_words(["S01", "W01", "E01", "N01"]) == (
         "England, Wales, Scotland and Northern Ireland")
-    assert gh.nations([]) == ""
+    assert nations_in_words([]) == ""
 
 
 # ----------------------------------------------------------------------------- runs
